@@ -1,0 +1,222 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Change, ChangeStatus } from '../core/change';
+import { ValidationError } from '../core/errors';
+import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
+import { type ChangeStore, type Page, type StoreWrite, WriteConflictError } from '../core/ports';
+import type { Target, VersionRecord } from '../core/target';
+import { decodeToken, encodeToken } from './dynamo';
+
+/** Attempts at appending to the ledger when other writers move its head first. */
+const LEDGER_ATTEMPTS = 8;
+
+/** Table names the store writes to. */
+export interface StoreTables {
+  readonly changes: string;
+  readonly ledger: string;
+}
+
+/**
+ * The changes table and the ledger, over DynamoDB. `commit` is the only way state changes: one
+ * TransactWriteItems holding each record's conditional put, the new ledger entry (must not exist)
+ * and the ledger head (must still be where it was read). Ledger contention is retried; a record's
+ * failed condition surfaces as WriteConflictError.
+ */
+export class DynamoChangeStore implements ChangeStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: StoreTables,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async getChange(changeId: string): Promise<Change | undefined> {
+    return this.get<Change>(`CHANGE#${changeId}`, 'CHANGE');
+  }
+
+  async listChanges(q: { target?: string; status?: ChangeStatus; limit: number; nextToken?: string }): Promise<Page<Change>> {
+    const base: Omit<QueryCommandInput, 'IndexName' | 'KeyConditionExpression'> = {
+      TableName: this.tables.changes,
+      ScanIndexForward: false,
+      Limit: q.limit,
+      ExclusiveStartKey: pageKey(q.nextToken),
+    };
+    let input: QueryCommandInput;
+    if (q.target) {
+      input = {
+        ...base,
+        IndexName: 'byTarget',
+        KeyConditionExpression: '#t = :t',
+        ExpressionAttributeNames: { '#t': 'target', ...(q.status ? { '#s': 'status' } : {}) },
+        ExpressionAttributeValues: { ':t': q.target, ...(q.status ? { ':s': q.status } : {}) },
+        ...(q.status ? { FilterExpression: '#s = :s' } : {}),
+      };
+    } else if (q.status) {
+      input = {
+        ...base,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': q.status },
+      };
+    } else {
+      input = { ...base, IndexName: 'byCreated', KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': 'change' } };
+    }
+    const out = await this.db.send(new QueryCommand(input));
+    return { items: (out.Items ?? []).map((i) => strip<Change>(i)), nextToken: encodeToken(out.LastEvaluatedKey) };
+  }
+
+  async getTarget(name: string): Promise<Target | undefined> {
+    return this.get<Target>(`TARGET#${name}`, 'TARGET');
+  }
+
+  async listTargets(): Promise<Target[]> {
+    // Targets are few (tens): one index-free query over the kind attribute would need a GSI; a scan
+    // of target items is bounded by the number of registered services.
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.changes,
+        IndexName: 'byCreated',
+        KeyConditionExpression: 'kind = :k',
+        ExpressionAttributeValues: { ':k': 'target' },
+      }),
+    );
+    return (out.Items ?? []).map((i) => strip<Target>(i));
+  }
+
+  async getVersion(target: string, version: string): Promise<VersionRecord | undefined> {
+    return this.get<VersionRecord>(`TARGET#${target}`, `VERSION#${version}`);
+  }
+
+  async listVersions(target: string): Promise<VersionRecord[]> {
+    const items: VersionRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.changes,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          ExpressionAttributeValues: { ':pk': `TARGET#${target}`, ':v': 'VERSION#' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(out.Items ?? []).map((i) => strip<VersionRecord>(i)));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async commit(writes: readonly StoreWrite[], draft: LedgerEntryDraft): Promise<LedgerEntry> {
+    const puts = writes.map((w) => this.conditionalPut(w));
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.readHead();
+      const entry = chainEntry(head, draft, this.now());
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...puts,
+              { Put: { TableName: this.tables.ledger, Item: { chain: 'main', ...entry }, ConditionExpression: 'attribute_not_exists(chain)' } },
+              {
+                Put: {
+                  TableName: this.tables.ledger,
+                  Item: { chain: 'head', seq: 0, headSeq: entry.seq, headHash: entry.hash },
+                  ...(head.seq === 0
+                    ? { ConditionExpression: 'attribute_not_exists(chain)' }
+                    : { ConditionExpression: 'headSeq = :s', ExpressionAttributeValues: { ':s': head.seq } }),
+                },
+              },
+            ],
+          }),
+        );
+        return entry;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const reasons = err.CancellationReasons ?? [];
+        const failed = reasons.findIndex((r, i) => i < puts.length && r.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) throw new WriteConflictError(failed);
+        if (attempt >= LEDGER_ATTEMPTS) throw err;
+        await sleep(Math.random() * 20 * attempt);
+      }
+    }
+  }
+
+  async putTaskToken(changeId: string, taskToken: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tables.changes, Item: { pk: `CHANGE#${changeId}`, sk: 'TASK_TOKEN', taskToken } }));
+  }
+
+  async getTaskToken(changeId: string): Promise<string | undefined> {
+    const item = await this.get<{ taskToken: string }>(`CHANGE#${changeId}`, 'TASK_TOKEN');
+    return item?.taskToken;
+  }
+
+  async consumeLink(changeId: string, linkHash: string, expiresAtEpochS: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.changes,
+          Item: { pk: `CHANGE#${changeId}`, sk: `LINK#${linkHash}`, usedAt: this.now().toISOString(), expiresAt: expiresAtEpochS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** The ledger head, read strongly consistent. */
+  async readHead(): Promise<LedgerHead> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.ledger, Key: { chain: 'head', seq: 0 }, ConsistentRead: true }));
+    return out.Item ? { seq: out.Item.headSeq as number, hash: out.Item.headHash as string } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  private conditionalPut(write: StoreWrite) {
+    const { record, expectedRevision } = write;
+    const Item = { ...keysOf(write), ...record, revision: (expectedRevision ?? 0) + 1 };
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item,
+        ...(expectedRevision === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'revision = :r', ExpressionAttributeValues: { ':r': expectedRevision } }),
+      },
+    };
+  }
+
+  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.changes, Key: { pk, sk }, ConsistentRead: true }));
+    return out.Item ? strip<T>(out.Item) : undefined;
+  }
+}
+
+/** Key and index attributes of a record; only changes and targets appear in the `byCreated` index. */
+function keysOf(write: StoreWrite): Record<string, string> {
+  switch (write.kind) {
+    case 'change': {
+      const c = write.record;
+      return { pk: `CHANGE#${c.changeId}`, sk: 'CHANGE', kind: 'change', createdKey: `${c.createdAt}#${c.changeId}` };
+    }
+    case 'target':
+      return { pk: `TARGET#${write.record.name}`, sk: 'TARGET', kind: 'target', createdKey: write.record.registeredAt };
+    case 'version':
+      return { pk: `TARGET#${write.record.target}`, sk: `VERSION#${write.record.version}` };
+  }
+}
+
+function strip<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, kind: _kind, createdKey: _ck, ...rest } = item;
+  return rest as T;
+}
+
+function pageKey(token: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return decodeToken(token);
+  } catch {
+    throw ValidationError.field('nextToken', 'is not a token this API returned');
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

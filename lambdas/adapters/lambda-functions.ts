@@ -1,0 +1,83 @@
+import {
+  GetAliasCommand,
+  InvokeCommand,
+  type LambdaClient,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import { ConflictError, DeploymentError } from '../core/errors';
+import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
+
+/**
+ * The target's Lambda function. Publishing uploads the zip, sets the environment, waits for each
+ * update to finish, and publishes with `CodeSha256` so Lambda refuses code other than the
+ * artifact's. Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
+ */
+export class LambdaFunctionHost implements FunctionHost {
+  constructor(private readonly lambda: LambdaClient) {}
+
+  async publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion> {
+    await this.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zip }));
+    await this.waitUpdated(functionName);
+    await this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: env } }));
+    await this.waitUpdated(functionName);
+    const out = await this.lambda.send(
+      new PublishVersionCommand({ FunctionName: functionName, CodeSha256: expectedSha256, Description: description.slice(0, 256) }),
+    );
+    if (!out.Version || !out.CodeSha256) throw new DeploymentError(`PublishVersion of ${functionName} returned no version`);
+    if (out.CodeSha256 !== expectedSha256) throw new DeploymentError(`published code hash ${out.CodeSha256} does not match the artifact's ${expectedSha256}`);
+    return { functionVersion: out.Version, codeSha256: out.CodeSha256 };
+  }
+
+  async getAlias(functionName: string, alias: string): Promise<AliasState> {
+    return toState(await this.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
+  }
+
+  async updateAlias(
+    functionName: string,
+    alias: string,
+    route: { functionVersion: string; additionalVersion?: string; additionalWeight?: number },
+    revisionId: string,
+  ): Promise<AliasState> {
+    try {
+      const out = await this.lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: functionName,
+          Name: alias,
+          FunctionVersion: route.functionVersion,
+          RoutingConfig: { AdditionalVersionWeights: route.additionalVersion ? { [route.additionalVersion]: route.additionalWeight ?? 0 } : {} },
+          RevisionId: revisionId,
+        }),
+      );
+      return toState(out);
+    } catch (err) {
+      if ((err as Error).name === 'PreconditionFailedException') {
+        throw new ConflictError(`alias ${alias} of ${functionName} was changed by someone else (stale RevisionId)`);
+      }
+      throw err;
+    }
+  }
+
+  async invoke(functionName: string, alias: string, payload: unknown): Promise<Invocation> {
+    const out = await this.lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: alias, Payload: Buffer.from(JSON.stringify(payload)) }));
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
+    return { executedVersion: out.ExecutedVersion ?? '', ok: !out.FunctionError, payload: text ? JSON.parse(text) : null };
+  }
+
+  private async waitUpdated(functionName: string): Promise<void> {
+    await waitUntilFunctionUpdatedV2({ client: this.lambda, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
+  }
+}
+
+function toState(out: { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string }): AliasState {
+  const [extra] = Object.entries(out.RoutingConfig?.AdditionalVersionWeights ?? {});
+  if (!out.FunctionVersion || !out.RevisionId) throw new DeploymentError('alias has no version or revision id');
+  return {
+    functionVersion: out.FunctionVersion,
+    revisionId: out.RevisionId,
+    ...(extra ? { additionalVersion: extra[0], additionalWeight: extra[1] } : {}),
+  };
+}

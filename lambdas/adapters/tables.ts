@@ -1,0 +1,63 @@
+/**
+ * The two DynamoDB tables, as plain data. The CDK construct (lib/constructs/cmv-tables.ts), the local
+ * runtime (lib/local/dynamodb.ts) and the repositories all read this one module, so local tables
+ * equal deployed ones.
+ */
+
+/** A key attribute: name and DynamoDB scalar type. */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+/** A global secondary index (projection: ALL). */
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+/** A table: keys, indexes and the TTL attribute (epoch seconds). */
+export interface TableDefinition {
+  /** Construct id in CDK and default table name locally. */
+  readonly id: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly indexes: readonly IndexDefinition[];
+  readonly timeToLiveAttribute?: string;
+}
+
+/**
+ * Changes, targets, versions and single-use approval links, one item type per key prefix:
+ * `CHANGE#<id>`/`CHANGE`, `TARGET#<name>`/`TARGET`, `TARGET#<name>`/`VERSION#<version>`,
+ * `CHANGE#<id>`/`LINK#<sha256>`. Only change items carry `createdKey`, so the indexes list changes only.
+ */
+export const CHANGES_TABLE = {
+  id: 'Changes',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [
+    { indexName: 'byTarget', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'createdKey', type: 'S' } },
+    { indexName: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'createdKey', type: 'S' } },
+    { indexName: 'byCreated', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'createdKey', type: 'S' } },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+/**
+ * The audit ledger: entries under `chain = "main"` by `seq`, and the head under `chain = "head"`, `seq = 0`.
+ * Indexes let auditors query by change, target, actor and type in sequence order.
+ */
+export const LEDGER_TABLE = {
+  id: 'AuditLedger',
+  partitionKey: { name: 'chain', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  indexes: [
+    { indexName: 'byChange', partitionKey: { name: 'changeId', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
+    { indexName: 'byTarget', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
+    { indexName: 'byActor', partitionKey: { name: 'actor', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
+    { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
+  ],
+} as const satisfies TableDefinition;
+
+export const TABLES: readonly TableDefinition[] = [CHANGES_TABLE, LEDGER_TABLE];

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { applyPatch, parsePatch } from 'diff';
+import { strFromU8, strToU8, unzipSync, type Zippable, zipSync } from 'fflate';
+import { ValidationError } from './errors';
+
+/** A function's source: path (POSIX, relative to the artifact root) → bytes. */
+export type SourceFiles = Record<string, Uint8Array>;
+
+/** Fixed timestamp for zip entries, so the same files always give the same bytes and digest. */
+const ZIP_EPOCH = new Date('1980-01-01T00:00:00Z');
+
+/** Zips files deterministically: sorted paths, fixed times, so equal sources have equal digests. */
+export function zipSource(files: SourceFiles): Uint8Array {
+  const zippable: Zippable = {};
+  for (const path of Object.keys(files).sort()) zippable[path] = [files[path], { mtime: ZIP_EPOCH }];
+  return zipSync(zippable, { level: 6 });
+}
+
+/**
+ * Unzips an artifact.
+ * @throws ValidationError (field `code.artifact`) when the bytes are not a zip
+ */
+export function unzipSource(zip: Uint8Array): SourceFiles {
+  try {
+    const files = unzipSync(zip);
+    for (const path of Object.keys(files)) if (path.endsWith('/')) delete files[path];
+    return files;
+  } catch (err) {
+    throw ValidationError.field('code.artifact', `is not a zip archive (${(err as Error).message})`);
+  }
+}
+
+/** SHA-256 of bytes in base64: the form Lambda reports as `CodeSha256`. */
+export function sha256Base64(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
+/**
+ * Applies a unified diff (as `diff -u` or `git diff` write it; `a/` and `b/` prefixes are
+ * stripped like `patch -p1`) to a source tree. New files (`--- /dev/null`) are created and
+ * deleted files (`+++ /dev/null`) removed.
+ * @returns the patched files (the input is not changed)
+ * @throws ValidationError (field `code.diff`) naming the file when the diff is malformed or a hunk does not apply
+ */
+export function applyUnifiedDiff(files: SourceFiles, unifiedDiff: string, baseLabel: string): SourceFiles {
+  let patches: ReturnType<typeof parsePatch>;
+  try {
+    patches = parsePatch(unifiedDiff);
+  } catch (err) {
+    throw ValidationError.field('code.diff', `is not a unified diff: ${(err as Error).message}`);
+  }
+  const changed = patches.filter((p) => p.hunks.length > 0);
+  if (changed.length === 0) throw ValidationError.field('code.diff', 'contains no hunks');
+  const result: SourceFiles = { ...files };
+  for (const patch of changed) {
+    const oldPath = stripPrefix(patch.oldFileName);
+    const newPath = stripPrefix(patch.newFileName);
+    const source = oldPath ? result[oldPath] : new Uint8Array();
+    if (oldPath && source === undefined) throw ValidationError.field('code.diff', `changes ${oldPath}, which ${baseLabel} does not have`);
+    const patched = applyPatch(strFromU8(source ?? new Uint8Array()), patch);
+    if (patched === false) throw ValidationError.field('code.diff', `does not apply to ${oldPath ?? newPath} of ${baseLabel}`);
+    if (oldPath && oldPath !== newPath) delete result[oldPath];
+    if (newPath) result[newPath] = strToU8(patched);
+  }
+  return result;
+}
+
+/** `a/src/x.js` → `src/x.js`; `/dev/null` → undefined. */
+function stripPrefix(name: string | undefined): string | undefined {
+  if (!name || name === '/dev/null') return undefined;
+  const clean = name.replace(/\t.*$/, '');
+  return /^[ab]\//.test(clean) ? clean.slice(2) : clean;
+}

@@ -1,0 +1,79 @@
+import semver from 'semver';
+import { z } from 'zod';
+
+/**
+ * The change request a team proposes (POST /changes body), its enums and limits.
+ * Limits follow AWS Lambda's: environment variables ≤ 4 KB in total, keys `[A-Za-z][A-Za-z0-9_]+`,
+ * and keys starting `AWS_` are reserved (Lambda developer guide, "Working with environment variables").
+ */
+
+/** Change types of ITIL 4 change enablement, plus `maintenance` for routine upkeep. */
+export const ChangeType = z.enum(['emergency', 'standard', 'minor', 'maintenance']);
+export type ChangeType = z.infer<typeof ChangeType>;
+
+/** Risk levels, highest first. */
+export const RiskLevel = z.enum(['critical', 'high', 'medium', 'low']);
+export type RiskLevel = z.infer<typeof RiskLevel>;
+
+/** A target (registered service) name: lowercase, digits and dashes, 2–63 characters. */
+export const TargetName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2–63 lowercase letters, digits or dashes, starting with a letter');
+
+/** A semantic version `MAJOR.MINOR.PATCH` (semver.org 2.0.0), without a `v` prefix. */
+export const SemanticVersion = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.0');
+
+const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+const ENV_LIMIT_BYTES = 4096;
+
+/** Environment variables of the function version; Lambda's size and key rules. */
+export const FunctionConfig = z
+  .record(z.string().regex(ENV_KEY, 'must be a valid environment variable name'), z.string())
+  .refine((env) => !Object.keys(env).some((k) => k.startsWith('AWS_')), 'keys starting with AWS_ are reserved by Lambda')
+  .refine((env) => Buffer.byteLength(JSON.stringify(env)) <= ENV_LIMIT_BYTES, `must be at most ${ENV_LIMIT_BYTES} bytes in total`);
+export type FunctionConfig = z.infer<typeof FunctionConfig>;
+
+/** Where the new code comes from: an artifact URI, or a unified diff against the base version. */
+export const ChangeCode = z.union([
+  z.strictObject({
+    artifact: z.string().regex(/^(file|s3):\/\/.+/, 'must be a file:// path or an s3:// URI'),
+  }),
+  z.strictObject({ diff: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1 MB') }),
+]);
+export type ChangeCode = z.infer<typeof ChangeCode>;
+
+/** Canary plan overrides: weights in % (strictly increasing, ending at 100) and bake time in s. */
+export const CanaryOverride = z.strictObject({
+  steps: z
+    .array(z.number().int().min(1).max(100))
+    .min(1)
+    .max(10)
+    .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must be strictly increasing')
+    .refine((s) => s[s.length - 1] === 100, 'must end at 100'),
+  bakeSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+export type CanaryOverride = z.infer<typeof CanaryOverride>;
+
+/** The body of POST /changes. Unknown fields are rejected so that typos do not pass silently. */
+export const ProposeChangeRequest = z.strictObject({
+  target: TargetName,
+  /** The version to create; default: the next `bump` of the highest existing version. */
+  version: SemanticVersion.optional(),
+  bump: z.enum(['major', 'minor', 'patch']).default('minor'),
+  /** The version the diff applies to and config is inherited from; default: the live version. */
+  baseVersion: SemanticVersion.optional(),
+  title: z.string().trim().min(3, 'must be at least 3 characters').max(200),
+  description: z.string().max(10_000).default(''),
+  changeType: ChangeType,
+  riskLevel: RiskLevel,
+  code: ChangeCode,
+  /** The complete environment of the new version; default: the base version's. */
+  config: FunctionConfig.optional(),
+  canary: CanaryOverride.optional(),
+});
+export type ProposeChangeRequest = z.infer<typeof ProposeChangeRequest>;
+
+/** The body of POST /changes/{id}/approvals. */
+export const ApprovalDecisionRequest = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).default(''),
+});
+export type ApprovalDecisionRequest = z.infer<typeof ApprovalDecisionRequest>;

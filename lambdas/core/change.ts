@@ -1,0 +1,94 @@
+import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
+
+/** Every status a change can be in. The last six are final. */
+export const CHANGE_STATUSES = [
+  'submitted',
+  'testing',
+  'awaiting_approval',
+  'deploying',
+  'tests_failed',
+  'rejected',
+  'expired',
+  'deployed',
+  'rolled_back',
+  'failed',
+] as const;
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
+
+/** Statuses in which the workflow has ended. */
+export const FINAL_STATUSES: ReadonlySet<ChangeStatus> = new Set(['tests_failed', 'rejected', 'expired', 'deployed', 'rolled_back', 'failed']);
+
+/** One approver's vote. `at` is an ISO-8601 time. */
+export interface Vote {
+  readonly approver: string;
+  readonly roles: readonly string[];
+  readonly decision: 'approve' | 'reject';
+  readonly comment: string;
+  readonly at: string;
+}
+
+/** The result of the change's test build. `durationMs` in ms. */
+export interface TestResult {
+  readonly passed: boolean;
+  readonly buildId: string;
+  readonly buildStatus: string;
+  readonly logs?: string;
+  readonly at: string;
+}
+
+/** One canary step as executed: `weight` is the % of traffic on the new version. */
+export interface CanaryStepRecord {
+  readonly weight: number;
+  readonly at: string;
+  readonly alarms?: readonly { name: string; state: string }[];
+  readonly decision?: 'continue' | 'rollback' | 'promote';
+  readonly reason?: string;
+}
+
+/** How the change is being (or was) deployed. Weights in %, bake time in s. */
+export interface DeploymentRecord {
+  readonly strategy: 'alias-weights';
+  readonly functionName: string;
+  readonly alias: string;
+  readonly fromVersion: string;
+  readonly fromFunctionVersion: string;
+  readonly toFunctionVersion?: string;
+  readonly steps: readonly number[];
+  readonly bakeSeconds: number;
+  readonly currentWeight: number;
+  readonly history: readonly CanaryStepRecord[];
+  readonly outcome?: 'deployed' | 'rolled_back';
+  readonly reason?: string;
+}
+
+/** A change as stored (one item of the changes table) and as the API shows it, minus secrets. */
+export interface Change {
+  readonly changeId: string;
+  readonly target: string;
+  readonly version: string;
+  readonly baseVersion: string | null;
+  readonly status: ChangeStatus;
+  /** Optimistic-lock counter: every write is conditioned on it and increments it. */
+  readonly revision: number;
+  readonly title: string;
+  readonly description: string;
+  readonly changeType: ChangeType;
+  readonly riskLevel: RiskLevel;
+  readonly requester: string;
+  /** Where the proposed code came from: the stored diff, or the artifact URI given. */
+  readonly source: { readonly kind: 'diff' | 'artifact'; readonly uri: string };
+  readonly artifact: { readonly uri: string; readonly sha256: string; readonly bytes: number };
+  readonly config: FunctionConfig;
+  readonly canary?: CanaryOverride;
+  readonly approvals: readonly Vote[];
+  /** ISO-8601 time the approval e-mails went out. */
+  readonly approvalRequestedAt?: string;
+  /** ISO-8601 time quorum was reached. */
+  readonly approvedAt?: string;
+  readonly tests?: TestResult;
+  readonly deployment?: DeploymentRecord;
+  readonly executionArn?: string;
+  readonly reason?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

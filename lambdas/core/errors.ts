@@ -1,0 +1,72 @@
+/**
+ * Typed errors of CMV. Each has a `name` that the ASL `Catch` and the HTTP mapping use, and an
+ * HTTP `statusCode`: below 500 the message is shown to the caller (middy's convention), 500 and
+ * above become an opaque "internal error".
+ */
+
+/** One invalid field: `path` is the dotted path in the request body (e.g. `code.diff`). */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Base of every error CMV raises on purpose. */
+export abstract class CmvError extends Error {
+  abstract readonly statusCode: number;
+  /** middy's http-error-handler shows the message only when `expose` is true. */
+  get expose(): boolean {
+    return this.statusCode < 500;
+  }
+}
+
+/** 400: the request is malformed; `errors` names each bad field and why. */
+export class ValidationError extends CmvError {
+  override readonly name = 'ValidationError';
+  readonly statusCode = 400;
+  constructor(
+    message: string,
+    readonly errors: readonly FieldError[] = [],
+  ) {
+    super(message);
+  }
+  /** A validation error about one field. */
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  }
+}
+
+/** 401: no known caller. */
+export class UnauthorizedError extends CmvError {
+  override readonly name = 'UnauthorizedError';
+  readonly statusCode = 401;
+}
+
+/** 403: the caller is known but may not do this (e.g. a requester approving their own change). */
+export class ForbiddenError extends CmvError {
+  override readonly name = 'ForbiddenError';
+  readonly statusCode = 403;
+}
+
+/** 404: the change, target or version does not exist. */
+export class NotFoundError extends CmvError {
+  override readonly name = 'NotFoundError';
+  readonly statusCode = 404;
+}
+
+/** 409: the request conflicts with the current state (version exists, change not awaiting approval, stale revision). */
+export class ConflictError extends CmvError {
+  override readonly name = 'ConflictError';
+  readonly statusCode = 409;
+}
+
+/** Raised through the workflow when an approver rejects a change; the ASL catches `ChangeRejected`. */
+export class ChangeRejectedError extends CmvError {
+  override readonly name = 'ChangeRejected';
+  readonly statusCode = 409;
+}
+
+/** Raised by deploy steps when the artifact, alias or function is not in the state required; ASL → rollback. */
+export class DeploymentError extends CmvError {
+  override readonly name = 'DeploymentError';
+  readonly statusCode = 500;
+}

@@ -1,0 +1,171 @@
+import type { Change, ChangeStatus } from './change';
+import type { LedgerEntry, LedgerEntryDraft, LedgerHead } from './ledger';
+import type { Target, VersionRecord } from './target';
+
+/**
+ * The ports the use cases need. Adapters in lambdas/adapters implement them over DynamoDB and the
+ * AWS clients; the local runtime passes the same adapters clients of its stand-ins.
+ */
+
+/** One page of results; `nextToken` is opaque and absent on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextToken?: string;
+}
+
+/**
+ * A conditional put: `expectedRevision` null means "must not exist yet", a number means "must
+ * still be at this revision". The stored record gets `revision + 1`.
+ */
+export type StoreWrite =
+  | { readonly kind: 'change'; readonly record: Change; readonly expectedRevision: number | null }
+  | { readonly kind: 'target'; readonly record: Target; readonly expectedRevision: number | null }
+  | { readonly kind: 'version'; readonly record: VersionRecord; readonly expectedRevision: number | null };
+
+/** Thrown by `commit` when the write at `index` failed its condition (someone else wrote first). */
+export class WriteConflictError extends Error {
+  override readonly name = 'WriteConflictError';
+  constructor(readonly index: number) {
+    super(`conditional write ${index} failed: the record changed or already exists`);
+  }
+}
+
+/** Changes, targets and versions, and the one way to change them: `commit`. */
+export interface ChangeStore {
+  getChange(changeId: string): Promise<Change | undefined>;
+  listChanges(query: { target?: string; status?: ChangeStatus; limit: number; nextToken?: string }): Promise<Page<Change>>;
+  getTarget(name: string): Promise<Target | undefined>;
+  listTargets(): Promise<Target[]>;
+  getVersion(target: string, version: string): Promise<VersionRecord | undefined>;
+  listVersions(target: string): Promise<VersionRecord[]>;
+  /**
+   * Writes every record and appends the ledger entry in ONE transaction: all or nothing.
+   * @returns the ledger entry as chained
+   * @throws WriteConflictError when a record's condition fails (never for ledger contention, which is retried)
+   */
+  commit(writes: readonly StoreWrite[], entry: LedgerEntryDraft): Promise<LedgerEntry>;
+  /** Stores the task token of the change's approval wait; never returned by the API. */
+  putTaskToken(changeId: string, taskToken: string): Promise<void>;
+  getTaskToken(changeId: string): Promise<string | undefined>;
+  /**
+   * Marks a single-use approval link as used (stores only its hash).
+   * @returns false when it was already used
+   */
+  consumeLink(changeId: string, linkHash: string, expiresAtEpochS: number): Promise<boolean>;
+}
+
+/** Filters of GET /audit. Times are ISO-8601. */
+export interface AuditQuery {
+  readonly changeId?: string;
+  readonly target?: string;
+  readonly actor?: string;
+  readonly type?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit: number;
+  readonly nextToken?: string;
+}
+
+/** Read side of the ledger. */
+export interface LedgerReader {
+  head(): Promise<LedgerHead>;
+  query(query: AuditQuery): Promise<Page<LedgerEntry>>;
+  /** Every entry ascending by seq, page by page. */
+  all(): AsyncIterable<LedgerEntry>;
+}
+
+/** Starts and resumes workflow executions (Step Functions). */
+export interface Workflow {
+  /** @returns the execution ARN */
+  start(name: string, input: Record<string, unknown>): Promise<string>;
+  resume(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/** Immutable artifacts (source zips, diffs), content-addressed. */
+export interface ArtifactStore {
+  /** Reads an artifact by URI (`s3://…`, or `file://…` where allowed). */
+  read(uri: string): Promise<Uint8Array>;
+  /** Stores bytes under `key` and returns their URI. */
+  write(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
+}
+
+/** A published function version as Lambda reports it. `codeSha256` is base64. */
+export interface PublishedVersion {
+  readonly functionVersion: string;
+  readonly codeSha256: string;
+}
+
+/** An alias: the version it points at, the extra version and its weight (0–1), the revision id. */
+export interface AliasState {
+  readonly functionVersion: string;
+  readonly additionalVersion?: string;
+  readonly additionalWeight?: number;
+  readonly revisionId: string;
+}
+
+/** The target's Lambda function and alias. */
+export interface FunctionHost {
+  /**
+   * Uploads code and environment and publishes an immutable version.
+   * @param expectedSha256 - base64 SHA-256 of the zip; Lambda refuses to publish on mismatch
+   */
+  publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion>;
+  getAlias(functionName: string, alias: string): Promise<AliasState>;
+  /**
+   * Points the alias at `functionVersion` with `additionalWeight` (0–1) of traffic on `additionalVersion`.
+   * @throws ConflictError when `revisionId` is stale (someone else changed the alias)
+   */
+  updateAlias(
+    functionName: string,
+    alias: string,
+    route: { functionVersion: string; additionalVersion?: string; additionalWeight?: number },
+    revisionId: string,
+  ): Promise<AliasState>;
+  /** Invokes the alias once; Lambda picks the version by the alias weights. */
+  invoke(functionName: string, alias: string, payload: unknown): Promise<Invocation>;
+}
+
+/** One invocation: the version that ran, and its result or error (Lambda's FunctionError). */
+export interface Invocation {
+  readonly executedVersion: string;
+  readonly ok: boolean;
+  readonly payload: unknown;
+}
+
+/** Alarm state as CloudWatch reports it. */
+export interface AlarmStatus {
+  readonly name: string;
+  readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  readonly reason: string;
+  /** ISO-8601 time of the last state change. */
+  readonly updatedAt: string;
+}
+
+/** The alarms that guard a deployment. */
+export interface AlarmWatch {
+  /** Creates (or re-points) the error-rate alarm on the new version's own metrics (ExecutedVersion). @returns alarm names */
+  armForVersion(target: Target, functionVersion: string): Promise<string[]>;
+  describe(names: readonly string[]): Promise<AlarmStatus[]>;
+}
+
+/** An e-mail to people (SNS e-mail subscription, or the local outbox). */
+export interface Notifier {
+  send(message: { subject: string; text: string; to: readonly string[]; changeId: string }): Promise<void>;
+}
+
+/** A user of CMV and the roles they hold. */
+export interface User {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly roles: readonly Role[];
+}
+
+export type Role = 'requester' | 'approver' | 'release_admin' | 'auditor';
+
+/** Who the users are. */
+export interface Directory {
+  find(id: string): User | undefined;
+  withRole(role: Role): User[];
+}

@@ -1,0 +1,42 @@
+import type { ChangeStatus } from './change';
+import { ConflictError } from './errors';
+
+/**
+ * The events that move a change, with the statuses each may start from and the status it leaves.
+ * `to: 'same'` records something without changing status (a vote, a canary step).
+ * Source: DESIGN.md "The lifecycle of one change"; every event is also the ledger entry's type.
+ */
+export const TRANSITIONS = {
+  ChangeProposed: { from: [], to: 'submitted' },
+  TestsStarted: { from: ['submitted'], to: 'testing' },
+  TestsPassed: { from: ['testing'], to: 'awaiting_approval' },
+  TestsFailed: { from: ['testing'], to: 'tests_failed' },
+  ApprovalRequested: { from: ['awaiting_approval'], to: 'same' },
+  ApprovalRecorded: { from: ['awaiting_approval'], to: 'same' },
+  ChangeApproved: { from: ['awaiting_approval'], to: 'same' },
+  ChangeRejected: { from: ['awaiting_approval'], to: 'rejected' },
+  ApprovalExpired: { from: ['awaiting_approval'], to: 'expired' },
+  DeploymentStarted: { from: ['awaiting_approval'], to: 'deploying' },
+  TrafficShifted: { from: ['deploying'], to: 'same' },
+  CanaryStepChecked: { from: ['deploying'], to: 'same' },
+  ChangeDeployed: { from: ['deploying'], to: 'deployed' },
+  ChangeRolledBack: { from: ['deploying'], to: 'rolled_back' },
+  ChangeFailed: { from: ['submitted', 'testing', 'awaiting_approval', 'deploying'], to: 'failed' },
+} as const satisfies Record<string, { from: readonly ChangeStatus[]; to: ChangeStatus | 'same' }>;
+
+export type ChangeEvent = keyof typeof TRANSITIONS;
+
+/** Ledger entry types that are not change transitions. */
+export type TargetEvent = 'TargetRegistered' | 'VersionActivated';
+
+/**
+ * The status a change moves to on an event.
+ * @throws ConflictError when the event is not allowed from `current`
+ */
+export function transition(current: ChangeStatus, event: ChangeEvent): ChangeStatus {
+  const rule = TRANSITIONS[event];
+  if (!(rule.from as readonly ChangeStatus[]).includes(current)) {
+    throw new ConflictError(`cannot record ${event} for a change that is ${current}`);
+  }
+  return rule.to === 'same' ? current : rule.to;
+}

@@ -1,0 +1,54 @@
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { WriteConflictError } from '../ports';
+import type { Target } from '../target';
+import type { Caller, Services } from './services';
+
+/**
+ * Puts an earlier version back live in one call: the alias points at that version's published
+ * Lambda version alone — its own code and config, not a re-deploy of source — guarded by the
+ * alias's RevisionId and the target's revision.
+ * @returns the target afterwards
+ * @throws ForbiddenError (403) without the release_admin role
+ * @throws NotFoundError (404) for an unknown target or version
+ * @throws ConflictError (409) when the version never passed its tests or was never published,
+ *   when a change is deploying to the target, or when the alias changed meanwhile
+ */
+export async function activateVersion(svc: Services, caller: Caller, targetName: string, version: string, reason = ''): Promise<Target> {
+  if (!caller.roles.includes('release_admin')) throw new ForbiddenError('activating a version needs the release_admin role');
+  const target = await svc.store.getTarget(targetName);
+  if (!target) throw new NotFoundError(`target ${targetName} is not registered`);
+  const record = await svc.store.getVersion(targetName, version);
+  if (!record) throw new NotFoundError(`version ${version} of ${targetName} does not exist`);
+  if (!record.testsPassed) throw new ConflictError(`version ${version} of ${targetName} never passed its tests`);
+  if (!record.functionVersion) throw new ConflictError(`version ${version} of ${targetName} was never approved and published; propose it as a change`);
+  if (target.deployingChangeId) throw new ConflictError(`change ${target.deployingChangeId} is deploying to ${targetName}; wait for it or abort it first`);
+  if (target.liveVersion === version) return target;
+
+  const alias = await svc.functions.getAlias(target.functionName, target.alias);
+  await svc.functions.updateAlias(target.functionName, target.alias, { functionVersion: record.functionVersion }, alias.revisionId);
+  const next: Target = {
+    ...target,
+    liveVersion: version,
+    liveFunctionVersion: record.functionVersion,
+    revision: target.revision + 1,
+    updatedAt: svc.now().toISOString(),
+  };
+  try {
+    await svc.store.commit([{ kind: 'target', record: next, expectedRevision: target.revision }], {
+      type: 'VersionActivated',
+      target: targetName,
+      actor: caller.id,
+      details: {
+        version,
+        functionVersion: record.functionVersion,
+        previousVersion: target.liveVersion,
+        previousFunctionVersion: alias.functionVersion,
+        reason,
+      },
+    });
+  } catch (err) {
+    if (err instanceof WriteConflictError) throw new ConflictError(`target ${targetName} changed while activating; try again`);
+    throw err;
+  }
+  return next;
+}

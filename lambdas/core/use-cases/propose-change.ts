@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { strToU8 } from 'fflate';
+import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
+import type { Change } from '../change';
+import type { ProposeChangeRequest } from '../change-request';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { WriteConflictError } from '../ports';
+import { nextVersion } from '../versioning';
+import type { Caller, Services } from './services';
+
+/**
+ * Intake: validates a change request against its target, gives it an immutable version, stores the
+ * artifact (content-addressed), writes the change and its version with the `ChangeProposed` ledger
+ * entry in one transaction, and starts the workflow (execution name = change id).
+ * Nothing is written when validation fails.
+ * @returns the stored change
+ * @throws ValidationError (400) for a bad diff, artifact or base version; NotFoundError (404) for an
+ *   unknown target; ConflictError (409) when the version exists; ForbiddenError (403) without the requester role
+ */
+export async function proposeChange(svc: Services, caller: Caller, request: ProposeChangeRequest): Promise<Change> {
+  if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
+  const target = await svc.store.getTarget(request.target);
+  if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
+  const versions = await svc.store.listVersions(target.name);
+  const version = nextVersion(
+    versions.map((v) => v.version),
+    request.version,
+    request.bump,
+  );
+  const baseVersion = request.baseVersion ?? target.liveVersion;
+  const base = versions.find((v) => v.version === baseVersion);
+  if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
+
+  const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
+  const sha256 = sha256Base64(zip);
+  const artifactUri = await svc.artifacts.write(`artifacts/${target.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, zip, 'application/zip');
+  const source: Change['source'] =
+    'diff' in request.code
+      ? { kind: 'diff', uri: await svc.artifacts.write(`diffs/${target.name}/${sha256Hex(request.code.diff)}.diff`, strToU8(request.code.diff), 'text/x-diff') }
+      : { kind: 'artifact', uri: request.code.artifact };
+
+  const now = svc.now().toISOString();
+  const changeId = svc.newId();
+  const change: Change = {
+    changeId,
+    target: target.name,
+    version,
+    baseVersion,
+    status: 'submitted',
+    revision: 1,
+    title: request.title,
+    description: request.description,
+    changeType: request.changeType,
+    riskLevel: request.riskLevel,
+    requester: caller.id,
+    source,
+    artifact: { uri: artifactUri, sha256, bytes: zip.byteLength },
+    config: request.config ?? base.config,
+    ...(request.canary ? { canary: request.canary } : {}),
+    approvals: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await svc.store.commit(
+      [
+        { kind: 'change', record: change, expectedRevision: null },
+        {
+          kind: 'version',
+          record: { target: target.name, version, changeId, artifact: change.artifact, config: change.config, testsPassed: false, revision: 1, createdAt: now },
+          expectedRevision: null,
+        },
+      ],
+      {
+        type: 'ChangeProposed',
+        changeId,
+        target: target.name,
+        actor: caller.id,
+        details: { version, baseVersion, title: change.title, changeType: change.changeType, riskLevel: change.riskLevel, artifactSha256: sha256 },
+      },
+    );
+  } catch (err) {
+    if (err instanceof WriteConflictError) throw new ConflictError(`version ${version} of ${target.name} already exists`);
+    throw err;
+  }
+  const executionArn = await svc.workflow.start(changeId, { changeId, target: target.name });
+  return { ...change, executionArn };
+}
+
+async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseUri: string, baseLabel: string): Promise<Uint8Array> {
+  if ('diff' in request.code) {
+    const base = unzipSource(await svc.artifacts.read(baseUri));
+    return zipSource(applyUnifiedDiff(base, request.code.diff, baseLabel));
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await svc.artifacts.read(request.code.artifact);
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw ValidationError.field('code.artifact', `cannot be read: ${(err as Error).message}`);
+  }
+  // Re-zip deterministically so the digest depends on the files only, not on how they were zipped.
+  return zipSource(unzipSource(bytes));
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

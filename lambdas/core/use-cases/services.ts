@@ -1,0 +1,34 @@
+import type { AlarmWatch, ArtifactStore, ChangeStore, Directory, FunctionHost, LedgerReader, Notifier, User, Workflow } from '../ports';
+
+/** Settings of a deployment of CMV. */
+export interface Settings {
+  /** Base URL of the API, for approval links (no trailing slash). */
+  readonly apiBaseUrl: string;
+  /** HMAC secret of approval links. */
+  readonly linkSecret: () => Promise<string>;
+  /** Approval link lifetime in s. */
+  readonly approvalLinkTtlSeconds: number;
+  /** How long a change may wait for quorum before it expires, in s. */
+  readonly approvalTimeoutSeconds: number;
+}
+
+/** Everything a use case may call: the ports, a clock and an id source. */
+export interface Services {
+  readonly store: ChangeStore;
+  readonly ledger: LedgerReader;
+  readonly workflow: Workflow;
+  readonly artifacts: ArtifactStore;
+  readonly functions: FunctionHost;
+  readonly alarms: AlarmWatch;
+  readonly notifier: Notifier;
+  readonly directory: Directory;
+  readonly settings: Settings;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+/** The workflow itself, as the actor of the ledger entries it writes. */
+export const WORKFLOW_ACTOR = 'cmv-workflow';
+
+/** A caller as the API knows them. */
+export type Caller = User;

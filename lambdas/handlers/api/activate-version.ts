@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { activateVersion } from '../../core/use-cases/activate-version';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+const Body = z.strictObject({ reason: z.string().max(2000).default('') }).default({ reason: '' });
+
+/** POST /targets/{target}/versions/{version}/activate `{reason?}` → 200 the target; 403 not release_admin; 404; 409 never passed. */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, Body, async (event) => {
+    const { target = '', version = '' } = event.pathParameters ?? {};
+    return json(200, await activateVersion(svc, callerOf(event), target, version, event.body.reason));
+  });
+
+export const handler = lazy(() => makeHandler(awsServices()));

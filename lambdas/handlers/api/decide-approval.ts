@@ -1,0 +1,15 @@
+import { ApprovalDecisionRequest } from '../../core/change-request';
+import { decideApproval } from '../../core/use-cases/decide-approval';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+/** POST /changes/{id}/approvals `{decision, comment}` → 200 the change; 403 own change or no role; 409 not awaiting approval. */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, ApprovalDecisionRequest, async (event) => {
+    const change = await decideApproval(svc, callerOf(event), event.pathParameters?.id ?? '', event.body);
+    return json(200, change);
+  });
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,17 @@
+import { NotFoundError } from '../../core/errors';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+/** GET /changes/{id} → 200 the change (status, approvals, tests, deployment, timestamps); 404. */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, undefined, async (event) => {
+    callerOf(event);
+    const id = event.pathParameters?.id ?? '';
+    const change = await svc.store.getChange(id);
+    if (!change) throw new NotFoundError(`change ${id} does not exist`);
+    return json(200, change);
+  });
+
+export const handler = lazy(() => makeHandler(awsServices()));

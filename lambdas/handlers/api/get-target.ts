@@ -1,0 +1,21 @@
+import { NotFoundError } from '../../core/errors';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+/** GET /targets/{target} → 200 the target with its alias routing (version → weight %); 404. */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, undefined, async (event) => {
+    callerOf(event);
+    const name = event.pathParameters?.target ?? '';
+    const target = await svc.store.getTarget(name);
+    if (!target) throw new NotFoundError(`target ${name} is not registered`);
+    const alias = await svc.functions.getAlias(target.functionName, target.alias);
+    const weight = alias.additionalWeight ?? 0;
+    const routing: Record<string, number> = { [alias.functionVersion]: Math.round((1 - weight) * 10_000) / 100 };
+    if (alias.additionalVersion) routing[alias.additionalVersion] = Math.round(weight * 10_000) / 100;
+    return json(200, { ...target, alias: { name: target.alias, ...alias, routingPercent: routing } });
+  });
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,11 @@
+import { registerTarget, TargetRegistration } from '../../core/use-cases/register-target';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+/** POST /targets (a target registration) → 201 the target; 403 not release_admin; 409 already registered. */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, TargetRegistration, async (event) => json(201, await registerTarget(svc, callerOf(event), event.body)));
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoChangeStore } from '../adapters/change-store';
+import { CloudWatchAlarmWatch } from '../adapters/cloudwatch-alarms';
+import { documentClient } from '../adapters/dynamo';
+import { requireEnv } from '../adapters/env';
+import { LambdaFunctionHost } from '../adapters/lambda-functions';
+import { DynamoLedgerReader } from '../adapters/ledger-reader';
+import { S3ArtifactStore } from '../adapters/s3-artifacts';
+import { SnsNotifier } from '../adapters/sns-notifier';
+import { StaticDirectory } from '../adapters/static-directory';
+import { StepFunctionsWorkflow } from '../adapters/step-functions';
+import type { Services } from '../core/use-cases/services';
+
+/** Approval links live 72 h by default. */
+const DEFAULT_LINK_TTL_S = 72 * 3600;
+
+/**
+ * The services of a Lambda in AWS, from its environment (set by the CDK stack):
+ * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
+ * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS (optional).
+ * Clients are created lazily by each adapter's first call; unused ones cost nothing.
+ */
+export function awsServices(): Services {
+  const db = documentClient();
+  const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
+  let secret: Promise<string> | undefined;
+  return {
+    store: new DynamoChangeStore(db, tables),
+    ledger: new DynamoLedgerReader(db, tables.ledger),
+    workflow: new StepFunctionsWorkflow(new SFNClient({}), process.env.STATE_MACHINE_ARN ?? ''),
+    artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
+    functions: new LambdaFunctionHost(new LambdaClient({})),
+    alarms: new CloudWatchAlarmWatch(new CloudWatchClient({})),
+    notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
+    directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
+    settings: {
+      apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
+      approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
+      approvalTimeoutSeconds: Number(process.env.APPROVAL_TIMEOUT_SECONDS ?? DEFAULT_LINK_TTL_S),
+      linkSecret: () => {
+        secret ??= new SecretsManagerClient({})
+          .send(new GetSecretValueCommand({ SecretId: requireEnv('LINK_SECRET_ARN') }))
+          .then((out) => out.SecretString ?? '');
+        return secret;
+      },
+    },
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+}

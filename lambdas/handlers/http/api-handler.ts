@@ -1,0 +1,37 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import type { Services } from '../../core/use-cases/services';
+import { jsonErrors, validateBody } from './middleware';
+
+/** An API Lambda handler. */
+export type ApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Builds an API handler with the middleware order of middy's docs: normalize headers → parse the
+ * JSON body → validate it with zod → the handler; JSON errors last.
+ * @param body - the body schema; omit for requests without a body
+ */
+export function apiHandler<B>(
+  svc: Services,
+  body: ZodType<B> | undefined,
+  fn: (event: Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc: Services) => Promise<APIGatewayProxyResult>,
+): ApiHandler {
+  const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(httpHeaderNormalizer());
+  if (body) h.use(httpJsonBodyParser()).use(validateBody(body));
+  return h.use(jsonErrors()).handler((event) => fn(event as unknown as Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc)) as unknown as ApiHandler;
+}
+
+/**
+ * An AWS entry point: builds the handler on first call (cold start) with the AWS services, so
+ * importing the module (the local runtime does) reads no environment.
+ */
+export function lazy<H extends (...args: never[]) => unknown>(build: () => H): H {
+  let built: H | undefined;
+  return ((...args: Parameters<H>) => {
+    built ??= build();
+    return built(...args);
+  }) as H;
+}

@@ -1,0 +1,96 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ZodError, type ZodType } from 'zod';
+import { type FieldError, ForbiddenError, UnauthorizedError, ValidationError } from '../../core/errors';
+import type { Role, User } from '../../core/ports';
+
+type Mw = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/** Maps zod issues to `{path, message}` with dotted paths (`code.diff`, `canary.steps.1`). */
+export function fieldErrors(err: ZodError): FieldError[] {
+  return err.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+}
+
+/**
+ * Parses `source` with `schema`.
+ * @throws ValidationError (400) listing every bad field, with `what` ("body", "query") in the message
+ */
+export function parseWith<T>(schema: ZodType<T>, source: unknown, what: string): T {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error);
+  throw new ValidationError(`invalid ${what}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+}
+
+/** Validates the parsed JSON body with zod and replaces it with the parsed value (defaults applied). */
+export function validateBody<T>(schema: ZodType<T>): Mw {
+  return {
+    before: async (request) => {
+      (request.event as { body: unknown }).body = parseWith(schema, request.event.body, 'request body');
+    },
+  };
+}
+
+/**
+ * Turns errors into JSON responses: `{message, errors?}` with the error's status when below 500
+ * (our typed errors, middy's http errors), else an opaque 500 whose detail goes to the log only.
+ * Use last, as middy's http-error-handler.
+ */
+export function jsonErrors(): Mw {
+  return {
+    onError: async (request) => {
+      const err = request.error as (Error & { statusCode?: number; expose?: boolean; errors?: FieldError[] }) | null;
+      if (!err) return;
+      let statusCode = err.statusCode ?? 500;
+      let body: Record<string, unknown>;
+      if (err instanceof ZodError) {
+        statusCode = 400;
+        body = { message: 'invalid request', errors: fieldErrors(err) };
+      } else if (statusCode < 500) {
+        body = { message: err.message, ...(err.errors?.length ? { errors: err.errors } : {}) };
+      } else {
+        console.error(JSON.stringify({ level: 'ERROR', message: err.message, name: err.name, stack: err.stack }));
+        statusCode = 500;
+        body = { message: 'internal error' };
+      }
+      request.response = json(statusCode, body);
+    },
+  };
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+}
+
+const ROLES: readonly Role[] = ['requester', 'approver', 'release_admin', 'auditor'];
+
+/**
+ * The caller, from the authorizer's claims: Cognito user pool claims behind API Gateway
+ * (`cognito:username`, `cognito:groups`, `email`), which the local API server also sets from the
+ * `X-User` header and the local users file.
+ * @throws UnauthorizedError (401) when there is no authenticated caller
+ */
+export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): User {
+  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+  const id = claims['cognito:username'];
+  if (typeof id !== 'string' || !id) throw new UnauthorizedError('no authenticated caller');
+  const groups = claims['cognito:groups'];
+  const list = Array.isArray(groups) ? groups : typeof groups === 'string' ? groups.split(/[,\s]+/) : [];
+  return {
+    id,
+    name: typeof claims.name === 'string' ? claims.name : id,
+    email: typeof claims.email === 'string' ? claims.email : '',
+    roles: list.filter((g): g is Role => (ROLES as readonly string[]).includes(g)),
+  };
+}
+
+/**
+ * Requires one of `roles`.
+ * @throws ForbiddenError (403)
+ */
+export function requireRole(caller: User, ...roles: Role[]): void {
+  if (!roles.some((r) => caller.roles.includes(r))) {
+    throw new ForbiddenError(`this needs one of the roles: ${roles.join(', ')}`);
+  }
+}

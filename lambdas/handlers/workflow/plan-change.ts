@@ -1,0 +1,11 @@
+import { planChange } from '../../core/use-cases/run-tests';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+import { ChangeRef } from './schemas';
+import { taskHandler } from './task-handler';
+
+/** PlanChange: submitted → testing; returns the artifact URI, test command and approval timeout. */
+export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => planChange(svc, i.changeId));
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { recordTestResult } from '../../core/use-cases/run-tests';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+import { CaughtError, ChangeRef } from './schemas';
+import { taskHandler } from './task-handler';
+
+const Input = z.union([
+  ChangeRef.extend({ build: z.object({ buildId: z.string(), buildStatus: z.string(), logs: z.string().optional() }) }),
+  ChangeRef.extend({ failure: CaughtError }),
+]);
+
+/**
+ * The Build of a failed startBuild.sync task, from the States.TaskFailed cause (CodeBuild's Build
+ * as JSON); a cause that is not a build still fails the tests, with the error as the status.
+ */
+function buildOfFailure(failure: z.infer<typeof CaughtError>) {
+  try {
+    const build = JSON.parse(failure.Cause ?? '') as { Id?: string; BuildStatus?: string; Logs?: { DeepLink?: string } };
+    return { buildId: build.Id ?? 'unknown', buildStatus: build.BuildStatus ?? 'FAILED', logs: build.Logs?.DeepLink };
+  } catch {
+    return { buildId: 'unknown', buildStatus: 'FAILED', logs: failure.Cause?.slice(0, 500) };
+  }
+}
+
+/** RecordTestsPassed / RecordTestsFailed: records the build and moves the change on. */
+export const makeHandler = (svc: Services) =>
+  taskHandler(svc, Input, (i, svc) => recordTestResult(svc, i.changeId, 'build' in i ? i.build : buildOfFailure(i.failure)));
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,12 @@
+import { requestApproval } from '../../core/use-cases/request-approval';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+import { ChangeRef } from './schemas';
+import { taskHandler } from './task-handler';
+
+/** RequestApproval (waitForTaskToken): keeps the token, e-mails each approver a signed link. */
+export const makeHandler = (svc: Services) =>
+  taskHandler(svc, ChangeRef.extend({ taskToken: ChangeRef.shape.changeId }), (i, svc) => requestApproval(svc, i.changeId, i.taskToken));
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** `{changeId}`: the input of most workflow tasks. */
+export const ChangeRef = z.object({ changeId: z.string().min(1) });
+
+/** The deployment state the deploy steps pass along (DeploymentState), with any caught error. */
+export const Deployment = z.object({
+  stepIndex: z.number().int().min(0),
+  steps: z.array(z.number()),
+  bakeSeconds: z.number(),
+  alarmNames: z.array(z.string()),
+  startedAt: z.string(),
+  decision: z.enum(['continue', 'promote', 'rollback']).optional(),
+});
+
+/** An error as the ASL `Catch` records it with ResultPath. */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+/** Describes a caught error for people: `Error: cause` (the cause's errorMessage when it is a Lambda error JSON). */
+export function describeError(e: z.infer<typeof CaughtError> | undefined): string {
+  if (!e) return 'unknown error';
+  let cause = e.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed.errorMessage) cause = parsed.errorMessage;
+  } catch {
+    // not JSON: keep the text
+  }
+  return cause ? `${e.Error}: ${cause.slice(0, 500)}` : e.Error;
+}

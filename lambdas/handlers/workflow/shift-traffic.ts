@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { shiftTraffic } from '../../core/use-cases/deploy';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+import { ChangeRef, Deployment } from './schemas';
+import { taskHandler } from './task-handler';
+
+/** ShiftTraffic: UpdateAlias to the step's weight (RevisionId-guarded); returns the DeploymentState. */
+export const makeHandler = (svc: Services) =>
+  taskHandler(svc, ChangeRef.extend({ deployment: Deployment }), (i, svc) => shiftTraffic(svc, i.changeId, i.deployment));
+
+export const handler = lazy(() => makeHandler(awsServices()));
+export type ShiftTrafficInput = z.infer<typeof Deployment>;
