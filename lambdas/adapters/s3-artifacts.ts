@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SourceFiles, zipSource } from '../core/artifact';
 import { ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
 
@@ -18,7 +20,8 @@ export class S3ArtifactStore implements ArtifactStore {
   async read(uri: string): Promise<Uint8Array> {
     if (uri.startsWith('file://')) {
       if (!this.allowFiles) throw ValidationError.field('code.artifact', 'file:// artifacts can only be read by the local runtime; upload to S3');
-      return readFile(fileURLToPath(uri));
+      const path = fileURLToPath(uri);
+      return (await stat(path)).isDirectory() ? zipSource(await readTree(path)) : readFile(path);
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!match) throw ValidationError.field('code.artifact', `is not an s3://bucket/key URI: ${uri}`);
@@ -31,4 +34,16 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
     return `s3://${this.bucket}/${key}`;
   }
+}
+
+/** Reads a source directory (a `file://` artifact that is not a zip), skipping node_modules and dot-files. */
+async function readTree(root: string): Promise<SourceFiles> {
+  const files: SourceFiles = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
+    if (path.split('/').some((part) => part === 'node_modules' || part.startsWith('.'))) continue;
+    files[path] = await readFile(join(root, path));
+  }
+  return files;
 }

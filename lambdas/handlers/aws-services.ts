@@ -42,7 +42,6 @@ export function awsServices(): Services {
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
-      approvalTimeoutSeconds: Number(process.env.APPROVAL_TIMEOUT_SECONDS ?? DEFAULT_LINK_TTL_S),
       linkSecret: () => {
         secret ??= new SecretsManagerClient({})
           .send(new GetSecretValueCommand({ SecretId: requireEnv('LINK_SECRET_ARN') }))

@@ -7,8 +7,6 @@ import { type Services, WORKFLOW_ACTOR } from './services';
 export interface TestPlan {
   readonly artifactUri: string;
   readonly testCommand: string;
-  /** How long the approval may wait, in s (the ASL's TimeoutSecondsPath). */
-  readonly approvalTimeoutSeconds: number;
 }
 
 /**
@@ -21,7 +19,7 @@ export async function planChange(svc: Services, changeId: string): Promise<TestP
   );
   const target = await svc.store.getTarget(change.target);
   if (!target) throw new NotFoundError(`target ${change.target} is not registered`);
-  return { artifactUri: change.artifact.uri, testCommand: target.testCommand, approvalTimeoutSeconds: svc.settings.approvalTimeoutSeconds };
+  return { artifactUri: change.artifact.uri, testCommand: target.testCommand };
 }
 
 /** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */

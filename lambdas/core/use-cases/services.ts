@@ -8,8 +8,6 @@ export interface Settings {
   readonly linkSecret: () => Promise<string>;
   /** Approval link lifetime in s. */
   readonly approvalLinkTtlSeconds: number;
-  /** How long a change may wait for quorum before it expires, in s. */
-  readonly approvalTimeoutSeconds: number;
 }
 
 /** Everything a use case may call: the ports, a clock and an id source. */

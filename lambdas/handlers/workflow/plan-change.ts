@@ -5,7 +5,7 @@ import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
 
-/** PlanChange: submitted → testing; returns the artifact URI, test command and approval timeout. */
+/** PlanChange: submitted → testing; returns the artifact URI and the test command. */
 export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => planChange(svc, i.changeId));
 
 export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,79 @@
+import type { Change } from '../../lambdas/core/change';
+import type { LedgerEntry } from '../../lambdas/core/ledger';
+import type { Target } from '../../lambdas/core/target';
+
+/** An error answer of the API: its status and body (`{message, errors?}`). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly body: { message?: string; errors?: { path: string; message: string }[] },
+  ) {
+    super(`${status}: ${body.message ?? 'error'}${body.errors?.length ? ` (${body.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : ''}`);
+  }
+}
+
+/** A target as GET /targets/{t} shows it, with its alias routing in %. */
+export type TargetView = Target & { alias: { name: string; functionVersion: string; routingPercent: Record<string, number> } };
+
+/**
+ * A small client of the CMV REST API, used by the `cmv` CLI and the demo. Identity: the `X-User`
+ * header locally; a Cognito ID token (`Authorization`) behind API Gateway.
+ */
+export class CmvClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly auth: { user?: string; token?: string },
+  ) {}
+
+  /** Sends a request; `as` overrides the caller for one call (the demo acts as several people). */
+  async request<T>(method: string, path: string, body?: unknown, as?: string): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const user = as ?? this.auth.user;
+    if (user) headers['x-user'] = user;
+    if (this.auth.token) headers.authorization = this.auth.token;
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const parsed = text ? JSON.parse(text) : {};
+    if (!res.ok) throw new ApiError(res.status, parsed);
+    return parsed as T;
+  }
+
+  propose(body: unknown, as?: string) {
+    return this.request<{ changeId: string; target: string; version: string; status: string }>('POST', '/changes', body, as);
+  }
+  change(id: string) {
+    return this.request<Change>('GET', `/changes/${encodeURIComponent(id)}`);
+  }
+  changes(query: Record<string, string> = {}) {
+    return this.request<{ items: Change[]; nextToken?: string }>('GET', `/changes?${new URLSearchParams(query)}`);
+  }
+  decide(id: string, decision: 'approve' | 'reject', comment: string, as?: string) {
+    return this.request<Change>('POST', `/changes/${encodeURIComponent(id)}/approvals`, { decision, comment }, as);
+  }
+  target(name: string) {
+    return this.request<TargetView>('GET', `/targets/${encodeURIComponent(name)}`);
+  }
+  versions(name: string) {
+    return this.request<{ items: (Record<string, unknown> & { version: string; status: string; live: boolean })[] }>(
+      'GET',
+      `/targets/${encodeURIComponent(name)}/versions`,
+    );
+  }
+  activate(name: string, version: string, reason: string, as?: string) {
+    return this.request<Target>('POST', `/targets/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/activate`, { reason }, as);
+  }
+  invoke(name: string, event: unknown) {
+    return this.request<{ executedVersion: string; ok: boolean; payload: unknown }>('POST', `/targets/${encodeURIComponent(name)}/invoke`, event);
+  }
+  audit(query: Record<string, string> = {}) {
+    return this.request<{ items: LedgerEntry[]; nextToken?: string }>('GET', `/audit?${new URLSearchParams(query)}`);
+  }
+  verify() {
+    return this.request<{ valid: boolean; entries: number; head?: { seq: number; hash: string }; firstBadSeq?: number; reason?: string }>(
+      'GET',
+      '/audit/verify',
+    );
+  }
+}

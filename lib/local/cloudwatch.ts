@@ -1,0 +1,169 @@
+import { DescribeAlarmsCommand, type MetricDataQuery, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import { all, create } from 'mathjs';
+
+/** One recorded datapoint (epoch ms). */
+interface Datapoint {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Record<string, string>;
+  readonly value: number;
+  readonly at: number;
+}
+
+type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+interface StoredAlarm {
+  readonly input: PutMetricAlarmCommandInput;
+  state: AlarmState;
+  reason: string;
+  updatedAt: Date;
+}
+
+/** CloudWatch metric math, with its IF function (CloudWatch "Using metric math"). */
+const math = create(all);
+math.import({ IF: (cond: unknown, a: number, b: number) => (cond ? a : b) }, { override: true });
+
+/**
+ * Local stand-in for CloudWatch: metrics the local Lambda host records (AWS/Lambda Invocations,
+ * Errors, Duration by FunctionName, Resource and ExecutedVersion) and metric alarms (PutMetricAlarm,
+ * DescribeAlarms) evaluated like CloudWatch: `EvaluationPeriods` periods of `Period` s each, a
+ * period breaching when the returned metric (or expression) crosses the threshold, ALARM when
+ * `DatapointsToAlarm` of them breach, and periods without data treated per `TreatMissingData`.
+ * `speed` divides every period (a 60 s period lasts 1 s at speed 60).
+ */
+export class LocalCloudWatch {
+  private readonly points: Datapoint[] = [];
+  private readonly alarms = new Map<string, StoredAlarm>();
+
+  constructor(private readonly speed = 1) {}
+
+  /** Records one datapoint (the Lambda host calls this for every invocation). */
+  record(namespace: string, name: string, dimensions: Record<string, string>, value: number): void {
+    this.points.push({ namespace, name, dimensions, value, at: Date.now() });
+    if (this.points.length > 200_000) this.points.splice(0, 100_000);
+  }
+
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof PutMetricAlarmCommand) {
+      const name = command.input.AlarmName ?? '';
+      // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
+      this.alarms.set(name, { input: command.input, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', updatedAt: new Date() });
+      return {};
+    }
+    if (command instanceof DescribeAlarmsCommand) {
+      const names = command.input.AlarmNames ?? [...this.alarms.keys()];
+      return {
+        MetricAlarms: names
+          .filter((n) => this.alarms.has(n))
+          .map((n) => {
+            const alarm = this.evaluate(n);
+            return { ...alarm.input, AlarmName: n, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt };
+          }),
+      };
+    }
+    throw new Error(`LocalCloudWatch does not support ${(command as object).constructor.name}`);
+  }
+
+  /** Evaluates an alarm now and updates its state (and state time, on a change). */
+  evaluate(name: string): StoredAlarm {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw Object.assign(new Error(`alarm ${name} does not exist`), { name: 'ResourceNotFound' });
+    const {
+      EvaluationPeriods = 1,
+      DatapointsToAlarm = EvaluationPeriods,
+      Threshold = 0,
+      ComparisonOperator = 'GreaterThanThreshold',
+      TreatMissingData = 'missing',
+    } = alarm.input;
+    const periodMs = ((alarm.input.Period ?? alarm.input.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? 60) * 1000) / this.speed;
+    const now = Date.now();
+    const values: (number | undefined)[] = [];
+    for (let i = EvaluationPeriods - 1; i >= 0; i--) values.push(this.valueIn(alarm.input, now - (i + 1) * periodMs, now - i * periodMs));
+    const present = values.filter((v): v is number => v !== undefined);
+    const breaching =
+      present.filter((v) => compare(v, ComparisonOperator, Threshold)).length + (TreatMissingData === 'breaching' ? values.length - present.length : 0);
+    let state: AlarmState;
+    let reason: string;
+    if (breaching >= DatapointsToAlarm) {
+      state = 'ALARM';
+      reason = `Threshold Crossed: ${breaching} of ${values.length} datapoints [${present.map((v) => v.toFixed(2)).join(', ')}] were ${ComparisonOperator} ${Threshold}`;
+    } else if (present.length === 0 && TreatMissingData === 'missing') {
+      state = 'INSUFFICIENT_DATA';
+      reason = 'Insufficient Data: no datapoints in the evaluation periods';
+    } else {
+      state = 'OK';
+      reason = `Threshold Crossed: ${breaching} of ${values.length} datapoints [${present.map((v) => v.toFixed(2)).join(', ')}] were ${ComparisonOperator} ${Threshold}`;
+    }
+    if (state !== alarm.state) {
+      alarm.state = state;
+      alarm.updatedAt = new Date();
+    }
+    alarm.reason = reason;
+    return alarm;
+  }
+
+  /** The alarm's returned value over [from, to), or undefined when there is no data. */
+  private valueIn(input: PutMetricAlarmCommandInput, from: number, to: number): number | undefined {
+    if (input.MetricName) {
+      return this.stat(input.Namespace ?? '', input.MetricName, dims(input.Dimensions), input.Statistic ?? 'Sum', from, to);
+    }
+    const queries = input.Metrics ?? [];
+    const scope: Record<string, number> = {};
+    for (const q of queries) {
+      if (!q.MetricStat?.Metric) continue;
+      const v = this.stat(
+        q.MetricStat.Metric.Namespace ?? '',
+        q.MetricStat.Metric.MetricName ?? '',
+        dims(q.MetricStat.Metric.Dimensions),
+        q.MetricStat.Stat ?? 'Sum',
+        from,
+        to,
+      );
+      if (v === undefined) return undefined;
+      scope[q.Id ?? ''] = v;
+    }
+    const returned = queries.find((q: MetricDataQuery) => q.ReturnData !== false) ?? queries[queries.length - 1];
+    if (!returned) return undefined;
+    if (returned.Expression) return Number(math.evaluate(returned.Expression, scope));
+    return scope[returned.Id ?? ''];
+  }
+
+  private stat(namespace: string, name: string, dimensions: Record<string, string>, stat: string, from: number, to: number): number | undefined {
+    const values = this.points
+      .filter(
+        (p) => p.namespace === namespace && p.name === name && p.at >= from && p.at < to && Object.entries(dimensions).every(([k, v]) => p.dimensions[k] === v),
+      )
+      .map((p) => p.value);
+    if (values.length === 0) return undefined;
+    if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
+    if (stat === 'Average') return values.reduce((a, b) => a + b, 0) / values.length;
+    if (stat === 'Maximum') return Math.max(...values);
+    if (stat === 'Minimum') return Math.min(...values);
+    if (stat === 'SampleCount') return values.length;
+    const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+    if (p) {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil((Number(p[1]) / 100) * sorted.length) - 1)];
+    }
+    throw new Error(`LocalCloudWatch does not support the statistic ${stat}`);
+  }
+}
+
+function dims(list: readonly { Name?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
+}
+
+function compare(value: number, op: string, threshold: number): boolean {
+  switch (op) {
+    case 'GreaterThanThreshold':
+      return value > threshold;
+    case 'GreaterThanOrEqualToThreshold':
+      return value >= threshold;
+    case 'LessThanThreshold':
+      return value < threshold;
+    case 'LessThanOrEqualToThreshold':
+      return value <= threshold;
+    default:
+      throw new Error(`LocalCloudWatch does not support ${op}`);
+  }
+}

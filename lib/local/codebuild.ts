@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { unzipSource } from '../../lambdas/core/artifact';
+import type { ArtifactStore } from '../../lambdas/core/ports';
+
+/** CodeBuild's environment variable override, as the ASL passes it. */
+interface EnvOverride {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+/** The part of CodeBuild's `Build` that the workflow reads. */
+export interface LocalBuild {
+  readonly Id: string;
+  readonly Arn: string;
+  readonly ProjectName: string;
+  readonly BuildStatus: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  readonly StartTime: string;
+  readonly EndTime: string;
+  readonly Logs: { readonly DeepLink: string };
+}
+
+/**
+ * Local stand-in for CodeBuild's `startBuild.sync` integration: unzips the artifact named by
+ * `CMV_ARTIFACT_URI` into a temp dir, runs `sh -c "$CMV_TEST_COMMAND"` there (as the buildspec does
+ * in AWS), keeps the log under `<dataDir>/builds/<id>.log`, and answers like Step Functions: the
+ * `{Build}` on success, or a `States.TaskFailed` error whose cause is the Build as JSON.
+ */
+export class LocalCodeBuild {
+  constructor(
+    private readonly artifacts: ArtifactStore,
+    private readonly logDir: string,
+    private readonly timeoutMs = 10 * 60_000,
+  ) {}
+
+  async startBuildSync(params: { ProjectName: string; EnvironmentVariablesOverride?: EnvOverride[] }): Promise<{ Build: LocalBuild }> {
+    const env = Object.fromEntries((params.EnvironmentVariablesOverride ?? []).map((e) => [e.Name, e.Value]));
+    const id = `${params.ProjectName}:${randomUUID()}`;
+    const logFile = join(this.logDir, `${id.replace(':', '-')}.log`);
+    const started = new Date().toISOString();
+    const work = await mkdtemp(join(tmpdir(), 'cmv-build-'));
+    let status: LocalBuild['BuildStatus'];
+    let log = `[CMV local CodeBuild] build ${id}\n[CMV local CodeBuild] artifact ${env.CMV_ARTIFACT_URI}\n$ ${env.CMV_TEST_COMMAND}\n`;
+    try {
+      const files = unzipSource(await this.artifacts.read(env.CMV_ARTIFACT_URI ?? ''));
+      for (const [path, bytes] of Object.entries(files)) {
+        await mkdir(dirname(join(work, path)), { recursive: true });
+        await writeFile(join(work, path), bytes);
+      }
+      const result = await run(env.CMV_TEST_COMMAND ?? 'false', work, { ...env, PATH: process.env.PATH ?? '', HOME: work, CI: 'true' }, this.timeoutMs);
+      log += result.output;
+      status = result.timedOut ? 'TIMED_OUT' : result.code === 0 ? 'SUCCEEDED' : 'FAILED';
+      log += `\n[CMV local CodeBuild] exit code ${result.code}: ${status}\n`;
+    } catch (err) {
+      status = 'FAILED';
+      log += `\n[CMV local CodeBuild] ${(err as Error).message}\n`;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    await mkdir(this.logDir, { recursive: true });
+    await writeFile(logFile, log);
+    const build: LocalBuild = {
+      Id: id,
+      Arn: `arn:aws:codebuild:local:000000000000:build/${id}`,
+      ProjectName: params.ProjectName,
+      BuildStatus: status,
+      StartTime: started,
+      EndTime: new Date().toISOString(),
+      Logs: { DeepLink: pathToFileURL(logFile).href },
+    };
+    if (status !== 'SUCCEEDED') throw Object.assign(new Error(JSON.stringify(build)), { name: 'States.TaskFailed' });
+    return { Build: build };
+  }
+}
+
+function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output, timedOut });
+    });
+  });
+}

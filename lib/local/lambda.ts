@@ -1,0 +1,286 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetAliasCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { unzipSource } from '../../lambdas/core/artifact';
+import type { LocalCloudWatch } from './cloudwatch';
+
+interface VersionState {
+  readonly codeSha256: string;
+  readonly env: Record<string, string>;
+  readonly description: string;
+}
+
+interface AliasState {
+  functionVersion: string;
+  weights: Record<string, number>;
+  revisionId: string;
+}
+
+interface FunctionState {
+  readonly name: string;
+  readonly handler: string;
+  latest: VersionState;
+  versions: Record<string, VersionState>;
+  aliases: Record<string, AliasState>;
+}
+
+const err = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/** Runs one published version in its own worker thread, with its own environment (its config). */
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const mod = require(workerData.file);
+parentPort.on('message', async ({ id, event }) => {
+  const started = performance.now();
+  try {
+    const result = await mod[workerData.exportName](event, { functionName: workerData.functionName, functionVersion: workerData.version, awsRequestId: id });
+    parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result, ms: performance.now() - started });
+  } catch (e) {
+    parentPort.postMessage({ id, ok: false, result: { errorType: (e && e.name) || 'Error', errorMessage: String(e && e.message), trace: String(e && e.stack).split('\\n') }, ms: performance.now() - started });
+  }
+});`;
+
+/**
+ * Local stand-in for Lambda: functions with `$LATEST` code and environment, immutable published
+ * versions, aliases with weighted routing and a RevisionId, and Invoke through an alias. Same
+ * commands, outputs and errors as Lambda (ResourceNotFoundException, PreconditionFailedException on a
+ * stale RevisionId, InvalidParameterValueException when PublishVersion's CodeSha256 does not match).
+ * Each version runs in a worker thread whose `process.env` is that version's config; every Invoke
+ * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
+ * under `<dataDir>/lambda`.
+ */
+export class LocalLambda {
+  private readonly functions = new Map<string, FunctionState>();
+  private readonly workers = new Map<string, Worker>();
+  private readonly pending = new Map<string, (r: { ok: boolean; result: unknown; ms: number }) => void>();
+
+  constructor(
+    private readonly root: string,
+    private readonly cloudwatch: LocalCloudWatch,
+  ) {}
+
+  /** Loads functions saved by an earlier run. */
+  async load(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const file = join(this.root, `${name}.json`);
+      if (existsSync(file)) this.functions.set(name, JSON.parse(await readFile(file, 'utf8')));
+    }
+  }
+
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof CreateFunctionCommand) {
+      const { FunctionName = '', Handler = 'index.handler', Code, Environment } = command.input;
+      if (this.functions.has(FunctionName)) throw err('ResourceConflictException', `Function already exist: ${FunctionName}`);
+      const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, '');
+      const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
+      this.functions.set(FunctionName, fn);
+      await this.save(fn);
+      return this.configuration(fn, '$LATEST');
+    }
+    if (command instanceof CreateAliasCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      const alias: AliasState = { functionVersion: command.input.FunctionVersion ?? '$LATEST', weights: {}, revisionId: randomUUID() };
+      fn.aliases[command.input.Name ?? ''] = alias;
+      await this.save(fn);
+      return this.aliasOut(fn, command.input.Name ?? '');
+    }
+    if (command instanceof UpdateFunctionCodeCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      fn.latest = await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, '');
+      await this.save(fn);
+      return this.configuration(fn, '$LATEST');
+    }
+    if (command instanceof UpdateFunctionConfigurationCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      fn.latest = { ...fn.latest, env: command.input.Environment?.Variables ?? {} };
+      await this.save(fn);
+      return this.configuration(fn, '$LATEST');
+    }
+    if (command instanceof GetFunctionCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      return { Configuration: this.configuration(fn, command.input.Qualifier ?? '$LATEST') };
+    }
+    if (command instanceof PublishVersionCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      if (command.input.CodeSha256 && command.input.CodeSha256 !== fn.latest.codeSha256) {
+        throw err(
+          'InvalidParameterValueException',
+          `CodeSha256 (${command.input.CodeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again from a fresh state.`,
+        );
+      }
+      // Like Lambda: publishing unchanged code and config returns the last version instead of a new one.
+      const same = Object.entries(fn.versions).find(
+        ([, v]) => v.codeSha256 === fn.latest.codeSha256 && JSON.stringify(v.env) === JSON.stringify(fn.latest.env),
+      );
+      const version = same?.[0] ?? String(Object.keys(fn.versions).length + 1);
+      if (!same) {
+        fn.versions[version] = { ...fn.latest, description: command.input.Description ?? '' };
+        await this.extract(fn.name, version);
+        await this.save(fn);
+      }
+      return this.configuration(fn, version);
+    }
+    if (command instanceof GetAliasCommand) return this.aliasOut(this.fn(command.input.FunctionName), command.input.Name ?? '');
+    if (command instanceof UpdateAliasCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      const alias = fn.aliases[command.input.Name ?? ''];
+      if (!alias) throw err('ResourceNotFoundException', `Alias not found: ${command.input.Name}`);
+      if (command.input.RevisionId && command.input.RevisionId !== alias.revisionId) {
+        throw err(
+          'PreconditionFailedException',
+          'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+        );
+      }
+      const target = command.input.FunctionVersion ?? alias.functionVersion;
+      const weights = command.input.RoutingConfig?.AdditionalVersionWeights ?? alias.weights;
+      for (const v of [target, ...Object.keys(weights)]) {
+        if (v !== '$LATEST' && !fn.versions[v]) throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${v}`);
+      }
+      if (Object.values(weights).some((w) => w < 0 || w > 1)) throw err('InvalidParameterValueException', 'weights must be between 0.0 and 1.0');
+      Object.assign(alias, { functionVersion: target, weights, revisionId: randomUUID() });
+      await this.save(fn);
+      return this.aliasOut(fn, command.input.Name ?? '');
+    }
+    if (command instanceof InvokeCommand)
+      return this.invoke(command.input.FunctionName ?? '', command.input.Qualifier, command.input.Payload as Uint8Array | string | undefined);
+    throw new Error(`LocalLambda does not support ${(command as object).constructor.name}`);
+  }
+
+  /** Stops every worker. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.terminate()));
+    this.workers.clear();
+  }
+
+  private async invoke(functionName: string, qualifier: string | undefined, payload: Uint8Array | string | undefined) {
+    const fn = this.fn(functionName);
+    const alias = qualifier ? fn.aliases[qualifier] : undefined;
+    let version = qualifier && !alias ? qualifier : (alias?.functionVersion ?? '$LATEST');
+    if (alias) {
+      let roll = Math.random();
+      for (const [v, w] of Object.entries(alias.weights)) {
+        if (roll < w) {
+          version = v;
+          break;
+        }
+        roll -= w;
+      }
+    }
+    const event = JSON.parse(payload ? Buffer.from(payload).toString('utf8') || 'null' : 'null');
+    const worker = await this.worker(fn, version);
+    const id = randomUUID();
+    const out = await new Promise<{ ok: boolean; result: unknown; ms: number }>((resolve) => {
+      this.pending.set(id, resolve);
+      worker.postMessage({ id, event });
+    });
+    const dimensionSets: Record<string, string>[] = [
+      { FunctionName: fn.name },
+      { FunctionName: fn.name, Resource: `${fn.name}:${qualifier ?? '$LATEST'}`, ExecutedVersion: version },
+    ];
+    for (const d of dimensionSets) {
+      this.cloudwatch.record('AWS/Lambda', 'Invocations', d, 1);
+      this.cloudwatch.record('AWS/Lambda', 'Errors', d, out.ok ? 0 : 1);
+      this.cloudwatch.record('AWS/Lambda', 'Duration', d, out.ms);
+    }
+    return {
+      StatusCode: 200,
+      ExecutedVersion: version,
+      ...(out.ok ? {} : { FunctionError: 'Unhandled' }),
+      Payload: new Uint8Array(Buffer.from(JSON.stringify(out.result))),
+    };
+  }
+
+  private async worker(fn: FunctionState, version: string): Promise<Worker> {
+    const key = `${fn.name}:${version}`;
+    const existing = this.workers.get(key);
+    if (existing) return existing;
+    const state = version === '$LATEST' ? fn.latest : fn.versions[version];
+    if (!state) throw err('ResourceNotFoundException', `Function not found: ${key}`);
+    const dir = version === '$LATEST' ? await this.extract(fn.name, '$LATEST') : join(this.root, fn.name, version);
+    if (!existsSync(dir)) await this.extract(fn.name, version);
+    const [modulePath, exportName] = splitHandler(fn.handler);
+    const worker = new Worker(WORKER, {
+      eval: true,
+      env: { ...state.env, AWS_LAMBDA_FUNCTION_NAME: fn.name, AWS_LAMBDA_FUNCTION_VERSION: version, AWS_REGION: 'local', TZ: 'UTC' },
+      workerData: { file: join(dir, modulePath), exportName, functionName: fn.name, version },
+    });
+    worker.on('message', (m: { id: string; ok: boolean; result: unknown; ms: number }) => {
+      this.pending.get(m.id)?.(m);
+      this.pending.delete(m.id);
+    });
+    worker.unref();
+    this.workers.set(key, worker);
+    return worker;
+  }
+
+  private async storeCode(name: string, zip: Uint8Array, env: Record<string, string>, description: string): Promise<VersionState> {
+    const codeSha256 = createHash('sha256').update(zip).digest('base64');
+    const file = join(this.root, name, 'code', `${Buffer.from(codeSha256, 'base64').toString('hex')}.zip`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, zip);
+    return { codeSha256, env, description };
+  }
+
+  private async extract(name: string, version: string): Promise<string> {
+    const fn = this.fn(name);
+    const state = version === '$LATEST' ? fn.latest : fn.versions[version];
+    const dir = join(this.root, name, version === '$LATEST' ? 'latest' : version);
+    await rm(dir, { recursive: true, force: true });
+    const zip = await readFile(join(this.root, name, 'code', `${Buffer.from(state.codeSha256, 'base64').toString('hex')}.zip`));
+    for (const [path, bytes] of Object.entries(unzipSource(zip))) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), bytes);
+    }
+    return dir;
+  }
+
+  private fn(name: string | undefined): FunctionState {
+    const fn = this.functions.get(name ?? '');
+    if (!fn) throw err('ResourceNotFoundException', `Function not found: ${name}`);
+    return fn;
+  }
+
+  private configuration(fn: FunctionState, version: string) {
+    const state = version === '$LATEST' ? fn.latest : fn.versions[version];
+    return {
+      FunctionName: fn.name,
+      Version: version,
+      Handler: fn.handler,
+      CodeSha256: state.codeSha256,
+      Environment: { Variables: state.env },
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      Description: state.description,
+    };
+  }
+
+  private aliasOut(fn: FunctionState, name: string) {
+    const alias = fn.aliases[name];
+    if (!alias) throw err('ResourceNotFoundException', `Alias not found: ${fn.name}:${name}`);
+    return { Name: name, FunctionVersion: alias.functionVersion, RoutingConfig: { AdditionalVersionWeights: alias.weights }, RevisionId: alias.revisionId };
+  }
+
+  private async save(fn: FunctionState): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await writeFile(join(this.root, `${fn.name}.json`), JSON.stringify(fn, null, 2));
+  }
+}
+
+/** `src/index.handler` → [`src/index.js`, `handler`]. */
+function splitHandler(handler: string): [string, string] {
+  const dot = handler.lastIndexOf('.');
+  return [`${handler.slice(0, dot)}.js`, handler.slice(dot + 1)];
+}

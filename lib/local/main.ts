@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { ROOT, startLocalRuntime } from './runtime';
+
+/** `npm start`: the whole CMV on this machine. PORT (default 3000), CMV_DATA_DIR (default .cmv), CMV_SPEED (default 1). */
+async function main(): Promise<void> {
+  const runtime = await startLocalRuntime({
+    dataDir: process.env.CMV_DATA_DIR ?? join(ROOT, '.cmv'),
+    port: Number(process.env.PORT ?? 3000),
+    speed: Number(process.env.CMV_SPEED ?? 1),
+    log: (line) => console.log(line),
+  });
+  console.log(`CMV local runtime
+  API        ${runtime.url}   (send X-User: alice | bob | carol | dana | erin — see examples/users.json)
+  outbox     ${runtime.outbox}   (approval e-mails; their links work against this API)
+  data       ${runtime.dataDir}
+Press Ctrl+C to stop; state survives a restart.`);
+  const stop = async () => {
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,223 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
+import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
+import { documentClient } from '../../lambdas/adapters/dynamo';
+import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
+import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
+import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
+import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
+import { StaticDirectory } from '../../lambdas/adapters/static-directory';
+import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
+import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
+import type { Services } from '../../lambdas/core/use-cases/services';
+import { API_ROUTES } from '../../lambdas/handlers/api/routes';
+import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
+import { type LocalApiHandler, startApiServer } from './api-server';
+import { LocalCloudWatch } from './cloudwatch';
+import { LocalCodeBuild } from './codebuild';
+import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
+import { LocalLambda } from './lambda';
+import { LocalS3 } from './s3';
+import { LocalSns } from './sns';
+import { LocalStepFunctions, type LocalTask } from './step-functions';
+
+/** Repository root (this file is lib/local/runtime.ts). */
+export const ROOT = resolve(__dirname, '..', '..');
+
+const ARTIFACT_BUCKET = 'cmv-artifacts';
+const TEST_PROJECT = 'cmv-change-tests';
+const ACCOUNT = 'arn:aws:lambda:local:000000000000:function';
+
+/** Options of the local runtime. */
+export interface LocalRuntimeOptions {
+  /** Where state lives (DynamoDB Local files, artifacts, functions, executions, outbox). */
+  readonly dataDir: string;
+  /** API port; 0 picks a free one. */
+  readonly port: number;
+  /** Divides bake times and alarm periods (60: a minute lasts a second). @default 1 */
+  readonly speed?: number;
+  /** Users and roles. @default examples/users.json */
+  readonly usersFile?: string;
+  /** target.json files registered at start when not yet registered. @default the bundled example */
+  readonly targets?: readonly string[];
+  /** Keep DynamoDB in memory instead of `dataDir` (tests). @default false */
+  readonly inMemory?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** A running local CMV. */
+export interface LocalRuntime {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly outbox: string;
+  readonly services: Services;
+  readonly sfn: LocalStepFunctions;
+  readonly sns: LocalSns;
+  readonly cloudwatch: LocalCloudWatch;
+  readonly lambda: LocalLambda;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts CMV on this machine: DynamoDB Local, the stand-ins, the workflow interpreter on the real
+ * ASL file, and the API — with the same handler modules as in AWS. Registers the example targets
+ * on first start and resumes executions that were running when it last stopped.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => {});
+  const dataDir = resolve(options.dataDir);
+  const speed = options.speed ?? 1;
+  await mkdir(dataDir, { recursive: true });
+  const dynamo: LocalDynamo = await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
+  try {
+    const tables = { changes: 'cmv-changes', ledger: 'cmv-audit-ledger' };
+    const raw = new DynamoDBClient(dynamo.config);
+    await ensureTables(raw, [
+      { name: tables.changes, definition: CHANGES_TABLE },
+      { name: tables.ledger, definition: LEDGER_TABLE },
+    ]);
+    raw.destroy();
+
+    const users = JSON.parse(await readFile(options.usersFile ?? join(ROOT, 'examples', 'users.json'), 'utf8'));
+    const directory = new StaticDirectory(users);
+    const s3 = new LocalS3(join(dataDir, 's3'));
+    const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, true);
+    const cloudwatch = new LocalCloudWatch(speed);
+    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch);
+    const outbox = join(dataDir, 'outbox');
+    const sns = new LocalSns(outbox, log);
+    const linkSecret = await secretFile(join(dataDir, 'link-secret'));
+    const db = documentClient(dynamo.config);
+    const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
+
+    let port = options.port;
+    const lambdas: Record<string, LocalTask> = {};
+    const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
+    const sfnRef: { current?: LocalStepFunctions } = {};
+    const services: Services = {
+      store: new DynamoChangeStore(db, tables),
+      ledger: new DynamoLedgerReader(db, tables.ledger),
+      workflow: new StepFunctionsWorkflow({ send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) } as never, stateMachineArn),
+      artifacts,
+      functions: new LambdaFunctionHost(lambda as never),
+      alarms: new CloudWatchAlarmWatch(cloudwatch as never),
+      notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
+      directory,
+      settings: {
+        get apiBaseUrl() {
+          return `http://127.0.0.1:${port}`;
+        },
+        linkSecret: async () => linkSecret,
+        approvalLinkTtlSeconds: 72 * 3600,
+      },
+      now: () => new Date(),
+      newId: () => randomUUID(),
+    };
+
+    for (const [placeholder, name] of Object.entries(WORKFLOW_FUNCTIONS)) {
+      const arn = `${ACCOUNT}:cmv-${name}`;
+      substitutions[placeholder] = arn;
+      const mod = require(join(ROOT, 'lambdas', 'handlers', 'workflow', name)) as { makeHandler: (s: Services) => LocalTask };
+      lambdas[arn] = mod.makeHandler(services);
+    }
+    const codebuild = new LocalCodeBuild(artifacts, join(dataDir, 'builds'));
+    const definitionText = (await readFile(join(ROOT, STATE_MACHINE_FILE), 'utf8')).replace(
+      /\$\{(\w+)\}/g,
+      (whole, key: string) => substitutions[key] ?? whole,
+    );
+    const sfn = new LocalStepFunctions({
+      definition: JSON.parse(definitionText),
+      stateMachineArn,
+      lambdas,
+      integrations: { 'arn:aws:states:::codebuild:startBuild.sync': (input) => codebuild.startBuildSync(input as never) },
+      dir: join(dataDir, 'executions'),
+      speed,
+      log,
+    });
+    sfnRef.current = sfn;
+
+    const handlers: Record<string, LocalApiHandler> = {};
+    for (const route of API_ROUTES) {
+      handlers[route.handler] ??= (
+        require(join(ROOT, 'lambdas', 'handlers', 'api', route.handler)) as { makeHandler: (s: Services) => LocalApiHandler }
+      ).makeHandler(services);
+    }
+    const server: Server = await startApiServer(handlers, directory, port);
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : port;
+
+    const targetFiles = options.targets ?? [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
+    await registerTargets(services, lambda, targetFiles, log);
+    const resumed = await sfn.resume();
+    if (resumed) log(`resumed ${resumed} running execution(s)`);
+
+    return {
+      url: `http://127.0.0.1:${port}`,
+      dataDir,
+      outbox,
+      services,
+      sfn,
+      sns,
+      cloudwatch,
+      lambda,
+      stop: async () => {
+        await sfn.stop();
+        await new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await lambda.stop();
+        db.destroy();
+        await dynamo.stop();
+      },
+    };
+  } catch (err) {
+    await dynamo.stop();
+    throw err;
+  }
+}
+
+/** Registers each target.json not yet registered: creates its local function and alias, publishes the initial version. */
+async function registerTargets(services: Services, lambda: LocalLambda, files: readonly string[], log: (line: string) => void): Promise<void> {
+  const regs = await Promise.all(
+    files.map(async (file) => {
+      const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & {
+        source: string;
+        handler: string;
+        functionName: string;
+        alias?: string;
+      };
+      const { source, handler, runtime: _runtime, traffic: _traffic, ...rest } = json;
+      return { handler, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(join(dirname(file), source)).href }) };
+    }),
+  );
+  await lambda.load(regs.map((r) => r.reg.functionName));
+  const admin = { id: 'cmv-local-runtime', name: 'CMV local runtime', email: '', roles: ['release_admin' as const] };
+  for (const { handler, reg } of regs) {
+    if (await services.store.getTarget(reg.name)) continue;
+    try {
+      await lambda.send(
+        new CreateFunctionCommand({ FunctionName: reg.functionName, Handler: handler, Role: 'arn:aws:iam::000000000000:role/local', Code: {} }),
+      );
+      await lambda.send(new CreateAliasCommand({ FunctionName: reg.functionName, Name: reg.alias, FunctionVersion: '$LATEST' }));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceConflictException') throw err;
+    }
+    const target = await registerTarget(services, admin, reg);
+    log(`registered target ${target.name} ${target.liveVersion} (function ${target.functionName}:${target.alias} → version ${target.liveFunctionVersion})`);
+  }
+}
+
+/** Reads the approval-link HMAC secret, creating it (256 random bits) on first start. */
+async function secretFile(path: string): Promise<string> {
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(path, secret, { mode: 0o600 });
+  return secret;
+}

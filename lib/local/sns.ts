@@ -1,0 +1,38 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PublishCommand } from '@aws-sdk/client-sns';
+
+/** One e-mail as delivered to the local outbox. */
+export interface OutboxMessage {
+  readonly file: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/**
+ * Local stand-in for SNS e-mail delivery (Publish): each message is written to
+ * `<dataDir>/outbox/<time>-<n>.txt` as a readable e-mail (To, Subject, body) and announced on the log.
+ * The `approver` message attribute is the recipient, as the filter policy of an e-mail subscription routes it.
+ */
+export class LocalSns {
+  private count = 0;
+  readonly messages: OutboxMessage[] = [];
+
+  constructor(
+    readonly outbox: string,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  async send(command: unknown): Promise<unknown> {
+    if (!(command instanceof PublishCommand)) throw new Error(`LocalSns does not support ${(command as object).constructor.name}`);
+    const { Subject = '', Message = '', MessageAttributes = {} } = command.input;
+    const to = MessageAttributes.approver?.StringValue ?? 'subscribers';
+    await mkdir(this.outbox, { recursive: true });
+    const file = join(this.outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.count}.txt`);
+    await writeFile(file, `To: ${to}\nSubject: ${Subject}\n\n${Message}\n`);
+    this.messages.push({ file, to, subject: Subject, text: Message });
+    this.log(`✉  e-mail to ${to}: ${Subject} (${file})`);
+    return { MessageId: `local-${this.count}` };
+  }
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+
+// aws-local-stepfunctions 3 needs Promise.withResolvers (Node ≥ 22); polyfill it on Node 20.
+if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
+  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((a, b) => {
+      resolve = a;
+      reject = b;
+    });
+    return { promise, resolve, reject };
+  };
+}
+// Loaded after the polyfill.
+const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
+
+type Json = Record<string, unknown>;
+type StateDefinition = { Type: string; Resource?: string; Parameters?: Json; SecondsPath?: string; Seconds?: number };
+type Definition = { StartAt: string; States: Record<string, StateDefinition> };
+
+/** A Lambda task handler the local runtime calls in-process, by function ARN. */
+export type LocalTask = (input: unknown) => Promise<unknown>;
+
+/** An execution as `DescribeExecution` reports it, plus the state it is in (persisted for restarts). */
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly startDate: string;
+  stopDate?: string;
+  readonly input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** The state it was last in and that state's input: where a restart resumes. */
+  currentState?: string;
+  currentInput?: unknown;
+  history: { type: string; timestamp: number; state?: string; error?: string }[];
+}
+
+/** Options of the local Step Functions. */
+export interface LocalStepFunctionsOptions {
+  /** The ASL definition with `${Placeholders}` substituted. */
+  readonly definition: Definition;
+  readonly stateMachineArn: string;
+  /** Function ARN → handler, for Lambda tasks (plain ARN resources and lambda:invoke.waitForTaskToken). */
+  readonly lambdas: Record<string, LocalTask>;
+  /** Service integrations by resource ARN, e.g. `arn:aws:states:::codebuild:startBuild.sync`. */
+  readonly integrations: Record<string, LocalTask>;
+  /** Where executions are kept, so a restart resumes them. */
+  readonly dir: string;
+  /** Divides every Wait (bake) time: 60 turns a 60 s bake into 1 s. */
+  readonly speed: number;
+  readonly log?: (line: string) => void;
+}
+
+const err = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/**
+ * Local stand-in for Step Functions: runs the same ASL file in aws-local-stepfunctions.
+ * StartExecution (unique names), SendTaskSuccess / SendTaskFailure (task tokens of
+ * `.waitForTaskToken` states), DescribeExecution. Overrides are keyed by state name, derived from
+ * the definition: a Task whose resource is a function ARN calls that function's handler; a
+ * service integration calls its stand-in. Each execution's current state and input are saved
+ * under `dir`; on start, RUNNING executions resume from that state (a waiting approval gets a new
+ * task token; the e-mailed links keep working because they name the change, not the token).
+ */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, InstanceType<typeof StateMachine>>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly opts: LocalStepFunctionsOptions) {}
+
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof StartExecutionCommand) {
+      const name = command.input.name ?? randomUUID();
+      if (this.executions.has(name)) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+      const record: ExecutionRecord = {
+        executionArn: `${this.opts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+        name,
+        status: 'RUNNING',
+        startDate: new Date().toISOString(),
+        input: command.input.input ?? '{}',
+        history: [],
+      };
+      this.executions.set(name, record);
+      await this.save(record);
+      this.launch(record, this.opts.definition.StartAt, JSON.parse(record.input));
+      return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
+    }
+    if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) {
+      const token = command.input.taskToken ?? '';
+      const waiter = this.tokens.get(token);
+      if (!waiter) throw err('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used or timed out');
+      this.tokens.delete(token);
+      if (command instanceof SendTaskSuccessCommand) waiter.resolve(JSON.parse(command.input.output ?? 'null'));
+      else waiter.reject(err(command.input.error ?? 'TaskFailed', command.input.cause ?? ''));
+      return {};
+    }
+    if (command instanceof DescribeExecutionCommand) {
+      const name = (command.input.executionArn ?? '').split(':').pop() ?? '';
+      const record = this.executions.get(name);
+      if (!record) throw err('ExecutionDoesNotExist', `Execution Does Not Exist: '${command.input.executionArn}'`);
+      return { ...record, startDate: new Date(record.startDate), stopDate: record.stopDate ? new Date(record.stopDate) : undefined };
+    }
+    throw new Error(`LocalStepFunctions does not support ${(command as object).constructor.name}`);
+  }
+
+  /** Loads saved executions and resumes those still RUNNING. @returns how many resumed */
+  async resume(): Promise<number> {
+    if (!existsSync(this.opts.dir)) return 0;
+    let resumed = 0;
+    for (const file of await readdir(this.opts.dir)) {
+      if (!file.endsWith('.json')) continue;
+      const record = JSON.parse(await readFile(join(this.opts.dir, file), 'utf8')) as ExecutionRecord;
+      this.executions.set(record.name, record);
+      if (record.status === 'RUNNING' && record.currentState) {
+        this.opts.log?.(`↻  resuming execution ${record.name} at ${record.currentState}`);
+        this.launch(record, record.currentState, record.currentInput);
+        resumed++;
+      }
+    }
+    return resumed;
+  }
+
+  /** An execution's record (status, history). */
+  execution(name: string): ExecutionRecord | undefined {
+    return this.executions.get(name);
+  }
+
+  /** Resolves when no execution is running (tests, the demo). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Fails every waiting task so that executions end (shutdown); their saved state stays RUNNING. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const [token, waiter] of this.tokens) {
+      this.tokens.delete(token);
+      waiter.reject(err('States.Runtime', 'local runtime stopped'));
+    }
+    for (const abort of this.aborts) abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private stopping = false;
+  private readonly aborts = new Set<() => void>();
+
+  private machine(startAt: string) {
+    let sm = this.machines.get(startAt);
+    if (!sm) {
+      sm = new StateMachine({ ...scaleTimeouts(this.opts.definition, this.opts.speed), StartAt: startAt } as never, { validationOptions: { checkArn: false } });
+      this.machines.set(startAt, sm);
+    }
+    return sm;
+  }
+
+  private launch(record: ExecutionRecord, startAt: string, input: unknown): void {
+    let token = randomUUID();
+    const Task = {
+      get Token() {
+        return token;
+      },
+    };
+    let bakeSeconds: number | undefined;
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      const call = this.taskFor(state);
+      overrides[stateName] = async (taskInput) => {
+        const result = roundTrip(
+          await call(taskInput, () => {
+            const t = token;
+            token = randomUUID();
+            return t;
+          }),
+        );
+        const bake = (result as { bakeSeconds?: unknown } | null)?.bakeSeconds;
+        if (typeof bake === 'number') bakeSeconds = bake;
+        return result;
+      };
+    }
+    const speed = this.opts.speed;
+    const states = this.opts.definition.States;
+    // Wait times, divided by the speed factor: read when each Wait starts.
+    const waitTimeOverrides = new Proxy({} as Record<string, number>, {
+      get: (_t, stateName: string) => {
+        const state = states[stateName];
+        if (state?.Type !== 'Wait') return undefined;
+        const seconds = state.Seconds ?? (state.SecondsPath ? bakeSeconds : undefined);
+        return seconds === undefined ? undefined : (seconds * 1000) / speed;
+      },
+    });
+    const execution = this.machine(startAt).run(input as never, {
+      noThrowOnAbort: true,
+      context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate, Input: JSON.parse(record.input) }, Task } as never,
+      overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides },
+    });
+    this.aborts.add(execution.abort);
+    const done = this.follow(record, execution as never).finally(() => {
+      this.running.delete(done);
+      this.aborts.delete(execution.abort);
+    });
+    this.running.add(done);
+  }
+
+  private taskFor(state: StateDefinition): (input: unknown, nextToken: () => string) => Promise<unknown> {
+    const resource = state.Resource ?? '';
+    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      const fn = this.lambda(String(state.Parameters?.FunctionName));
+      return async (input, nextToken) => {
+        const t = nextToken();
+        const waiting = new Promise((resolve, reject) => this.tokens.set(t, { resolve, reject }));
+        waiting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+        // The invoke's own failure fails the task, as Lambda's would.
+        await fn(roundTrip((input as { Payload: unknown }).Payload));
+        return waiting;
+      };
+    }
+    if (resource.startsWith('arn:aws:lambda:')) {
+      const fn = this.lambda(resource);
+      return (input) => fn(roundTrip(input));
+    }
+    const integration = this.opts.integrations[resource];
+    if (!integration) throw new Error(`no local stand-in for the resource ${resource}`);
+    return (input) => integration(input);
+  }
+
+  private lambda(arn: string): LocalTask {
+    const fn = this.opts.lambdas[arn];
+    if (!fn) throw new Error(`no local handler for the function ${arn}`);
+    return fn;
+  }
+
+  private async follow(record: ExecutionRecord, execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> }): Promise<void> {
+    const events = (async () => {
+      for await (const ev of execution.eventLogs) {
+        const state = (ev.state as { name?: string; input?: unknown } | undefined) ?? undefined;
+        record.history.push({
+          type: String(ev.type),
+          timestamp: Number(ev.timestamp),
+          ...(state?.name ? { state: state.name } : {}),
+          ...(ev.Error ? { error: String(ev.Error) } : {}),
+        });
+        if (ev.type === 'StateEntered' && state?.name) {
+          record.currentState = state.name;
+          record.currentInput = state.input;
+          await this.save(record);
+        }
+      }
+    })();
+    try {
+      const output = await execution.result;
+      if (this.stopping) return;
+      record.status = output === null && this.stopping ? 'ABORTED' : 'SUCCEEDED';
+      record.output = JSON.stringify(output);
+    } catch (e) {
+      if (this.stopping) return;
+      const error = e as Error & { cause?: unknown };
+      record.status = 'FAILED';
+      const m = /^(\S+): (.*)$/s.exec(String(error.cause ?? ''));
+      record.error = m?.[1] ?? error.name;
+      record.cause = m?.[2] ?? error.message;
+    } finally {
+      await events.catch(() => undefined);
+    }
+    record.stopDate = new Date().toISOString();
+    record.currentState = undefined;
+    await this.save(record);
+    this.opts.log?.(`■  execution ${record.name} ${record.status}${record.error ? ` (${record.error})` : ''}`);
+  }
+
+  private async save(record: ExecutionRecord): Promise<void> {
+    await mkdir(this.opts.dir, { recursive: true });
+    await writeFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
+  }
+}
+
+/**
+ * Timeouts of human waits (`.waitForTaskToken` tasks) divided by the speed factor, like Wait times:
+ * 72 h of approval wait last 72 min at speed 60. Machine tasks (test builds) keep their real timeout.
+ */
+function scaleTimeouts(definition: Definition, speed: number): Definition {
+  const States: Record<string, StateDefinition> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const timeout = (state as { TimeoutSeconds?: number }).TimeoutSeconds;
+    States[name] =
+      timeout && state.Resource?.endsWith('.waitForTaskToken')
+        ? ({ ...state, TimeoutSeconds: Math.max(1, Math.round(timeout / speed)) } as StateDefinition)
+        : state;
+  }
+  return { ...definition, States };
+}
+
+/** Lambda serialises payloads as JSON; so does the local runtime, so nothing passes that could not in AWS. */
+function roundTrip(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
