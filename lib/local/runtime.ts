@@ -29,6 +29,9 @@ import { LocalS3 } from './s3';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
 
+// The SDK's notice that releases after January 2027 need Node 22 is about upgrades, not this run: the lock file pins the SDK.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Repository root (this file is lib/local/runtime.ts). */
 export const ROOT = resolve(__dirname, '..', '..');
 

@@ -1,0 +1,122 @@
+#!/usr/bin/env -S npx tsx
+import { Command } from 'commander';
+import { ApiError, CmvClient } from '../lib/client/api-client';
+import { readChangeFile } from '../lib/client/change-file';
+
+/**
+ * The `cmv` CLI: a client of the CMV REST API. CMV_API_URL (default http://127.0.0.1:3000, the
+ * local runtime); identity: CMV_USER (local, sent as X-User) or CMV_TOKEN (a Cognito ID token, AWS).
+ */
+const FINAL = new Set(['tests_failed', 'rejected', 'expired', 'deployed', 'rolled_back', 'failed']);
+
+const program = new Command('cmv').description('Change Management & Versioning: propose, follow, approve and audit changes').option('--json', 'print raw JSON');
+const client = () => new CmvClient((process.env.CMV_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), { user: process.env.CMV_USER, token: process.env.CMV_TOKEN });
+const print = (value: unknown, text: () => string) => console.log(program.opts().json ? JSON.stringify(value, null, 2) : text());
+
+program
+  .command('propose <file>')
+  .description('propose a change request (JSON; code.diffFile is read relative to the file)')
+  .action(async (file: string) => {
+    const out = await client().propose(await readChangeFile(file));
+    print(out, () => `change ${out.changeId}: ${out.target} ${out.version} ${out.status}\nfollow it: cmv status ${out.changeId} --watch`);
+  });
+
+program
+  .command('status <changeId>')
+  .description('show a change; --watch follows it to a final status')
+  .option('-w, --watch', 'poll until the change is final')
+  .action(async (id: string, opts: { watch?: boolean }) => {
+    let last = '';
+    for (;;) {
+      const c = await client().change(id);
+      const d = c.deployment;
+      const line = `${c.target} ${c.version} ${c.status}${d ? ` (canary ${d.currentWeight}%${d.history.length ? `, step ${d.history.length}/${d.steps.length}` : ''})` : ''}${c.reason ? ` — ${c.reason}` : ''}`;
+      if (!opts.watch) return print(c, () => `${line}\n${summary(c)}`);
+      if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
+      last = line;
+      if (FINAL.has(c.status)) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+
+program
+  .command('list')
+  .description('list changes, newest first')
+  .option('-t, --target <target>')
+  .option('-s, --status <status>')
+  .action(async (opts: { target?: string; status?: string }) => {
+    const out = await client().changes(Object.fromEntries(Object.entries(opts).filter(([, v]) => v)) as Record<string, string>);
+    print(out, () => out.items.map((c) => `${c.changeId}  ${c.target} ${c.version.padEnd(8)} ${c.status.padEnd(17)} ${c.title}`).join('\n') || 'no changes');
+  });
+
+program
+  .command('approve <changeId>')
+  .description('approve (or --reject) a change as the caller')
+  .option('-r, --reject', 'reject instead of approve')
+  .option('-m, --comment <text>', 'comment (a reason is expected when rejecting)', '')
+  .action(async (id: string, opts: { reject?: boolean; comment: string }) => {
+    const c = await client().decide(id, opts.reject ? 'reject' : 'approve', opts.comment);
+    print(c, () => `${opts.reject ? 'rejected' : 'approved'}: ${c.target} ${c.version} is now ${c.status}`);
+  });
+
+program
+  .command('activate <target> <version>')
+  .description('put an earlier version that passed its tests back live (release_admin)')
+  .option('-m, --reason <text>', 'why', '')
+  .action(async (target: string, version: string, opts: { reason: string }) => {
+    const t = await client().activate(target, version, opts.reason);
+    print(t, () => `${t.name} ${t.liveVersion} is live (function version ${t.liveFunctionVersion})`);
+  });
+
+program
+  .command('targets [target]')
+  .description('registered services; with a name: its live version, alias routing and versions')
+  .action(async (name?: string) => {
+    if (!name) {
+      const out = await client().request<{ items: { name: string; liveVersion: string; description: string }[] }>('GET', '/targets');
+      return print(out, () => out.items.map((t) => `${t.name.padEnd(24)} ${t.liveVersion.padEnd(8)} ${t.description}`).join('\n'));
+    }
+    const [t, versions] = await Promise.all([client().target(name), client().versions(name)]);
+    print({ ...t, versions: versions.items }, () =>
+      [`${t.name}: live ${t.liveVersion}; alias ${t.alias.name} → ${JSON.stringify(t.alias.routingPercent)} (% by function version)`, ...versions.items.map((v) => `  ${v.version.padEnd(8)} ${v.status}`)].join('\n'),
+    );
+  });
+
+program
+  .command('audit')
+  .description('query the audit ledger, newest first')
+  .option('--change <id>')
+  .option('--target <target>')
+  .option('--actor <actor>')
+  .option('--type <type>')
+  .option('--from <iso>')
+  .option('--to <iso>')
+  .option('--limit <n>', 'entries', '50')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const { change, ...rest } = opts;
+    const query = Object.fromEntries(Object.entries({ changeId: change, ...rest }).filter(([, v]) => v)) as Record<string, string>;
+    const out = await client().audit(query);
+    print(out, () => out.items.map((e) => `#${String(e.seq).padStart(5)} ${e.time} ${e.type.padEnd(18)} ${(e.actor ?? '').padEnd(14)} ${e.target ?? ''} ${e.changeId ?? ''}`).join('\n'));
+  });
+
+program
+  .command('verify')
+  .description('walk the ledger hash chain; exits 1 when it is broken')
+  .action(async () => {
+    const v = await client().verify();
+    print(v, () => (v.valid ? `ledger valid: ${v.entries} entries, head #${v.head?.seq} ${v.head?.hash}` : `LEDGER INVALID at entry ${v.firstBadSeq}: ${v.reason}`));
+    if (!v.valid) process.exitCode = 1;
+  });
+
+function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
+  const lines = [`  title      ${c.title}`, `  type/risk  ${c.changeType} / ${c.riskLevel}`, `  requester  ${c.requester}`];
+  if (c.tests) lines.push(`  tests      ${c.tests.passed ? 'passed' : 'failed'} (${c.tests.buildId}) ${c.tests.logs ?? ''}`);
+  for (const v of c.approvals) lines.push(`  vote       ${v.approver}: ${v.decision} ${v.comment}`);
+  for (const h of c.deployment?.history ?? []) lines.push(`  canary     ${h.weight}% ${h.decision ?? 'baking'} ${h.reason ?? ''}`);
+  return lines.join('\n');
+}
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(err instanceof ApiError ? `cmv: ${err.message}` : `cmv: ${(err as Error).message}`);
+  process.exit(err instanceof ApiError && err.status < 500 ? 2 : 1);
+});
