@@ -6,6 +6,7 @@
  */
 const shared = {
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.cmv/', '<rootDir>/cdk.out/', '<rootDir>/examples/'],
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } }],
   },
@@ -20,8 +21,8 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      // Each file starts its own local stack (DynamoDB Local is a JVM): two at a time on 2 cores.
+      maxWorkers: 2,
     },
   ],
 };

@@ -10,7 +10,8 @@ import { readChangeFile } from '../lib/client/change-file';
 const FINAL = new Set(['tests_failed', 'rejected', 'expired', 'deployed', 'rolled_back', 'failed']);
 
 const program = new Command('cmv').description('Change Management & Versioning: propose, follow, approve and audit changes').option('--json', 'print raw JSON');
-const client = () => new CmvClient((process.env.CMV_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), { user: process.env.CMV_USER, token: process.env.CMV_TOKEN });
+const client = () =>
+  new CmvClient((process.env.CMV_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), { user: process.env.CMV_USER, token: process.env.CMV_TOKEN });
 const print = (value: unknown, text: () => string) => console.log(program.opts().json ? JSON.stringify(value, null, 2) : text());
 
 program
@@ -78,7 +79,10 @@ program
     }
     const [t, versions] = await Promise.all([client().target(name), client().versions(name)]);
     print({ ...t, versions: versions.items }, () =>
-      [`${t.name}: live ${t.liveVersion}; alias ${t.alias.name} → ${JSON.stringify(t.alias.routingPercent)} (% by function version)`, ...versions.items.map((v) => `  ${v.version.padEnd(8)} ${v.status}`)].join('\n'),
+      [
+        `${t.name}: live ${t.liveVersion}; alias ${t.alias.name} → ${JSON.stringify(t.alias.routingPercent)} (% by function version)`,
+        ...versions.items.map((v) => `  ${v.version.padEnd(8)} ${v.status}`),
+      ].join('\n'),
     );
   });
 
@@ -96,7 +100,11 @@ program
     const { change, ...rest } = opts;
     const query = Object.fromEntries(Object.entries({ changeId: change, ...rest }).filter(([, v]) => v)) as Record<string, string>;
     const out = await client().audit(query);
-    print(out, () => out.items.map((e) => `#${String(e.seq).padStart(5)} ${e.time} ${e.type.padEnd(18)} ${(e.actor ?? '').padEnd(14)} ${e.target ?? ''} ${e.changeId ?? ''}`).join('\n'));
+    print(out, () =>
+      out.items
+        .map((e) => `#${String(e.seq).padStart(5)} ${e.time} ${e.type.padEnd(18)} ${(e.actor ?? '').padEnd(14)} ${e.target ?? ''} ${e.changeId ?? ''}`)
+        .join('\n'),
+    );
   });
 
 program
@@ -104,7 +112,9 @@ program
   .description('walk the ledger hash chain; exits 1 when it is broken')
   .action(async () => {
     const v = await client().verify();
-    print(v, () => (v.valid ? `ledger valid: ${v.entries} entries, head #${v.head?.seq} ${v.head?.hash}` : `LEDGER INVALID at entry ${v.firstBadSeq}: ${v.reason}`));
+    print(v, () =>
+      v.valid ? `ledger valid: ${v.entries} entries, head #${v.head?.seq} ${v.head?.hash}` : `LEDGER INVALID at entry ${v.firstBadSeq}: ${v.reason}`,
+    );
     if (!v.valid) process.exitCode = 1;
   });
 

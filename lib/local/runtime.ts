@@ -66,6 +66,8 @@ export interface LocalRuntime {
   readonly sns: LocalSns;
   readonly cloudwatch: LocalCloudWatch;
   readonly lambda: LocalLambda;
+  /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
+  readonly dynamo: LocalDynamo['config'];
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sns,
       cloudwatch,
       lambda,
+      dynamo: dynamo.config,
       stop: async () => {
         await sfn.stop();
         await new Promise<void>((r) => server.close(() => r()));

@@ -68,7 +68,12 @@ export const makeHandler = (svc: Services) =>
     try {
       const after = await decideApproval(svc, approver, changeId, parsed.data);
       const verb = parsed.data.decision === 'approve' ? 'approved' : 'rejected';
-      const next = after.status === 'rejected' ? 'It is rejected and will not be deployed.' : after.approvedAt ? 'Quorum is reached: its deployment starts now.' : 'It still needs more approvals.';
+      const next =
+        after.status === 'rejected'
+          ? 'It is rejected and will not be deployed.'
+          : after.approvedAt
+            ? 'Quorum is reached: its deployment starts now.'
+            : 'It still needs more approvals.';
       return html(200, noticePage(`You ${verb} the change`, `Change ${change.target} ${change.version}: ${next} Thank you.`));
     } catch (err) {
       if (err instanceof CmvError && err.statusCode < 500) return html(err.statusCode, noticePage('Your vote was not recorded', err.message));

@@ -1,0 +1,163 @@
+import { ApiError } from '../../lib/client/api-client';
+import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+
+/** The REST contract over real HTTP: status codes, field errors, and that refused requests write nothing. */
+jest.setTimeout(60_000);
+
+describe('REST API (local stack)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ speed: 60 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** What a refused request must not change: the ledger head and the number of changes. */
+  const snapshot = async () => ({ head: (await stack.api.verify()).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
+  const post = (path: string, body: string, user = 'alice', contentType = 'application/json') =>
+    fetch(`${stack.runtime.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'x-user': user }, body });
+
+  describe('POST /changes', () => {
+    it.each([
+      ['an unknown field', { extra: 1 }, ''],
+      ['a bad target name', { target: 'Bad Name' }, 'target'],
+      ['a version that is not semantic', { version: 'v2' }, 'version'],
+      ['an artifact that is neither file:// nor s3://', { code: { artifact: 'http://x/y.zip' } }, 'code.artifact'],
+      ['a reserved config key', { config: { AWS_REGION: 'eu-west-1' } }, 'config'],
+      ['canary steps that do not end at 100', { canary: { steps: [10, 50] } }, 'canary.steps'],
+    ])('rejects %s with 400 naming the field, and writes nothing', async (_what, override, path) => {
+      const before = await snapshot();
+      const body = { ...(await exampleChange('1.1.0-seasonal-bonus.json')), ...override };
+
+      const res = await post('/changes', JSON.stringify(body));
+      const json = (await res.json()) as { message: string; errors: { path: string; message: string }[] };
+
+      expect(res.status).toBe(400);
+      expect(json.errors.map((e) => e.path)).toContain(path || '(body)');
+      expect(json.message).toMatch(/invalid request body/);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('rejects a diff that does not apply to its base version with 400 on code.diff, and writes nothing', async () => {
+      const before = await snapshot();
+      const body = await exampleChange('1.2.0-itemised-dependants.json', { baseVersion: '1.0.0' });
+
+      const err = await stack.api.propose(body).catch((e: ApiError) => e);
+
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).status).toBe(400);
+      expect((err as ApiError).body.errors?.[0].path).toBe('code.diff');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('rejects malformed JSON and a missing content type with a 4xx', async () => {
+      expect((await post('/changes', '{not json')).status).toBe(415);
+      expect((await post('/changes', '{}', 'alice', 'text/plain')).status).toBe(415);
+    });
+
+    it('answers 401 without a known caller and 403 for a caller without the requester role', async () => {
+      const body = JSON.stringify(await exampleChange('1.1.0-seasonal-bonus.json'));
+      expect((await post('/changes', body, 'nobody')).status).toBe(401);
+      expect((await post('/changes', body, 'erin')).status).toBe(403);
+    });
+
+    it('answers 404 for an unregistered target and 400 for an unknown base version', async () => {
+      await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { target: 'no-such-service' }))).rejects.toMatchObject({ status: 404 });
+      await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { baseVersion: '9.9.9' }))).rejects.toMatchObject({
+        status: 400,
+        body: { errors: [{ path: 'baseVersion' }] },
+      });
+    });
+
+    it('gives the next minor version when none is named, and 409 when the named version exists', async () => {
+      const { version: first, changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: undefined }));
+      await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: first }))).rejects.toMatchObject({ status: 409 });
+
+      expect(first).toBe('1.1.0');
+      await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    });
+  });
+
+  describe('POST /changes/{id}/approvals', () => {
+    it('answers 403 when the requester approves their own change, and 409 when the change is not awaiting approval', async () => {
+      const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '2.0.0' }), 'carol');
+      await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+
+      await expect(stack.api.decide(changeId, 'approve', 'mine', 'carol')).rejects.toMatchObject({ status: 403 });
+      await expect(stack.api.decide(changeId, 'approve', '', 'erin')).rejects.toMatchObject({ status: 403 });
+      await stack.api.decide(changeId, 'reject', 'not now', 'bob');
+      const late = await post(`/changes/${changeId}/approvals`, JSON.stringify({ decision: 'approve', comment: '' }), 'bob');
+
+      expect(late.status).toBe(409);
+      expect((await stack.api.change(changeId)).approvals).toHaveLength(1);
+    });
+
+    it('rejects a bad decision with 400 and an unknown change with 404', async () => {
+      const bad = await post('/changes/x/approvals', JSON.stringify({ decision: 'maybe' }), 'bob');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { errors: { path: string }[] }).errors[0].path).toBe('decision');
+      expect((await post('/changes/no-such-change/approvals', JSON.stringify({ decision: 'approve' }), 'bob')).status).toBe(404);
+    });
+  });
+
+  describe('GET /changes', () => {
+    it('lists newest first, filters by target and status, and pages with nextToken', async () => {
+      const page1 = await stack.api.changes({ target: TARGET, limit: '1' });
+      const page2 = await stack.api.changes({ target: TARGET, limit: '1', nextToken: page1.nextToken ?? '' });
+      const rejected = await stack.api.changes({ status: 'rejected' });
+
+      expect(page1.items).toHaveLength(1);
+      expect(page1.nextToken).toBeDefined();
+      expect(page2.items[0].createdAt <= page1.items[0].createdAt).toBe(true);
+      expect(page2.items[0].changeId).not.toBe(page1.items[0].changeId);
+      expect(rejected.items.length).toBeGreaterThan(0);
+      expect(rejected.items.every((c) => c.status === 'rejected')).toBe(true);
+    });
+
+    it('answers 400 for an unknown status or a forged page token, and 404 for an unknown change', async () => {
+      await expect(stack.api.changes({ status: 'lost' })).rejects.toMatchObject({ status: 400 });
+      await expect(stack.api.changes({ nextToken: 'garbage' })).rejects.toMatchObject({ status: 400, body: { errors: [{ path: 'nextToken' }] } });
+      await expect(stack.api.change('no-such-change')).rejects.toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('targets and activate', () => {
+    it('shows targets, live version, alias routing and versions; 404 for an unknown target', async () => {
+      const { items } = await stack.api.request<{ items: { name: string }[] }>('GET', '/targets');
+      const target = await stack.api.target(TARGET);
+      const versions = await stack.api.versions(TARGET);
+
+      expect(items.map((t) => t.name)).toEqual([TARGET]);
+      expect(target).toMatchObject({ liveVersion: '1.0.0', alias: { name: 'live', routingPercent: { '1': 100 } } });
+      expect(versions.items[0].version).toBe('2.0.0');
+      expect(versions.items.find((v) => v.version === '1.0.0')).toMatchObject({ live: true, status: 'live', testsPassed: true });
+      await expect(stack.api.target('nope')).rejects.toMatchObject({ status: 404 });
+      await expect(stack.api.versions('nope')).rejects.toMatchObject({ status: 404 });
+    });
+
+    it('refuses activate without release_admin (403), for an unknown version (404) and for a version never deployed (409)', async () => {
+      await expect(stack.api.activate(TARGET, '1.0.0', '', 'alice')).rejects.toMatchObject({ status: 403 });
+      await expect(stack.api.activate(TARGET, '7.7.7', '', 'dana')).rejects.toMatchObject({ status: 404 });
+      await expect(stack.api.activate(TARGET, '2.0.0', '', 'dana')).rejects.toMatchObject({ status: 409 });
+      expect((await stack.api.target(TARGET)).liveVersion).toBe('1.0.0');
+    });
+  });
+
+  describe('GET /audit', () => {
+    it('filters ledger entries by change, type and actor, newest first', async () => {
+      const { items: all } = await stack.api.audit({ limit: '500' });
+      const changeId = all.find((e) => e.type === 'ChangeRejected')?.changeId ?? '';
+
+      const byChange = await stack.api.audit({ changeId });
+      const byType = await stack.api.audit({ type: 'ChangeRejected' });
+      const byActor = await stack.api.audit({ actor: 'bob', type: 'ChangeRejected' });
+
+      expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((a, b) => b - a));
+      expect(byChange.items.map((e) => e.type).reverse()).toEqual(['ChangeProposed', 'TestsStarted', 'TestsPassed', 'ApprovalRequested', 'ChangeRejected']);
+      expect(byType.items.every((e) => e.type === 'ChangeRejected')).toBe(true);
+      expect(byActor.items).toHaveLength(1);
+      await expect(stack.api.audit({ from: 'yesterday' })).rejects.toMatchObject({ status: 400 });
+    });
+  });
+});

@@ -1,0 +1,145 @@
+import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+
+/**
+ * The whole lifecycle on the local stack: the real ASL file in aws-local-stepfunctions, DynamoDB
+ * Local, the API over HTTP, the example service running in the local Lambda host.
+ */
+jest.setTimeout(90_000);
+
+describe('change lifecycle (local stack)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ speed: 60 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const approveByLink = async (changeId: string) => {
+    const link = await approvalLink(stack, changeId, 'bob@example.org');
+    const res = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
+    expect(res.status).toBe(200);
+  };
+
+  it('deploys 1.1.0 through tests, approval and a healthy canary', async () => {
+    // Arrange
+    const { changeId, version, status } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
+    expect({ version, status }).toEqual({ version: '1.1.0', status: 'submitted' });
+
+    // Act
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    await approveByLink(changeId);
+    const deployed = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+    const traffic = await trafficUntil(stack.api, deployed);
+    const change = await deployed;
+
+    // Assert
+    expect(change.status).toBe('deployed');
+    expect(change.tests).toMatchObject({ passed: true, buildStatus: 'SUCCEEDED' });
+    expect(change.deployment?.history.map((h) => [h.weight, h.decision])).toEqual([
+      [10, 'continue'],
+      [50, 'continue'],
+      [100, 'promote'],
+    ]);
+    expect(traffic['2']?.requests).toBeGreaterThan(0);
+    const target = await stack.api.target(TARGET);
+    expect(target.liveVersion).toBe('1.1.0');
+    expect(target.alias.routingPercent).toEqual({ '2': 100 });
+    expect(stack.runtime.sfn.execution(changeId)?.status).toBe('SUCCEEDED');
+  });
+
+  it('rolls 1.2.0 back by itself when its error alarm fires during the canary, leaving 1.1.0 live', async () => {
+    const { changeId } = await stack.api.propose(await exampleChange('1.2.0-itemised-dependants.json'));
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    await approveByLink(changeId);
+    const ended = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+    const traffic = await trafficUntil(stack.api, ended);
+    const change = await ended;
+
+    expect(change.status).toBe('rolled_back');
+    expect(change.reason).toMatch(/cmv-benefit-calculator-error-rate in ALARM/);
+    expect(change.deployment?.history.at(-1)?.decision).toBe('rollback');
+    expect(change.deployment?.history.map((h) => h.weight)).not.toContain(100);
+    expect(traffic['3']?.errors).toBeGreaterThan(0);
+    const target = await stack.api.target(TARGET);
+    expect(target.liveVersion).toBe('1.1.0');
+    expect(target.alias.routingPercent).toEqual({ '2': 100 });
+    const execution = stack.runtime.sfn.execution(changeId);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
+    expect(execution?.history.some((h) => h.state === 'Rollback')).toBe(true);
+  });
+
+  it('stops a change whose tests fail before it receives any traffic', async () => {
+    const { changeId } = await stack.api.propose(await exampleChange('1.3.0-round-to-cents.json'));
+    const change = await waitForStatus(stack.api, changeId, ['tests_failed', 'awaiting_approval', 'failed']);
+
+    expect(change.status).toBe('tests_failed');
+    expect(change.tests).toMatchObject({ passed: false, buildStatus: 'FAILED' });
+    expect(change.deployment).toBeUndefined();
+    await waitForExecution(changeId);
+    expect(stack.runtime.sfn.execution(changeId)).toMatchObject({ status: 'FAILED', error: 'TestsFailed' });
+    const versions = await stack.api.versions(TARGET);
+    expect(versions.items.find((v) => v.version === '1.3.0')).toMatchObject({ testsPassed: false, status: 'tests_failed' });
+  });
+
+  it('ends a change rejected by an approver as rejected, with the reason, and never deploys it', async () => {
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.4.0', title: 'Same code, to be rejected' }));
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+
+    const change = await stack.api.decide(changeId, 'reject', 'no ticket reference', 'bob');
+
+    expect(change.status).toBe('rejected');
+    expect(change.reason).toBe('rejected by bob: no ticket reference');
+    await waitForExecution(changeId);
+    expect(stack.runtime.sfn.execution(changeId)).toMatchObject({ status: 'FAILED', error: 'ChangeRejected' });
+    expect((await stack.api.change(changeId)).deployment).toBeUndefined();
+  });
+
+  it('keeps a hash chain that verifies, and detects an altered or a missing ledger entry', async () => {
+    const before = await stack.api.verify();
+    expect(before).toMatchObject({ valid: true });
+    const db = new DynamoDBClient(stack.runtime.dynamo);
+    const key = { chain: { S: 'main' }, seq: { N: '3' } };
+
+    await db.send(
+      new UpdateItemCommand({
+        TableName: 'cmv-audit-ledger',
+        Key: key,
+        UpdateExpression: 'SET actor = :a',
+        ExpressionAttributeValues: { ':a': { S: 'mallory' } },
+      }),
+    );
+    const altered = await stack.api.verify();
+    await db.send(new DeleteItemCommand({ TableName: 'cmv-audit-ledger', Key: key }));
+    const missing = await stack.api.verify();
+
+    expect(altered).toMatchObject({ valid: false, firstBadSeq: 3 });
+    expect(altered.reason).toMatch(/altered/);
+    expect(missing).toMatchObject({ valid: false, firstBadSeq: 3 });
+    expect(missing.reason).toMatch(/missing/);
+    db.destroy();
+  });
+
+  async function waitForExecution(name: string): Promise<void> {
+    for (let i = 0; i < 200 && stack.runtime.sfn.execution(name)?.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+describe('approval timeout (local stack)', () => {
+  it('expires a change that does not reach quorum in time, and records it in the ledger', async () => {
+    // 72 h of approval wait at this speed last 1 s.
+    const stack = await startStack({ speed: 259_200 });
+    try {
+      const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
+      const change = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'deploying', 'failed'], 30_000);
+
+      expect(change.status).toBe('expired');
+      const audit = await stack.api.audit({ changeId });
+      expect(audit.items.map((e) => e.type)).toContain('ApprovalExpired');
+      await expect(stack.api.decide(changeId, 'approve', 'too late', 'bob')).rejects.toMatchObject({ status: 409 });
+    } finally {
+      await stack.stop();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Change, ChangeStatus } from '../../lambdas/core/change';
+import { CmvClient } from '../../lib/client/api-client';
+import { readChangeFile } from '../../lib/client/change-file';
+import { type LocalRuntime, ROOT, startLocalRuntime } from '../../lib/local/runtime';
+
+/** The bundled example. */
+export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
+export const TARGET = 'benefit-calculator';
+
+/** A local stack for one test file: its own data dir, DynamoDB Local, API on a free port. */
+export interface Stack {
+  readonly runtime: LocalRuntime;
+  /** A client acting as alice (requester); pass `as` for others. */
+  readonly api: CmvClient;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole local CMV for a test file.
+ * @param speed - time factor for bakes, alarm periods and approval timeouts (60: a minute per second)
+ */
+export async function startStack(options: { speed?: number; dataDir?: string; inMemory?: boolean } = {}): Promise<Stack> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
+  const runtime = await startLocalRuntime({ dataDir, port: 0, speed: options.speed ?? 60, inMemory: options.inMemory ?? true });
+  return {
+    runtime,
+    api: new CmvClient(runtime.url, { user: 'alice' }),
+    dataDir,
+    stop: async () => {
+      await runtime.stop();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bundled change request, with overrides (e.g. another version). */
+export async function exampleChange(file: string, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  return { ...(await readChangeFile(join(EXAMPLE, 'changes', file))), ...overrides };
+}
+
+/**
+ * Polls a change until its status is one of `statuses`.
+ * @throws Error with the last status when `timeoutMs` passes first
+ */
+export async function waitForStatus(api: CmvClient, changeId: string, statuses: readonly ChangeStatus[], timeoutMs = 30_000): Promise<Change> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const change = await api.change(changeId);
+    if (statuses.includes(change.status)) return change;
+    if (Date.now() > deadline) throw new Error(`change ${changeId} is ${change.status} after ${timeoutMs} ms, expected ${statuses.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The approval link e-mailed to `email` for a change (waits for the e-mail). */
+export async function approvalLink(stack: Stack, changeId: string, email: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = stack.runtime.sns.messages.find((m) => m.to === email && m.text.includes(changeId));
+    const link = mail?.text.match(/https?:\/\/\S+\/approvals\/\S+/)?.[0];
+    if (link) return link;
+    if (Date.now() > deadline) throw new Error(`no approval e-mail to ${email} for ${changeId}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Sends the example's claims to the target's alias over HTTP until `stop()`, as live callers would.
+ * @returns counts by executed version
+ */
+export async function trafficUntil(api: CmvClient, done: Promise<unknown>): Promise<Record<string, { requests: number; errors: number }>> {
+  const claims = JSON.parse(await readFile(join(EXAMPLE, 'traffic', 'claims.json'), 'utf8')) as unknown[];
+  const seen: Record<string, { requests: number; errors: number }> = {};
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  let n = 0;
+  const loop = async () => {
+    while (!finished) {
+      const out = await api.invoke(TARGET, claims[n++ % claims.length]);
+      seen[out.executedVersion] ??= { requests: 0, errors: 0 };
+      seen[out.executedVersion].requests++;
+      if (!out.ok) seen[out.executedVersion].errors++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await Promise.all([loop(), loop(), loop()]);
+  return seen;
+}
