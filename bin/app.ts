@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CmvStack } from '../lib/cmv-stack';
 
 const app = new App();
 new CmvStack(app, 'Cmv', { description: 'CMV: change management & versioning for Lambda services' });
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

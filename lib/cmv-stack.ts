@@ -1,0 +1,320 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { UsersFile } from '../lambdas/adapters/static-directory';
+import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
+import type { User } from '../lambdas/core/ports';
+import { API_ROUTES, type ApiHandlerName } from '../lambdas/handlers/api/routes';
+import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
+import { ArtifactBucket } from './constructs/artifact-bucket';
+import { ChangeTestProject } from './constructs/change-test-project';
+import { CmvApi } from './constructs/cmv-api';
+import { CmvFunction } from './constructs/cmv-function';
+import { CmvTables } from './constructs/cmv-tables';
+import { CmvUserPool } from './constructs/cmv-user-pool';
+import { CmvWorkflow } from './constructs/cmv-workflow';
+import { allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
+import { RegisteredTarget } from './constructs/registered-target';
+import { repoPath } from './constructs/repo';
+
+/** Properties of the {@link CmvStack}. */
+export interface CmvStackProps extends StackProps {
+  /**
+   * The users file (`{"users": [{id, name, email, roles}]}`): the directory the Lambdas read as
+   * CMV_USERS_JSON, the Cognito users and groups, and the approvers' e-mail subscriptions.
+   * @default - the context value `cmvUsersFile` (relative to the working directory); else no users
+   */
+  readonly usersFile?: string;
+  /**
+   * The `target.json` files of the services CMV deploys to (relative to the repository root). Each
+   * becomes a {@link RegisteredTarget}; the deploy functions may touch these functions only.
+   * @default ['examples/benefit-calculator/target.json']
+   */
+  readonly targetFiles?: readonly string[];
+  /**
+   * How long an approval link works.
+   * @default Duration.hours(72)
+   */
+  readonly approvalLinkTtl?: Duration;
+}
+
+/**
+ * What one function may do. Each maps to named actions on named resources (see `grant()`), derived
+ * from the adapter calls its handler makes:
+ * - `store:*` the Changes table (GetItem/Query incl. indexes; PutItem),
+ * - `ledger:append` the ledger head read and the PutItems of `DynamoChangeStore.commit`; `ledger:read` queries,
+ * - `artifacts:*` GetObject/PutObject in the artifact bucket,
+ * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
+ * - `targets:*` the registered target functions (alias read/shift, publish, invoke), `alarms:*` their canary alarms.
+ */
+type Capability =
+  | 'store:read'
+  | 'store:write'
+  | 'ledger:read'
+  | 'ledger:append'
+  | 'artifacts:read'
+  | 'artifacts:write'
+  | 'workflow:start'
+  | 'workflow:respond'
+  | 'link-secret:read'
+  | 'approvals:notify'
+  | 'targets:read-alias'
+  | 'targets:shift'
+  | 'targets:publish'
+  | 'targets:invoke'
+  | 'alarms:arm'
+  | 'alarms:read';
+
+/** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
+const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
+
+/** Least privilege, per handler module. */
+const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readonly Capability[]>> = {
+  'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start'],
+  'list-changes': ['store:read'],
+  'get-change': ['store:read'],
+  'decide-approval': [...COMMIT, 'workflow:respond'],
+  'list-targets': ['store:read'],
+  'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:publish', 'targets:shift'],
+  'get-target': ['store:read', 'targets:read-alias'],
+  'list-versions': ['store:read'],
+  'activate-version': [...COMMIT, 'targets:shift'],
+  'invoke-target': ['store:read', 'targets:invoke'],
+  'query-audit': ['ledger:read'],
+  'verify-audit': ['ledger:read'],
+  'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond'],
+  'plan-change': COMMIT,
+  'record-test-result': COMMIT,
+  'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify'],
+  'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
+  'shift-traffic': [...COMMIT, 'targets:shift'],
+  'check-canary': [...COMMIT, 'alarms:read'],
+  'finalize-deployment': [...COMMIT, 'targets:read-alias'],
+  rollback: [...COMMIT, 'targets:shift'],
+  'record-failure': COMMIT,
+};
+
+/** Handlers that need more than the default 30 s / 512 MiB: they zip, unzip and publish code. */
+const SIZING: Partial<Record<ApiHandlerName | WorkflowHandlerName, { readonly timeout: Duration; readonly memorySize: number }>> = {
+  'propose-change': { timeout: Duration.seconds(29), memorySize: 1024 },
+  'register-target': { timeout: Duration.minutes(2), memorySize: 1024 },
+  'approval-page': { timeout: Duration.seconds(29), memorySize: 1024 },
+  'start-deployment': { timeout: Duration.minutes(10), memorySize: 1024 },
+};
+
+/** Lambda allows 4 KB of environment variables in all; the users file is the only one that grows. */
+const MAX_USERS_JSON_BYTES = 3072;
+
+const FEATURE_FLAGS = ['@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', '@aws-cdk/aws-iam:minimizePolicies'] as const;
+
+/** The Lambda functions of CmvFunctions, by the same keys. */
+const lambdasOf = <K extends string>(functions: Readonly<Record<K, CmvFunction>>): Record<K, IFunction> =>
+  Object.fromEntries(Object.entries<CmvFunction>(functions).map(([k, fn]) => [k, fn.function as IFunction])) as Record<K, IFunction>;
+
+const pascal = (kebab: string) => kebab.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+/**
+ * CMV on AWS: the tables, the artifact bucket, the approval topic and link secret, the test
+ * project, the user pool, the REST API with one function per handler module, the workflow
+ * functions and the change-lifecycle state machine, and the registered targets.
+ *
+ * Dependency order (no cycles): the REST API resource has no dependencies, so the workflow functions
+ * carry its invoke URL built from its id (`CmvApi.baseUrl`); the state machine depends on the
+ * workflow functions; the API functions depend on the state machine (STATE_MACHINE_ARN, grants);
+ * the API's methods and deployment depend on the API functions.
+ */
+export class CmvStack extends Stack {
+  readonly api: CmvApi;
+  readonly workflow: CmvWorkflow;
+  readonly tables: CmvTables;
+  readonly artifacts: ArtifactBucket;
+  readonly targets: readonly RegisteredTarget[];
+  readonly apiFunctions: Readonly<Record<ApiHandlerName, CmvFunction>>;
+  readonly workflowFunctions: Readonly<Record<WorkflowPlaceholder, CmvFunction>>;
+
+  constructor(scope: Construct, id: string, props: CmvStackProps = {}) {
+    super(scope, id, props);
+    // Feature flags that `cdk init` would put in cdk.json, set here so that tests and the app
+    // synthesize the same: S3 access logs delivered under a bucket policy (not the legacy
+    // log-delivery ACL), and merged IAM statements (the per-capability grants repeat KMS statements).
+    for (const flag of FEATURE_FLAGS) this.node.setContext(flag, true);
+
+    const users = readUsers(props.usersFile ?? this.node.tryGetContext('cmvUsersFile'));
+    const usersJson = JSON.stringify({ users });
+    if (Buffer.byteLength(usersJson) > MAX_USERS_JSON_BYTES) {
+      throw new Error(
+        `the users file is ${Buffer.byteLength(usersJson)} bytes as JSON; Lambda environments hold 4 KB, so keep it under ${MAX_USERS_JSON_BYTES}`,
+      );
+    }
+
+    const key = new Key(this, 'Key', {
+      description: 'CMV: tables, artifacts, approval topic, link secret, test builds',
+      enableKeyRotation: true,
+      alias: `alias/${this.stackName.toLowerCase()}`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.tables = new CmvTables(this, 'Tables', { encryptionKey: key });
+    this.artifacts = new ArtifactBucket(this, 'ArtifactBucket', { encryptionKey: key });
+    Validations.of(this.artifacts.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log bucket of the artifact bucket; logging its own access would log the logs.',
+    });
+
+    const approvalTopic = new Topic(this, 'ApprovalTopic', { displayName: 'CMV approvals', masterKey: key, enforceSSL: true });
+    for (const approver of users.filter((u) => u.roles.includes('approver'))) {
+      // One Publish per approver with `approver` = their address: each link reaches its owner only.
+      approvalTopic.addSubscription(
+        new EmailSubscription(approver.email, { filterPolicy: { approver: SubscriptionFilter.stringFilter({ allowlist: [approver.email] }) } }),
+      );
+    }
+    const linkSecret = new Secret(this, 'LinkSecret', {
+      description: 'CMV: HMAC key of the signed approval links',
+      encryptionKey: key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(linkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The HMAC key of approval links has no rotation Lambda: rotating it invalidates every outstanding link (they live 72 h). Rotate by hand between approval rounds with put-secret-value.',
+    });
+
+    const tests = new ChangeTestProject(this, 'ChangeTests', { artifacts: this.artifacts, encryptionKey: key });
+
+    const userPool = new CmvUserPool(this, 'Users', { users });
+
+    const environment: Record<string, string> = {
+      CHANGES_TABLE: this.tables.table(CHANGES_TABLE).tableName,
+      LEDGER_TABLE: this.tables.table(LEDGER_TABLE).tableName,
+      ARTIFACT_BUCKET: this.artifacts.bucketName,
+      APPROVAL_TOPIC_ARN: approvalTopic.topicArn,
+      LINK_SECRET_ARN: linkSecret.secretArn,
+      CMV_USERS_JSON: usersJson,
+      APPROVAL_LINK_TTL_SECONDS: String((props.approvalLinkTtl ?? Duration.hours(72)).toSeconds()),
+    };
+
+    const apiScope = new Construct(this, 'ApiHandlers');
+    const apiFunctions = {} as Record<ApiHandlerName, CmvFunction>;
+    for (const route of API_ROUTES) {
+      apiFunctions[route.handler] ??= new CmvFunction(apiScope, pascal(route.handler), {
+        entry: `lambdas/handlers/api/${route.handler}.ts`,
+        description: `CMV API ${route.method} ${route.path}`,
+        environment,
+        ...SIZING[route.handler],
+      });
+    }
+    this.apiFunctions = apiFunctions;
+    this.api = new CmvApi(this, 'Api', { handlers: lambdasOf(apiFunctions), userPool: userPool.userPool });
+
+    const workflowScope = new Construct(this, 'WorkflowHandlers');
+    const workflowFunctions = {} as Record<WorkflowPlaceholder, CmvFunction>;
+    for (const [placeholder, handler] of Object.entries(WORKFLOW_FUNCTIONS) as [WorkflowPlaceholder, WorkflowHandlerName][]) {
+      workflowFunctions[placeholder] = new CmvFunction(workflowScope, pascal(handler), {
+        entry: `lambdas/handlers/workflow/${handler}.ts`,
+        description: `CMV workflow task ${placeholder.replace(/FunctionArn$/, '')}`,
+        environment: { ...environment, API_BASE_URL: this.api.baseUrl },
+        timeout: Duration.minutes(1),
+        ...SIZING[handler],
+      });
+    }
+    this.workflowFunctions = workflowFunctions;
+    this.workflow = new CmvWorkflow(this, 'Workflow', {
+      functions: lambdasOf(workflowFunctions),
+      testProject: tests,
+    });
+    for (const fn of Object.values(apiFunctions)) {
+      fn.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachineArn).addEnvironment('API_BASE_URL', this.api.baseUrl);
+    }
+
+    this.targets = (props.targetFiles ?? ['examples/benefit-calculator/target.json']).map((file) =>
+      RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, repoPath(file)),
+    );
+
+    const grant = (fn: CmvFunction, capability: Capability): void => {
+      switch (capability) {
+        case 'store:read':
+          this.tables.grantReadItems(fn, CHANGES_TABLE);
+          return;
+        case 'store:write':
+          this.tables.grantPutItems(fn, CHANGES_TABLE);
+          return;
+        case 'ledger:read':
+          this.tables.grantReadItems(fn, LEDGER_TABLE);
+          return;
+        case 'ledger:append':
+          this.tables.grantGetItems(fn, LEDGER_TABLE);
+          this.tables.grantPutItems(fn, LEDGER_TABLE);
+          return;
+        case 'artifacts:read':
+          this.artifacts.grantReadObjects(fn);
+          return;
+        case 'artifacts:write':
+          this.artifacts.grantPutObjects(fn);
+          return;
+        case 'workflow:start':
+          this.workflow.grantStartExecution(fn);
+          return;
+        case 'workflow:respond':
+          this.workflow.grantTaskResponse(fn);
+          return;
+        case 'link-secret:read':
+          allowKeyVia(fn, key, 'secretsmanager', KEY_DECRYPT);
+          allow(fn, ['secretsmanager:GetSecretValue'], [linkSecret.secretArn]);
+          return;
+        case 'approvals:notify':
+          allowKeyVia(fn, key, 'sns', KEY_ENCRYPT_DECRYPT);
+          allow(fn, ['sns:Publish'], [approvalTopic.topicArn]);
+          return;
+        case 'targets:read-alias':
+          for (const t of this.targets) t.grantReadAlias(fn);
+          return;
+        case 'targets:shift':
+          for (const t of this.targets) t.grantShiftTraffic(fn);
+          return;
+        case 'targets:publish':
+          for (const t of this.targets) t.grantPublish(fn);
+          return;
+        case 'targets:invoke':
+          for (const t of this.targets) t.grantInvokeAlias(fn);
+          return;
+        case 'alarms:arm':
+          for (const t of this.targets) t.grantArmAlarm(fn);
+          return;
+        case 'alarms:read':
+          for (const t of this.targets) t.grantReadAlarm(fn);
+          return;
+      }
+    };
+    for (const [handler, fn] of Object.entries(apiFunctions) as [ApiHandlerName, CmvFunction][]) {
+      for (const capability of CAPABILITIES[handler]) grant(fn, capability);
+    }
+    for (const [placeholder, fn] of Object.entries(workflowFunctions) as [WorkflowPlaceholder, CmvFunction][]) {
+      for (const capability of CAPABILITIES[WORKFLOW_FUNCTIONS[placeholder]]) grant(fn, capability);
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
+    new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: userPool.client.userPoolClientId, description: 'SRP sign-in client of the CLI' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachineArn });
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucketName });
+    new CfnOutput(this, 'ApprovalTopicArn', { value: approvalTopic.topicArn });
+    new CfnOutput(this, 'TestProjectName', { value: tests.projectName });
+  }
+}
+
+/**
+ * The users of a users file, validated with the schema the Lambdas use.
+ * @throws Error naming the file when it cannot be read or does not match the schema
+ */
+function readUsers(file: unknown): User[] {
+  if (file === undefined || file === null || file === '') return [];
+  if (typeof file !== 'string') throw new Error(`cmvUsersFile must be a path, got ${JSON.stringify(file)}`);
+  const parsed = UsersFile.safeParse(JSON.parse(readFileSync(path.resolve(file), 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a users file: ${parsed.error.message}`);
+  return parsed.data.users;
+}

@@ -1,0 +1,113 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  CfnUserPoolUser,
+  CfnUserPoolUserToGroupAttachment,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  UserPool,
+  type UserPoolClient,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { Role, User } from '../../lambdas/core/ports';
+
+/** The Cognito groups: one per CMV role. The API reads them from the `cognito:groups` claim. */
+export const ROLE_GROUPS = {
+  requester: 'Proposes changes',
+  approver: 'Approves or rejects other people’s changes',
+  release_admin: 'Registers targets and activates earlier versions',
+  auditor: 'Reads and verifies the audit ledger',
+} as const satisfies Record<Role, string>;
+
+/** Properties of a {@link CmvUserPool}. */
+export interface CmvUserPoolProps {
+  /**
+   * Users to create, with their roles as group memberships (the same users file the Lambdas read as
+   * CMV_USERS_JSON, so Cognito groups and the directory agree). Each receives an invitation e-mail.
+   * Changing a user's name or e-mail replaces the Cognito user (new password and MFA device).
+   * @default - no users; create them with `aws cognito-idp admin-create-user` and add them to groups
+   */
+  readonly users?: readonly User[];
+}
+
+/**
+ * Who may call the API: a Cognito user pool with no self sign-up, usernames equal to the users-file
+ * ids (the `cognito:username` claim is the caller id), a strong password policy, TOTP MFA required,
+ * Plus feature plan with threat protection enforced, and one group per CMV role. The `cli` client
+ * signs in with SRP and no secret; API Gateway validates its ID tokens.
+ */
+export class CmvUserPool extends Construct {
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+  readonly groups: Readonly<Record<Role, UserPoolGroup>>;
+
+  constructor(scope: Construct, id: string, props: CmvUserPoolProps = {}) {
+    super(scope, id);
+    this.userPool = new UserPool(this, 'Pool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      userInvitation: {
+        emailSubject: 'Your CMV account',
+        emailBody: 'You can now sign in to CMV (change management) as {username} with the temporary password {####}.',
+      },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.client = this.userPool.addClient('Cli', {
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    });
+    const groups = {} as Record<Role, UserPoolGroup>;
+    for (const [role, description] of Object.entries(ROLE_GROUPS) as [Role, string][]) {
+      groups[role] = new UserPoolGroup(this, `Group-${role}`, { userPool: this.userPool, groupName: role, description });
+    }
+    this.groups = groups;
+    for (const user of props.users ?? []) this.addUser(user);
+  }
+
+  private addUser(user: User): void {
+    const cfnUser = new CfnUserPoolUser(this, `User-${user.id}`, {
+      userPoolId: this.userPool.userPoolId,
+      username: user.id,
+      desiredDeliveryMediums: ['EMAIL'],
+      userAttributes: [
+        { name: 'email', value: user.email },
+        { name: 'email_verified', value: 'true' },
+        { name: 'name', value: user.name },
+      ],
+    });
+    for (const role of user.roles) {
+      const attachment = new CfnUserPoolUserToGroupAttachment(this, `Member-${user.id}-${role}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: this.groups[role].groupName,
+        username: user.id,
+      });
+      // The username is a plain string, so CloudFormation needs to be told to create the user first.
+      attachment.addResourceDependency(cfnUser);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { Aws, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/**
+ * Allows exactly `actions` on exactly `resources`. CMV grants name every action (IAM wildcards such
+ * as `s3:GetObject*` grant more than a reader can see), so a wildcard action is a programming error.
+ * @throws Error naming the wildcard actions received
+ */
+export function allow(grantee: IGrantable, actions: readonly string[], resources: readonly string[]): Grant {
+  const wildcards = actions.filter((a) => a.includes('*'));
+  if (wildcards.length > 0) throw new Error(`grants must name their actions, got wildcard actions: ${wildcards.join(', ')}`);
+  return Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [...resources] });
+}
+
+/** The AWS services that use the app key on a caller's behalf. */
+export type KeyUser = 'dynamodb' | 's3' | 'sns' | 'secretsmanager';
+
+/**
+ * Allows `actions` on `key` only through `service` (`kms:ViaService`): a function that may read the
+ * tables can decrypt table items, not an S3 object or the link secret encrypted with the same key.
+ */
+export function allowKeyVia(grantee: IGrantable, key: IKey, service: KeyUser, actions: readonly string[]): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: [...actions],
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` } },
+  });
+}
+
+/** KMS actions to read data encrypted with a key. */
+export const KEY_DECRYPT = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+/** KMS actions to write (and read back) data encrypted with a key. */
+export const KEY_ENCRYPT_DECRYPT = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] as const;
+
+/**
+ * Records, on the grantee, why its policy has a wildcard resource: acknowledges the cdk-nag finding
+ * `AwsSolutions-IAM5[Resource::<finding>]` (e.g. `<BucketLogicalId.Arn>/*`) and no other.
+ */
+export function acknowledgeWildcardResource(grantee: IGrantable, finding: string, reason: string): void {
+  if (Construct.isConstruct(grantee)) Validations.of(grantee).acknowledge({ id: `AwsSolutions-IAM5[Resource::${finding}]`, reason });
+}
