@@ -17,7 +17,7 @@ export class SnsNotifier implements Notifier {
       await this.sns.send(
         new PublishCommand({
           TopicArn: this.topicArn,
-          Subject: message.subject.slice(0, 99),
+          Subject: emailSubject(message.subject),
           Message: message.text,
           MessageAttributes: {
             approver: { DataType: 'String', StringValue: address },
@@ -27,4 +27,15 @@ export class SnsNotifier implements Notifier {
       );
     }
   }
+}
+
+/**
+ * An SNS e-mail subject: SNS refuses line breaks and control characters and more than 99
+ * characters, so they become spaces and the text is cut on a character (not UTF-16 unit) boundary.
+ */
+export function emailSubject(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const chars = [...clean];
+  return chars.length <= 99 ? clean : `${chars.slice(0, 98).join('')}…`;
 }

@@ -57,8 +57,13 @@ export function applyUnifiedDiff(files: SourceFiles, unifiedDiff: string, baseLa
     const newPath = stripPrefix(patch.newFileName);
     const source = oldPath ? result[oldPath] : new Uint8Array();
     if (oldPath && source === undefined) throw ValidationError.field('code.diff', `changes ${oldPath}, which ${baseLabel} does not have`);
+    // Like `git apply`: a diff never overwrites or half-deletes a file without showing its lines.
+    if (newPath && newPath !== oldPath && result[newPath] !== undefined) {
+      throw ValidationError.field('code.diff', `creates ${newPath}, which ${baseLabel} already has`);
+    }
     const patched = applyPatch(strFromU8(source ?? new Uint8Array()), patch);
     if (patched === false) throw ValidationError.field('code.diff', `does not apply to ${oldPath ?? newPath} of ${baseLabel}`);
+    if (oldPath && !newPath && patched !== '') throw ValidationError.field('code.diff', `deletes ${oldPath} but leaves some of its lines`);
     if (oldPath && oldPath !== newPath) delete result[oldPath];
     if (newPath) result[newPath] = strToU8(patched);
   }

@@ -21,7 +21,8 @@ export const TargetName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2â
 /** A semantic version `MAJOR.MINOR.PATCH` (semver.org 2.0.0), without a `v` prefix. */
 export const SemanticVersion = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.0');
 
-const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Lambda's pattern for environment variable keys: `[a-zA-Z]([a-zA-Z0-9_])+` (two characters at least). */
+const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]+$/;
 const ENV_LIMIT_BYTES = 4096;
 
 /** Environment variables of the function version; Lambda's size and key rules. */

@@ -80,3 +80,20 @@ export function verifyChain(entries: Iterable<LedgerEntry>, recordedHead: Ledger
 function bad(entries: number, firstBadSeq: number, reason: string): ChainVerification {
   return { valid: false, entries, firstBadSeq, reason };
 }
+
+/**
+ * Verifies a ledger read while writers may still append: `headBefore` is read before the entries,
+ * `headAfter` after them. The chain is checked up to `headBefore` (every entry up to it is
+ * committed, since an entry and its head move in one transaction); entries past it must be
+ * covered by `headAfter`, or they were written around the head (a forgery).
+ */
+export function verifySnapshot(entries: readonly LedgerEntry[], headBefore: LedgerHead, headAfter: LedgerHead): ChainVerification {
+  const result = verifyChain(
+    entries.filter((e) => e.seq <= headBefore.seq),
+    headBefore,
+  );
+  if (!result.valid) return result;
+  const stray = entries.find((e) => e.seq > headAfter.seq);
+  if (stray) return bad(result.entries, stray.seq, `entry ${stray.seq} lies beyond the ledger head (${headAfter.seq})`);
+  return result;
+}

@@ -9,9 +9,10 @@ import { ConflictError } from './errors';
 export const TRANSITIONS = {
   ChangeProposed: { from: [], to: 'submitted' },
   TestsStarted: { from: ['submitted'], to: 'testing' },
-  TestsPassed: { from: ['testing'], to: 'awaiting_approval' },
+  TestsPassed: { from: ['testing'], to: 'same' },
   TestsFailed: { from: ['testing'], to: 'tests_failed' },
-  ApprovalRequested: { from: ['awaiting_approval'], to: 'same' },
+  // Only once the task token is stored may anyone vote: awaiting_approval starts here, not at TestsPassed.
+  ApprovalRequested: { from: ['testing'], to: 'awaiting_approval' },
   ApprovalRecorded: { from: ['awaiting_approval'], to: 'same' },
   ChangeApproved: { from: ['awaiting_approval'], to: 'same' },
   ChangeRejected: { from: ['awaiting_approval'], to: 'rejected' },

@@ -5,8 +5,8 @@ import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
 /**
- * The approval wait: keeps the task token in the backend, and e-mails each eligible approver a
- * link of their own. On a repeat (a restart re-entering the wait) only the token is replaced: the
+ * The approval wait: keeps the task token in the backend, moves the change to `awaiting_approval`
+ * and e-mails each eligible approver a link of their own. On a repeat (a restart re-entering the wait) only the token is replaced: the
  * links already sent keep working because they name the change, not the token.
  * @throws ConflictError when nobody may approve (the workflow fails the change rather than wait forever)
  */
@@ -14,10 +14,10 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
   const before = await loadChange(svc, changeId);
   const approvers = eligibleApprovers(svc.directory.withRole('approver'), DEFAULT_APPROVAL_RULE, before.requester);
   if (approvers.length === 0) throw new ConflictError(`no approver other than the requester ${before.requester} exists`);
+  // The token is stored before the change awaits approval, so no vote can find it missing.
   await svc.store.putTaskToken(changeId, taskToken);
-  const alreadyRequested = before.approvalRequestedAt !== undefined;
   const change = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.approvalRequestedAt
+    c.status !== 'testing'
       ? undefined
       : {
           event: 'ApprovalRequested',
@@ -25,7 +25,8 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
           details: { approvers: approvers.map((a) => a.id), quorum: DEFAULT_APPROVAL_RULE.quorum, roles: DEFAULT_APPROVAL_RULE.roles },
         },
   );
-  if (alreadyRequested) return;
+  // Re-entered after a restart: only the token changed; the links already sent still work.
+  if (before.status !== 'testing') return;
   const secret = await svc.settings.linkSecret();
   for (const approver of approvers) {
     const token = signLink(secret, { changeId, approver: approver.id }, svc.now(), svc.settings.approvalLinkTtlSeconds);

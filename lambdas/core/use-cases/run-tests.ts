@@ -31,12 +31,13 @@ export interface BuildReport {
 
 /**
  * Records the test result. Passed: the version is marked as having passed its tests (what
- * activate requires) and the change awaits approval. Failed: `tests_failed`, final.
+ * activate requires); the change stays `testing` until the approval wait is set up. Failed:
+ * `tests_failed`, final. A retry finding the result recorded records nothing.
  */
 export async function recordTestResult(svc: Services, changeId: string, build: BuildReport): Promise<{ passed: boolean }> {
   const passed = build.buildStatus === 'SUCCEEDED';
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
-    if (c.status !== 'testing') return undefined;
+    if (c.status !== 'testing' || c.tests) return undefined;
     const tests: TestResult = {
       passed,
       buildId: build.buildId,
