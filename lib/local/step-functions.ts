@@ -140,15 +140,20 @@ export class LocalStepFunctions {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** Fails every waiting task so that executions end (shutdown); their saved state stays RUNNING. */
+  /**
+   * Aborts every execution (shutdown). Their saved state stays RUNNING, so the next start resumes
+   * them. The abort comes first: the interpreter leaves its loop before the next state, so the
+   * waiting tasks rejected after it (which clears their timeout timers) never reach a `Catch`, and
+   * no change is marked failed by a shutdown.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const abort of this.aborts) abort();
     for (const [token, waiter] of this.tokens) {
       this.tokens.delete(token);
       waiter.reject(err('States.Runtime', 'local runtime stopped'));
     }
-    for (const abort of this.aborts) abort();
-    await Promise.allSettled([...this.running]);
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
   private stopping = false;
@@ -157,7 +162,12 @@ export class LocalStepFunctions {
   private machine(startAt: string) {
     let sm = this.machines.get(startAt);
     if (!sm) {
-      sm = new StateMachine({ ...scaleTimeouts(this.opts.definition, this.opts.speed), StartAt: startAt } as never, { validationOptions: { checkArn: false } });
+      // A copy starting at a later state has unreachable states by design; the whole definition is validated once, at StartAt.
+      const resumed = startAt !== this.opts.definition.StartAt;
+      if (resumed) this.machine(this.opts.definition.StartAt);
+      sm = new StateMachine({ ...scaleTimeouts(this.opts.definition, this.opts.speed), StartAt: startAt } as never, {
+        validationOptions: resumed ? { noValidate: true } : { checkArn: false },
+      });
       this.machines.set(startAt, sm);
     }
     return sm;
@@ -270,7 +280,7 @@ export class LocalStepFunctions {
       record.error = m?.[1] ?? error.name;
       record.cause = m?.[2] ?? error.message;
     } finally {
-      await events.catch(() => undefined);
+      if (!this.stopping) await events.catch(() => undefined);
     }
     record.stopDate = new Date().toISOString();
     record.currentState = undefined;
@@ -279,6 +289,8 @@ export class LocalStepFunctions {
   }
 
   private async save(record: ExecutionRecord): Promise<void> {
+    // After stop() the saved state must stay what it was: where the next start resumes.
+    if (this.stopping) return;
     await mkdir(this.opts.dir, { recursive: true });
     await writeFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
   }

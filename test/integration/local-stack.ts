@@ -32,7 +32,7 @@ export async function startStack(options: { speed?: number; dataDir?: string; in
     dataDir,
     stop: async () => {
       await runtime.stop();
-      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

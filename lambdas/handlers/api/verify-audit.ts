@@ -1,4 +1,4 @@
-import { verifyChain } from '../../core/ledger';
+import { type LedgerEntry, verifySnapshot } from '../../core/ledger';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -8,10 +8,10 @@ import { callerOf, json } from '../http/middleware';
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const head = await svc.ledger.head();
-    const entries = [];
+    const before = await svc.ledger.head();
+    const entries: LedgerEntry[] = [];
     for await (const e of svc.ledger.all()) entries.push(e);
-    return json(200, verifyChain(entries, head));
+    return json(200, verifySnapshot(entries, before, await svc.ledger.head()));
   });
 
 export const handler = lazy(() => makeHandler(awsServices()));
