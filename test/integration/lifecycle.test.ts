@@ -1,5 +1,14 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+
+const quarters = [
+  { quarter: '2025Q3', wages: 9100, seasonalBonus: 0 },
+  { quarter: '2025Q4', wages: 10400, seasonalBonus: 1500 },
+  { quarter: '2026Q1', wages: 8800, seasonalBonus: 0 },
+  { quarter: '2026Q2', wages: 9900, seasonalBonus: 0 },
+];
 
 /**
  * The whole lifecycle on the local stack: the real ASL file in aws-local-stepfunctions, DynamoDB
@@ -47,6 +56,28 @@ describe('change lifecycle (local stack)', () => {
     expect(target.liveVersion).toBe('1.1.0');
     expect(target.alias.routingPercent).toEqual({ '2': 100 });
     expect(stack.runtime.sfn.execution(changeId)?.status).toBe('SUCCEEDED');
+    const live = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
+    expect(live).toMatchObject({ executedVersion: '2', ok: true, payload: { calculatorVersion: '1.1.0', maximumWeeklyBenefit: 1105 } });
+  });
+
+  it('deploys code given as a file:// source directory, with the config the change request carries', async () => {
+    const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+      version: '1.1.1',
+      baseVersion: '1.1.0',
+      code: { artifact: pathToFileURL(join(EXAMPLE, 'service')).href },
+      config: { MAX_WEEKLY_BENEFIT: '500', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+    });
+    const { changeId } = await stack.api.propose(body);
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    await approveByLink(changeId);
+    const change = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+
+    expect(change).toMatchObject({ status: 'deployed', source: { kind: 'artifact', uri: body.code && (body.code as { artifact: string }).artifact } });
+    const live = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
+    expect(live.payload).toMatchObject({ calculatorVersion: '1.0.0', maximumWeeklyBenefit: 500 });
+    await stack.api.activate(TARGET, '1.1.0', 'back to 1.1.0 for the next tests', 'dana');
+    const restored = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
+    expect(restored.payload).toMatchObject({ calculatorVersion: '1.1.0', maximumWeeklyBenefit: 1105 });
   });
 
   it('rolls 1.2.0 back by itself when its error alarm fires during the canary, leaving 1.1.0 live', async () => {
@@ -61,10 +92,12 @@ describe('change lifecycle (local stack)', () => {
     expect(change.reason).toMatch(/cmv-benefit-calculator-error-rate in ALARM/);
     expect(change.deployment?.history.at(-1)?.decision).toBe('rollback');
     expect(change.deployment?.history.map((h) => h.weight)).not.toContain(100);
-    expect(traffic['3']?.errors).toBeGreaterThan(0);
+    const { fromFunctionVersion, toFunctionVersion = '' } = change.deployment ?? { fromFunctionVersion: '' };
+    expect(traffic[toFunctionVersion]?.errors).toBeGreaterThan(0);
     const target = await stack.api.target(TARGET);
     expect(target.liveVersion).toBe('1.1.0');
-    expect(target.alias.routingPercent).toEqual({ '2': 100 });
+    expect(fromFunctionVersion).toBe(target.liveFunctionVersion);
+    expect(target.alias.routingPercent).toEqual({ [fromFunctionVersion]: 100 });
     const execution = stack.runtime.sfn.execution(changeId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
     expect(execution?.history.some((h) => h.state === 'Rollback')).toBe(true);
