@@ -23,6 +23,14 @@ program
   });
 
 program
+  .command('plan <file>')
+  .description('show what the policy decides for a change request — approvers, quorum, tests, window, canary — without proposing it')
+  .action(async (file: string) => {
+    const out = await client().plan(await readChangeFile(file));
+    print(out, () => formatPlan(out));
+  });
+
+program
   .command('status <changeId>')
   .description('show a change; --watch follows it to a final status')
   .option('-w, --watch', 'poll until the change is final')
@@ -117,6 +125,26 @@ program
     );
     if (!v.valid) process.exitCode = 1;
   });
+
+function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
+  const p = out.plan;
+  const quorum = (q: (typeof p.approvals.groups)[number]['quorum']) => (typeof q === 'string' ? q : `${q.count} of N`);
+  return [
+    `${out.target} ${out.version} (from ${out.baseVersion}), artifact sha256 ${out.artifactSha256}`,
+    `policy     ${p.policy.name}, rule ${p.policy.ruleId} (sha256 ${p.policy.sha256.slice(0, 12)}…)`,
+    ...(p.approvals.groups.length
+      ? p.approvals.groups.map(
+          (g) => `approvers  ${g.name}: ${g.required} of ${g.eligible.length} (${quorum(g.quorum)}; ${g.roles.join('/')}: ${g.eligible.join(', ')})`,
+        )
+      : ['approvers  none: pre-approved']),
+    `timeout    ${p.approvals.timeoutHours} h`,
+    `tests      ${p.tests.join(', ')}`,
+    `window     ${p.window.bypass ? 'bypassed (emergency)' : p.window.windows.length ? p.window.windows.map((w) => `${w.days.join(',')} ${w.start}–${w.end}`).join('; ') : 'any time'} (${p.window.timeZone}); earliest start ${p.window.earliestStart}`,
+    `canary     ${p.canary.steps.join(' → ')} %, bake ${p.canary.bakeSeconds} s`,
+    ...(p.postImplementationReview ? ['review     a post-implementation review is required after the deployment'] : []),
+    ...(p.approvals.unmet ? [`UNMET      ${p.approvals.unmet}`] : []),
+  ].join('\n');
+}
 
 function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
   const lines = [`  title      ${c.title}`, `  type/risk  ${c.changeType} / ${c.riskLevel}`, `  requester  ${c.requester}`];

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { parsePolicy } from '../lambdas/adapters/policy-file';
 import { UsersFile } from '../lambdas/adapters/static-directory';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import type { User } from '../lambdas/core/ports';
@@ -37,6 +40,11 @@ export interface CmvStackProps extends StackProps {
    * @default ['examples/benefit-calculator/target.json']
    */
   readonly targetFiles?: readonly string[];
+  /**
+   * The change-control policy file (YAML or JSON), validated at synth.
+   * @default - the context value `cmvPolicyFile`; else CMV's built-in default policy
+   */
+  readonly policyFile?: string;
   /**
    * How long an approval link works.
    * @default Duration.hours(72)
@@ -90,8 +98,9 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'verify-audit': ['ledger:read'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond'],
   'plan-change': COMMIT,
-  'record-test-result': COMMIT,
-  'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify'],
+  'record-test-result': [...COMMIT, 'artifacts:read'],
+  'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond'],
+  'schedule-deployment': COMMIT,
   'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
   'check-canary': [...COMMIT, 'alarms:read'],
@@ -153,6 +162,9 @@ export class CmvStack extends Stack {
       );
     }
 
+    const policyFile = props.policyFile ?? this.node.tryGetContext('cmvPolicyFile');
+    // Validated at synth with the schema the Lambdas use, so a bad policy never deploys.
+    const policyJson = policyFile ? JSON.stringify(parsePolicy(readFileSync(path.resolve(policyFile), 'utf8'), policyFile)) : undefined;
     const key = new Key(this, 'Key', {
       description: 'CMV: tables, artifacts, approval topic, link secret, test builds',
       enableKeyRotation: true,
@@ -195,6 +207,7 @@ export class CmvStack extends Stack {
       APPROVAL_TOPIC_ARN: approvalTopic.topicArn,
       LINK_SECRET_ARN: linkSecret.secretArn,
       CMV_USERS_JSON: usersJson,
+      ...(policyJson ? { CMV_POLICY_JSON: policyJson } : {}),
       APPROVAL_LINK_TTL_SECONDS: String((props.approvalLinkTtl ?? Duration.hours(72)).toSeconds()),
     };
 
@@ -296,6 +309,19 @@ export class CmvStack extends Stack {
     for (const [placeholder, fn] of Object.entries(workflowFunctions) as [WorkflowPlaceholder, CmvFunction][]) {
       for (const capability of CAPABILITIES[WORKFLOW_FUNCTIONS[placeholder]]) grant(fn, capability);
     }
+
+    // The policy's approval timeout: every 5 minutes, fail the waits of changes past their expiry.
+    const sweeper = new CmvFunction(new Construct(this, 'ScheduledHandlers'), 'ExpireApprovals', {
+      entry: 'lambdas/handlers/scheduled/expire-approvals.ts',
+      description: 'CMV: expires approvals past the policy timeout',
+      environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
+    });
+    for (const capability of ['store:read', 'workflow:respond'] as const) grant(sweeper, capability);
+    new Rule(this, 'ExpireApprovalsSchedule', {
+      description: 'CMV: expire approvals past the change-control policy timeout',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(sweeper.function)],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });

@@ -30,6 +30,10 @@ export class S3ArtifactStore implements ArtifactStore {
     return out.Body.transformToByteArray();
   }
 
+  uriFor(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
   async write(key: string, bytes: Uint8Array, contentType: string): Promise<string> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
     return `s3://${this.bucket}/${key}`;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import type { Directory, Role, User } from '../core/ports';
+import { Role } from '../core/policy/change-policy';
+import type { Directory, User } from '../core/ports';
 
-/** The users file: who may do what. Roles: requester, approver, release_admin, auditor. */
+/** The users file: who may do what. Roles: requester, approver, cab, executive, release_admin, auditor. */
 export const UsersFile = z.strictObject({
   users: z.array(
     z.strictObject({
       id: z.string().min(1),
       name: z.string().min(1),
       email: z.email(),
-      roles: z.array(z.enum(['requester', 'approver', 'release_admin', 'auditor'])).min(1),
+      roles: z.array(Role).min(1),
     }),
   ),
 });
@@ -24,5 +25,8 @@ export class StaticDirectory implements Directory {
   }
   withRole(role: Role): User[] {
     return this.users.filter((u) => u.roles.includes(role));
+  }
+  all(): User[] {
+    return [...this.users];
   }
 }

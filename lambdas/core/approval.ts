@@ -1,46 +1,102 @@
 import type { Change, Vote } from './change';
 import { ConflictError, ForbiddenError } from './errors';
-import type { Role, User } from './ports';
+import type { ApproverGroup, Quorum } from './policy/change-policy';
+import type { User } from './ports';
 
 /**
- * Who must approve a change and how many: any `quorum` distinct users holding one of `roles`,
- * never the requester (segregation of duties, ISO/IEC 27001:2022 A.5.3 and A.8.32).
+ * Approvals under a policy rule's approver groups: each group needs its quorum of distinct eligible
+ * members; one person counts once, in one group; the requester never counts (segregation of
+ * duties, ISO/IEC 27001:2022 A.5.3, A.8.32); one rejection by an eligible approver rejects.
  */
-export interface ApprovalRule {
-  readonly roles: readonly Role[];
-  readonly quorum: number;
+
+/** A group as planned for one change: who may vote in it and how many approvals it needs. */
+export interface PlannedGroup {
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly quorum: Quorum;
+  /** Eligible members (user ids), never the requester. */
+  readonly eligible: readonly string[];
+  /** Approvals needed: N, ⌊M/2⌋+1 (majority) or M (unanimous), M = eligible members. */
+  readonly required: number;
 }
 
-/** One approver who is not the requester. */
-export const DEFAULT_APPROVAL_RULE: ApprovalRule = { roles: ['approver'], quorum: 1 };
+/** Plans the groups of a rule for a change by `requester`. */
+export function planGroups(groups: readonly ApproverGroup[], users: readonly User[], requester: string): PlannedGroup[] {
+  return groups.map((g) => {
+    const eligible = users.filter((u) => u.id !== requester && u.roles.some((r) => g.roles.includes(r))).map((u) => u.id);
+    const required = g.quorum === 'majority' ? Math.floor(eligible.length / 2) + 1 : g.quorum === 'unanimous' ? Math.max(eligible.length, 1) : g.quorum.count;
+    return { name: g.name, roles: g.roles, quorum: g.quorum, eligible, required };
+  });
+}
 
-/** Users who may vote on the change under the rule. */
-export function eligibleApprovers(users: readonly User[], rule: ApprovalRule, requester: string): User[] {
-  return users.filter((u) => u.id !== requester && u.roles.some((r) => rule.roles.includes(r)));
+/** Why a plan's approvals cannot be met, or undefined when they can. */
+export function unmetGroups(groups: readonly PlannedGroup[]): string | undefined {
+  const short = groups.filter((g) => g.eligible.length < g.required);
+  if (short.length)
+    return short.map((g) => `${g.name} needs ${g.required} approver(s) but only ${g.eligible.length} eligible user(s) hold ${g.roles.join('/')}`).join('; ');
+  const everyone = new Set(groups.flatMap((g) => g.eligible));
+  const needed = groups.reduce((n, g) => n + g.required, 0);
+  if (everyone.size < needed) return `the groups need ${needed} different people but only ${everyone.size} are eligible`;
+  return undefined;
+}
+
+/** Users who get an approval e-mail: every eligible member of any group. */
+export function approversToNotify(groups: readonly PlannedGroup[], users: readonly User[]): User[] {
+  const ids = new Set(groups.flatMap((g) => g.eligible));
+  return users.filter((u) => ids.has(u.id));
 }
 
 /**
  * Checks that `caller` may vote now.
- * @throws ConflictError when the change is not awaiting approval or the caller already voted
- * @throws ForbiddenError when the caller is the requester or holds none of the rule's roles
+ * @throws ConflictError when the change is not awaiting approval, is already approved, or the caller already voted
+ * @throws ForbiddenError when the caller is the requester or is eligible in none of the groups
  */
-export function assertMayVote(change: Change, caller: User, rule: ApprovalRule): void {
+export function assertMayVote(change: Change, caller: User, groups: readonly PlannedGroup[]): void {
   if (change.status !== 'awaiting_approval') throw new ConflictError(`change ${change.changeId} is not awaiting approval (it is ${change.status})`);
   if (caller.id === change.requester) throw new ForbiddenError('the requester cannot approve their own change');
-  if (!caller.roles.some((r) => rule.roles.includes(r))) throw new ForbiddenError(`approving needs one of the roles: ${rule.roles.join(', ')}`);
+  if (!groups.some((g) => g.eligible.includes(caller.id))) {
+    throw new ForbiddenError(`approving this change needs one of the roles: ${[...new Set(groups.flatMap((g) => g.roles))].join(', ')}`);
+  }
   if (change.approvals.some((v) => v.approver === caller.id)) throw new ConflictError(`${caller.id} has already voted on change ${change.changeId}`);
+  if (change.approvedAt) throw new ConflictError(`change ${change.changeId} is already approved`);
 }
 
-/** The outcome of the votes so far. */
+/** The outcome of the votes so far, per group. */
 export interface Tally {
   readonly state: 'approved' | 'rejected' | 'pending';
-  readonly approvals: number;
-  readonly needed: number;
+  readonly groups: readonly { name: string; approvals: number; required: number }[];
 }
 
-/** Counts votes: one rejection rejects; `quorum` distinct approvals approve. */
-export function tally(votes: readonly Vote[], rule: ApprovalRule): Tally {
-  const approvals = new Set(votes.filter((v) => v.decision === 'approve').map((v) => v.approver)).size;
-  if (votes.some((v) => v.decision === 'reject')) return { state: 'rejected', approvals, needed: rule.quorum };
-  return { state: approvals >= rule.quorum ? 'approved' : 'pending', approvals, needed: rule.quorum };
+/**
+ * Counts votes: one rejection by an eligible approver rejects; otherwise approved when approvers can
+ * be assigned to groups — each person to one group they are eligible in — so that every group gets
+ * its required count (a maximum bipartite matching, Kuhn's algorithm).
+ */
+export function tally(votes: readonly Vote[], groups: readonly PlannedGroup[]): Tally {
+  const eligible = (id: string) => groups.some((g) => g.eligible.includes(id));
+  if (votes.some((v) => v.decision === 'reject' && eligible(v.approver))) {
+    return { state: 'rejected', groups: groups.map((g) => ({ name: g.name, approvals: 0, required: g.required })) };
+  }
+  const approvers = [...new Set(votes.filter((v) => v.decision === 'approve' && eligible(v.approver)).map((v) => v.approver))];
+  const slots = groups.flatMap((g, gi) => Array.from({ length: g.required }, () => gi));
+  const slotOwner: (string | undefined)[] = slots.map(() => undefined);
+  const tryAssign = (person: string, seen: Set<number>): boolean => {
+    for (let s = 0; s < slots.length; s++) {
+      if (seen.has(s) || !groups[slots[s]].eligible.includes(person)) continue;
+      seen.add(s);
+      const owner = slotOwner[s];
+      if (owner === undefined || tryAssign(owner, seen)) {
+        slotOwner[s] = person;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const person of approvers) tryAssign(person, new Set());
+  const counts = groups.map((g, gi) => ({
+    name: g.name,
+    approvals: slots.filter((gs, s) => gs === gi && slotOwner[s] !== undefined).length,
+    required: g.required,
+  }));
+  return { state: counts.every((c) => c.approvals >= c.required) ? 'approved' : 'pending', groups: counts };
 }

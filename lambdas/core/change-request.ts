@@ -65,7 +65,8 @@ export const ProposeChangeRequest = z.strictObject({
   description: z.string().max(10_000).default(''),
   changeType: ChangeType,
   riskLevel: RiskLevel,
-  code: ChangeCode,
+  /** The new code; omitted: a config-only change that keeps the base version's code. */
+  code: ChangeCode.optional(),
   /** The complete environment of the new version; default: the base version's. */
   config: FunctionConfig.optional(),
   canary: CanaryOverride.optional(),

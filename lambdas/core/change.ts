@@ -1,10 +1,12 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
+import type { ChangePlan } from './policy/plan';
 
 /** Every status a change can be in. The last six are final. */
 export const CHANGE_STATUSES = [
   'submitted',
   'testing',
   'awaiting_approval',
+  'scheduled',
   'deploying',
   'tests_failed',
   'rejected',
@@ -27,9 +29,20 @@ export interface Vote {
   readonly at: string;
 }
 
-/** The result of the change's test build. `durationMs` in ms. */
+/** One test suite as the build ran it. `durationMs` in ms; `output` is the log's tail. */
+export interface SuiteResult {
+  readonly suite: string;
+  readonly command: string;
+  readonly passed: boolean;
+  readonly durationMs: number;
+  readonly output: string;
+}
+
+/** The result of the change's test build, suite by suite. */
 export interface TestResult {
   readonly passed: boolean;
+  readonly suites?: readonly SuiteResult[];
+  readonly reportUri?: string;
   readonly buildId: string;
   readonly buildStatus: string;
   readonly logs?: string;
@@ -80,6 +93,12 @@ export interface Change {
   readonly artifact: { readonly uri: string; readonly sha256: string; readonly bytes: number };
   readonly config: FunctionConfig;
   readonly canary?: CanaryOverride;
+  /** What the policy decided for it (approvers, tests, window, canary), with the policy's hash. */
+  readonly plan: ChangePlan;
+  /** ISO-8601 time the approval expires (set when approval is requested). */
+  readonly approvalExpiresAt?: string;
+  /** ISO-8601 time the deployment may start (its change window), once approved. */
+  readonly scheduledFor?: string;
   readonly approvals: readonly Vote[];
   /** ISO-8601 time the approval e-mails went out. */
   readonly approvalRequestedAt?: string;

@@ -88,6 +88,8 @@ export interface ArtifactStore {
   read(uri: string): Promise<Uint8Array>;
   /** Stores bytes under `key` and returns their URI. */
   write(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
+  /** The URI `write(key)` would return (for a writer elsewhere, e.g. the test build's report). */
+  uriFor(key: string): string;
 }
 
 /** A published function version as Lambda reports it. `codeSha256` is base64. */
@@ -162,10 +164,13 @@ export interface User {
   readonly roles: readonly Role[];
 }
 
-export type Role = 'requester' | 'approver' | 'release_admin' | 'auditor';
+export type { Role } from './policy/change-policy';
+
+import type { Role } from './policy/change-policy';
 
 /** Who the users are. */
 export interface Directory {
   find(id: string): User | undefined;
   withRole(role: Role): User[];
+  all(): User[];
 }

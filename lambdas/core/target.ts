@@ -1,4 +1,5 @@
 import type { FunctionConfig } from './change-request';
+import type { TestSuite } from './policy/change-policy';
 
 /** Error-rate alarm settings of a target: threshold in %, period in s, minimum requests per period. */
 export interface AlarmSettings {
@@ -14,7 +15,10 @@ export interface Target {
   readonly description: string;
   readonly functionName: string;
   readonly alias: string;
-  readonly testCommand: string;
+  /** Where it runs: matched by the policy's `environments` (e.g. production, staging). */
+  readonly environment: string;
+  /** The shell command of each test suite it has, run in the unzipped artifact. */
+  readonly testSuites: Partial<Record<TestSuite, string>>;
   readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number };
   readonly alarms: AlarmSettings;
   readonly liveVersion: string;

@@ -17,12 +17,13 @@ export const TRANSITIONS = {
   ChangeApproved: { from: ['awaiting_approval'], to: 'same' },
   ChangeRejected: { from: ['awaiting_approval'], to: 'rejected' },
   ApprovalExpired: { from: ['awaiting_approval'], to: 'expired' },
-  DeploymentStarted: { from: ['awaiting_approval'], to: 'deploying' },
+  DeploymentScheduled: { from: ['awaiting_approval'], to: 'scheduled' },
+  DeploymentStarted: { from: ['awaiting_approval', 'scheduled'], to: 'deploying' },
   TrafficShifted: { from: ['deploying'], to: 'same' },
   CanaryStepChecked: { from: ['deploying'], to: 'same' },
   ChangeDeployed: { from: ['deploying'], to: 'deployed' },
   ChangeRolledBack: { from: ['deploying'], to: 'rolled_back' },
-  ChangeFailed: { from: ['submitted', 'testing', 'awaiting_approval', 'deploying'], to: 'failed' },
+  ChangeFailed: { from: ['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'], to: 'failed' },
 } as const satisfies Record<string, { from: readonly ChangeStatus[]; to: ChangeStatus | 'same' }>;
 
 export type ChangeEvent = keyof typeof TRANSITIONS;

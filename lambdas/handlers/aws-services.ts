@@ -11,6 +11,7 @@ import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
+import { policyFromEnvironment } from '../adapters/policy-file';
 import { S3ArtifactStore } from '../adapters/s3-artifacts';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { StaticDirectory } from '../adapters/static-directory';
@@ -23,7 +24,7 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack):
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
- * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS (optional).
+ * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional).
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
  */
 export function awsServices(): Services {
@@ -39,6 +40,7 @@ export function awsServices(): Services {
     alarms: new CloudWatchAlarmWatch(new CloudWatchClient({})),
     notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
     directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
+    policy: policyFromEnvironment(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),

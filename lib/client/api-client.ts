@@ -1,5 +1,6 @@
 import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
+import type { ChangePlan } from '../../lambdas/core/policy/plan';
 import type { Target } from '../../lambdas/core/target';
 
 /** An error answer of the API: its status and body (`{message, errors?}`). */
@@ -40,6 +41,15 @@ export class CmvClient {
     return parsed as T;
   }
 
+  /** POST /changes?dryRun=true: the plan, nothing written. */
+  plan(body: unknown, as?: string) {
+    return this.request<{ target: string; version: string; baseVersion: string; artifactSha256: string; plan: ChangePlan }>(
+      'POST',
+      '/changes?dryRun=true',
+      body,
+      as,
+    );
+  }
   propose(body: unknown, as?: string) {
     return this.request<{ changeId: string; target: string; version: string; status: string }>('POST', '/changes', body, as);
   }

@@ -3,6 +3,7 @@ import { BuildEnvironmentVariableType, BuildSpec, type CfnProject, ComputeType, 
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
 import type { ArtifactBucket } from './artifact-bucket';
 import { acknowledgeWildcardResource, allow, KEY_ENCRYPT_DECRYPT } from './grants';
 
@@ -39,9 +40,10 @@ export interface ChangeTestProjectProps {
 
 /**
  * The CodeBuild project that tests a change before anyone is asked to approve it. The workflow's
- * `RunTests` state starts it with `CMV_ARTIFACT_URI` (an s3:// zip) and `CMV_TEST_COMMAND` (the
- * target's test command); the build downloads and unzips the artifact into a work directory and runs
- * the command there. A non-zero exit fails the build, which fails the task (`States.TaskFailed`).
+ * `RunTests` state starts it with `CMV_ARTIFACT_URI` (an s3:// zip), `CMV_TEST_SUITES` (the suites
+ * the policy requires, `[{suite, command}]`) and `CMV_REPORT_URI`; the build unzips the artifact,
+ * runs the suites one by one with SUITE_RUNNER_SCRIPT (the same script the local CodeBuild runs)
+ * and uploads the per-suite report. A failed suite fails the build, which fails the task (`States.TaskFailed`).
  */
 export class ChangeTestProject extends Construct {
   readonly project: Project;
@@ -63,7 +65,8 @@ export class ChangeTestProject extends Construct {
       environmentVariables: {
         CMV_CHANGE_ID: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
         CMV_ARTIFACT_URI: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
-        CMV_TEST_COMMAND: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
+        CMV_TEST_SUITES: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '[]' },
+        CMV_REPORT_URI: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
       },
       buildSpec: BuildSpec.fromObject({
         version: '0.2',
@@ -73,12 +76,14 @@ export class ChangeTestProject extends Construct {
           build: {
             commands: [
               'set -euo pipefail',
-              'test -n "$CMV_ARTIFACT_URI" && test -n "$CMV_TEST_COMMAND"',
+              'test -n "$CMV_ARTIFACT_URI" && test -n "$CMV_REPORT_URI"',
               'echo "CMV change $CMV_CHANGE_ID: testing $CMV_ARTIFACT_URI"',
               'WORK_DIR="$(mktemp -d)"',
               'aws s3 cp --only-show-errors "$CMV_ARTIFACT_URI" "$WORK_DIR/artifact.zip"',
               'mkdir "$WORK_DIR/src" && unzip -q "$WORK_DIR/artifact.zip" -d "$WORK_DIR/src"',
-              'cd "$WORK_DIR/src" && sh -c "$CMV_TEST_COMMAND"',
+              `cd "$WORK_DIR/src" && status=0 && node -e '${SUITE_RUNNER_SCRIPT}' "$WORK_DIR/report.json" || status=$?`,
+              'aws s3 cp --only-show-errors "$WORK_DIR/report.json" "$CMV_REPORT_URI"',
+              'exit "$status"',
             ],
           },
         },
@@ -101,6 +106,8 @@ export class ChangeTestProject extends Construct {
       'The log streams of this project’s own log group (/aws/codebuild/<project>): CodeBuild creates one stream per build.',
     );
     props.artifacts.grantReadObjects(this.project);
+    // The per-suite report: reports/<changeId>/tests.json.
+    props.artifacts.grantPutObjects(this.project);
   }
 
   /** The project's name. */

@@ -16,6 +16,8 @@ import type { Role, User } from '../../lambdas/core/ports';
 /** The Cognito groups: one per CMV role. The API reads them from the `cognito:groups` claim. */
 export const ROLE_GROUPS = {
   requester: 'Proposes changes',
+  cab: 'Sits on the Change Advisory Board',
+  executive: 'Signs off critical changes',
   approver: 'Approves or rejects other people’s changes',
   release_admin: 'Registers targets and activates earlier versions',
   auditor: 'Reads and verifies the audit ledger',

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore } from '../../lambdas/core/ports';
+import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
 
 /** CodeBuild's environment variable override, as the ASL passes it. */
 interface EnvOverride {
@@ -25,10 +26,11 @@ export interface LocalBuild {
 }
 
 /**
- * Local stand-in for CodeBuild's `startBuild.sync` integration: unzips the artifact named by
- * `CMV_ARTIFACT_URI` into a temp dir, runs `sh -c "$CMV_TEST_COMMAND"` there (as the buildspec does
- * in AWS), keeps the log under `<dataDir>/builds/<id>.log`, and answers like Step Functions: the
- * `{Build}` on success, or a `States.TaskFailed` error whose cause is the Build as JSON.
+ * Local stand-in for CodeBuild's `startBuild.sync` integration, doing what the buildspec does in
+ * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir, runs the suites of
+ * `CMV_TEST_SUITES` there with the same SUITE_RUNNER_SCRIPT, uploads the report to `CMV_REPORT_URI`,
+ * keeps the log under `<dataDir>/builds/<id>.log`, and answers like Step Functions: the `{Build}` on
+ * success, or a `States.TaskFailed` error whose cause is the Build as JSON.
  */
 export class LocalCodeBuild {
   constructor(
@@ -44,15 +46,24 @@ export class LocalCodeBuild {
     const started = new Date().toISOString();
     const work = await mkdtemp(join(tmpdir(), 'cmv-build-'));
     let status: LocalBuild['BuildStatus'];
-    let log = `[CMV local CodeBuild] build ${id}\n[CMV local CodeBuild] artifact ${env.CMV_ARTIFACT_URI}\n$ ${env.CMV_TEST_COMMAND}\n`;
+    let log = `[CMV local CodeBuild] build ${id}\n[CMV local CodeBuild] artifact ${env.CMV_ARTIFACT_URI}\n`;
     try {
       const files = unzipSource(await this.artifacts.read(env.CMV_ARTIFACT_URI ?? ''));
       for (const [path, bytes] of Object.entries(files)) {
         await mkdir(dirname(join(work, path)), { recursive: true });
         await writeFile(join(work, path), bytes);
       }
-      const result = await run(env.CMV_TEST_COMMAND ?? 'false', work, { ...env, PATH: process.env.PATH ?? '', HOME: work, CI: 'true' }, this.timeoutMs);
+      const report = join(work, '.cmv-report.json');
+      const result = await run(
+        'node',
+        ['-e', SUITE_RUNNER_SCRIPT, report],
+        work,
+        { ...env, PATH: process.env.PATH ?? '', HOME: work, CI: 'true' },
+        this.timeoutMs,
+      );
       log += result.output;
+      const key = /^s3:\/\/[^/]+\/(.+)$/.exec(env.CMV_REPORT_URI ?? '')?.[1];
+      if (key) await this.artifacts.write(key, await readFile(report), 'application/json');
       status = result.timedOut ? 'TIMED_OUT' : result.code === 0 ? 'SUCCEEDED' : 'FAILED';
       log += `\n[CMV local CodeBuild] exit code ${result.code}: ${status}\n`;
     } catch (err) {
@@ -77,9 +88,15 @@ export class LocalCodeBuild {
   }
 }
 
-function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; output: string; timedOut: boolean }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -17,10 +17,16 @@ const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';
 /** Bake times and alarm periods run 30× faster: a 60 s bake lasts 2 s. */
 const SPEED = 30;
-const SCENARIOS = [
-  { file: '1.1.0-seasonal-bonus.json', expect: 'deployed' },
-  { file: '1.2.0-itemised-dependants.json', expect: 'rolled_back' },
-  { file: '1.3.0-round-to-cents.json', expect: 'tests_failed' },
+/** The change requests, who approves each through their e-mailed link, and the outcome expected. */
+const SCENARIOS: readonly { file: string; approvers: readonly string[]; expect: string }[] = [
+  { file: '1.1.0-seasonal-bonus.json', approvers: ['bob'], expect: 'deployed' },
+  { file: '1.2.0-itemised-dependants.json', approvers: ['bob'], expect: 'rolled_back' },
+  { file: '1.3.0-round-to-cents.json', approvers: [], expect: 'tests_failed' },
+];
+/** Policy scenarios: a critical change needing the CAB and an executive, a high-risk one needing a CAB majority; both wait for the Saturday window. */
+const HELD = [
+  { file: '2.0.0-annual-maximum.json', approvers: ['bob', 'grace'] },
+  { file: '1.4.0-minimum-wages.json', approvers: ['bob', 'frank'] },
 ] as const;
 
 const started = Date.now();
@@ -44,10 +50,32 @@ async function main(): Promise<number> {
       console.log(`\n── ${body.version}: ${body.title}`);
       const proposed = await api.propose(body);
       say(`alice proposed it: change ${proposed.changeId.slice(0, 8)}, version ${proposed.version}, ${proposed.status}`);
-      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic);
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, scenario.approvers);
       results.push({ version: proposed.version, status: final.status, expect: scenario.expect });
       if (final.status !== scenario.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${scenario.expect}`);
       if (scenario.expect === 'tests_failed' && final.deployment) failures.push(`${proposed.version} received traffic although its tests failed`);
+    }
+
+    for (const held of HELD) {
+      const body = await readChangeFile(join(EXAMPLE, 'changes', held.file));
+      console.log(`\n── ${body.version}: ${body.title} (${body.changeType}, ${body.riskLevel} risk)`);
+      const preview = await api.plan(body);
+      const p = preview.plan;
+      say(
+        `dry run (writes nothing): rule ${p.policy.ruleId}; approvers ${p.approvals.groups.map((g) => `${g.name} ${g.required} of [${g.eligible.join(', ')}]`).join(' + ')}`,
+      );
+      say(
+        `  tests ${p.tests.join(', ')}; window ${p.window.windows.map((w) => `${w.days.join(',')} ${w.start}–${w.end}`).join('; ')} ${p.window.timeZone}; earliest start ${p.window.earliestStart}`,
+      );
+      const windowOpen = p.window.earliestStart <= new Date().toISOString();
+      const proposed = await api.propose(body);
+      say(`alice proposed it: change ${proposed.changeId.slice(0, 8)} (policy sha256 ${p.policy.sha256.slice(0, 12)}… recorded on it)`);
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, held.approvers, ['scheduled']);
+      const expect = windowOpen ? 'deployed' : 'scheduled';
+      if (final.status === 'scheduled')
+        say(`held for its change window ✓ it deploys at ${final.scheduledFor} (the workflow waits; a restart resumes the wait)`);
+      if (final.status !== expect) failures.push(`${proposed.version} ended ${final.status}, expected ${expect}`);
+      results.push({ version: proposed.version, status: final.status, expect });
     }
 
     console.log('\n── One-call activate: dana (release admin) puts 1.0.0 back, then 1.1.0');
@@ -89,8 +117,15 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Follows a change to a final status, printing each transition; approves through bob's e-mailed link. */
-async function follow(api: CmvClient, changeId: string, outbox: readonly { to: string; text: string }[], traffic: Traffic): Promise<Change> {
+/** Follows a change to a final status (or one of `stopAt`), printing each transition; `approvers` approve through their e-mailed links in turn. */
+async function follow(
+  api: CmvClient,
+  changeId: string,
+  outbox: readonly { to: string; text: string }[],
+  traffic: Traffic,
+  approvers: readonly string[],
+  stopAt: readonly string[] = [],
+): Promise<Change> {
   let status = '';
   let steps = 0;
   let decided = 0;
@@ -98,13 +133,22 @@ async function follow(api: CmvClient, changeId: string, outbox: readonly { to: s
     const change = await api.change(changeId);
     if (change.status !== status) {
       status = change.status;
-      if (status === 'testing') say('testing: the local CodeBuild runs `node --test` on the candidate artifact');
+      if (status === 'testing') say(`testing: the local CodeBuild runs the suites the policy requires: ${change.plan.tests.join(', ')}`);
       if (status === 'awaiting_approval') {
-        say(`tests passed (${change.tests?.buildId}) → awaiting approval`);
-        await approveByEmail(changeId, outbox);
+        say(`tests passed: ${change.tests?.suites?.map((s) => `${s.suite} ✓`).join(' ') ?? change.tests?.buildId} → awaiting approval`);
+        const groups = change.plan.approvals.groups;
+        say(
+          `approval e-mails go to ${[...new Set(groups.flatMap((g) => g.eligible))].join(', ')}; needed: ${groups.map((g) => `${g.name} ${g.required}`).join(' + ')}`,
+        );
+        for (const approver of approvers) {
+          await approveByEmail(changeId, outbox, approver);
+          const after = await api.change(changeId);
+          if (!after.approvedAt && after.status === 'awaiting_approval')
+            say(`  still awaiting approval: ${after.approvals.length} vote(s) so far, the policy needs more`);
+        }
       }
       if (status === 'deploying') traffic.start();
-      if (status === 'tests_failed') say(`tests failed (${change.tests?.buildId}); log ${change.tests?.logs} — no traffic ever reached it`);
+      if (status === 'tests_failed') say(`${change.reason}; log ${change.tests?.logs} — no traffic ever reached it`);
       if (status === 'deployed') say(`deployed ✓ ${change.version} is live`);
       if (status === 'rolled_back') say(`rolled back automatically ✓ ${change.reason}`);
     }
@@ -115,7 +159,7 @@ async function follow(api: CmvClient, changeId: string, outbox: readonly { to: s
       const h = history[decided];
       say(`  after bake at ${h.weight}%: ${h.decision} — ${h.reason} | traffic ${traffic.report()}`);
     }
-    if (['deployed', 'rolled_back', 'tests_failed', 'rejected', 'expired', 'failed'].includes(status)) {
+    if (['deployed', 'rolled_back', 'tests_failed', 'rejected', 'expired', 'failed', ...stopAt].includes(status)) {
       traffic.stop();
       return change;
     }
@@ -123,27 +167,22 @@ async function follow(api: CmvClient, changeId: string, outbox: readonly { to: s
   }
 }
 
-/** Bob opens the link from his e-mail (GET: the review page, nothing changes), then presses Approve (POST). */
-async function approveByEmail(changeId: string, outbox: readonly { to: string; text: string }[]): Promise<void> {
+/** An approver opens the link from their e-mail (GET: the review page, nothing changes), then presses Approve (POST). */
+async function approveByEmail(changeId: string, outbox: readonly { to: string; text: string }[], who: string): Promise<void> {
+  const address = `${who}@example.org`;
   const deadline = Date.now() + 10_000;
-  while (!outbox.some((m) => m.to === 'bob@example.org' && m.text.includes(changeId)) && Date.now() < deadline) await sleep(50);
-  say(
-    `approval e-mails sent to: ${outbox
-      .filter((m) => m.text.includes(changeId))
-      .map((m) => m.to)
-      .join(', ')}`,
-  );
-  const mail = outbox.find((m) => m.to === 'bob@example.org' && m.text.includes(changeId));
+  while (!outbox.some((m) => m.to === address && m.text.includes(changeId)) && Date.now() < deadline) await sleep(50);
+  const mail = outbox.find((m) => m.to === address && m.text.includes(changeId));
   const link = mail?.text.match(/https?:\/\/\S+\/approvals\/\S+/)?.[0];
-  if (!link) throw new Error(`no approval e-mail to bob for ${changeId}`);
+  if (!link) throw new Error(`no approval e-mail to ${who} for ${changeId}`);
   const review = await fetch(link);
-  say(`bob opens the link in his e-mail: "${(await review.text()).match(/<h1>(.*?)<\/h1>/)?.[1]}" (${review.status}; opening it changes nothing)`);
+  say(`${who} opens the link in the e-mail: "${(await review.text()).match(/<h1>(.*?)<\/h1>/)?.[1]}" (${review.status}; opening it changes nothing)`);
   const res = await fetch(link, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'decision=approve&comment=Reviewed+the+diff+and+tests',
+    body: 'decision=approve&comment=Reviewed+the+change+and+tests',
   });
-  say(`bob presses Approve: "${(await res.text()).match(/<h1>(.*?)<\/h1>/)?.[1]}" → the workflow resumes`);
+  say(`${who} presses Approve: ${(await res.text()).match(/role="status">(.*?)<\/p>/)?.[1] ?? res.status}`);
 }
 
 /** Live traffic to the target's alias while a change deploys: sample claims, a few requests at a time. */

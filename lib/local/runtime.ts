@@ -11,11 +11,14 @@ import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
+import { parsePolicy } from '../../lambdas/adapters/policy-file';
 import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
+import { expireApprovals } from '../../lambdas/core/use-cases/expire-approvals';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
@@ -51,6 +54,8 @@ export interface LocalRuntimeOptions {
   readonly usersFile?: string;
   /** target.json files registered at start when not yet registered. @default the bundled example */
   readonly targets?: readonly string[];
+  /** A change-control policy file (YAML or JSON). @default the built-in default policy */
+  readonly policyFile?: string;
   /** Keep DynamoDB in memory instead of `dataDir` (tests). @default false */
   readonly inMemory?: boolean;
   readonly log?: (line: string) => void;
@@ -93,6 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const users = JSON.parse(await readFile(options.usersFile ?? join(ROOT, 'examples', 'users.json'), 'utf8'));
     const directory = new StaticDirectory(users);
+    const policy = options.policyFile ? parsePolicy(await readFile(options.policyFile, 'utf8'), options.policyFile) : DEFAULT_POLICY;
     const s3 = new LocalS3(join(dataDir, 's3'));
     const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, true);
     const cloudwatch = new LocalCloudWatch(speed);
@@ -116,6 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       alarms: new CloudWatchAlarmWatch(cloudwatch as never),
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
       directory,
+      policy,
       settings: {
         get apiBaseUrl() {
           return `http://127.0.0.1:${port}`;
@@ -163,6 +170,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await registerTargets(services, lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
+    // The approval-timeout sweep: every 5 minutes in AWS (EventBridge), scaled by the speed factor here.
+    const sweep = setInterval(
+      () => {
+        expireApprovals(services)
+          .then((ids) => ids.forEach((id) => log(`⌛ approval of change ${id} expired`)))
+          .catch((err) => log(`approval sweep failed: ${(err as Error).message}`));
+      },
+      Math.max(200, 300_000 / speed),
+    );
+    sweep.unref();
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -175,6 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       lambda,
       dynamo: dynamo.config,
       stop: async () => {
+        clearInterval(sweep);
         await sfn.stop();
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();

@@ -1,27 +1,27 @@
-import { assertMayVote, DEFAULT_APPROVAL_RULE, tally } from '../approval';
+import { assertMayVote, tally } from '../approval';
 import type { Change, Vote } from '../change';
 import type { ApprovalDecisionRequest } from '../change-request';
-import { ConflictError } from '../errors';
 import { recordChange } from './record-change';
 import type { Caller, Services } from './services';
 
 /**
- * Records one approver's vote. The vote is a conditional write on the change's revision, so two
- * approvers deciding at the same moment are serialised: exactly one of them reaches quorum and
- * resumes the workflow (SendTaskSuccess); a rejection fails the wait with `ChangeRejected`.
+ * Records one approver's vote under the change's planned approver groups. The vote is a
+ * conditional write on the change's revision, so approvers deciding at the same moment are
+ * serialised: exactly one of them reaches quorum and resumes the workflow (SendTaskSuccess); a
+ * rejection by any eligible approver fails the wait with `ChangeRejected`.
  * @returns the change after the vote
- * @throws ForbiddenError (403) for the requester or a caller without an approver role
- * @throws ConflictError (409) when the change is not awaiting approval, or the caller already voted
+ * @throws ForbiddenError (403) for the requester or a caller eligible in no group
+ * @throws ConflictError (409) when the change is not awaiting approval, is already approved, or the caller already voted
  */
 export async function decideApproval(svc: Services, caller: Caller, changeId: string, request: ApprovalDecisionRequest): Promise<Change> {
   let outcome: ReturnType<typeof tally> | undefined;
   const change = await recordChange(svc, changeId, caller.id, (c) => {
-    assertMayVote(c, caller, DEFAULT_APPROVAL_RULE);
-    if (c.approvedAt) throw new ConflictError(`change ${changeId} is already approved`);
+    const groups = c.plan.approvals.groups;
+    assertMayVote(c, caller, groups);
     const vote: Vote = { approver: caller.id, roles: caller.roles, decision: request.decision, comment: request.comment, at: svc.now().toISOString() };
     const approvals = [...c.approvals, vote];
-    outcome = tally(approvals, DEFAULT_APPROVAL_RULE);
-    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, approvals: outcome.approvals, needed: outcome.needed };
+    outcome = tally(approvals, groups);
+    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, groups: outcome.groups };
     if (outcome.state === 'rejected') {
       return { event: 'ChangeRejected', patch: { approvals, reason: `rejected by ${caller.id}: ${request.comment || 'no reason given'}` }, details };
     }

@@ -71,7 +71,7 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     history: [],
   };
   const started = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.status !== 'awaiting_approval'
+    c.status !== 'awaiting_approval' && c.status !== 'scheduled'
       ? undefined
       : {
           event: 'DeploymentStarted',
@@ -185,7 +185,7 @@ export async function rollBack(svc: Services, changeId: string, reason: string):
             },
           ]
         : [];
-    if (c.status === 'awaiting_approval') return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: unlock };
+    if (c.status === 'awaiting_approval' || c.status === 'scheduled') return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: unlock };
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     const alias = await svc.functions.getAlias(d.functionName, d.alias);
@@ -203,7 +203,7 @@ export async function rollBack(svc: Services, changeId: string, reason: string):
 export async function recordFailure(svc: Services, changeId: string, outcome: 'expired' | 'failed', reason: string): Promise<void> {
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (outcome === 'expired') return c.status === 'awaiting_approval' ? { event: 'ApprovalExpired', patch: { reason }, details: { reason } } : undefined;
-    if (!['submitted', 'testing', 'awaiting_approval', 'deploying'].includes(c.status)) return undefined;
+    if (!['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'].includes(c.status)) return undefined;
     const target = await loadTarget(svc, c.target);
     const writes =
       target.deployingChangeId === changeId

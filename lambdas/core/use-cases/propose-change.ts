@@ -4,9 +4,29 @@ import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artif
 import type { Change } from '../change';
 import type { ProposeChangeRequest } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { type ChangePlan, planChange } from '../policy/plan';
 import { WriteConflictError } from '../ports';
 import { nextVersion } from '../versioning';
 import type { Caller, Services } from './services';
+
+/** What a dry run answers: the change as it would be created, and its plan. Nothing is written. */
+export interface ProposalPreview {
+  readonly target: string;
+  readonly version: string;
+  readonly baseVersion: string;
+  readonly artifactSha256: string;
+  readonly plan: ChangePlan;
+}
+
+/**
+ * Validates a change request and plans it under the policy without writing anything
+ * (`POST /changes?dryRun=true`, `cmv plan`).
+ * @throws as {@link proposeChange}
+ */
+export async function previewChange(svc: Services, caller: Caller, request: ProposeChangeRequest): Promise<ProposalPreview> {
+  const { target, version, baseVersion, zip, plan } = await prepare(svc, caller, request);
+  return { target: target.name, version, baseVersion, artifactSha256: sha256Base64(zip), plan };
+}
 
 /**
  * Intake: validates a change request against its target, gives it an immutable version, stores the
@@ -15,27 +35,16 @@ import type { Caller, Services } from './services';
  * Nothing is written when validation fails.
  * @returns the stored change
  * @throws ValidationError (400) for a bad diff, artifact or base version; NotFoundError (404) for an
- *   unknown target; ConflictError (409) when the version exists; ForbiddenError (403) without the requester role
+ *   unknown target; ConflictError (409) when the version exists, or when the policy's approvers or
+ *   tests cannot be met for this target; ForbiddenError (403) without the requester role
  */
 export async function proposeChange(svc: Services, caller: Caller, request: ProposeChangeRequest): Promise<Change> {
-  if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
-  const target = await svc.store.getTarget(request.target);
-  if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
-  const versions = await svc.store.listVersions(target.name);
-  const version = nextVersion(
-    versions.map((v) => v.version),
-    request.version,
-    request.bump,
-  );
-  const baseVersion = request.baseVersion ?? target.liveVersion;
-  const base = versions.find((v) => v.version === baseVersion);
-  if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
-
-  const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
+  const { target, version, baseVersion, base, zip, plan } = await prepare(svc, caller, request);
   const sha256 = sha256Base64(zip);
   const artifactUri = await svc.artifacts.write(`artifacts/${target.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, zip, 'application/zip');
-  const source: Change['source'] =
-    'diff' in request.code
+  const source: Change['source'] = !request.code
+    ? { kind: 'artifact', uri: base.artifact.uri }
+    : 'diff' in request.code
       ? { kind: 'diff', uri: await svc.artifacts.write(`diffs/${target.name}/${sha256Hex(request.code.diff)}.diff`, strToU8(request.code.diff), 'text/x-diff') }
       : { kind: 'artifact', uri: request.code.artifact };
 
@@ -57,6 +66,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     artifact: { uri: artifactUri, sha256, bytes: zip.byteLength },
     config: request.config ?? base.config,
     ...(request.canary ? { canary: request.canary } : {}),
+    plan,
     approvals: [],
     createdAt: now,
     updatedAt: now,
@@ -76,7 +86,18 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
         changeId,
         target: target.name,
         actor: caller.id,
-        details: { version, baseVersion, title: change.title, changeType: change.changeType, riskLevel: change.riskLevel, artifactSha256: sha256 },
+        details: {
+          version,
+          baseVersion,
+          title: change.title,
+          changeType: change.changeType,
+          riskLevel: change.riskLevel,
+          artifactSha256: sha256,
+          policy: plan.policy,
+          approvals: plan.approvals.groups.map((g) => ({ name: g.name, required: g.required, eligible: g.eligible })),
+          tests: plan.tests,
+          earliestStart: plan.window.earliestStart,
+        },
       },
     );
   } catch (err) {
@@ -87,7 +108,37 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
   return { ...change, executionArn };
 }
 
+/** Everything intake checks before it writes: caller, target, version, base, artifact, plan. */
+async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequest) {
+  if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
+  const target = await svc.store.getTarget(request.target);
+  if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
+  const versions = await svc.store.listVersions(target.name);
+  const version = nextVersion(
+    versions.map((v) => v.version),
+    request.version,
+    request.bump,
+  );
+  const baseVersion = request.baseVersion ?? target.liveVersion;
+  const base = versions.find((v) => v.version === baseVersion);
+  if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
+  const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
+  const plan = planChange(
+    svc.policy,
+    { changeType: request.changeType, riskLevel: request.riskLevel, environment: target.environment, requester: caller.id, canary: request.canary },
+    target.canary,
+    svc.directory.all(),
+    svc.now(),
+  );
+  if (plan.approvals.unmet) throw new ConflictError(`the policy's approvals cannot be met: ${plan.approvals.unmet}`);
+  const missing = plan.tests.filter((suite) => !target.testSuites[suite]);
+  if (missing.length)
+    throw new ConflictError(`the policy (rule ${plan.policy.ruleId}) requires test suites ${target.name} does not have: ${missing.join(', ')}`);
+  return { target, version, baseVersion, base, zip, plan };
+}
+
 async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseUri: string, baseLabel: string): Promise<Uint8Array> {
+  if (!request.code) return svc.artifacts.read(baseUri);
   if ('diff' in request.code) {
     const base = unzipSource(await svc.artifacts.read(baseUri));
     return zipSource(applyUnifiedDiff(base, request.code.diff, baseLabel));

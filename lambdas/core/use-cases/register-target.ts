@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { FunctionConfig, SemanticVersion, TargetName } from '../change-request';
 import { ConflictError, ForbiddenError } from '../errors';
+import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
 import type { Target } from '../target';
 import type { Caller, Services } from './services';
@@ -15,7 +16,12 @@ export const TargetRegistration = z.strictObject({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/)
     .default('live'),
-  testCommand: z.string().min(1),
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/)
+    .default('production'),
+  /** The command of each test suite, run in the unzipped artifact (`node --test`, `npm audit --audit-level=high`…). */
+  testSuites: z.partialRecord(TestSuite, z.string().min(1)).refine((s) => Object.keys(s).length > 0, 'needs at least one suite'),
   initialVersion: SemanticVersion.default('1.0.0'),
   artifact: z.string().regex(/^(file|s3):\/\/.+/, 'must be a file:// path or an s3:// URI'),
   config: FunctionConfig.default({}),
@@ -53,7 +59,8 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     description: reg.description,
     functionName: reg.functionName,
     alias: reg.alias,
-    testCommand: reg.testCommand,
+    environment: reg.environment,
+    testSuites: reg.testSuites,
     canary: reg.canary,
     alarms: reg.alarms,
     liveVersion: reg.initialVersion,

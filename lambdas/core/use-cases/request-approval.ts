@@ -1,38 +1,60 @@
-import { DEFAULT_APPROVAL_RULE, eligibleApprovers } from '../approval';
+import { approversToNotify } from '../approval';
 import { signLink } from '../approval-link';
-import { ConflictError } from '../errors';
+import type { Change } from '../change';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
 /**
  * The approval wait: keeps the task token in the backend, moves the change to `awaiting_approval`
- * and e-mails each eligible approver a link of their own. On a repeat (a restart re-entering the wait) only the token is replaced: the
- * links already sent keep working because they name the change, not the token.
- * @throws ConflictError when nobody may approve (the workflow fails the change rather than wait forever)
+ * with its expiry (the policy rule's approval timeout), and e-mails every eligible approver a link
+ * of their own. A rule without approver groups (pre-approved, e.g. non-production) approves at once.
+ * On a repeat (a restart re-entering the wait) only the token is replaced: the links already sent
+ * keep working because they name the change, not the token.
  */
 export async function requestApproval(svc: Services, changeId: string, taskToken: string): Promise<void> {
   const before = await loadChange(svc, changeId);
-  const approvers = eligibleApprovers(svc.directory.withRole('approver'), DEFAULT_APPROVAL_RULE, before.requester);
-  if (approvers.length === 0) throw new ConflictError(`no approver other than the requester ${before.requester} exists`);
   // The token is stored before the change awaits approval, so no vote can find it missing.
   await svc.store.putTaskToken(changeId, taskToken);
+  const groups = before.plan.approvals.groups;
+  const now = svc.now();
   const change = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
     c.status !== 'testing'
       ? undefined
       : {
           event: 'ApprovalRequested',
-          patch: { approvalRequestedAt: svc.now().toISOString() },
-          details: { approvers: approvers.map((a) => a.id), quorum: DEFAULT_APPROVAL_RULE.quorum, roles: DEFAULT_APPROVAL_RULE.roles },
+          patch: {
+            approvalRequestedAt: now.toISOString(),
+            approvalExpiresAt: new Date(now.getTime() + c.plan.approvals.timeoutHours * 3600_000).toISOString(),
+          },
+          details: {
+            groups: groups.map((g) => ({ name: g.name, roles: g.roles, required: g.required, eligible: g.eligible })),
+            timeoutHours: c.plan.approvals.timeoutHours,
+          },
         },
   );
   // Re-entered after a restart: only the token changed; the links already sent still work.
   if (before.status !== 'testing') return;
+  if (groups.length === 0) {
+    await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
+      c.approvedAt
+        ? undefined
+        : { event: 'ChangeApproved', patch: { approvedAt: svc.now().toISOString() }, details: { preApproved: true, rule: c.plan.policy.ruleId } },
+    );
+    await svc.workflow.resume(taskToken, { approved: true, preApproved: true });
+    return;
+  }
+  await sendLinks(svc, change);
+}
+
+async function sendLinks(svc: Services, change: Change): Promise<void> {
   const secret = await svc.settings.linkSecret();
-  for (const approver of approvers) {
-    const token = signLink(secret, { changeId, approver: approver.id }, svc.now(), svc.settings.approvalLinkTtlSeconds);
+  const groups = change.plan.approvals.groups;
+  const needs = groups.map((g) => `${g.name}: ${g.required} of ${g.eligible.length}`).join('; ');
+  for (const approver of approversToNotify(groups, svc.directory.all())) {
+    const token = signLink(secret, { changeId: change.changeId, approver: approver.id }, svc.now(), svc.settings.approvalLinkTtlSeconds);
     const link = `${svc.settings.apiBaseUrl}/approvals/${token}`;
     await svc.notifier.send({
-      changeId,
+      changeId: change.changeId,
       to: [approver.email],
       subject: `[CMV] Approval needed: ${change.target} ${change.version} — ${change.title}`,
       text: [
@@ -41,14 +63,16 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
         `${change.requester} asks you to approve a ${change.changeType} change (risk: ${change.riskLevel}) to ${change.target}:`,
         '',
         `  ${change.title}`,
-        `  version ${change.version} (based on ${change.baseVersion ?? 'nothing'}), change ${changeId}`,
-        `  tests: ${change.tests?.passed ? 'passed' : 'not run'}${change.tests ? ` (build ${change.tests.buildId})` : ''}`,
+        `  version ${change.version} (based on ${change.baseVersion ?? 'nothing'}), change ${change.changeId}`,
+        `  tests: ${change.tests?.passed ? 'passed' : 'not run'}${change.tests?.suites ? ` (${change.tests.suites.map((s) => s.suite).join(', ')})` : ''}`,
+        `  policy: rule ${change.plan.policy.ruleId} — approvals needed: ${needs}`,
+        `  earliest start: ${change.plan.window.bypass ? 'at once (emergency)' : change.plan.window.earliestStart} (${change.plan.window.timeZone})`,
         '',
         'Review the change and approve or reject it here (the page asks you to confirm; opening it changes nothing):',
         '',
         `  ${link}`,
         '',
-        `This link is yours alone, works once, and expires in ${Math.round(svc.settings.approvalLinkTtlSeconds / 3600)} hours.`,
+        `This link is yours alone, works once, and expires ${change.approvalExpiresAt ? `at ${change.approvalExpiresAt}` : 'with the approval'}.`,
       ].join('\n'),
     });
   }

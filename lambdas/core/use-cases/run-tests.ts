@@ -1,25 +1,35 @@
-import type { TestResult } from '../change';
+import { strFromU8 } from 'fflate';
+import type { SuiteResult, TestResult } from '../change';
 import { NotFoundError } from '../errors';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
-/** What the test build needs: the artifact to test and the command that tests it. */
+/** What the test build needs: the artifact, the suites to run in order, where to put the report. */
 export interface TestPlan {
   readonly artifactUri: string;
-  readonly testCommand: string;
+  /** JSON `[{suite, command}]`: CodeBuild environment variables are strings. */
+  readonly suites: string;
+  readonly reportUri: string;
+}
+
+/** The report the test build writes to `reportUri`: one result per suite, in order. */
+export interface TestReport {
+  readonly suites: readonly SuiteResult[];
 }
 
 /**
- * First workflow step: moves the change to `testing` and returns what the test build runs.
+ * First workflow step: moves the change to `testing` and returns what the test build runs: the
+ * suites its policy plan requires, with the target's command for each.
  * Idempotent: a retry after the change moved on returns the same plan without a new ledger entry.
  */
-export async function planChange(svc: Services, changeId: string): Promise<TestPlan> {
+export async function startTests(svc: Services, changeId: string): Promise<TestPlan> {
   const change = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.status === 'submitted' ? { event: 'TestsStarted', details: { artifactSha256: c.artifact.sha256 } } : undefined,
+    c.status === 'submitted' ? { event: 'TestsStarted', details: { artifactSha256: c.artifact.sha256, suites: c.plan.tests } } : undefined,
   );
   const target = await svc.store.getTarget(change.target);
   if (!target) throw new NotFoundError(`target ${change.target} is not registered`);
-  return { artifactUri: change.artifact.uri, testCommand: target.testCommand };
+  const suites = change.plan.tests.map((suite) => ({ suite, command: target.testSuites[suite] ?? 'echo "no command for this suite" && false' }));
+  return { artifactUri: change.artifact.uri, suites: JSON.stringify(suites), reportUri: svc.artifacts.uriFor(`reports/${changeId}/tests.json`) };
 }
 
 /** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */
@@ -27,6 +37,15 @@ export interface BuildReport {
   readonly buildId: string;
   readonly buildStatus: string;
   readonly logs?: string;
+}
+
+/** Reads the per-suite report the build wrote; undefined when there is none (the build failed before it). */
+async function readReport(svc: Services, uri: string): Promise<TestReport | undefined> {
+  try {
+    return JSON.parse(strFromU8(await svc.artifacts.read(uri))) as TestReport;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -38,15 +57,29 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
   const passed = build.buildStatus === 'SUCCEEDED';
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'testing' || c.tests) return undefined;
+    const reportUri = svc.artifacts.uriFor(`reports/${changeId}/tests.json`);
+    const report = await readReport(svc, reportUri);
     const tests: TestResult = {
       passed,
       buildId: build.buildId,
       buildStatus: build.buildStatus,
       ...(build.logs ? { logs: build.logs } : {}),
+      ...(report ? { suites: report.suites, reportUri } : {}),
       at: svc.now().toISOString(),
     };
-    const details = { buildId: build.buildId, buildStatus: build.buildStatus, logs: build.logs };
-    if (!passed) return { event: 'TestsFailed', patch: { tests, reason: `tests ${build.buildStatus.toLowerCase()} (build ${build.buildId})` }, details };
+    const failed = report?.suites.filter((r) => !r.passed).map((r) => r.suite) ?? [];
+    const details = {
+      buildId: build.buildId,
+      buildStatus: build.buildStatus,
+      logs: build.logs,
+      suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })),
+    };
+    if (!passed) {
+      const reason = failed.length
+        ? `test suite(s) failed: ${failed.join(', ')} (build ${build.buildId})`
+        : `tests ${build.buildStatus.toLowerCase()} (build ${build.buildId})`;
+      return { event: 'TestsFailed', patch: { tests, reason }, details };
+    }
     const version = await svc.store.getVersion(c.target, c.version);
     if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
     return {

@@ -1,3 +1,4 @@
+import type { ChangePolicy } from '../policy/change-policy';
 import type { AlarmWatch, ArtifactStore, ChangeStore, Directory, FunctionHost, LedgerReader, Notifier, User, Workflow } from '../ports';
 
 /** Settings of a deployment of CMV. */
@@ -20,6 +21,8 @@ export interface Services {
   readonly alarms: AlarmWatch;
   readonly notifier: Notifier;
   readonly directory: Directory;
+  /** The change-control policy in force (the default, or the deployment's policy file). */
+  readonly policy: ChangePolicy;
   readonly settings: Settings;
   readonly now: () => Date;
   readonly newId: () => string;

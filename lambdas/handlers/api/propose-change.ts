@@ -1,15 +1,30 @@
 import { ProposeChangeRequest } from '../../core/change-request';
-import { proposeChange } from '../../core/use-cases/propose-change';
+import { ValidationError } from '../../core/errors';
+import { previewChange, proposeChange } from '../../core/use-cases/propose-change';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 
-/** POST /changes → 201 `{changeId, target, version, status}`; 400 with field errors; 404 target; 409 version exists. */
+/**
+ * POST /changes → 201 `{changeId, target, version, status, plan}`; 400 with field errors; 404 target;
+ * 409 version exists or the policy cannot be met. `?dryRun=true` → 200 `{dryRun, target, version,
+ * baseVersion, artifactSha256, plan}` and writes nothing.
+ */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, ProposeChangeRequest, async (event) => {
+    const dryRun = event.queryStringParameters?.dryRun;
+    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') throw ValidationError.field('dryRun', 'must be true or false');
+    if (dryRun === 'true') return json(200, { dryRun: true, ...(await previewChange(svc, callerOf(event), event.body)) });
     const change = await proposeChange(svc, callerOf(event), event.body);
-    return json(201, { changeId: change.changeId, target: change.target, version: change.version, status: change.status, executionArn: change.executionArn });
+    return json(201, {
+      changeId: change.changeId,
+      target: change.target,
+      version: change.version,
+      status: change.status,
+      executionArn: change.executionArn,
+      plan: change.plan,
+    });
   });
 
 export const handler = lazy(() => makeHandler(awsServices()));

@@ -2,7 +2,8 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ZodError, type ZodType } from 'zod';
 import { type FieldError, ForbiddenError, UnauthorizedError, ValidationError } from '../../core/errors';
-import type { Role, User } from '../../core/ports';
+import { Role } from '../../core/policy/change-policy';
+import type { User } from '../../core/ports';
 
 type Mw = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
@@ -63,7 +64,7 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
 
-const ROLES: readonly Role[] = ['requester', 'approver', 'release_admin', 'auditor'];
+const ROLES: readonly Role[] = Role.options;
 
 /**
  * The caller, from the authorizer's claims: Cognito user pool claims behind API Gateway

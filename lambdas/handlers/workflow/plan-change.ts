@@ -1,4 +1,4 @@
-import { planChange } from '../../core/use-cases/run-tests';
+import { startTests } from '../../core/use-cases/run-tests';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
@@ -6,6 +6,6 @@ import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
 
 /** PlanChange: submitted → testing; returns the artifact URI and the test command. */
-export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => planChange(svc, i.changeId));
+export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => startTests(svc, i.changeId));
 
 export const handler = lazy(() => makeHandler(awsServices()));

@@ -6,6 +6,7 @@ export const WORKFLOW_FUNCTIONS = {
   PlanChangeFunctionArn: 'plan-change',
   RecordTestResultFunctionArn: 'record-test-result',
   RequestApprovalFunctionArn: 'request-approval',
+  ScheduleDeploymentFunctionArn: 'schedule-deployment',
   StartDeploymentFunctionArn: 'start-deployment',
   ShiftTrafficFunctionArn: 'shift-traffic',
   CheckCanaryFunctionArn: 'check-canary',

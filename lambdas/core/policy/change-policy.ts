@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { z } from 'zod';
+import { ChangeType, RiskLevel } from '../change-request';
+
+/**
+ * The change-control policy as code: which approvers, tests, change windows and bypasses a change
+ * needs, by change type × risk level × target environment. Rules are tried in order; the first
+ * whose `match` fits decides. The model follows ITIL 4 change enablement (standard / normal /
+ * emergency changes, a change authority per class, the CAB and the ECAB) and ISO/IEC 20000-1:2018 §8.5.1.
+ */
+
+/** Roles a user can hold. `cab` sits on the Change Advisory Board; `executive` signs off critical risk. */
+export const Role = z.enum(['requester', 'approver', 'cab', 'executive', 'release_admin', 'auditor']);
+export type Role = z.infer<typeof Role>;
+
+/** Test suites a change can be required to pass (the change-control testing matrix). */
+export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
+export type TestSuite = z.infer<typeof TestSuite>;
+
+/** How many of a group's eligible members must approve: N of M, a majority (> half), or all. */
+export const Quorum = z.union([z.strictObject({ count: z.number().int().min(1) }), z.literal('majority'), z.literal('unanimous')]);
+export type Quorum = z.infer<typeof Quorum>;
+
+/** A set of approvers with a quorum, e.g. the CAB (majority) or an executive (1). */
+export const ApproverGroup = z.strictObject({
+  name: z.string().min(1),
+  roles: z.array(Role).min(1),
+  quorum: Quorum,
+});
+export type ApproverGroup = z.infer<typeof ApproverGroup>;
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+
+/** A weekly change window in the policy's time zone, e.g. Saturday 02:00–04:00. */
+export const ChangeWindow = z
+  .strictObject({ days: z.array(z.enum(DAYS)).min(1), start: HHMM, end: HHMM })
+  .refine((w) => w.start < w.end, 'start must be before end');
+export type ChangeWindow = z.infer<typeof ChangeWindow>;
+
+/** A period when no change may start (e.g. year-end freeze). Times are ISO-8601 with offset. */
+export const Blackout = z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason: z.string().min(1) });
+export type Blackout = z.infer<typeof Blackout>;
+
+/** One row of the matrix. Omitted match fields match anything. */
+export const PolicyRule = z.strictObject({
+  id: z.string().min(1),
+  description: z.string().default(''),
+  match: z.strictObject({
+    changeTypes: z.array(ChangeType).min(1).optional(),
+    riskLevels: z.array(RiskLevel).min(1).optional(),
+    environments: z.array(z.string().min(1)).min(1).optional(),
+  }),
+  /** Every group must reach its quorum; one person counts once, in one group. Empty: pre-approved. */
+  approvals: z.array(ApproverGroup),
+  tests: z.array(TestSuite).min(1),
+  /** Weekly windows a deployment may start in; empty: any time (blackouts still apply). */
+  windows: z.array(ChangeWindow).default([]),
+  /** Emergency: start at once, ignoring windows and blackouts. */
+  bypassWindows: z.boolean().default(false),
+  /** Emergency: a post-implementation review must be recorded after the deployment. */
+  postImplementationReview: z.boolean().default(false),
+  /** Hours the approvers have before the change expires. */
+  approvalTimeoutHours: z
+    .number()
+    .positive()
+    .max(24 * 30),
+  /** Canary weights in % and bake time in s; default: the target's. */
+  canary: z.strictObject({ steps: z.array(z.number().int().min(1).max(100)).min(1), bakeSeconds: z.number().int().min(0) }).optional(),
+});
+export type PolicyRule = z.infer<typeof PolicyRule>;
+
+/** A whole policy file. */
+export const ChangePolicy = z
+  .strictObject({
+    name: z.string().min(1),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    blackouts: z.array(Blackout).default([]),
+    rules: z.array(PolicyRule).min(1),
+  })
+  .refine((p) => new Set(p.rules.map((r) => r.id)).size === p.rules.length, { message: 'rule ids must be unique', path: ['rules'] })
+  .refine((p) => p.rules.some((r) => !r.match.changeTypes && !r.match.riskLevels && !r.match.environments), {
+    message: 'needs a last-resort rule that matches every change (empty match)',
+    path: ['rules'],
+  });
+export type ChangePolicy = z.infer<typeof ChangePolicy>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SHA-256 (hex) of the policy's RFC 8785 canonical JSON: recorded on every change it decided. */
+export function policyHash(policy: ChangePolicy): string {
+  return createHash('sha256')
+    .update(canonicalize(policy) ?? '')
+    .digest('hex');
+}
+
+/**
+ * The rule that decides a change.
+ * @throws Error when none matches (impossible for a policy that passed ChangePolicy)
+ */
+export function matchRule(policy: ChangePolicy, change: { changeType: ChangeType; riskLevel: RiskLevel; environment: string }): PolicyRule {
+  const rule = policy.rules.find(
+    (r) =>
+      (!r.match.changeTypes || r.match.changeTypes.includes(change.changeType)) &&
+      (!r.match.riskLevels || r.match.riskLevels.includes(change.riskLevel)) &&
+      (!r.match.environments || r.match.environments.includes(change.environment)),
+  );
+  if (!rule) throw new Error(`no policy rule matches ${change.changeType}/${change.riskLevel}/${change.environment}`);
+  return rule;
+}
