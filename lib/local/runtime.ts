@@ -218,7 +218,7 @@ async function registerTargets(services: Services, lambda: LocalLambda, files: r
         alias?: string;
       };
       const { source, handler, runtime: _runtime, traffic: _traffic, ...rest } = json;
-      return { handler, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(join(dirname(file), source)).href }) };
+      return { handler, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(resolve(dirname(file), source)).href }) };
     }),
   );
   await lambda.load(regs.map((r) => r.reg.functionName));

@@ -23,9 +23,19 @@ export interface Stack {
  * Starts the whole local CMV for a test file.
  * @param speed - time factor for bakes, alarm periods and approval timeouts (60: a minute per second)
  */
-export async function startStack(options: { speed?: number; dataDir?: string; inMemory?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: { speed?: number; dataDir?: string; inMemory?: boolean; policyFile?: string; usersFile?: string; targets?: string[] } = {},
+): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
-  const runtime = await startLocalRuntime({ dataDir, port: 0, speed: options.speed ?? 60, inMemory: options.inMemory ?? true });
+  const runtime = await startLocalRuntime({
+    dataDir,
+    port: 0,
+    speed: options.speed ?? 60,
+    inMemory: options.inMemory ?? true,
+    policyFile: options.policyFile,
+    usersFile: options.usersFile,
+    targets: options.targets,
+  });
   return {
     runtime,
     api: new CmvClient(runtime.url, { user: 'alice' }),

@@ -34,6 +34,44 @@ function diffHtml(diff: string): string {
     .join('\n');
 }
 
+function testsHtml(change: Change): string {
+  const t = change.tests;
+  if (!t) return '<p>Not run.</p>';
+  const suites = t.suites?.length
+    ? `<table><tr><th scope="col">Suite</th><th scope="col">Command</th><th scope="col">Result</th><th scope="col">Time</th></tr>${t.suites
+        .map(
+          (r) =>
+            `<tr><td>${escapeHtml(r.suite)}</td><td><code>${escapeHtml(r.command)}</code></td><td>${r.passed ? 'passed' : '<strong>failed</strong>'}</td><td>${Math.round(r.durationMs)} ms</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
+  return `<p>${t.passed ? 'All required suites passed' : '<strong>Failed</strong>'} (build ${escapeHtml(t.buildId)}).</p>${suites}`;
+}
+
+function planHtml(change: Change): string {
+  const p = change.plan;
+  const quorum = (q: (typeof p.approvals.groups)[number]['quorum']) => (typeof q === 'string' ? q : `${q.count} of N`);
+  const groups = p.approvals.groups.length
+    ? `<ul>${p.approvals.groups
+        .map(
+          (g) =>
+            `<li>${escapeHtml(g.name)}: ${g.required} approval${g.required === 1 ? '' : 's'} from ${g.eligible.length} eligible (${escapeHtml(quorum(g.quorum))}; role ${escapeHtml(g.roles.join(' or '))}): ${escapeHtml(g.eligible.join(', '))}</li>`,
+        )
+        .join('')}</ul>`
+    : '<p>Pre-approved.</p>';
+  const windows = p.window.bypass
+    ? 'bypassed (emergency): starts at once'
+    : p.window.windows.length
+      ? `${p.window.windows.map((w) => `${w.days.join(', ')} ${w.start}–${w.end}`).join('; ')} (${p.window.timeZone}); earliest ${p.window.earliestStart}`
+      : 'any time outside blackouts';
+  return `<p>Policy “${escapeHtml(p.policy.name)}”, rule <code>${escapeHtml(p.policy.ruleId)}</code>: ${escapeHtml(p.policy.rule)}</p>
+<p>Approvals needed (one person counts once; the requester never counts):</p>${groups}
+<table><tr><th scope="row">Change window</th><td>${escapeHtml(windows)}</td></tr>
+<tr><th scope="row">Canary</th><td>${p.canary.steps.join(' → ')} % of traffic, ${p.canary.bakeSeconds} s bake per step, rolled back on alarm</td></tr>
+<tr><th scope="row">Approval expires</th><td>${escapeHtml(change.approvalExpiresAt ?? `${p.approvals.timeoutHours} h after the request`)}</td></tr>
+${p.postImplementationReview ? '<tr><th scope="row">Review</th><td>A post-implementation review is required after the deployment.</td></tr>' : ''}</table>`;
+}
+
 /**
  * The review page of one change for one approver: summary, code (diff or artifact), config, tests,
  * votes, and a form whose POST is the only thing that decides.
@@ -66,15 +104,8 @@ export function reviewPage(change: Change, approverName: string, diff: string | 
     ])}</section>
 <section aria-labelledby="s-code"><h2 id="s-code">Code</h2>${diff ? `<pre aria-label="unified diff">${diffHtml(diff)}</pre>` : `<p>Artifact: <code>${escapeHtml(change.source.uri)}</code></p>`}</section>
 <section aria-labelledby="s-config"><h2 id="s-config">Configuration</h2><table><tr><th scope="col">Variable</th><th scope="col">Before</th><th scope="col">After</th><th scope="col"></th></tr>${configRows.join('')}</table></section>
-<section aria-labelledby="s-tests"><h2 id="s-tests">Tests</h2>${
-      change.tests
-        ? rows([
-            ['Result', change.tests.passed ? 'passed' : 'failed'],
-            ['Build', change.tests.buildId],
-            ['Logs', change.tests.logs ?? '—'],
-          ])
-        : '<p>Not run.</p>'
-    }</section>
+<section aria-labelledby="s-tests"><h2 id="s-tests">Tests</h2>${testsHtml(change)}</section>
+<section aria-labelledby="s-plan"><h2 id="s-plan">Plan (policy)</h2>${planHtml(change)}</section>
 <section aria-labelledby="s-votes"><h2 id="s-votes">Votes so far</h2>${votes}</section>
 <section aria-labelledby="s-decide"><h2 id="s-decide">Your decision</h2>
 <form method="post"><p><label for="comment">Comment (required to reject)</label><br><textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea></p>
