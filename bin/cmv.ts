@@ -69,6 +69,17 @@ program
   });
 
 program
+  .command('review <changeId>')
+  .description('record the post-implementation review of an emergency change (cab or release_admin)')
+  .requiredOption('-o, --outcome <outcome>', 'successful | partially_successful | unsuccessful')
+  .requiredOption('-m, --summary <text>', 'what happened and why')
+  .option('-f, --follow-up <text...>', 'follow-up actions')
+  .action(async (id: string, opts: { outcome: string; summary: string; followUp?: string[] }) => {
+    const c = await client().review(id, { outcome: opts.outcome, summary: opts.summary, followUps: opts.followUp ?? [] });
+    print(c, () => `review of ${c.target} ${c.version} recorded: ${c.review?.outcome}`);
+  });
+
+program
   .command('activate <target> <version>')
   .description('put an earlier version that passed its tests back live (release_admin)')
   .option('-m, --reason <text>', 'why', '')

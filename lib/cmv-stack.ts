@@ -88,6 +88,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'list-changes': ['store:read'],
   'get-change': ['store:read'],
   'decide-approval': [...COMMIT, 'workflow:respond'],
+  'record-review': COMMIT,
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:publish', 'targets:shift'],
   'get-target': ['store:read', 'targets:read-alias'],

@@ -97,6 +97,14 @@ export interface Change {
   readonly plan: ChangePlan;
   /** ISO-8601 time the approval expires (set when approval is requested). */
   readonly approvalExpiresAt?: string;
+  /** The post-implementation review an emergency change needs, once recorded. */
+  readonly review?: {
+    readonly by: string;
+    readonly at: string;
+    readonly outcome: 'successful' | 'partially_successful' | 'unsuccessful';
+    readonly summary: string;
+    readonly followUps: readonly string[];
+  };
   /** ISO-8601 time the deployment may start (its change window), once approved. */
   readonly scheduledFor?: string;
   readonly approvals: readonly Vote[];

@@ -20,9 +20,13 @@ export const TRANSITIONS = {
   DeploymentScheduled: { from: ['awaiting_approval'], to: 'scheduled' },
   DeploymentStarted: { from: ['awaiting_approval', 'scheduled'], to: 'deploying' },
   TrafficShifted: { from: ['deploying'], to: 'same' },
+  // Emergency changes: tests deferred at intake, run once the deployment reached 100 %.
+  TestsDeferred: { from: ['testing'], to: 'same' },
+  DeferredTestsPassed: { from: ['deploying'], to: 'same' },
   CanaryStepChecked: { from: ['deploying'], to: 'same' },
   ChangeDeployed: { from: ['deploying'], to: 'deployed' },
   ChangeRolledBack: { from: ['deploying'], to: 'rolled_back' },
+  PostImplementationReviewRecorded: { from: ['deployed', 'rolled_back', 'failed'], to: 'same' },
   ChangeFailed: { from: ['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'], to: 'failed' },
 } as const satisfies Record<string, { from: readonly ChangeStatus[]; to: ChangeStatus | 'same' }>;
 

@@ -62,6 +62,9 @@ export class CmvClient {
   decide(id: string, decision: 'approve' | 'reject', comment: string, as?: string) {
     return this.request<Change>('POST', `/changes/${encodeURIComponent(id)}/approvals`, { decision, comment }, as);
   }
+  review(id: string, body: { outcome: string; summary: string; followUps?: string[] }, as?: string) {
+    return this.request<Change>('POST', `/changes/${encodeURIComponent(id)}/review`, body, as);
+  }
   target(name: string) {
     return this.request<TargetView>('GET', `/targets/${encodeURIComponent(name)}`);
   }

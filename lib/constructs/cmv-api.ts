@@ -45,7 +45,7 @@ export interface CmvApiProps {
   /**
    * Handlers whose request body must be a JSON object; API Gateway rejects anything else before the
    * Lambda runs (the handler's zod schema still validates the fields).
-   * @default ['propose-change', 'decide-approval', 'register-target']
+   * @default ['propose-change', 'decide-approval', 'register-target', 'record-review']
    */
   readonly jsonBodyHandlers?: readonly ApiHandlerName[];
   /**
@@ -91,7 +91,7 @@ export class CmvApi extends Construct {
   constructor(scope: Construct, id: string, props: CmvApiProps) {
     super(scope, id);
     const routes = props.routes ?? API_ROUTES;
-    const jsonBody = new Set<string>(props.jsonBodyHandlers ?? ['propose-change', 'decide-approval', 'register-target']);
+    const jsonBody = new Set<string>(props.jsonBodyHandlers ?? ['propose-change', 'decide-approval', 'register-target', 'record-review']);
     const throttle = props.throttle ?? { rateLimit: 25, burstLimit: 50 };
     const publicThrottle = props.publicThrottle ?? { rateLimit: 5, burstLimit: 10 };
     this.stageName = props.stageName ?? 'v1';

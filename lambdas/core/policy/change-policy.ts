@@ -59,6 +59,8 @@ export const PolicyRule = z.strictObject({
   windows: z.array(ChangeWindow).default([]),
   /** Emergency: start at once, ignoring windows and blackouts. */
   bypassWindows: z.boolean().default(false),
+  /** Emergency: run the tests after the deployment reached 100 % (a failure rolls back) instead of before approval. */
+  testsAfterDeploy: z.boolean().default(false),
   /** Emergency: a post-implementation review must be recorded after the deployment. */
   postImplementationReview: z.boolean().default(false),
   /** Hours the approvers have before the change expires. */

@@ -27,6 +27,7 @@ export const DEFAULT_POLICY: ChangePolicy = ChangePolicy.parse({
       approvals: [{ name: 'Emergency CAB', roles: ['cab', 'executive'], quorum: { count: 1 } }],
       tests: ['unit', 'security'],
       bypassWindows: true,
+      testsAfterDeploy: true,
       postImplementationReview: true,
       approvalTimeoutHours: 4,
       canary: { steps: [25, 100], bakeSeconds: 60 },

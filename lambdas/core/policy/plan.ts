@@ -12,6 +12,8 @@ export interface ChangePlan {
   readonly policy: { readonly name: string; readonly sha256: string; readonly ruleId: string; readonly rule: string };
   readonly approvals: { readonly groups: readonly PlannedGroup[]; readonly timeoutHours: number; readonly unmet?: string };
   readonly tests: readonly TestSuite[];
+  /** Emergency: the tests run after the deployment reached 100 % (a failure rolls back). */
+  readonly testsAfterDeploy: boolean;
   readonly window: { readonly timeZone: string; readonly windows: readonly ChangeWindow[]; readonly bypass: boolean; readonly earliestStart: string };
   /** Weights in %, bake time in s. */
   readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number };
@@ -47,6 +49,7 @@ export function planChange(
     policy: { name: policy.name, sha256: policyHash(policy), ruleId: rule.id, rule: rule.description },
     approvals: { groups, timeoutHours: rule.approvalTimeoutHours, ...(unmet ? { unmet } : {}) },
     tests: rule.tests,
+    testsAfterDeploy: rule.testsAfterDeploy,
     window: {
       timeZone: policy.timeZone,
       windows: rule.windows,

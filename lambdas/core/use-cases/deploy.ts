@@ -1,4 +1,4 @@
-import { type CanaryDecision, DEFAULT_CANARY, decideAfterBake, routeForWeight } from '../canary';
+import { type CanaryDecision, decideAfterBake, routeForWeight } from '../canary';
 import type { DeploymentRecord } from '../change';
 import { ConflictError, DeploymentError, NotFoundError } from '../errors';
 import type { Target } from '../target';
@@ -52,10 +52,8 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
   );
   const alarmNames = await svc.alarms.armForVersion(target, published.functionVersion);
   const alias = await svc.functions.getAlias(target.functionName, target.alias);
-  const plan = {
-    steps: change.canary?.steps ?? target.canary.steps ?? DEFAULT_CANARY.steps,
-    bakeSeconds: change.canary?.bakeSeconds ?? target.canary.bakeSeconds,
-  };
+  // The policy plan already merged the change request's canary, the rule's and the target's.
+  const plan = change.plan.canary;
   const version = await svc.store.getVersion(target.name, change.version);
   if (!version) throw new NotFoundError(`version ${change.version} of ${target.name} does not exist`);
   const deployment: DeploymentRecord = {

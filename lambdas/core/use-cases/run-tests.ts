@@ -10,6 +10,8 @@ export interface TestPlan {
   /** JSON `[{suite, command}]`: CodeBuild environment variables are strings. */
   readonly suites: string;
   readonly reportUri: string;
+  /** Emergency: tests run after the deployment, not now. */
+  readonly testsAfterDeploy: boolean;
 }
 
 /** The report the test build writes to `reportUri`: one result per suite, in order. */
@@ -24,12 +26,19 @@ export interface TestReport {
  */
 export async function startTests(svc: Services, changeId: string): Promise<TestPlan> {
   const change = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.status === 'submitted' ? { event: 'TestsStarted', details: { artifactSha256: c.artifact.sha256, suites: c.plan.tests } } : undefined,
+    c.status === 'submitted'
+      ? { event: 'TestsStarted', details: { artifactSha256: c.artifact.sha256, suites: c.plan.tests, afterDeploy: c.plan.testsAfterDeploy } }
+      : undefined,
   );
   const target = await svc.store.getTarget(change.target);
   if (!target) throw new NotFoundError(`target ${change.target} is not registered`);
   const suites = change.plan.tests.map((suite) => ({ suite, command: target.testSuites[suite] ?? 'echo "no command for this suite" && false' }));
-  return { artifactUri: change.artifact.uri, suites: JSON.stringify(suites), reportUri: svc.artifacts.uriFor(`reports/${changeId}/tests.json`) };
+  return {
+    artifactUri: change.artifact.uri,
+    suites: JSON.stringify(suites),
+    reportUri: svc.artifacts.uriFor(`reports/${changeId}/tests.json`),
+    testsAfterDeploy: change.plan.testsAfterDeploy,
+  };
 }
 
 /** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */
@@ -95,4 +104,41 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
 /** Loads the change's status (for tests and the CLI). */
 export async function changeStatus(svc: Services, changeId: string): Promise<string> {
   return (await loadChange(svc, changeId)).status;
+}
+
+/** Emergency: records that the tests are deferred until after the deployment (the policy allows it). */
+export async function deferTests(svc: Services, changeId: string): Promise<void> {
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
+    c.status !== 'testing' || !c.plan.testsAfterDeploy || c.approvalRequestedAt
+      ? undefined
+      : { event: 'TestsDeferred', details: { suites: c.plan.tests, rule: c.plan.policy.ruleId } },
+  );
+}
+
+/**
+ * Emergency: records the tests that ran after the deployment reached 100 %. Passing marks the
+ * version as tested (what activate requires); a failure never gets here — the workflow rolls back.
+ */
+export async function recordDeferredTests(svc: Services, changeId: string, build: BuildReport): Promise<void> {
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.status !== 'deploying' || c.tests) return undefined;
+    const reportUri = svc.artifacts.uriFor(`reports/${changeId}/tests.json`);
+    const report = await readReport(svc, reportUri);
+    const tests: TestResult = {
+      passed: true,
+      buildId: build.buildId,
+      buildStatus: build.buildStatus,
+      ...(build.logs ? { logs: build.logs } : {}),
+      ...(report ? { suites: report.suites, reportUri } : {}),
+      at: svc.now().toISOString(),
+    };
+    const version = await svc.store.getVersion(c.target, c.version);
+    if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
+    return {
+      event: 'DeferredTestsPassed',
+      patch: { tests },
+      details: { buildId: build.buildId, suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })) },
+      writes: [{ kind: 'version', record: { ...version, testsPassed: true }, expectedRevision: version.revision }],
+    };
+  });
 }

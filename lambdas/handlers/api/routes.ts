@@ -8,6 +8,7 @@ export const API_ROUTES = [
   { method: 'GET', path: '/changes', handler: 'list-changes', auth: true },
   { method: 'GET', path: '/changes/{id}', handler: 'get-change', auth: true },
   { method: 'POST', path: '/changes/{id}/approvals', handler: 'decide-approval', auth: true },
+  { method: 'POST', path: '/changes/{id}/review', handler: 'record-review', auth: true },
   { method: 'GET', path: '/targets', handler: 'list-targets', auth: true },
   { method: 'POST', path: '/targets', handler: 'register-target', auth: true },
   { method: 'GET', path: '/targets/{target}', handler: 'get-target', auth: true },

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { recordTestResult } from '../../core/use-cases/run-tests';
+import { deferTests, recordDeferredTests, recordTestResult } from '../../core/use-cases/run-tests';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { CaughtError, ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
 
+const Build = z.object({ buildId: z.string(), buildStatus: z.string(), logs: z.string().optional() });
 const Input = z.union([
-  ChangeRef.extend({ build: z.object({ buildId: z.string(), buildStatus: z.string(), logs: z.string().optional() }) }),
+  ChangeRef.extend({ build: Build }),
   ChangeRef.extend({ failure: CaughtError }),
+  ChangeRef.extend({ deferred: z.literal(true) }),
+  ChangeRef.extend({ afterDeploy: Build }),
 ]);
 
 /**
@@ -24,8 +27,15 @@ function buildOfFailure(failure: z.infer<typeof CaughtError>) {
   }
 }
 
-/** RecordTestsPassed / RecordTestsFailed: records the build and moves the change on. */
+/**
+ * RecordTestsPassed / RecordTestsFailed: records the build and moves the change on.
+ * DeferTests / RecordDeferredTests: an emergency change's tests, deferred until after the deployment.
+ */
 export const makeHandler = (svc: Services) =>
-  taskHandler(svc, Input, (i, svc) => recordTestResult(svc, i.changeId, 'build' in i ? i.build : buildOfFailure(i.failure)));
+  taskHandler(svc, Input, async (i, svc) => {
+    if ('deferred' in i) return deferTests(svc, i.changeId);
+    if ('afterDeploy' in i) return recordDeferredTests(svc, i.changeId, i.afterDeploy);
+    return recordTestResult(svc, i.changeId, 'build' in i ? i.build : buildOfFailure(i.failure));
+  });
 
 export const handler = lazy(() => makeHandler(awsServices()));

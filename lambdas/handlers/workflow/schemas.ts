@@ -21,8 +21,10 @@ export function describeError(e: z.infer<typeof CaughtError> | undefined): strin
   if (!e) return 'unknown error';
   let cause = e.Cause ?? '';
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    const parsed = JSON.parse(cause) as { errorMessage?: string; Id?: string; BuildStatus?: string };
     if (parsed.errorMessage) cause = parsed.errorMessage;
+    // A failed test build (startBuild.sync): its cause is the Build.
+    if (parsed.BuildStatus) return `tests ${parsed.BuildStatus.toLowerCase()} (build ${parsed.Id})`;
   } catch {
     // not JSON: keep the text
   }
