@@ -83,7 +83,11 @@ export class CmvWorkflow extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // A fixed name, so grants can name the ARN without referencing the resource: the approval task
+    // resumes its own wait (pre-approved rules), and a reference would make a dependency cycle.
+    this.stateMachineName = `${stack.stackName}-change-lifecycle`;
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
       comment: 'CMV change lifecycle: plan → test → approval → canary → promote or roll back',
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromFile(file),
@@ -119,6 +123,9 @@ export class CmvWorkflow extends Construct {
   }
 
   /** The state machine's ARN. */
+  /** The state machine's name: `<stack>-change-lifecycle`. */
+  readonly stateMachineName: string;
+
   get stateMachineArn(): string {
     return this.stateMachine.stateMachineArn;
   }
@@ -128,8 +135,12 @@ export class CmvWorkflow extends Construct {
     return allow(grantee, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
   }
 
-  /** Allows resuming a task of this state machine by its token: SendTaskSuccess and SendTaskFailure (no heartbeat). */
+  /**
+   * Allows resuming a task of this state machine by its token: SendTaskSuccess and SendTaskFailure
+   * (no heartbeat). The ARN is built from the fixed name, so a workflow task may hold this grant.
+   */
   grantTaskResponse(grantee: IGrantable): Grant {
-    return allow(grantee, ['states:SendTaskSuccess', 'states:SendTaskFailure'], [this.stateMachine.stateMachineArn]);
+    const arn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return allow(grantee, ['states:SendTaskSuccess', 'states:SendTaskFailure'], [arn]);
   }
 }

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, ArnFormat, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { TABLES } from '../../lambdas/adapters/tables';
+import { Role as CmvRole } from '../../lambdas/core/policy/change-policy';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
 import { CmvStack } from '../../lib/cmv-stack';
 import { aslPlaceholders } from '../../lib/constructs/cmv-workflow';
+import { SUITE_RUNNER_SCRIPT } from '../../lib/test-suite-runner';
 
 /** A policy statement as CloudFormation renders it. */
 interface Statement {
@@ -185,7 +187,8 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length);
+      // + 1: the scheduled approval-expiry sweep
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 1);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -382,7 +385,16 @@ describe('CmvStack', () => {
 
     it('lets decide-approval and the approval page resume the task (no heartbeat), and only the page and request-approval read the link secret', () => {
       // THEN
-      const sm = ref(stack.workflow.stateMachineArn);
+      // Named by ARN, not referenced: the approval task holds this grant too, and a reference would make a cycle.
+      const sm = ref(
+        stack.formatArn({
+          service: 'states',
+          resource: 'stateMachine',
+          resourceName: stack.workflow.stateMachineName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      expect(actionsOn(stack.workflowFunctions.RequestApprovalFunctionArn, sm)).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
       for (const handler of ['decide-approval', 'approval-page'] as const) {
         expect(actionsOn(stack.apiFunctions[handler], sm)).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
       }
@@ -442,7 +454,18 @@ describe('CmvStack', () => {
       const [project] = Object.values(template.findResources('AWS::CodeBuild::Project'));
       const buildSpec = project.Properties.Source.BuildSpec as string;
       expect(buildSpec).toContain('unzip');
-      expect(buildSpec).toContain('sh -c \\"$CMV_TEST_COMMAND\\"');
+      expect(buildSpec).toContain(JSON.stringify(SUITE_RUNNER_SCRIPT).slice(1, 40));
+      expect(buildSpec).toContain('aws s3 cp --only-show-errors \\"$WORK_DIR/report.json\\" \\"$CMV_REPORT_URI\\"');
+    });
+
+    it('runs the approval-expiry sweep every 5 minutes, allowed only to read changes and fail task tokens', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduledHandlersExpireApprovals'), 'Arn'] } })]),
+      });
+      const sweeper = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ScheduledHandlersExpireApprovals'));
+      expect(sweeper).toBeDefined();
     });
 
     it('encrypts the approval topic with the app key and refuses plain HTTP', () => {
@@ -485,10 +508,10 @@ describe('CmvStack', () => {
         MfaConfiguration: 'ON',
         Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 14, RequireSymbols: true, RequireUppercase: true }) },
       });
-      for (const group of ['requester', 'approver', 'release_admin', 'auditor']) {
+      for (const group of CmvRole.options) {
         template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
       }
-      template.resourceCountIs('AWS::Cognito::UserPoolGroup', 4);
+      template.resourceCountIs('AWS::Cognito::UserPoolGroup', CmvRole.options.length);
     });
 
     it('registers benefit-calculator from its target.json: function, live alias on the current version, error-rate alarm on the alias', () => {
