@@ -46,13 +46,14 @@ describe('transitions', () => {
       for (const status of CHANGE_STATUSES) expect(() => transition(status, 'ChangeProposed')).toThrow(ConflictError);
     });
 
-    it.each([...FINAL_STATUSES])('rejects every event when the change is %s (final)', (status: ChangeStatus) => {
-      // Arrange: the rules that would let the change leave this final status.
-      const outgoing = EVENTS.filter((event) => (TRANSITIONS[event].from as readonly ChangeStatus[]).includes(status));
+    it.each([...FINAL_STATUSES])('never moves a change out of %s (final): only the review is recorded there, in place', (status: ChangeStatus) => {
+      // Arrange: the events allowed from this final status.
+      const allowed = EVENTS.filter((event) => (TRANSITIONS[event].from as readonly ChangeStatus[]).includes(status));
 
       // Act / Assert
-      expect(outgoing).toEqual([]);
-      for (const event of EVENTS) expect(() => transition(status, event)).toThrow(ConflictError);
+      expect(allowed.every((event) => transition(status, event) === status)).toBe(true);
+      expect(allowed.filter((event) => event !== 'PostImplementationReviewRecorded')).toEqual([]);
+      for (const event of EVENTS.filter((e) => !allowed.includes(e))) expect(() => transition(status, event)).toThrow(ConflictError);
     });
 
     it('gives every non-final status at least one event that leaves it', () => {
