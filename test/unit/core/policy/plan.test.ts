@@ -80,7 +80,7 @@ describe('plan', () => {
       [
         'a quorum of zero',
         { ...valid, rules: [{ ...valid.rules[0], approvals: [{ name: 'x', roles: ['cab'], quorum: { count: 0 } }] }, ...valid.rules.slice(1)] },
-        'rules.0.approvals.0.quorum',
+        'rules.0.approvals.0.quorum.count',
       ],
       [
         'an unknown role',
