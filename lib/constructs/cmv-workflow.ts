@@ -140,7 +140,12 @@ export class CmvWorkflow extends Construct {
    * (no heartbeat). The ARN is built from the fixed name, so a workflow task may hold this grant.
    */
   grantTaskResponse(grantee: IGrantable): Grant {
-    const arn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const arn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     return allow(grantee, ['states:SendTaskSuccess', 'states:SendTaskFailure'], [arn]);
   }
 }

@@ -174,7 +174,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweep = setInterval(
       () => {
         expireApprovals(services)
-          .then((ids) => ids.forEach((id) => log(`⌛ approval of change ${id} expired`)))
+          .then((ids) => {
+            for (const id of ids) log(`⌛ approval of change ${id} expired`);
+          })
           .catch((err) => log(`approval sweep failed: ${(err as Error).message}`));
       },
       Math.max(200, 300_000 / speed),
