@@ -65,6 +65,12 @@ export class ChangeRejectedError extends CmvError {
   readonly statusCode = 409;
 }
 
+/** Another change is deploying to the target; the workflow retries `TargetBusy` until it is free (one deployment per target). */
+export class TargetBusyError extends CmvError {
+  override readonly name = 'TargetBusy';
+  readonly statusCode = 409;
+}
+
 /** Raised by deploy steps when the artifact, alias or function is not in the state required; ASL → rollback. */
 export class DeploymentError extends CmvError {
   override readonly name = 'DeploymentError';

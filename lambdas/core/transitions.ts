@@ -19,6 +19,7 @@ export const TRANSITIONS = {
   ApprovalExpired: { from: ['awaiting_approval'], to: 'expired' },
   DeploymentScheduled: { from: ['awaiting_approval'], to: 'scheduled' },
   DeploymentStarted: { from: ['awaiting_approval', 'scheduled'], to: 'deploying' },
+  VersionPublished: { from: ['deploying'], to: 'same' },
   TrafficShifted: { from: ['deploying'], to: 'same' },
   // Emergency changes: tests deferred at intake, run once the deployment reached 100 %.
   TestsDeferred: { from: ['testing'], to: 'same' },

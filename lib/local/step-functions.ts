@@ -212,7 +212,7 @@ export class LocalStepFunctions {
     const execution = this.machine(startAt).run(input as never, {
       noThrowOnAbort: true,
       context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate, Input: JSON.parse(record.input) }, Task } as never,
-      overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides },
+      overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides, retryIntervalOverrides: this.retryIntervals() },
     });
     this.aborts.add(execution.abort);
     const done = this.follow(record, execution as never).finally(() => {
@@ -220,6 +220,17 @@ export class LocalStepFunctions {
       this.aborts.delete(execution.abort);
     });
     this.running.add(done);
+  }
+
+  /** Retry pauses divided by the speed factor (per retrier, in ms), like Wait times; at speed 1 the definition's own backoff applies. */
+  private retryIntervals(): Record<string, number[]> | undefined {
+    if (this.opts.speed === 1) return undefined;
+    const intervals: Record<string, number[]> = {};
+    for (const [name, state] of Object.entries(this.opts.definition.States)) {
+      const retry = (state as { Retry?: { IntervalSeconds?: number }[] }).Retry;
+      if (retry) intervals[name] = retry.map((r) => ((r.IntervalSeconds ?? 1) * 1000) / this.opts.speed);
+    }
+    return intervals;
   }
 
   private taskFor(state: StateDefinition): (input: unknown, nextToken: () => string) => Promise<unknown> {

@@ -1,8 +1,8 @@
 import { type CanaryDecision, decideAfterBake, routeForWeight } from '../canary';
 import type { DeploymentRecord } from '../change';
-import { ConflictError, DeploymentError, NotFoundError } from '../errors';
+import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
 import type { Target } from '../target';
-import { loadChange, recordChange } from './record-change';
+import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
 /**
@@ -29,70 +29,68 @@ async function loadTarget(svc: Services, name: string): Promise<Target> {
 }
 
 /**
- * Publishes the change's version (code and config, with Lambda checking the code hash against the
- * artifact's), arms the error-rate alarm on that version, locks the target (one deploying change
- * at a time) and moves the change to `deploying`.
- * @throws ConflictError when another change is deploying to the target
+ * Starts the deployment in two recorded steps. First the change moves to `deploying` and takes the
+ * target's lock in the same transaction (conditioned on the target's revision: of two changes racing,
+ * one wins and the other gets TargetBusy). Then it publishes the version — code and config, with
+ * Lambda checking the code hash against the artifact's — arms the error-rate alarm on that version,
+ * and records `VersionPublished`. A retry resumes after whichever step was recorded.
+ * @throws TargetBusyError when another change is deploying to the target (the workflow waits and retries)
  * @throws DeploymentError when the published code does not match the artifact
  */
 export async function startDeployment(svc: Services, changeId: string): Promise<DeploymentState> {
-  const change = await loadChange(svc, changeId);
-  const target = await loadTarget(svc, change.target);
-  if (change.status === 'deploying' && change.deployment) return stateOf(change.deployment, target, 0, change.updatedAt);
-  if (target.deployingChangeId && target.deployingChangeId !== changeId) {
-    throw new ConflictError(`change ${target.deployingChangeId} is already deploying to ${target.name}`);
-  }
-  const zip = await svc.artifacts.read(change.artifact.uri);
+  const locked = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.status !== 'awaiting_approval' && c.status !== 'scheduled') return undefined;
+    const target = await loadTarget(svc, c.target);
+    if (target.deployingChangeId && target.deployingChangeId !== changeId) {
+      throw new TargetBusyError(`change ${target.deployingChangeId} is already deploying to ${target.name}`);
+    }
+    const alias = await svc.functions.getAlias(target.functionName, target.alias);
+    // The policy plan already merged the change request's canary, the rule's and the target's.
+    const { steps, bakeSeconds } = c.plan.canary;
+    const deployment: DeploymentRecord = {
+      strategy: 'alias-weights',
+      functionName: target.functionName,
+      alias: target.alias,
+      fromVersion: target.liveVersion,
+      fromFunctionVersion: alias.functionVersion,
+      steps,
+      bakeSeconds,
+      currentWeight: 0,
+      history: [],
+    };
+    return {
+      event: 'DeploymentStarted',
+      patch: { deployment },
+      details: { strategy: deployment.strategy, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, steps, bakeSeconds },
+      writes: [{ kind: 'target', record: { ...target, deployingChangeId: changeId, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }],
+    };
+  });
+  const d = requireDeployment(locked.deployment, changeId);
+  if (locked.status !== 'deploying') throw new DeploymentError(`change ${changeId} is ${locked.status}, not deploying`);
+  const target = await loadTarget(svc, locked.target);
+  const zip = await svc.artifacts.read(locked.artifact.uri);
+  // Publishing unchanged code and config returns the same version, so a retry publishes nothing new.
   const published = await svc.functions.publish(
     target.functionName,
     zip,
-    change.config,
-    change.artifact.sha256,
-    `${target.name} ${change.version} (${changeId})`,
+    locked.config,
+    locked.artifact.sha256,
+    `${target.name} ${locked.version} (${changeId})`,
   );
   const alarmNames = await svc.alarms.armForVersion(target, published.functionVersion);
-  const alias = await svc.functions.getAlias(target.functionName, target.alias);
-  // The policy plan already merged the change request's canary, the rule's and the target's.
-  const plan = change.plan.canary;
-  const version = await svc.store.getVersion(target.name, change.version);
-  if (!version) throw new NotFoundError(`version ${change.version} of ${target.name} does not exist`);
-  const deployment: DeploymentRecord = {
-    strategy: 'alias-weights',
-    functionName: target.functionName,
-    alias: target.alias,
-    fromVersion: target.liveVersion,
-    fromFunctionVersion: alias.functionVersion,
-    toFunctionVersion: published.functionVersion,
-    steps: plan.steps,
-    bakeSeconds: plan.bakeSeconds,
-    currentWeight: 0,
-    history: [],
-  };
-  const started = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.status !== 'awaiting_approval' && c.status !== 'scheduled'
-      ? undefined
-      : {
-          event: 'DeploymentStarted',
-          patch: { deployment },
-          details: {
-            strategy: deployment.strategy,
-            fromFunctionVersion: deployment.fromFunctionVersion,
-            toFunctionVersion: published.functionVersion,
-            codeSha256: published.codeSha256,
-            steps: plan.steps,
-            bakeSeconds: plan.bakeSeconds,
-          },
-          writes: [
-            { kind: 'target', record: { ...target, deployingChangeId: changeId, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision },
-            { kind: 'version', record: { ...version, functionVersion: published.functionVersion }, expectedRevision: version.revision },
-          ],
-        },
-  );
-  return { stepIndex: 0, steps: plan.steps, bakeSeconds: plan.bakeSeconds, alarmNames, startedAt: started.updatedAt };
-}
-
-function stateOf(d: DeploymentRecord, target: Target, stepIndex: number, startedAt: string): DeploymentState {
-  return { stepIndex, steps: d.steps, bakeSeconds: d.bakeSeconds, alarmNames: [`cmv-${target.name}-error-rate`], startedAt };
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.deployment?.toFunctionVersion) return undefined;
+    const version = await svc.store.getVersion(c.target, c.version);
+    if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
+    return {
+      event: 'VersionPublished',
+      patch: { deployment: { ...requireDeployment(c.deployment, changeId), toFunctionVersion: published.functionVersion } },
+      details: { functionVersion: published.functionVersion, codeSha256: published.codeSha256, alarms: alarmNames },
+      writes: [{ kind: 'version', record: { ...version, functionVersion: published.functionVersion }, expectedRevision: version.revision }],
+    };
+  });
+  // Alarm states older than this do not count against the change (the alarm was re-armed after it).
+  return { stepIndex: 0, steps: d.steps, bakeSeconds: d.bakeSeconds, alarmNames, startedAt: locked.updatedAt };
 }
 
 /**
