@@ -23,9 +23,6 @@ export class StaticDirectory implements Directory {
   find(id: string): User | undefined {
     return this.users.find((u) => u.id === id);
   }
-  withRole(role: Role): User[] {
-    return this.users.filter((u) => u.roles.includes(role));
-  }
   all(): User[] {
     return [...this.users];
   }

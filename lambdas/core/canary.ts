@@ -5,9 +5,6 @@ import type { AlarmStatus } from './ports';
  * Weights are % of traffic on the new version; bake time is in s.
  */
 
-/** Default canary: 10 % → 50 % → 100 %, 60 s bake after each step. */
-export const DEFAULT_CANARY = { steps: [10, 50, 100], bakeSeconds: 60 } as const;
-
 /** The alias routing for a step: at 100 % the alias points at the new version alone. */
 export function routeForWeight(weight: number, fromVersion: string, toVersion: string) {
   if (weight >= 100) return { functionVersion: toVersion };

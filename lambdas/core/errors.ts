@@ -59,12 +59,6 @@ export class ConflictError extends CmvError {
   readonly statusCode = 409;
 }
 
-/** Raised through the workflow when an approver rejects a change; the ASL catches `ChangeRejected`. */
-export class ChangeRejectedError extends CmvError {
-  override readonly name = 'ChangeRejected';
-  readonly statusCode = 409;
-}
-
 /** Another change is deploying to the target; the workflow retries `TargetBusy` until it is free (one deployment per target). */
 export class TargetBusyError extends CmvError {
   override readonly name = 'TargetBusy';

@@ -171,6 +171,5 @@ import type { Role } from './policy/change-policy';
 /** Who the users are. */
 export interface Directory {
   find(id: string): User | undefined;
-  withRole(role: Role): User[];
   all(): User[];
 }

@@ -1,7 +1,7 @@
 import { strFromU8 } from 'fflate';
 import type { SuiteResult, TestResult } from '../change';
 import { NotFoundError } from '../errors';
-import { loadChange, recordChange } from './record-change';
+import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
 /** What the test build needs: the artifact, the suites to run in order, where to put the report. */
@@ -99,11 +99,6 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
     };
   });
   return { passed };
-}
-
-/** Loads the change's status (for tests and the CLI). */
-export async function changeStatus(svc: Services, changeId: string): Promise<string> {
-  return (await loadChange(svc, changeId)).status;
 }
 
 /** Emergency: records that the tests are deferred until after the deployment (the policy allows it). */

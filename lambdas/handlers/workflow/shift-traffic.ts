@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { shiftTraffic } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
@@ -11,4 +10,3 @@ export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ deployment: Deployment }), (i, svc) => shiftTraffic(svc, i.changeId, i.deployment));
 
 export const handler = lazy(() => makeHandler(awsServices()));
-export type ShiftTrafficInput = z.infer<typeof Deployment>;
