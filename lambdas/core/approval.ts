@@ -37,7 +37,33 @@ export function unmetGroups(groups: readonly PlannedGroup[]): string | undefined
   const everyone = new Set(groups.flatMap((g) => g.eligible));
   const needed = groups.reduce((n, g) => n + g.required, 0);
   if (everyone.size < needed) return `the groups need ${needed} different people but only ${everyone.size} are eligible`;
+  const filled = assignApprovers([...everyone], groups).owners.filter((o) => o !== undefined).length;
+  if (filled < needed) return `no assignment of the eligible people to the groups (one group each) fills more than ${filled} of the ${needed} approvals`;
   return undefined;
+}
+
+/**
+ * Assigns people to approval slots — `required` slots per group, each person to at most one slot of
+ * a group they are eligible in — as a maximum bipartite matching (Kuhn's algorithm).
+ * @returns the group index of each slot and who fills it (undefined: unfilled)
+ */
+export function assignApprovers(people: readonly string[], groups: readonly PlannedGroup[]): { slots: number[]; owners: (string | undefined)[] } {
+  const slots = groups.flatMap((g, gi) => Array.from({ length: g.required }, () => gi));
+  const owners: (string | undefined)[] = slots.map(() => undefined);
+  const tryAssign = (person: string, seen: Set<number>): boolean => {
+    for (let s = 0; s < slots.length; s++) {
+      if (seen.has(s) || !groups[slots[s]].eligible.includes(person)) continue;
+      seen.add(s);
+      const owner = owners[s];
+      if (owner === undefined || tryAssign(owner, seen)) {
+        owners[s] = person;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const person of people) tryAssign(person, new Set());
+  return { slots, owners };
 }
 
 /** Users who get an approval e-mail: every eligible member of any group. */
@@ -78,24 +104,10 @@ export function tally(votes: readonly Vote[], groups: readonly PlannedGroup[]): 
     return { state: 'rejected', groups: groups.map((g) => ({ name: g.name, approvals: 0, required: g.required })) };
   }
   const approvers = [...new Set(votes.filter((v) => v.decision === 'approve' && eligible(v.approver)).map((v) => v.approver))];
-  const slots = groups.flatMap((g, gi) => Array.from({ length: g.required }, () => gi));
-  const slotOwner: (string | undefined)[] = slots.map(() => undefined);
-  const tryAssign = (person: string, seen: Set<number>): boolean => {
-    for (let s = 0; s < slots.length; s++) {
-      if (seen.has(s) || !groups[slots[s]].eligible.includes(person)) continue;
-      seen.add(s);
-      const owner = slotOwner[s];
-      if (owner === undefined || tryAssign(owner, seen)) {
-        slotOwner[s] = person;
-        return true;
-      }
-    }
-    return false;
-  };
-  for (const person of approvers) tryAssign(person, new Set());
+  const { slots, owners } = assignApprovers(approvers, groups);
   const counts = groups.map((g, gi) => ({
     name: g.name,
-    approvals: slots.filter((gs, s) => gs === gi && slotOwner[s] !== undefined).length,
+    approvals: slots.filter((gs, s) => gs === gi && owners[s] !== undefined).length,
     required: g.required,
   }));
   return { state: counts.every((c) => c.approvals >= c.required) ? 'approved' : 'pending', groups: counts };

@@ -1,17 +1,26 @@
-import { chainEntry, GENESIS_HASH, hashEntry, type LedgerEntry, type LedgerEntryDraft, type LedgerHead, verifyChain } from '../../../lambdas/core/ledger';
+import {
+  chainEntry,
+  GENESIS_HASH,
+  hashEntry,
+  type LedgerEntry,
+  type LedgerEntryDraft,
+  type LedgerHead,
+  verifyChain,
+  verifySnapshot,
+} from '../../../lambdas/core/ledger';
 
 const T0 = Date.parse('2026-03-01T09:00:00.000Z');
 
-/** A chain of `n` entries built with chainEntry, and the head the store would record. */
-function buildChain(n: number): { entries: LedgerEntry[]; head: LedgerHead } {
+/** A chain of `n` entries built with chainEntry, the head the store would record, and the head after each entry (`heads[0]` is genesis). */
+function buildChain(n: number): { entries: LedgerEntry[]; head: LedgerHead; heads: LedgerHead[] } {
   const entries: LedgerEntry[] = [];
-  let head: LedgerHead = { seq: 0, hash: GENESIS_HASH };
+  const heads: LedgerHead[] = [{ seq: 0, hash: GENESIS_HASH }];
   for (let i = 1; i <= n; i++) {
-    const entry = chainEntry(head, draft({ step: i }), new Date(T0 + i * 1000));
+    const entry = chainEntry(heads[i - 1], draft({ step: i }), new Date(T0 + i * 1000));
     entries.push(entry);
-    head = { seq: entry.seq, hash: entry.hash };
+    heads.push({ seq: entry.seq, hash: entry.hash });
   }
-  return { entries, head };
+  return { entries, head: heads[n], heads };
 }
 
 function draft(details: Record<string, unknown>): LedgerEntryDraft {
@@ -175,6 +184,77 @@ describe('ledger', () => {
       }
 
       expect(verifyChain(stream(), head)).toMatchObject({ valid: true, entries: 3 });
+    });
+  });
+
+  describe('verifySnapshot()', () => {
+    it('verifies up to the first head when entries past it are covered by the second head (appended during the read)', () => {
+      // Arrange: the head read before the entries was at 3; writers appended 4 and 5 before the second head read.
+      const { entries, heads } = buildChain(5);
+
+      // Act
+      const result = verifySnapshot(entries, heads[3], heads[5]);
+
+      // Assert
+      expect(result).toEqual({ valid: true, entries: 3, head: heads[3] });
+    });
+
+    it('reports a valid chain with every entry when both heads are the same', () => {
+      const { entries, head } = buildChain(4);
+
+      expect(verifySnapshot(entries, head, head)).toEqual({ valid: true, entries: 4, head });
+    });
+
+    it('reports an empty ledger as valid when both heads are the genesis head', () => {
+      const genesis = { seq: 0, hash: GENESIS_HASH };
+
+      expect(verifySnapshot([], genesis, genesis)).toEqual({ valid: true, entries: 0, head: genesis });
+    });
+
+    it('rejects the snapshot at the entry that lies beyond the second head (written around the head)', () => {
+      // Arrange: entry 5 exists but neither head ever covered it.
+      const { entries, heads } = buildChain(5);
+
+      // Act
+      const result = verifySnapshot(entries, heads[3], heads[4]);
+
+      // Assert
+      expect(result).toMatchObject({ valid: false, entries: 3, firstBadSeq: 5 });
+      expect(result.valid === false && result.reason).toBe('entry 5 lies beyond the ledger head (4)');
+    });
+
+    it('rejects the snapshot at the first stray entry when several lie beyond the second head', () => {
+      const { entries, heads } = buildChain(6);
+
+      expect(verifySnapshot(entries, heads[2], heads[3])).toMatchObject({ valid: false, firstBadSeq: 4 });
+    });
+
+    it('rejects the snapshot when an entry below the first head was altered, whatever lies beyond', () => {
+      // Arrange
+      const { entries, heads } = buildChain(5);
+      entries[1] = { ...entries[1], actor: 'mallory@example.org' };
+
+      // Act
+      const result = verifySnapshot(entries, heads[3], heads[5]);
+
+      // Assert
+      expect(result).toMatchObject({ valid: false, firstBadSeq: 2 });
+      expect(result.valid === false && result.reason).toMatch(/entry 2 was altered/);
+    });
+
+    it('rejects the snapshot when an entry below the first head is missing', () => {
+      const { entries, heads } = buildChain(5);
+      entries.splice(1, 1);
+
+      expect(verifySnapshot(entries, heads[4], heads[5])).toMatchObject({ valid: false, firstBadSeq: 2 });
+    });
+
+    it('rejects the snapshot when the chain ends before the first head (truncated tail)', () => {
+      const { entries, heads } = buildChain(5);
+
+      const result = verifySnapshot(entries.slice(0, 2), heads[3], heads[3]);
+
+      expect(result).toMatchObject({ valid: false, entries: 2, firstBadSeq: 3 });
     });
   });
 });

@@ -12,7 +12,10 @@ describe('transitions', () => {
       ['testing', 'TestsFailed', 'tests_failed'],
       ['awaiting_approval', 'ChangeRejected', 'rejected'],
       ['awaiting_approval', 'ApprovalExpired', 'expired'],
+      ['awaiting_approval', 'DeploymentScheduled', 'scheduled'],
       ['awaiting_approval', 'DeploymentStarted', 'deploying'],
+      ['scheduled', 'DeploymentStarted', 'deploying'],
+      ['scheduled', 'ChangeFailed', 'failed'],
       ['deploying', 'ChangeDeployed', 'deployed'],
       ['deploying', 'ChangeRolledBack', 'rolled_back'],
       ['submitted', 'ChangeFailed', 'failed'],
@@ -25,6 +28,9 @@ describe('transitions', () => {
       ['testing', 'TestsPassed'],
       ['awaiting_approval', 'ApprovalRecorded'],
       ['awaiting_approval', 'ChangeApproved'],
+      ['testing', 'TestsDeferred'],
+      ['deploying', 'DeferredTestsPassed'],
+      ['deploying', 'VersionPublished'],
       ['deploying', 'TrafficShifted'],
       ['deploying', 'CanaryStepChecked'],
     ] as const)('keeps a %s change in its status on %s', (from, event) => {
@@ -37,6 +43,11 @@ describe('transitions', () => {
       ['deploying', 'ApprovalRecorded'],
       ['awaiting_approval', 'ApprovalRequested'],
       ['awaiting_approval', 'ChangeDeployed'],
+      ['submitted', 'ApprovalRequested'],
+      ['testing', 'DeploymentScheduled'],
+      ['scheduled', 'DeploymentScheduled'],
+      ['scheduled', 'ApprovalRecorded'],
+      ['awaiting_approval', 'TestsPassed'],
     ] as const)('rejects %s on %s with ConflictError naming both', (from, event) => {
       expect(() => transition(from, event)).toThrow(ConflictError);
       expect(() => transition(from, event)).toThrow(`cannot record ${event} for a change that is ${from}`);

@@ -1,106 +1,174 @@
-import { ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
+import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { type PlanInput, planChange } from '../../../../lambdas/core/policy/plan';
 import type { Role, User } from '../../../../lambdas/core/ports';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
-const USERS = [user('alice', 'requester'), user('bob', 'approver', 'cab'), user('frank', 'cab'), user('grace', 'executive')];
+
+// alice requests and also sits on the CAB: she must never be eligible for her own change.
+const USERS = [
+  user('alice', 'requester', 'cab'),
+  user('bob', 'approver', 'cab'),
+  user('frank', 'cab'),
+  user('grace', 'executive'),
+  user('dana', 'release_admin'),
+];
 const TARGET_CANARY = { steps: [10, 50, 100], bakeSeconds: 60 };
-const FRIDAY = new Date('2026-11-27T12:00:00Z');
-const input = (over: Partial<PlanInput> = {}): PlanInput => ({
+/** Friday 27 Nov 2026, 12:00 in Berlin (CET). */
+const FRIDAY_NOON = new Date('2026-11-27T11:00:00Z');
+
+const input = (fields: Partial<PlanInput> = {}): PlanInput => ({
   changeType: 'standard',
   riskLevel: 'medium',
   environment: 'production',
   requester: 'alice',
-  ...over,
+  ...fields,
 });
+
+/** The default policy's plan for a critical-risk production change by alice on Friday noon. */
+const criticalPlan = () => planChange(DEFAULT_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
 describe('plan', () => {
   describe('planChange()', () => {
-    it('needs the CAB and an executive, all six suites and the Saturday window for a critical change', () => {
-      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY);
+    it('names the policy and the rule that decided when the change is critical risk', () => {
+      const plan = criticalPlan();
 
-      expect(plan.policy).toMatchObject({ ruleId: 'critical-risk', sha256: policyHash(DEFAULT_POLICY) });
-      expect(plan.approvals.groups.map((g) => [g.name, g.required, g.eligible])).toEqual([
-        ['Change Advisory Board', 1, ['bob', 'frank']],
-        ['Executive sign-off', 1, ['grace']],
-      ]);
-      expect(plan.tests).toEqual(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
-      expect(plan.window.earliestStart).toBe('2026-11-28T01:00:00.000Z');
-      expect(plan.canary).toEqual({ steps: [5, 25, 50, 100], bakeSeconds: 300 });
-      expect(plan.approvals.unmet).toBeUndefined();
-    });
-
-    it('lets the change request’s canary win over the rule’s, and falls back to the target’s', () => {
-      expect(planChange(DEFAULT_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY).canary).toEqual({
-        steps: [50, 100],
-        bakeSeconds: 300,
+      expect(plan.policy).toEqual({
+        name: DEFAULT_POLICY.name,
+        sha256: policyHash(DEFAULT_POLICY),
+        ruleId: 'critical-risk',
+        rule: 'Critical risk: the CAB and an executive, the full test matrix, the Saturday window.',
       });
-      expect(planChange(DEFAULT_POLICY, input(), TARGET_CANARY, USERS, FRIDAY).canary).toEqual(TARGET_CANARY);
     });
 
-    it('lets an emergency change start at once, test after the deployment and be reviewed afterwards', () => {
-      const plan = planChange(DEFAULT_POLICY, input({ changeType: 'emergency', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY);
-      expect(plan).toMatchObject({ window: { bypass: true, earliestStart: FRIDAY.toISOString() }, testsAfterDeploy: true, postImplementationReview: true });
+    it('needs one CAB member and one executive, the requester excluded, when the change is critical risk', () => {
+      const plan = criticalPlan();
+
+      expect(plan.approvals.groups.map((g) => ({ name: g.name, eligible: g.eligible, required: g.required }))).toEqual([
+        { name: 'Change Advisory Board', eligible: ['bob', 'frank'], required: 1 },
+        { name: 'Executive sign-off', eligible: ['grace'], required: 1 },
+      ]);
+      expect(plan.approvals.timeoutHours).toBe(72);
+      expect(plan.approvals).not.toHaveProperty('unmet');
+    });
+
+    it('runs all six test suites before approval when the change is critical risk', () => {
+      const plan = criticalPlan();
+
+      expect(plan.tests).toEqual(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
+      expect(plan.testsAfterDeploy).toBe(false);
+    });
+
+    it('waits for the Saturday window (02:00 Berlin = 01:00Z on 28 Nov) when a critical change is planned on Friday noon', () => {
+      const plan = criticalPlan();
+
+      expect(plan.window).toEqual({
+        timeZone: 'Europe/Berlin',
+        windows: [{ days: ['sat'], start: '02:00', end: '04:00' }],
+        bypass: false,
+        earliestStart: '2026-11-28T01:00:00.000Z',
+      });
+    });
+
+    it('takes the canary from the rule when the change is critical risk', () => {
+      const plan = criticalPlan();
+
+      expect(plan.canary).toEqual({ steps: [5, 25, 50, 100], bakeSeconds: 300 });
+      expect(plan.postImplementationReview).toBe(false);
+    });
+
+    it('lets the change request’s canary win over the rule’s when it sets one', () => {
+      // Arrange
+      const request = input({ riskLevel: 'critical', canary: { steps: [50, 100], bakeSeconds: 30 } });
+
+      // Act
+      const plan = planChange(DEFAULT_POLICY, request, TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      // Assert
+      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 30 });
+    });
+
+    it('keeps the rule’s bake time when the change request sets only the steps', () => {
+      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 300 });
+    });
+
+    it('falls back to the target’s canary when the rule has none (medium risk)', () => {
+      // Act
+      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      // Assert
+      expect(plan.policy.ruleId).toBe('medium-risk');
+      expect(plan.canary).toEqual(TARGET_CANARY);
+      expect(plan.window.earliestStart).toBe(FRIDAY_NOON.toISOString());
+    });
+
+    it('starts an emergency change at once, tests after the deployment and asks for a review', () => {
+      // Act: critical risk, but the emergency rule comes first.
+      const plan = planChange(DEFAULT_POLICY, input({ changeType: 'emergency', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      // Assert
       expect(plan.policy.ruleId).toBe('emergency');
+      expect(plan.window.bypass).toBe(true);
+      expect(plan.window.earliestStart).toBe(FRIDAY_NOON.toISOString());
+      expect(plan.testsAfterDeploy).toBe(true);
+      expect(plan.postImplementationReview).toBe(true);
+      expect(plan.approvals.groups.map((g) => [g.name, g.eligible])).toEqual([['Emergency CAB', ['bob', 'frank', 'grace']]]);
     });
 
-    it('pre-approves a change to a non-production environment', () => {
-      expect(planChange(DEFAULT_POLICY, input({ environment: 'staging', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY).approvals.groups).toEqual([]);
+    it('pre-approves a change with no approver groups when the environment is not production', () => {
+      const plan = planChange(DEFAULT_POLICY, input({ environment: 'staging', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      expect(plan.policy.ruleId).toBe('non-production');
+      expect(plan.approvals.groups).toEqual([]);
+      expect(plan.approvals).not.toHaveProperty('unmet');
     });
 
-    it('reports the approvals as unmet when too few people hold the roles', () => {
-      const plan = planChange(
-        DEFAULT_POLICY,
-        input({ riskLevel: 'critical' }),
-        TARGET_CANARY,
-        [user('alice', 'requester', 'executive'), user('bob', 'cab')],
-        FRIDAY,
-      );
-      expect(plan.approvals.unmet).toMatch(/Executive sign-off needs 1 approver\(s\) but only 0 eligible/);
-    });
-  });
+    it('reports the approvals as unmet when only the requester holds the CAB role (high risk, majority)', () => {
+      // Arrange
+      const users = [user('alice', 'requester', 'cab'), user('bob', 'approver')];
 
-  describe('matchRule()', () => {
-    it('takes the first rule that matches, with the last-resort rule catching the rest', () => {
-      expect(matchRule(DEFAULT_POLICY, { changeType: 'emergency', riskLevel: 'low', environment: 'production' }).id).toBe('emergency');
-      expect(matchRule(DEFAULT_POLICY, { changeType: 'maintenance', riskLevel: 'low', environment: 'production' }).id).toBe('low-risk');
-    });
-  });
+      // Act
+      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'high' }), TARGET_CANARY, users, FRIDAY_NOON);
 
-  describe('ChangePolicy', () => {
-    const valid = JSON.parse(JSON.stringify(DEFAULT_POLICY));
-    it.each([
-      ['a time zone that does not exist', { ...valid, timeZone: 'Mars/Olympus' }, 'timeZone'],
-      [
-        'a window that ends before it starts',
-        { ...valid, rules: [{ ...valid.rules[0], windows: [{ days: ['sat'], start: '04:00', end: '02:00' }] }, ...valid.rules.slice(1)] },
-        'rules.0.windows.0',
-      ],
-      [
-        'a quorum of zero',
-        { ...valid, rules: [{ ...valid.rules[0], approvals: [{ name: 'x', roles: ['cab'], quorum: { count: 0 } }] }, ...valid.rules.slice(1)] },
-        'rules.0.approvals.0.quorum.count',
-      ],
-      [
-        'an unknown role',
-        { ...valid, rules: [{ ...valid.rules[0], approvals: [{ name: 'x', roles: ['boss'], quorum: 'majority' }] }, ...valid.rules.slice(1)] },
-        'rules.0.approvals.0.roles.0',
-      ],
-      ['duplicate rule ids', { ...valid, rules: [...valid.rules, valid.rules[0]] }, 'rules'],
-      ['no last-resort rule', { ...valid, rules: valid.rules.slice(0, -1) }, 'rules'],
-    ])('rejects %s, naming the field', (_what, policy, path) => {
-      const result = ChangePolicy.safeParse(policy);
-      expect(result.success).toBe(false);
-      expect(result.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+      // Assert
+      expect(plan.approvals.groups).toEqual([expect.objectContaining({ name: 'Change Advisory Board', eligible: [], required: 1 })]);
+      expect(plan.approvals.unmet).toBe('Change Advisory Board needs 1 approver(s) but only 0 eligible user(s) hold cab');
     });
 
-    it('hashes equal policies equally whatever their key order, and differently when a rule changes', () => {
-      const reordered = ChangePolicy.parse(JSON.parse(JSON.stringify({ rules: valid.rules, blackouts: [], timeZone: valid.timeZone, name: valid.name })));
-      const changed = ChangePolicy.parse({ ...valid, rules: [{ ...valid.rules[0], approvalTimeoutHours: 25 }, ...valid.rules.slice(1)] });
-      expect(policyHash(reordered)).toBe(policyHash(DEFAULT_POLICY));
-      expect(policyHash(changed)).not.toBe(policyHash(DEFAULT_POLICY));
-      expect(policyHash(DEFAULT_POLICY)).toMatch(/^[0-9a-f]{64}$/);
+    it('reports the approvals as unmet when the one executive is also the only CAB member', () => {
+      const users = [user('alice', 'requester'), user('carol', 'cab', 'executive')];
+
+      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, users, FRIDAY_NOON);
+
+      expect(plan.approvals.unmet).toBe('the groups need 2 different people but only 1 are eligible');
+    });
+
+    it('records the hash of the policy it applied when the policy is not the default', () => {
+      // Arrange
+      const policy = ChangePolicy.parse({ ...JSON.parse(JSON.stringify(DEFAULT_POLICY)), name: 'stricter' });
+
+      // Act
+      const plan = planChange(policy, input(), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      // Assert
+      expect(plan.policy.sha256).toBe(policyHash(policy));
+      expect(plan.policy.sha256).not.toBe(policyHash(DEFAULT_POLICY));
+    });
+
+    it('applies the policy’s blackouts to the earliest start when the rule has no window', () => {
+      // Arrange: a freeze from Thursday to Monday.
+      const policy = ChangePolicy.parse({
+        ...JSON.parse(JSON.stringify(DEFAULT_POLICY)),
+        blackouts: [{ from: '2026-11-26T00:00:00+01:00', to: '2026-11-30T00:00:00+01:00', reason: 'freeze' }],
+      });
+
+      // Act
+      const plan = planChange(policy, input({ riskLevel: 'medium' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+
+      // Assert
+      expect(plan.window.earliestStart).toBe('2026-11-29T23:00:00.000Z');
     });
   });
 });

@@ -1,0 +1,185 @@
+import { ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
+import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
+
+/** The default policy as a policy file would hold it: plain JSON, no parsed defaults assumed. */
+const RAW = JSON.parse(JSON.stringify(DEFAULT_POLICY));
+
+/** The default policy with fields of its first rule replaced. */
+const withFirstRule = (fields: Record<string, unknown>) => ({ ...RAW, rules: [{ ...RAW.rules[0], ...fields }, ...RAW.rules.slice(1)] });
+
+/** The dotted paths of every issue ChangePolicy reports for `input`. */
+function issuePaths(input: unknown): string[] {
+  const result = ChangePolicy.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => i.path.join('.'));
+}
+
+describe('change-policy', () => {
+  describe('ChangePolicy', () => {
+    it('accepts the default policy when it is read back from JSON', () => {
+      // Arrange
+      const raw = RAW;
+
+      // Act
+      const result = ChangePolicy.safeParse(raw);
+
+      // Assert
+      expect(result.success).toBe(true);
+      expect(result.data).toEqual(DEFAULT_POLICY);
+    });
+
+    it('fills the defaults of a rule when the file omits them', () => {
+      // Arrange: only the required fields of the last-resort rule.
+      const minimal = { name: 'minimal', timeZone: 'UTC', rules: [{ id: 'all', match: {}, approvals: [], tests: ['unit'], approvalTimeoutHours: 1 }] };
+
+      // Act
+      const policy = ChangePolicy.parse(minimal);
+
+      // Assert
+      expect(policy.blackouts).toEqual([]);
+      expect(policy.rules[0]).toMatchObject({ description: '', windows: [], bypassWindows: false, testsAfterDeploy: false, postImplementationReview: false });
+    });
+
+    it.each([
+      ['a time zone that does not exist', { ...RAW, timeZone: 'Mars/Olympus' }, 'timeZone'],
+      ['a window whose start is after its end', withFirstRule({ windows: [{ days: ['sat'], start: '04:00', end: '02:00' }] }), 'rules.0.windows.0'],
+      ['a window whose start equals its end', withFirstRule({ windows: [{ days: ['sat'], start: '02:00', end: '02:00' }] }), 'rules.0.windows.0'],
+      ['a window end that is not HH:MM (25:00)', withFirstRule({ windows: [{ days: ['sat'], start: '02:00', end: '25:00' }] }), 'rules.0.windows.0.end'],
+      ['a window on a day that does not exist', withFirstRule({ windows: [{ days: ['someday'], start: '02:00', end: '04:00' }] }), 'rules.0.windows.0.days.0'],
+      ['duplicate rule ids', { ...RAW, rules: [RAW.rules[0], ...RAW.rules] }, 'rules'],
+      ['no last-resort rule (one with an empty match)', { ...RAW, rules: RAW.rules.slice(0, -1) }, 'rules'],
+      ['a quorum of zero', withFirstRule({ approvals: [{ name: 'CAB', roles: ['cab'], quorum: { count: 0 } }] }), 'rules.0.approvals.0.quorum.count'],
+      ['an unknown role (boss)', withFirstRule({ approvals: [{ name: 'CAB', roles: ['cab', 'boss'], quorum: 'majority' }] }), 'rules.0.approvals.0.roles.1'],
+      ['an unknown test suite', withFirstRule({ tests: ['lint', 'fuzzing'] }), 'rules.0.tests.1'],
+      ['an approval timeout of zero hours', withFirstRule({ approvalTimeoutHours: 0 }), 'rules.0.approvalTimeoutHours'],
+      ['an unknown key in a rule (strict)', withFirstRule({ approver: 'bob' }), 'rules.0'],
+    ])('rejects %s, naming the path', (_what, input, path) => {
+      // Act
+      const paths = issuePaths(input);
+
+      // Assert
+      expect(paths).toEqual([path]);
+    });
+
+    it('rejects an unknown top-level key, naming the key', () => {
+      // Arrange
+      const input = { ...RAW, owner: 'platform team' };
+
+      // Act
+      const result = ChangePolicy.safeParse(input);
+
+      // Assert
+      expect(result.success).toBe(false);
+      expect(result.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['owner'], path: [] })]);
+    });
+  });
+
+  describe('matchRule()', () => {
+    it('takes the first rule that matches when several do: an emergency before its risk rule', () => {
+      // Arrange: critical risk also matches 'critical-risk', which comes later.
+      const change = { changeType: 'emergency' as const, riskLevel: 'critical' as const, environment: 'production' };
+
+      // Act
+      const rule = matchRule(DEFAULT_POLICY, change);
+
+      // Assert
+      expect(rule.id).toBe('emergency');
+    });
+
+    it('matches on the environment when the change goes to staging', () => {
+      const rule = matchRule(DEFAULT_POLICY, { changeType: 'emergency', riskLevel: 'critical', environment: 'staging' });
+
+      expect(rule.id).toBe('non-production');
+    });
+
+    it('does not match an environment rule when the environment is not listed', () => {
+      const rule = matchRule(DEFAULT_POLICY, { changeType: 'standard', riskLevel: 'high', environment: 'production-eu' });
+
+      expect(rule.id).toBe('high-risk');
+    });
+
+    it('needs every listed field to match when a rule lists several', () => {
+      // Arrange: a rule for high-risk emergencies only, before a last resort.
+      const policy = ChangePolicy.parse({
+        name: 'two fields',
+        timeZone: 'UTC',
+        rules: [
+          { id: 'high-emergency', match: { changeTypes: ['emergency'], riskLevels: ['high'] }, approvals: [], tests: ['unit'], approvalTimeoutHours: 1 },
+          { id: 'rest', match: {}, approvals: [], tests: ['unit'], approvalTimeoutHours: 1 },
+        ],
+      });
+
+      // Act
+      const both = matchRule(policy, { changeType: 'emergency', riskLevel: 'high', environment: 'production' });
+      const onlyType = matchRule(policy, { changeType: 'emergency', riskLevel: 'low', environment: 'production' });
+
+      // Assert
+      expect([both.id, onlyType.id]).toEqual(['high-emergency', 'rest']);
+    });
+
+    it('falls through to the last-resort rule when no other rule matches', () => {
+      const rule = matchRule(DEFAULT_POLICY, { changeType: 'maintenance', riskLevel: 'low', environment: 'production' });
+
+      expect(rule.id).toBe('low-risk');
+    });
+
+    it('rejects a change no rule matches when the policy bypassed validation', () => {
+      // Arrange: a hand-built policy without a last-resort rule.
+      const policy = { ...DEFAULT_POLICY, rules: DEFAULT_POLICY.rules.filter((r) => r.id !== 'low-risk') };
+
+      // Act / Assert
+      expect(() => matchRule(policy, { changeType: 'standard', riskLevel: 'low', environment: 'production' })).toThrow(
+        'no policy rule matches standard/low/production',
+      );
+    });
+  });
+
+  describe('policyHash()', () => {
+    it('is 64 hex characters (SHA-256) when given the default policy', () => {
+      expect(policyHash(DEFAULT_POLICY)).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('is the same when equal policies were written with their keys in another order', () => {
+      // Arrange: every object of the default policy with its keys reversed (not re-parsed: parsing would restore the order).
+      const reverseKeys = (value: unknown): unknown =>
+        Array.isArray(value)
+          ? value.map(reverseKeys)
+          : value && typeof value === 'object'
+            ? Object.fromEntries(
+                Object.entries(value)
+                  .reverse()
+                  .map(([k, v]) => [k, reverseKeys(v)]),
+              )
+            : value;
+      const reordered = reverseKeys(DEFAULT_POLICY) as ChangePolicy;
+      expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(DEFAULT_POLICY));
+
+      // Act
+      const hash = policyHash(reordered);
+
+      // Assert
+      expect(hash).toBe(policyHash(DEFAULT_POLICY));
+    });
+
+    it.each([
+      ['the approval timeout', { approvalTimeoutHours: 25 }],
+      ['a test suite', { tests: ['lint', 'unit', 'integration'] }],
+      ['the match', { match: { environments: ['development'] } }],
+      ['a quorum', { approvals: [{ name: 'Peer review', roles: ['approver'], quorum: { count: 1 } }] }],
+    ])('changes when %s of a rule changes', (_what, fields) => {
+      // Arrange
+      const changed = ChangePolicy.parse(withFirstRule(fields));
+
+      // Act
+      const hash = policyHash(changed);
+
+      // Assert
+      expect(hash).not.toBe(policyHash(DEFAULT_POLICY));
+    });
+
+    it('changes when the rules are reordered, because order decides which rule wins', () => {
+      const swapped = ChangePolicy.parse({ ...RAW, rules: [RAW.rules[1], RAW.rules[0], ...RAW.rules.slice(2)] });
+
+      expect(policyHash(swapped)).not.toBe(policyHash(DEFAULT_POLICY));
+    });
+  });
+});
