@@ -1,6 +1,7 @@
 import { type CanaryDecision, decideAfterBake, routeForWeight } from '../canary';
 import type { DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
+import type { StoreWrite } from '../ports';
 import type { Target } from '../target';
 import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
@@ -171,16 +172,7 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
 export async function rollBack(svc: Services, changeId: string, reason: string): Promise<void> {
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     const target = await loadTarget(svc, c.target);
-    const unlock =
-      target.deployingChangeId === changeId
-        ? [
-            {
-              kind: 'target' as const,
-              record: { ...target, deployingChangeId: undefined, updatedAt: svc.now().toISOString() },
-              expectedRevision: target.revision,
-            },
-          ]
-        : [];
+    const unlock = releaseTarget(svc, target, changeId);
     if (c.status === 'awaiting_approval' || c.status === 'scheduled') return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: unlock };
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
@@ -201,12 +193,14 @@ export async function recordFailure(svc: Services, changeId: string, outcome: 'e
     if (outcome === 'expired') return c.status === 'awaiting_approval' ? { event: 'ApprovalExpired', patch: { reason }, details: { reason } } : undefined;
     if (!['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'].includes(c.status)) return undefined;
     const target = await loadTarget(svc, c.target);
-    const writes =
-      target.deployingChangeId === changeId
-        ? [{ kind: 'target' as const, record: { ...target, deployingChangeId: undefined }, expectedRevision: target.revision }]
-        : [];
-    return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes };
+    return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: releaseTarget(svc, target, changeId) };
   });
+}
+
+/** The write that releases the target's lock, when this change holds it (none otherwise). */
+function releaseTarget(svc: Services, target: Target, changeId: string): StoreWrite[] {
+  if (target.deployingChangeId !== changeId) return [];
+  return [{ kind: 'target', record: { ...target, deployingChangeId: undefined, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }];
 }
 
 function requireDeployment(d: DeploymentRecord | undefined, changeId: string): DeploymentRecord {
