@@ -79,6 +79,24 @@ program
     print(c, () => `review of ${c.target} ${c.version} recorded: ${c.review?.outcome}`);
   });
 
+const CONTROL_HELP = {
+  pause: 'hold a deploying canary at its current weight after this bake slice (alias-weights; release_admin)',
+  resume: 'let a paused canary go on (release_admin)',
+  promote: 'skip the remaining canary steps: 100 % now, then smoke tests and promotion (alias-weights; release_admin)',
+  abort: 'roll a deploying change back now (release_admin)',
+} as const;
+for (const [control, description] of Object.entries(CONTROL_HELP) as [keyof typeof CONTROL_HELP, string][]) {
+  program
+    .command(`${control} <changeId>`)
+    .description(description)
+    .option('-m, --reason <text>', 'why (recorded in the ledger)', '')
+    .action(async (id: string, opts: { reason: string }) => {
+      const c = await client().control(id, control, opts.reason);
+      const weight = c.deployment ? ` at ${c.deployment.currentWeight}%` : '';
+      print(c, () => `${control}: ${c.target} ${c.version} is ${c.status}${weight}${c.deployment?.paused ? ' (paused)' : ''}`);
+    });
+}
+
 program
   .command('activate <target> <version>')
   .description('put an earlier version that passed its tests back live (release_admin)')

@@ -77,7 +77,11 @@ type Capability =
   | 'targets:publish'
   | 'targets:invoke'
   | 'alarms:arm'
-  | 'alarms:read';
+  | 'alarms:read'
+  | 'metrics:read'
+  | 'codedeploy:create'
+  | 'codedeploy:read'
+  | 'codedeploy:stop';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
 const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
@@ -89,6 +93,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'get-change': ['store:read'],
   'decide-approval': [...COMMIT, 'workflow:respond'],
   'record-review': COMMIT,
+  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'],
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:publish', 'targets:shift'],
   'get-target': ['store:read', 'targets:read-alias'],
@@ -104,7 +109,11 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'schedule-deployment': COMMIT,
   'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
-  'check-canary': [...COMMIT, 'alarms:read'],
+  'check-canary': [...COMMIT, 'alarms:read', 'metrics:read'],
+  'await-resume': [...COMMIT, 'workflow:respond'],
+  'run-smoke-tests': [...COMMIT, 'targets:invoke'],
+  'create-code-deployment': [...COMMIT, 'codedeploy:create'],
+  'follow-code-deployment': [...COMMIT, 'codedeploy:read', 'targets:read-alias', 'targets:shift', 'alarms:read', 'metrics:read'],
   'finalize-deployment': [...COMMIT, 'targets:read-alias'],
   rollback: [...COMMIT, 'targets:shift'],
   'record-failure': COMMIT,

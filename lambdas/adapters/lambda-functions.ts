@@ -1,7 +1,9 @@
 import {
+  DeleteFunctionCommand,
   GetAliasCommand,
   InvokeCommand,
   type LambdaClient,
+  paginateListVersionsByFunction,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -61,10 +63,23 @@ export class LambdaFunctionHost implements FunctionHost {
     }
   }
 
-  async invoke(functionName: string, alias: string, payload: unknown): Promise<Invocation> {
-    const out = await this.lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: alias, Payload: Buffer.from(JSON.stringify(payload)) }));
+  async invoke(functionName: string, qualifier: string, payload: unknown): Promise<Invocation> {
+    const out = await this.lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify(payload)) }));
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
     return { executedVersion: out.ExecutedVersion ?? '', ok: !out.FunctionError, payload: text ? JSON.parse(text) : null };
+  }
+
+  async listVersions(functionName: string): Promise<string[]> {
+    const versions: string[] = [];
+    for await (const page of paginateListVersionsByFunction({ client: this.lambda }, { FunctionName: functionName })) {
+      for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
+    }
+    return versions.sort((a, b) => Number(a) - Number(b));
+  }
+
+  async deleteVersion(functionName: string, functionVersion: string): Promise<void> {
+    if (!/^\d+$/.test(functionVersion)) throw new DeploymentError(`refusing to delete ${functionName}:${functionVersion}: not a published version`);
+    await this.lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: functionVersion }));
   }
 
   private async waitUpdated(functionName: string): Promise<void> {

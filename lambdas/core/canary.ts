@@ -1,4 +1,5 @@
-import type { AlarmStatus } from './ports';
+import type { StepObservation } from './change';
+import type { AlarmStatus, VersionStats } from './ports';
 
 /**
  * Canary plans and decisions for a Lambda alias with weighted routing.
@@ -24,10 +25,101 @@ export interface CanaryDecision {
  * @param deploymentStartedAt - ISO-8601 time the deployment started
  */
 export function decideAfterBake(alarms: readonly AlarmStatus[], stepIndex: number, steps: readonly number[], deploymentStartedAt: string): CanaryDecision {
-  const firing = alarms.filter((a) => a.state === 'ALARM' && a.updatedAt >= deploymentStartedAt);
+  const firing = firingAlarms(alarms, deploymentStartedAt);
   if (firing.length > 0) {
     return { decision: 'rollback', reason: `alarm ${firing.map((a) => a.name).join(', ')} in ALARM at ${steps[stepIndex]}%: ${firing[0].reason}` };
   }
   if (stepIndex >= steps.length - 1) return { decision: 'promote', reason: `healthy at ${steps[stepIndex]}% after the last bake` };
   return { decision: 'continue', reason: `healthy at ${steps[stepIndex]}%` };
+}
+
+/** Alarms that count against a deployment: in ALARM, and moved there after it started (ISO-8601 times). */
+export function firingAlarms(alarms: readonly AlarmStatus[], deploymentStartedAt: string): AlarmStatus[] {
+  return alarms.filter((a) => a.state === 'ALARM' && Date.parse(a.updatedAt) >= Date.parse(deploymentStartedAt));
+}
+
+/**
+ * How long a workflow Wait lasts while a step bakes, in s: the bake is checked in slices so that
+ * pause and promote take effect within a slice (alarms roll back at once, by event, regardless).
+ * A twelfth of the bake, at least 5 s and at most 60 s; never longer than what is left.
+ */
+export function bakeSlice(remainingSeconds: number, bakeSeconds: number): number {
+  return Math.max(1, Math.ceil(Math.min(remainingSeconds, Math.min(60, Math.max(5, bakeSeconds / 12)))));
+}
+
+/** What a canary check sees. Times ISO-8601, weights in %, bake times in s. */
+export interface CanaryCheckInput {
+  readonly deploymentStartedAt: string;
+  readonly steps: readonly number[];
+  readonly stepIndex: number;
+  /** How long the current step has baked so far (the workflow's Waits since the shift, pauses excluded). */
+  readonly bakedSeconds: number;
+  readonly bakeSeconds: number;
+  /** The bake after 100 %. */
+  readonly finalBakeSeconds: number;
+  readonly alarms: readonly AlarmStatus[];
+  readonly paused?: { readonly by: string };
+  readonly promoteRequested?: { readonly by: string };
+}
+
+/**
+ * The verdict of one check: keep baking (`waitSeconds`), hold (`paused`), or decide the step:
+ * `continue` to `nextStepIndex`, `promote`, or `rollback`.
+ */
+export type CanaryVerdict =
+  | { readonly kind: 'bake'; readonly waitSeconds: number }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'decided'; readonly decision: CanaryDecision['decision']; readonly reason: string; readonly nextStepIndex: number };
+
+/**
+ * Decides what the canary does now. In order: an alarm that went to ALARM since the deployment
+ * started rolls back (an alarm already firing before it does not count: SAM issue #716); an operator's
+ * promote skips the remaining steps (straight to 100 %, then promotion without the final bake); a pause
+ * holds the current weight; a step still baking bakes on; then the step is healthy and the canary
+ * continues, or promotes after the final bake at 100 %.
+ */
+export function checkStep(input: CanaryCheckInput): CanaryVerdict {
+  const weight = input.steps[input.stepIndex];
+  const last = input.steps.length - 1;
+  const firing = firingAlarms(input.alarms, input.deploymentStartedAt);
+  if (firing.length > 0) {
+    const reason = `alarm ${firing.map((a) => a.name).join(', ')} in ALARM at ${weight}%: ${firing[0].reason}`;
+    return { kind: 'decided', decision: 'rollback', reason, nextStepIndex: input.stepIndex };
+  }
+  if (input.promoteRequested) {
+    if (input.stepIndex < last) {
+      return {
+        kind: 'decided',
+        decision: 'continue',
+        reason: `promoted by ${input.promoteRequested.by} at ${weight}%: remaining steps skipped`,
+        nextStepIndex: last,
+      };
+    }
+    return { kind: 'decided', decision: 'promote', reason: `promoted by ${input.promoteRequested.by}`, nextStepIndex: last };
+  }
+  if (input.paused) return { kind: 'paused' };
+  const bake = input.stepIndex >= last ? input.finalBakeSeconds : input.bakeSeconds;
+  const remaining = bake - input.bakedSeconds;
+  if (remaining > 0) return { kind: 'bake', waitSeconds: bakeSlice(remaining, bake) };
+  const verdict = decideAfterBake(input.alarms, input.stepIndex, input.steps, input.deploymentStartedAt);
+  return {
+    kind: 'decided',
+    decision: verdict.decision,
+    reason: verdict.reason,
+    nextStepIndex: verdict.decision === 'continue' ? input.stepIndex + 1 : input.stepIndex,
+  };
+}
+
+/** The % of traffic on the new version that an alias routing means (0 when it routes to neither). */
+export function aliasWeight(alias: { functionVersion: string; additionalVersion?: string; additionalWeight?: number }, newVersion: string): number {
+  if (alias.functionVersion === newVersion && !alias.additionalVersion) return 100;
+  if (alias.additionalVersion === newVersion) return Math.round((alias.additionalWeight ?? 0) * 10_000) / 100;
+  if (alias.functionVersion === newVersion) return Math.round((1 - (alias.additionalWeight ?? 0)) * 10_000) / 100;
+  return 0;
+}
+
+/** A step's observation from the stats of the old and new versions over [from, to): the split by executed version. */
+export function observe(old: VersionStats, next: VersionStats, from: string, to: string): StepObservation {
+  const total = old.requests + next.requests;
+  return { newSharePercent: total === 0 ? null : Math.round((10_000 * next.requests) / total) / 100, old, new: next, from, to };
 }

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { z } from 'zod';
+import { CanarySteps, DeploymentStrategy } from './target-settings';
 
 /**
  * The change request a team proposes (POST /changes body), its enums and limits.
@@ -41,15 +42,11 @@ export const ChangeCode = z.union([
 ]);
 export type ChangeCode = z.infer<typeof ChangeCode>;
 
-/** Canary plan overrides: weights in % (strictly increasing, ending at 100) and bake time in s. */
+/** Canary plan overrides: weights in % (strictly increasing, ending at 100) and bake times in s. */
 export const CanaryOverride = z.strictObject({
-  steps: z
-    .array(z.number().int().min(1).max(100))
-    .min(1)
-    .max(10)
-    .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must be strictly increasing')
-    .refine((s) => s[s.length - 1] === 100, 'must end at 100'),
+  steps: CanarySteps,
   bakeSeconds: z.number().int().min(0).max(86_400).optional(),
+  finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
 });
 export type CanaryOverride = z.infer<typeof CanaryOverride>;
 
@@ -70,6 +67,10 @@ export const ProposeChangeRequest = z.strictObject({
   /** The complete environment of the new version; default: the base version's. */
   config: FunctionConfig.optional(),
   canary: CanaryOverride.optional(),
+  /** How to roll out; default: the target's strategy. */
+  strategy: DeploymentStrategy.optional(),
+  /** codedeploy: a deployment config name; default: the target's. */
+  deploymentConfig: z.string().min(1).max(100).optional(),
 });
 export type ProposeChangeRequest = z.infer<typeof ProposeChangeRequest>;
 

@@ -1,5 +1,7 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { ChangePlan } from './policy/plan';
+import type { VersionStats } from './ports';
+import type { DeploymentStrategy } from './target-settings';
 
 /** Every status a change can be in. The last six are final. */
 export const CHANGE_STATUSES = [
@@ -49,27 +51,62 @@ export interface TestResult {
   readonly at: string;
 }
 
-/** One canary step as executed: `weight` is the % of traffic on the new version. */
+/** What one canary step saw over its bake: the split by executed version and each side's health. */
+export interface StepObservation {
+  /** % of requests the new version served (by ExecutedVersion); null without requests. */
+  readonly newSharePercent: number | null;
+  readonly old: VersionStats;
+  readonly new: VersionStats;
+  /** The window the stats cover (ISO-8601). */
+  readonly from: string;
+  readonly to: string;
+}
+
+/** One canary step as executed: `weight` is the % of traffic requested on the new version. */
 export interface CanaryStepRecord {
   readonly weight: number;
+  /** ISO-8601 time the alias was shifted to `weight` (or CodeDeploy was seen to shift it). */
   readonly at: string;
+  /** ISO-8601 time the step was checked and decided. */
+  readonly checkedAt?: string;
+  readonly observed?: StepObservation;
   readonly alarms?: readonly { name: string; state: string }[];
   readonly decision?: 'continue' | 'rollback' | 'promote';
   readonly reason?: string;
 }
 
-/** How the change is being (or was) deployed. Weights in %, bake time in s. */
+/** One run of the smoke tests: before traffic (on the version itself) or at 100 % (through the alias). */
+export interface SmokeTestRun {
+  readonly phase: 'before-traffic' | 'after-traffic';
+  readonly passed: boolean;
+  readonly results: readonly { readonly name: string; readonly passed: boolean; readonly reason: string; readonly executedVersion: string }[];
+  readonly at: string;
+}
+
+/** How the change is being (or was) deployed. Weights in %, bake times in s. */
 export interface DeploymentRecord {
-  readonly strategy: 'alias-weights';
+  readonly strategy: DeploymentStrategy;
   readonly functionName: string;
   readonly alias: string;
   readonly fromVersion: string;
   readonly fromFunctionVersion: string;
   readonly toFunctionVersion?: string;
+  /** ISO-8601 time the deployment started: alarm states older than this do not count. */
+  readonly startedAt?: string;
+  readonly alarmNames?: readonly string[];
   readonly steps: readonly number[];
   readonly bakeSeconds: number;
+  readonly finalBakeSeconds?: number;
+  /** codedeploy: the deployment config and the deployment's id. */
+  readonly deploymentConfig?: string;
+  readonly codeDeployId?: string;
   readonly currentWeight: number;
   readonly history: readonly CanaryStepRecord[];
+  readonly smokeTests?: readonly SmokeTestRun[];
+  /** Set by POST /changes/{id}/pause: the canary holds its weight after the current bake. */
+  readonly paused?: { readonly by: string; readonly at: string; readonly reason: string };
+  /** Set by POST /changes/{id}/promote: the remaining steps are skipped. */
+  readonly promoteRequested?: { readonly by: string; readonly at: string; readonly reason: string };
   readonly outcome?: 'deployed' | 'rolled_back';
   readonly reason?: string;
 }

@@ -124,8 +124,12 @@ export interface FunctionHost {
     route: { functionVersion: string; additionalVersion?: string; additionalWeight?: number },
     revisionId: string,
   ): Promise<AliasState>;
-  /** Invokes the alias once; Lambda picks the version by the alias weights. */
-  invoke(functionName: string, alias: string, payload: unknown): Promise<Invocation>;
+  /** Invokes `qualifier` (an alias, where Lambda picks the version by its weights, or a version number) once. */
+  invoke(functionName: string, qualifier: string, payload: unknown): Promise<Invocation>;
+  /** Published version numbers of the function, ascending (not `$LATEST`). */
+  listVersions(functionName: string): Promise<string[]>;
+  /** Deletes one published version (Lambda refuses while an alias routes to it). */
+  deleteVersion(functionName: string, functionVersion: string): Promise<void>;
 }
 
 /** One invocation: the version that ran, and its result or error (Lambda's FunctionError). */
@@ -149,6 +153,79 @@ export interface AlarmWatch {
   /** Creates (or re-points) the error-rate alarm on the new version's own metrics (ExecutedVersion). @returns alarm names */
   armForVersion(target: Target, functionVersion: string): Promise<string[]>;
   describe(names: readonly string[]): Promise<AlarmStatus[]>;
+}
+
+/** Requests, errors, throttles and latency of one function version over a time window. */
+export interface VersionStats {
+  readonly requests: number;
+  readonly errors: number;
+  readonly throttles: number;
+  /** 100 × errors / requests, in %; null without requests. */
+  readonly errorRatePercent: number | null;
+  /** p99 of Duration in ms; null without requests. */
+  readonly p99Ms: number | null;
+}
+
+/** Metrics of a function per executed version (CloudWatch GetMetricData on AWS/Lambda). */
+export interface MetricsReader {
+  /**
+   * Stats of each of `versions` invoked through `functionName:alias` in [from, to).
+   * @returns version → stats (zeros and nulls for a version without data)
+   */
+  versionStats(functionName: string, alias: string, versions: readonly string[], from: Date, to: Date): Promise<Record<string, VersionStats>>;
+}
+
+/** A CodeDeploy Lambda deployment to create (AppSpec `AWS::Lambda::Function` resource). */
+export interface CodeDeploymentRequest {
+  readonly application: string;
+  readonly deploymentGroup: string;
+  /** `CodeDeployDefault.Lambda…` or a custom config name. */
+  readonly deploymentConfig: string;
+  readonly functionName: string;
+  readonly alias: string;
+  readonly currentVersion: string;
+  readonly targetVersion: string;
+  readonly description: string;
+  /** Function names of the AppSpec's lifecycle hooks. */
+  readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string };
+}
+
+/** A CodeDeploy deployment as GetDeployment reports it. */
+export interface CodeDeploymentStatus {
+  readonly deploymentId: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+  readonly status: 'Created' | 'Queued' | 'InProgress' | 'Baking' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
+  /** CodeDeploy's error (e.g. `ALARM_ACTIVE`, `HOOK_EXECUTION_FAILURE`) when it failed or stopped. */
+  readonly error?: { readonly code: string; readonly message: string };
+  /** The deployment CodeDeploy created to roll back, if it did. */
+  readonly rollbackDeploymentId?: string;
+}
+
+/** CodeDeploy, for the codedeploy strategy. */
+export interface CodeDeployments {
+  /** @returns the deployment id */
+  create(request: CodeDeploymentRequest): Promise<string>;
+  get(deploymentId: string): Promise<CodeDeploymentStatus>;
+  /** Stops the deployment and has CodeDeploy roll it back (StopDeployment, autoRollbackEnabled). */
+  stop(deploymentId: string): Promise<void>;
+  /** Reports a lifecycle hook's outcome (PutLifecycleEventHookExecutionStatus). */
+  putHookStatus(deploymentId: string, hookExecutionId: string, status: 'Succeeded' | 'Failed'): Promise<void>;
+}
+
+/** One event for other systems (an EventBridge entry with `source: cmv`). */
+export interface BusEvent {
+  /** E.g. `Change Proposed`, `Deployment Rolled Back`. */
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  /** ISO-8601 time of the event. */
+  readonly time: string;
+  readonly resources?: readonly string[];
+}
+
+/** Where events go (EventBridge PutEvents, or the local bus). */
+export interface EventBus {
+  publish(events: readonly BusEvent[]): Promise<void>;
 }
 
 /** An e-mail to people (SNS e-mail subscription, or the local outbox). */

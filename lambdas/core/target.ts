@@ -1,13 +1,8 @@
 import type { FunctionConfig } from './change-request';
 import type { TestSuite } from './policy/change-policy';
+import type { AlarmSettings, CanarySettings, CodeDeploySettings, DeploymentStrategy, RetentionSettings, SmokeTest } from './target-settings';
 
-/** Error-rate alarm settings of a target: threshold in %, period in s, minimum requests per period. */
-export interface AlarmSettings {
-  readonly errorRatePercent: number;
-  readonly periodSeconds: number;
-  readonly evaluationPeriods: number;
-  readonly minimumRequests: number;
-}
+export type { AlarmSettings } from './target-settings';
 
 /** A registered service: its Lambda function and alias, how to test it, how to canary it. */
 export interface Target {
@@ -19,8 +14,14 @@ export interface Target {
   readonly environment: string;
   /** The shell command of each test suite it has, run in the unzipped artifact. */
   readonly testSuites: Partial<Record<TestSuite, string>>;
-  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number };
+  /** How changes roll out unless the change request says otherwise. */
+  readonly strategy: DeploymentStrategy;
+  readonly canary: CanarySettings;
+  readonly codeDeploy: CodeDeploySettings;
   readonly alarms: AlarmSettings;
+  /** Run before any traffic reaches a new version and again at 100 %; a failure rolls back. */
+  readonly smokeTests: readonly SmokeTest[];
+  readonly retention: RetentionSettings;
   readonly liveVersion: string;
   readonly liveFunctionVersion: string;
   /** The change currently deploying; only one at a time per target. */

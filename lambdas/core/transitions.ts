@@ -25,6 +25,14 @@ export const TRANSITIONS = {
   TestsDeferred: { from: ['testing'], to: 'same' },
   DeferredTestsPassed: { from: ['deploying'], to: 'same' },
   CanaryStepChecked: { from: ['deploying'], to: 'same' },
+  // codedeploy: the CodeDeploy deployment was created; its shifts are recorded as TrafficShifted.
+  CodeDeployStarted: { from: ['deploying'], to: 'same' },
+  SmokeTestsPassed: { from: ['deploying'], to: 'same' },
+  SmokeTestsFailed: { from: ['deploying'], to: 'same' },
+  // Operator controls (release_admin): POST /changes/{id}/pause, /resume, /promote; /abort is ChangeRolledBack.
+  DeploymentPaused: { from: ['deploying'], to: 'same' },
+  DeploymentResumed: { from: ['deploying'], to: 'same' },
+  PromotionRequested: { from: ['deploying'], to: 'same' },
   ChangeDeployed: { from: ['deploying'], to: 'deployed' },
   ChangeRolledBack: { from: ['deploying'], to: 'rolled_back' },
   PostImplementationReviewRecorded: { from: ['deployed', 'rolled_back', 'failed'], to: 'same' },

@@ -74,6 +74,10 @@ export class CmvClient {
       `/targets/${encodeURIComponent(name)}/versions`,
     );
   }
+  /** POST /changes/{id}/pause | resume | promote | abort (release_admin). */
+  control(changeId: string, control: 'pause' | 'resume' | 'promote' | 'abort', reason = '', as?: string) {
+    return this.request<Change>('POST', `/changes/${encodeURIComponent(changeId)}/${control}`, { reason }, as);
+  }
   activate(name: string, version: string, reason: string, as?: string) {
     return this.request<Target>('POST', `/targets/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/activate`, { reason }, as);
   }

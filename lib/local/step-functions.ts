@@ -180,7 +180,8 @@ export class LocalStepFunctions {
         return token;
       },
     };
-    let bakeSeconds: number | undefined;
+    // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it).
+    let waitSeconds: number | undefined;
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
@@ -193,8 +194,8 @@ export class LocalStepFunctions {
             return t;
           }),
         );
-        const bake = (result as { bakeSeconds?: unknown } | null)?.bakeSeconds;
-        if (typeof bake === 'number') bakeSeconds = bake;
+        const wait = (result as { waitSeconds?: unknown } | null)?.waitSeconds;
+        if (typeof wait === 'number') waitSeconds = wait;
         return result;
       };
     }
@@ -205,7 +206,7 @@ export class LocalStepFunctions {
       get: (_t, stateName: string) => {
         const state = states[stateName];
         if (state?.Type !== 'Wait') return undefined;
-        const seconds = state.Seconds ?? (state.SecondsPath ? bakeSeconds : undefined);
+        const seconds = state.Seconds ?? (state.SecondsPath ? waitSeconds : undefined);
         return seconds === undefined ? undefined : (seconds * 1000) / speed;
       },
     });

@@ -81,7 +81,8 @@ describe('change-control policy (local stack)', () => {
       ['Executive', 1, ['grace']],
     ]);
     expect(out.plan.tests).toEqual(['lint', 'unit']);
-    expect(out.plan.canary).toEqual({ steps: [10, 50, 100], bakeSeconds: 60 });
+    expect(out.plan.canary).toEqual({ steps: [10, 50, 100], bakeSeconds: 60, finalBakeSeconds: 60 });
+    expect(out.plan.strategy).toBe('alias-weights');
     expect({ head: (await stack.api.verify()).head, changes: (await stack.api.changes()).items.length }).toEqual(before);
     await expect(stack.api.plan(await change('5.0.1', 'extreme'))).rejects.toMatchObject({ status: 400 });
   });

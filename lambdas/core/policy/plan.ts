@@ -1,6 +1,7 @@
 import { type PlannedGroup, planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
 import type { User } from '../ports';
+import type { CanarySettings, DeploymentStrategy } from '../target-settings';
 import { type ChangePolicy, type ChangeWindow, matchRule, policyHash, type TestSuite } from './change-policy';
 import { earliestStart } from './change-window';
 
@@ -15,8 +16,12 @@ export interface ChangePlan {
   /** Emergency: the tests run after the deployment reached 100 % (a failure rolls back). */
   readonly testsAfterDeploy: boolean;
   readonly window: { readonly timeZone: string; readonly windows: readonly ChangeWindow[]; readonly bypass: boolean; readonly earliestStart: string };
-  /** Weights in %, bake time in s. */
-  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number };
+  /** How it rolls out: the change request's strategy, else the target's. */
+  readonly strategy: DeploymentStrategy;
+  /** codedeploy: the deployment config name (`CodeDeployDefault.Lambda…` or the target's custom one). */
+  readonly deploymentConfig: string;
+  /** alias-weights: weights in %, bake time per step and after 100 % in s. */
+  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
   readonly postImplementationReview: boolean;
 }
 
@@ -27,24 +32,28 @@ export interface PlanInput {
   readonly environment: string;
   readonly requester: string;
   /** The change request's own canary, which wins over the rule's and the target's. */
-  readonly canary?: { readonly steps: readonly number[]; readonly bakeSeconds?: number };
+  readonly canary?: { readonly steps: readonly number[]; readonly bakeSeconds?: number; readonly finalBakeSeconds?: number };
+  readonly strategy?: DeploymentStrategy;
+  readonly deploymentConfig?: string;
+}
+
+/** What the target says about rolling out, unless the change request or the policy rule says otherwise. */
+export interface TargetRollout {
+  readonly strategy: DeploymentStrategy;
+  readonly canary: CanarySettings;
+  readonly codeDeploy: { readonly deploymentConfig: string };
 }
 
 /**
  * Plans a change under a policy. Pure: same inputs, same plan.
- * @param targetCanary - the target's default canary (weights in %, bake in s)
+ * @param target - the target's rollout defaults (weights in %, bake in s)
  */
-export function planChange(
-  policy: ChangePolicy,
-  input: PlanInput,
-  targetCanary: { steps: readonly number[]; bakeSeconds: number },
-  users: readonly User[],
-  now: Date,
-): ChangePlan {
+export function planChange(policy: ChangePolicy, input: PlanInput, target: TargetRollout, users: readonly User[], now: Date): ChangePlan {
   const rule = matchRule(policy, input);
   const groups = planGroups(rule.approvals, users, input.requester);
   const unmet = unmetGroups(groups);
-  const base = rule.canary ?? targetCanary;
+  const base = rule.canary ?? target.canary;
+  const bakeSeconds = input.canary?.bakeSeconds ?? base.bakeSeconds;
   return {
     policy: { name: policy.name, sha256: policyHash(policy), ruleId: rule.id, rule: rule.description },
     approvals: { groups, timeoutHours: rule.approvalTimeoutHours, ...(unmet ? { unmet } : {}) },
@@ -56,7 +65,13 @@ export function planChange(
       bypass: rule.bypassWindows,
       earliestStart: earliestStart(now, rule.windows, policy.blackouts, policy.timeZone, rule.bypassWindows).toISOString(),
     },
-    canary: { steps: input.canary?.steps ?? base.steps, bakeSeconds: input.canary?.bakeSeconds ?? base.bakeSeconds },
+    strategy: input.strategy ?? target.strategy,
+    deploymentConfig: input.deploymentConfig ?? target.codeDeploy.deploymentConfig,
+    canary: {
+      steps: input.canary?.steps ?? base.steps,
+      bakeSeconds,
+      finalBakeSeconds: input.canary?.finalBakeSeconds ?? (rule.canary ? bakeSeconds : (target.canary.finalBakeSeconds ?? bakeSeconds)),
+    },
     postImplementationReview: rule.postImplementationReview,
   };
 }

@@ -1,8 +1,9 @@
-import { type CanaryDecision, decideAfterBake, routeForWeight } from '../canary';
-import type { DeploymentRecord } from '../change';
+import { checkStep, observe, routeForWeight } from '../canary';
+import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
-import type { StoreWrite } from '../ports';
+import type { StoreWrite, VersionStats } from '../ports';
 import type { Target } from '../target';
+import type { DeploymentStrategy } from '../target-settings';
 import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -13,17 +14,28 @@ import { type Services, WORKFLOW_ACTOR } from './services';
  * them is `DeploymentState`.
  */
 
-/** What the workflow carries between deploy steps. Weights in %, bake in s. */
+/**
+ * What the workflow carries between deploy steps. `waitSeconds` is how long the next Wait lasts (a
+ * bake slice, or a CodeDeploy poll). `decision` drives the ASL's Choice: `continue` (shift to step
+ * `stepIndex`), `bake` (wait and check again), `paused` (wait for /resume), `promote`, `rollback`,
+ * `stopped` (already rolled back, by an alarm or /abort), `wait` (CodeDeploy still running).
+ */
 export interface DeploymentState {
+  readonly strategy: DeploymentStrategy;
   readonly stepIndex: number;
   readonly steps: readonly number[];
-  readonly bakeSeconds: number;
   readonly alarmNames: readonly string[];
   readonly startedAt: string;
-  readonly decision?: CanaryDecision['decision'];
+  readonly waitSeconds: number;
+  /** How long the current step has baked, in s: the sum of its Waits (the workflow's clock, so a sped-up local run bakes in step). */
+  readonly bakedSeconds?: number;
+  readonly decision?: 'continue' | 'bake' | 'paused' | 'promote' | 'rollback' | 'stopped' | 'wait';
 }
 
-async function loadTarget(svc: Services, name: string): Promise<Target> {
+/** How often the workflow polls a CodeDeploy deployment, in s. */
+export const CODEDEPLOY_POLL_SECONDS = 10;
+
+export async function loadTarget(svc: Services, name: string): Promise<Target> {
   const target = await svc.store.getTarget(name);
   if (!target) throw new NotFoundError(`target ${name} is not registered`);
   return target;
@@ -47,22 +59,29 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     }
     const alias = await svc.functions.getAlias(target.functionName, target.alias);
     // The policy plan already merged the change request's canary, the rule's and the target's.
-    const { steps, bakeSeconds } = c.plan.canary;
+    const { steps, bakeSeconds, finalBakeSeconds } = c.plan.canary;
+    const strategy = c.plan.strategy ?? 'alias-weights';
+    if (strategy === 'codedeploy' && !svc.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
     const deployment: DeploymentRecord = {
-      strategy: 'alias-weights',
+      strategy,
       functionName: target.functionName,
       alias: target.alias,
       fromVersion: target.liveVersion,
       fromFunctionVersion: alias.functionVersion,
-      steps,
+      startedAt: svc.now().toISOString(),
+      steps: strategy === 'codedeploy' ? [] : steps,
       bakeSeconds,
+      finalBakeSeconds: finalBakeSeconds ?? bakeSeconds,
+      ...(strategy === 'codedeploy' ? { deploymentConfig: c.plan.deploymentConfig } : {}),
       currentWeight: 0,
       history: [],
     };
+    const shape =
+      strategy === 'codedeploy' ? { deploymentConfig: c.plan.deploymentConfig } : { steps, bakeSeconds, finalBakeSeconds: deployment.finalBakeSeconds };
     return {
       event: 'DeploymentStarted',
       patch: { deployment },
-      details: { strategy: deployment.strategy, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, steps, bakeSeconds },
+      details: { strategy, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, ...shape },
       writes: [{ kind: 'target', record: { ...target, deployingChangeId: changeId, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }],
     };
   });
@@ -85,22 +104,24 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
     return {
       event: 'VersionPublished',
-      patch: { deployment: { ...requireDeployment(c.deployment, changeId), toFunctionVersion: published.functionVersion } },
+      patch: { deployment: { ...requireDeployment(c.deployment, changeId), toFunctionVersion: published.functionVersion, alarmNames } },
       details: { functionVersion: published.functionVersion, codeSha256: published.codeSha256, alarms: alarmNames },
       writes: [{ kind: 'version', record: { ...version, functionVersion: published.functionVersion }, expectedRevision: version.revision }],
     };
   });
-  // Alarm states older than this do not count against the change (the alarm was re-armed after it).
-  return { stepIndex: 0, steps: d.steps, bakeSeconds: d.bakeSeconds, alarmNames, startedAt: locked.updatedAt };
+  // Alarm states older than this do not count against the change (the alarms were re-armed after it).
+  return { strategy: d.strategy, stepIndex: 0, steps: d.steps, alarmNames, startedAt: d.startedAt ?? locked.updatedAt, waitSeconds: 0 };
 }
 
 /**
  * Shifts the alias to the weight of step `stepIndex`, guarded by the alias's RevisionId.
- * Idempotent: a retry finding the weight already applied records nothing new.
+ * Idempotent: a retry finding the weight already applied records nothing new. A change no longer
+ * deploying (rolled back by an alarm or /abort meanwhile) is left alone: decision `stopped`.
  */
 export async function shiftTraffic(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
   const weight = state.steps[state.stepIndex];
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+  const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     if (d.history.some((h) => h.weight === weight)) return undefined;
     const alias = await svc.functions.getAlias(d.functionName, d.alias);
@@ -112,30 +133,79 @@ export async function shiftTraffic(svc: Services, changeId: string, state: Deplo
       details: { weight, step: state.stepIndex + 1, of: state.steps.length, route },
     };
   });
-  return { ...state, decision: undefined };
+  if (after.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
+  return { ...state, decision: 'bake', waitSeconds: 0, bakedSeconds: 0 };
 }
 
-/** After a bake: reads the alarms and decides continue / promote / roll back (recorded on the step). */
+/**
+ * Checks the canary (after each bake slice): reads the alarms and the operator's pause/promote and
+ * decides with `checkStep`. A decided step is recorded (`CanaryStepChecked`) with what it observed:
+ * the split by executed version, requests, error rate and p99 of the old and new versions, the
+ * alarm states, the decision and its reason.
+ */
 export async function checkCanary(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
   const alarms = await svc.alarms.describe(state.alarmNames);
-  const verdict = decideAfterBake(alarms, state.stepIndex, state.steps, state.startedAt);
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) => {
+  // The Wait that led here baked `waitSeconds` more (0 after a shift or a pause).
+  const bakedSeconds = (state.bakedSeconds ?? 0) + (state.decision === 'bake' ? state.waitSeconds : 0);
+  let next: DeploymentState = state;
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.status !== 'deploying') {
+      next = { ...state, decision: 'stopped', waitSeconds: 0 };
+      return undefined;
+    }
     const d = requireDeployment(c.deployment, changeId);
     const last = d.history[d.history.length - 1];
-    if (!last || last.decision) return undefined;
-    const checked = { ...last, alarms: alarms.map((a) => ({ name: a.name, state: a.state })), decision: verdict.decision, reason: verdict.reason };
+    if (!last) throw new DeploymentError(`change ${changeId} has no canary step to check`);
+    const now = svc.now().toISOString();
+    const verdict = checkStep({
+      deploymentStartedAt: d.startedAt ?? state.startedAt,
+      steps: d.steps,
+      stepIndex: state.stepIndex,
+      bakedSeconds,
+      bakeSeconds: d.bakeSeconds,
+      finalBakeSeconds: d.finalBakeSeconds ?? d.bakeSeconds,
+      alarms,
+      paused: d.paused,
+      promoteRequested: d.promoteRequested,
+    });
+    if (verdict.kind === 'bake') {
+      next = { ...state, decision: 'bake', waitSeconds: verdict.waitSeconds, bakedSeconds };
+      return undefined;
+    }
+    if (verdict.kind === 'paused') {
+      next = { ...state, decision: 'paused', waitSeconds: 0, bakedSeconds };
+      return undefined;
+    }
+    next = { ...state, stepIndex: verdict.nextStepIndex, decision: verdict.decision, waitSeconds: 0, bakedSeconds: 0 };
+    if (last.decision) return undefined;
+    const checked: CanaryStepRecord = {
+      ...last,
+      checkedAt: now,
+      observed: await observeStep(svc, d, last.at, now),
+      alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
+      decision: verdict.decision,
+      reason: verdict.reason,
+    };
     return {
       event: 'CanaryStepChecked',
       patch: { deployment: { ...d, history: [...d.history.slice(0, -1), checked] } },
-      details: { weight: last.weight, decision: verdict.decision, reason: verdict.reason, alarms: checked.alarms },
+      details: { weight: last.weight, decision: verdict.decision, reason: verdict.reason, alarms: checked.alarms, observed: checked.observed },
     };
   });
-  return { ...state, stepIndex: verdict.decision === 'continue' ? state.stepIndex + 1 : state.stepIndex, decision: verdict.decision };
+  return next;
+}
+
+/** The old and new versions' stats over [from, to), or undefined when CMV has no metrics reader. */
+async function observeStep(svc: Services, d: DeploymentRecord, from: string, to: string) {
+  if (!svc.metrics || !d.toFunctionVersion) return undefined;
+  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.fromFunctionVersion, d.toFunctionVersion], new Date(from), new Date(to));
+  const none: VersionStats = { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null };
+  return observe(stats[d.fromFunctionVersion] ?? none, stats[d.toFunctionVersion] ?? none, from, to);
 }
 
 /** After the last healthy bake: the new version is live; the target is unlocked. */
-export async function finalizeDeployment(svc: Services, changeId: string): Promise<void> {
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+export async function finalizeDeployment(svc: Services, changeId: string): Promise<Change> {
+  return recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     const target = await loadTarget(svc, c.target);
@@ -164,24 +234,50 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
   });
 }
 
+/** Who or what rolled a change back, for the ledger: the workflow, an operator's /abort, or an alarm. */
+export interface RollbackTrigger {
+  readonly actor: string;
+  readonly kind: 'workflow' | 'operator' | 'alarm' | 'codedeploy';
+  /** For an alarm: its name and the ISO-8601 time it went to ALARM. */
+  readonly alarm?: { readonly name: string; readonly at: string };
+}
+
 /**
  * Puts the alias back on the previous version alone (its code and config, as published) and
  * records `rolled_back` with the reason. Reads the alias first so that it wins over a half-done
- * shift. A change that failed before any traffic moved is recorded as `failed` instead.
+ * shift. A change that failed before any traffic moved is recorded as `failed` instead. Does
+ * nothing for a change no longer deploying (a second rollback is a no-op).
+ * @returns the change as recorded
  */
-export async function rollBack(svc: Services, changeId: string, reason: string): Promise<void> {
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+export async function rollBack(
+  svc: Services,
+  changeId: string,
+  reason: string,
+  trigger: RollbackTrigger = { actor: WORKFLOW_ACTOR, kind: 'workflow' },
+): Promise<Change> {
+  return recordChange(svc, changeId, trigger.actor, async (c) => {
     const target = await loadTarget(svc, c.target);
     const unlock = releaseTarget(svc, target, changeId);
     if (c.status === 'awaiting_approval' || c.status === 'scheduled') return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: unlock };
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     const alias = await svc.functions.getAlias(d.functionName, d.alias);
-    await svc.functions.updateAlias(d.functionName, d.alias, { functionVersion: d.fromFunctionVersion }, alias.revisionId);
+    if (alias.functionVersion !== d.fromFunctionVersion || alias.additionalVersion) {
+      await svc.functions.updateAlias(d.functionName, d.alias, { functionVersion: d.fromFunctionVersion }, alias.revisionId);
+    }
+    const restoredAt = svc.now().toISOString();
     return {
       event: 'ChangeRolledBack',
-      patch: { deployment: { ...d, outcome: 'rolled_back', currentWeight: 0, reason }, reason },
-      details: { reason, restoredFunctionVersion: d.fromFunctionVersion, restoredVersion: d.fromVersion, atWeight: d.currentWeight },
+      patch: { deployment: { ...d, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined }, reason },
+      details: {
+        reason,
+        trigger: trigger.kind,
+        ...(trigger.alarm ? { alarm: trigger.alarm.name, alarmAt: trigger.alarm.at } : {}),
+        restoredFunctionVersion: d.fromFunctionVersion,
+        restoredVersion: d.fromVersion,
+        restoredAt,
+        atWeight: d.currentWeight,
+      },
       writes: unlock,
     };
   });
@@ -203,7 +299,7 @@ function releaseTarget(svc: Services, target: Target, changeId: string): StoreWr
   return [{ kind: 'target', record: { ...target, deployingChangeId: undefined, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }];
 }
 
-function requireDeployment(d: DeploymentRecord | undefined, changeId: string): DeploymentRecord {
+export function requireDeployment(d: DeploymentRecord | undefined, changeId: string): DeploymentRecord {
   if (!d) throw new DeploymentError(`change ${changeId} has no deployment`);
   return d;
 }

@@ -125,8 +125,16 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
   const plan = planChange(
     svc.policy,
-    { changeType: request.changeType, riskLevel: request.riskLevel, environment: target.environment, requester: caller.id, canary: request.canary },
-    target.canary,
+    {
+      changeType: request.changeType,
+      riskLevel: request.riskLevel,
+      environment: target.environment,
+      requester: caller.id,
+      canary: request.canary,
+      strategy: request.strategy,
+      deploymentConfig: request.deploymentConfig,
+    },
+    target,
     svc.directory.all(),
     svc.now(),
   );

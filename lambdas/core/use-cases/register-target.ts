@@ -5,6 +5,16 @@ import { ConflictError, ForbiddenError } from '../errors';
 import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
 import type { Target } from '../target';
+import {
+  AlarmSettings,
+  CanarySettings,
+  CodeDeploySettings,
+  DEFAULT_ALARMS,
+  DEFAULT_CANARY,
+  DeploymentStrategy,
+  RetentionSettings,
+  SmokeTest,
+} from '../target-settings';
 import type { Caller, Services } from './services';
 
 /** The body of POST /targets (and an example's target.json). Times in s, rates in %. */
@@ -25,17 +35,12 @@ export const TargetRegistration = z.strictObject({
   initialVersion: SemanticVersion.default('1.0.0'),
   artifact: z.string().regex(/^(file|s3):\/\/.+/, 'must be a file:// path or an s3:// URI'),
   config: FunctionConfig.default({}),
-  canary: z
-    .strictObject({ steps: z.array(z.number().int().min(1).max(100)).min(1), bakeSeconds: z.number().int().min(0) })
-    .default({ steps: [10, 50, 100], bakeSeconds: 60 }),
-  alarms: z
-    .strictObject({
-      errorRatePercent: z.number().min(0).max(100),
-      periodSeconds: z.number().int().min(10),
-      evaluationPeriods: z.number().int().min(1),
-      minimumRequests: z.number().int().min(1),
-    })
-    .default({ errorRatePercent: 5, periodSeconds: 60, evaluationPeriods: 1, minimumRequests: 5 }),
+  strategy: DeploymentStrategy.default('alias-weights'),
+  canary: CanarySettings.default(DEFAULT_CANARY),
+  codeDeploy: CodeDeploySettings.default({ deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', customConfigs: [] }),
+  alarms: AlarmSettings.default(DEFAULT_ALARMS),
+  smokeTests: z.array(SmokeTest).max(20).default([]),
+  retention: RetentionSettings.default({ keepVersions: 5 }),
 });
 export type TargetRegistration = z.infer<typeof TargetRegistration>;
 
@@ -61,8 +66,12 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     alias: reg.alias,
     environment: reg.environment,
     testSuites: reg.testSuites,
+    strategy: reg.strategy,
     canary: reg.canary,
+    codeDeploy: reg.codeDeploy,
     alarms: reg.alarms,
+    smokeTests: reg.smokeTests,
+    retention: reg.retention,
     liveVersion: reg.initialVersion,
     liveFunctionVersion: published.functionVersion,
     revision: 1,

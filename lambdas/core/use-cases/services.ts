@@ -1,5 +1,17 @@
 import type { ChangePolicy } from '../policy/change-policy';
-import type { AlarmWatch, ArtifactStore, ChangeStore, Directory, FunctionHost, LedgerReader, Notifier, User, Workflow } from '../ports';
+import type {
+  AlarmWatch,
+  ArtifactStore,
+  ChangeStore,
+  CodeDeployments,
+  Directory,
+  FunctionHost,
+  LedgerReader,
+  MetricsReader,
+  Notifier,
+  User,
+  Workflow,
+} from '../ports';
 
 /** Settings of a deployment of CMV. */
 export interface Settings {
@@ -9,6 +21,8 @@ export interface Settings {
   readonly linkSecret: () => Promise<string>;
   /** Approval link lifetime in s. */
   readonly approvalLinkTtlSeconds: number;
+  /** The codedeploy strategy: CMV's CodeDeploy application and its lifecycle-hook function names. */
+  readonly codeDeploy?: { readonly application: string; readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string } };
 }
 
 /** Everything a use case may call: the ports, a clock and an id source. */
@@ -19,6 +33,10 @@ export interface Services {
   readonly artifacts: ArtifactStore;
   readonly functions: FunctionHost;
   readonly alarms: AlarmWatch;
+  /** Per-version request, error and latency stats of a canary step (absent: steps record no observation). */
+  readonly metrics?: MetricsReader;
+  /** CodeDeploy, for the codedeploy strategy (absent: that strategy is refused). */
+  readonly codeDeploy?: CodeDeployments;
   readonly notifier: Notifier;
   readonly directory: Directory;
   /** The change-control policy in force (the default, or the deployment's policy file). */

@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { DeploymentStrategy } from '../../core/target-settings';
 
 /** `{changeId}`: the input of most workflow tasks. */
 export const ChangeRef = z.object({ changeId: z.string().min(1) });
 
 /** The deployment state the deploy steps pass along (DeploymentState), with any caught error. */
 export const Deployment = z.object({
+  strategy: DeploymentStrategy,
   stepIndex: z.number().int().min(0),
   steps: z.array(z.number()),
-  bakeSeconds: z.number(),
   alarmNames: z.array(z.string()),
   startedAt: z.string(),
-  decision: z.enum(['continue', 'promote', 'rollback']).optional(),
+  waitSeconds: z.number().min(0),
+  bakedSeconds: z.number().min(0).optional(),
+  decision: z.enum(['continue', 'bake', 'paused', 'promote', 'rollback', 'stopped', 'wait']).optional(),
 });
 
 /** An error as the ASL `Catch` records it with ResultPath. */

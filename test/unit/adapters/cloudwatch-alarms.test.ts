@@ -13,8 +13,12 @@ const target: Target = {
   alias: 'live',
   environment: 'production',
   testSuites: { unit: 'npm test' },
+  strategy: 'alias-weights',
   canary: { steps: [10, 50, 100], bakeSeconds: 60 },
-  alarms: { errorRatePercent: 5, periodSeconds: 60, evaluationPeriods: 2, minimumRequests: 20 },
+  codeDeploy: { deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', customConfigs: [] },
+  alarms: { errorRatePercent: 5, periodSeconds: 60, evaluationPeriods: 2, minimumRequests: 20, custom: [] },
+  smokeTests: [],
+  retention: { keepVersions: 5 },
   liveVersion: '1.0.0',
   liveFunctionVersion: '3',
   revision: 1,
@@ -73,7 +77,7 @@ describe('cloudwatch-alarms', () => {
 
     it('follows the threshold of the target and minimum requests when they differ', async () => {
       cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
-      const strict = { ...target, alarms: { errorRatePercent: 1, periodSeconds: 300, evaluationPeriods: 1, minimumRequests: 5 } };
+      const strict = { ...target, alarms: { errorRatePercent: 1, periodSeconds: 300, evaluationPeriods: 1, minimumRequests: 5, custom: [] } };
 
       await watch.armForVersion(strict, '9');
 

@@ -28,7 +28,7 @@ function change(status: ChangeStatus, approvals: Vote[] = [], extra: Partial<Cha
   const plan = planChange(
     DEFAULT_POLICY,
     { changeType: 'standard', riskLevel: 'medium', environment: 'production', requester: 'alice' },
-    { steps: [10, 50, 100], bakeSeconds: 60 },
+    { strategy: 'alias-weights', canary: { steps: [10, 50, 100], bakeSeconds: 60 }, codeDeploy: { deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce' } },
     USERS,
     new Date('2026-03-02T10:00:00Z'),
   );

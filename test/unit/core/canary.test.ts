@@ -1,4 +1,4 @@
-import { decideAfterBake, routeForWeight } from '../../../lambdas/core/canary';
+import { aliasWeight, bakeSlice, type CanaryCheckInput, checkStep, decideAfterBake, observe, routeForWeight } from '../../../lambdas/core/canary';
 import type { AlarmStatus } from '../../../lambdas/core/ports';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
@@ -72,6 +72,109 @@ describe('canary', () => {
 
     it('rolls back instead of promoting when an alarm fires at the last step', () => {
       expect(decideAfterBake([alarm('ALARM', '2026-03-01T09:05:00.000Z')], 2, STEPS, STARTED).decision).toBe('rollback');
+    });
+  });
+
+  describe('checkStep()', () => {
+    const input = (over: Partial<CanaryCheckInput> = {}): CanaryCheckInput => ({
+      deploymentStartedAt: STARTED,
+      steps: [5, 25, 50, 100],
+      stepIndex: 1,
+      bakedSeconds: 0,
+      bakeSeconds: 300,
+      finalBakeSeconds: 600,
+      alarms: [alarm('OK', '2026-03-01T09:02:00.000Z')],
+      ...over,
+    });
+
+    it('bakes on in a slice of a twelfth of the bake while the step has baked less than its bake time', () => {
+      expect(checkStep(input({ bakedSeconds: 100 }))).toEqual({ kind: 'bake', waitSeconds: 25 });
+    });
+
+    it('never waits longer than the bake time left', () => {
+      expect(checkStep(input({ bakedSeconds: 290 }))).toEqual({ kind: 'bake', waitSeconds: 10 });
+    });
+
+    it('continues to the next step once the step has baked its bake time', () => {
+      expect(checkStep(input({ bakedSeconds: 300 }))).toEqual({ kind: 'decided', decision: 'continue', reason: 'healthy at 25%', nextStepIndex: 2 });
+    });
+
+    it('bakes the final bake time at 100 % before promoting', () => {
+      expect(checkStep(input({ stepIndex: 3, bakedSeconds: 300 }))).toEqual({ kind: 'bake', waitSeconds: 50 });
+      expect(checkStep(input({ stepIndex: 3, bakedSeconds: 600 }))).toMatchObject({ kind: 'decided', decision: 'promote' });
+    });
+
+    it('rolls back at once, mid-bake, when an alarm went to ALARM after the start', () => {
+      const verdict = checkStep(input({ bakedSeconds: 5, alarms: [alarm('ALARM', '2026-03-01T09:03:00.000Z')] }));
+
+      expect(verdict).toMatchObject({ kind: 'decided', decision: 'rollback', nextStepIndex: 1 });
+    });
+
+    it('rolls back even when paused or asked to promote, when an alarm fires', () => {
+      const alarms = [alarm('ALARM', '2026-03-01T09:03:00.000Z')];
+      expect(checkStep(input({ alarms, paused: { by: 'dana' } }))).toMatchObject({ decision: 'rollback' });
+      expect(checkStep(input({ alarms, promoteRequested: { by: 'dana' } }))).toMatchObject({ decision: 'rollback' });
+    });
+
+    it('holds when paused, even when the bake is over', () => {
+      expect(checkStep(input({ bakedSeconds: 999, paused: { by: 'dana' } }))).toEqual({ kind: 'paused' });
+    });
+
+    it('skips the remaining steps straight to 100 % when promotion was requested, then promotes without the final bake', () => {
+      expect(checkStep(input({ promoteRequested: { by: 'dana' } }))).toEqual({
+        kind: 'decided',
+        decision: 'continue',
+        reason: 'promoted by dana at 25%: remaining steps skipped',
+        nextStepIndex: 3,
+      });
+      expect(checkStep(input({ stepIndex: 3, promoteRequested: { by: 'dana' } }))).toEqual({
+        kind: 'decided',
+        decision: 'promote',
+        reason: 'promoted by dana',
+        nextStepIndex: 3,
+      });
+    });
+
+    it('decides at once when the bake time is 0', () => {
+      expect(checkStep(input({ bakeSeconds: 0 }))).toMatchObject({ kind: 'decided', decision: 'continue' });
+    });
+  });
+
+  describe('bakeSlice()', () => {
+    it.each([
+      [60, 60, 5],
+      [3600, 3600, 60],
+      [3, 600, 3],
+      [0.2, 60, 1],
+    ])('slices %d s left of a %d s bake into %d s', (remaining, bake, slice) => {
+      expect(bakeSlice(remaining, bake)).toBe(slice);
+    });
+  });
+
+  describe('aliasWeight()', () => {
+    it('reads the new version’s % from the alias routing', () => {
+      expect(aliasWeight({ functionVersion: '1', additionalVersion: '2', additionalWeight: 0.25 }, '2')).toBe(25);
+      expect(aliasWeight({ functionVersion: '2' }, '2')).toBe(100);
+      expect(aliasWeight({ functionVersion: '1' }, '2')).toBe(0);
+      expect(aliasWeight({ functionVersion: '2', additionalVersion: '1', additionalWeight: 0.1 }, '2')).toBe(90);
+    });
+  });
+
+  describe('observe()', () => {
+    const stats = (requests: number, errors: number) => ({
+      requests,
+      errors,
+      throttles: 0,
+      errorRatePercent: requests ? (100 * errors) / requests : null,
+      p99Ms: requests ? 12 : null,
+    });
+
+    it('gives the new version’s share of the requests by executed version', () => {
+      expect(observe(stats(75, 0), stats(25, 5), 'a', 'b')).toMatchObject({ newSharePercent: 25, new: { errorRatePercent: 20 } });
+    });
+
+    it('has no share without requests', () => {
+      expect(observe(stats(0, 0), stats(0, 0), 'a', 'b').newSharePercent).toBeNull();
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
-import { type PlanInput, planChange } from '../../../../lambdas/core/policy/plan';
+import { type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
 import type { Role, User } from '../../../../lambdas/core/ports';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
@@ -13,7 +13,11 @@ const USERS = [
   user('grace', 'executive'),
   user('dana', 'release_admin'),
 ];
-const TARGET_CANARY = { steps: [10, 50, 100], bakeSeconds: 60 };
+const TARGET_CANARY: TargetRollout = {
+  strategy: 'alias-weights',
+  canary: { steps: [10, 50, 100], bakeSeconds: 60 },
+  codeDeploy: { deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes' },
+};
 /** Friday 27 Nov 2026, 12:00 in Berlin (CET). */
 const FRIDAY_NOON = new Date('2026-11-27T11:00:00Z');
 
@@ -73,7 +77,7 @@ describe('plan', () => {
     it('takes the canary from the rule when the change is critical risk', () => {
       const plan = criticalPlan();
 
-      expect(plan.canary).toEqual({ steps: [5, 25, 50, 100], bakeSeconds: 300 });
+      expect(plan.canary).toEqual({ steps: [5, 25, 50, 100], bakeSeconds: 300, finalBakeSeconds: 300 });
       expect(plan.postImplementationReview).toBe(false);
     });
 
@@ -85,13 +89,13 @@ describe('plan', () => {
       const plan = planChange(DEFAULT_POLICY, request, TARGET_CANARY, USERS, FRIDAY_NOON);
 
       // Assert
-      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 30 });
+      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 30, finalBakeSeconds: 30 });
     });
 
     it('keeps the rule’s bake time when the change request sets only the steps', () => {
       const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
-      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 300 });
+      expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 300, finalBakeSeconds: 300 });
     });
 
     it('falls back to the target’s canary when the rule has none (medium risk)', () => {
@@ -100,7 +104,8 @@ describe('plan', () => {
 
       // Assert
       expect(plan.policy.ruleId).toBe('medium-risk');
-      expect(plan.canary).toEqual(TARGET_CANARY);
+      expect(plan.canary).toEqual({ ...TARGET_CANARY.canary, finalBakeSeconds: 60 });
+      expect(plan.strategy).toBe('alias-weights');
       expect(plan.window.earliestStart).toBe(FRIDAY_NOON.toISOString());
     });
 

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * How a registered target is rolled out and watched: strategy, canary steps, CodeDeploy
+ * configuration, alarms, smoke tests and version retention. Part of POST /targets (and an
+ * example's target.json); times in s unless named otherwise, rates in %.
+ */
+
+/** `alias-weights`: CMV shifts the alias itself; `codedeploy`: a CodeDeploy deployment does. */
+export const DeploymentStrategy = z.enum(['alias-weights', 'codedeploy']);
+export type DeploymentStrategy = z.infer<typeof DeploymentStrategy>;
+
+/** Weights in % (strictly increasing, ending at 100). */
+export const CanarySteps = z
+  .array(z.number().int().min(1).max(100))
+  .min(1)
+  .max(10)
+  .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must be strictly increasing')
+  .refine((s) => s[s.length - 1] === 100, 'must end at 100');
+
+/**
+ * The alias-weights canary: each step shifts the alias to its weight and bakes `bakeSeconds`;
+ * after 100 % it bakes `finalBakeSeconds` (default: `bakeSeconds`) before smoke tests and promotion.
+ */
+export const CanarySettings = z.strictObject({
+  steps: CanarySteps,
+  bakeSeconds: z.number().int().min(0).max(86_400),
+  finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+export type CanarySettings = z.infer<typeof CanarySettings>;
+
+/** A custom CodeDeploy Lambda deployment config (TimeBasedCanary / TimeBasedLinear). */
+export const CustomDeploymentConfig = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a CodeDeploy deployment config name'),
+  type: z.enum(['canary', 'linear']),
+  /** % of traffic shifted first (canary) or every interval (linear). */
+  percentage: z.number().int().min(1).max(99),
+  /** Minutes between shifts. */
+  intervalMinutes: z.number().int().min(1).max(2880),
+});
+export type CustomDeploymentConfig = z.infer<typeof CustomDeploymentConfig>;
+
+/**
+ * The codedeploy strategy: the deployment config (a predefined `CodeDeployDefault.Lambda…` name, its
+ * short form such as `Canary10Percent5Minutes`, or one of `customConfigs`).
+ */
+export const CodeDeploySettings = z.strictObject({
+  deploymentConfig: z.string().min(1).default('CodeDeployDefault.LambdaCanary10Percent5Minutes'),
+  customConfigs: z.array(CustomDeploymentConfig).max(10).default([]),
+});
+export type CodeDeploySettings = z.infer<typeof CodeDeploySettings>;
+
+/** CloudWatch comparison operators an alarm may use. */
+export const Comparison = z.enum(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']);
+
+/** How an alarm treats periods without data (CloudWatch `TreatMissingData`). */
+export const TreatMissingData = z.enum(['missing', 'ignore', 'breaching', 'notBreaching']);
+
+/** An alarm on any metric (e.g. the service's own business metric). */
+export const CustomAlarm = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
+  namespace: z.string().min(1).max(255),
+  metricName: z.string().min(1).max(255),
+  dimensions: z.record(z.string(), z.string()).default({}),
+  /** Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99. */
+  statistic: z.string().regex(/^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, 'must be a CloudWatch statistic'),
+  comparison: Comparison.default('GreaterThanThreshold'),
+  threshold: z.number(),
+  /** Adds the dimension `ExecutedVersion` = the new version, for metrics the service emits per version. */
+  perVersion: z.boolean().default(false),
+  treatMissingData: TreatMissingData.default('missing'),
+});
+export type CustomAlarm = z.infer<typeof CustomAlarm>;
+
+/**
+ * The alarms that guard a deployment, all on the new version's own metrics: error rate (always),
+ * p99 latency in ms and throttles per period (when set), and custom alarms. A period lasts
+ * `periodSeconds`; an alarm fires when `evaluationPeriods` periods in a row breach.
+ */
+export const AlarmSettings = z.strictObject({
+  errorRatePercent: z.number().min(0).max(100),
+  periodSeconds: z.number().int().min(10),
+  evaluationPeriods: z.number().int().min(1),
+  /** Below this many requests in a period the error rate counts as 0. */
+  minimumRequests: z.number().int().min(1),
+  /** p99 of Duration above this many ms. */
+  p99LatencyMs: z.number().positive().optional(),
+  /** More than this many throttled invocations in a period. */
+  throttles: z.number().int().min(0).optional(),
+  custom: z.array(CustomAlarm).max(10).default([]),
+});
+export type AlarmSettings = z.infer<typeof AlarmSettings>;
+
+/** One smoke test: invoke with `payload`; it passes when the call succeeds and the result contains `expect` (a deep subset). */
+export const SmokeTest = z.strictObject({
+  name: z.string().min(1).max(100),
+  payload: z.unknown(),
+  expect: z.unknown().optional(),
+});
+export type SmokeTest = z.infer<typeof SmokeTest>;
+
+/** How many published versions to keep (the live one and the last good one are always kept). */
+export const RetentionSettings = z.strictObject({
+  keepVersions: z.number().int().min(2).max(100).default(5),
+});
+export type RetentionSettings = z.infer<typeof RetentionSettings>;
+
+export const DEFAULT_CANARY: CanarySettings = { steps: [10, 50, 100], bakeSeconds: 60 };
+export const DEFAULT_ALARMS: AlarmSettings = { errorRatePercent: 5, periodSeconds: 60, evaluationPeriods: 1, minimumRequests: 5, custom: [] };

@@ -1,0 +1,152 @@
+import { aliasWeight, observe } from '../canary';
+import type { CanaryStepRecord, Change } from '../change';
+import { DeploymentError } from '../errors';
+import type { CodeDeploymentStatus } from '../ports';
+import { CODEDEPLOY_POLL_SECONDS, type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
+import { loadChange, recordChange } from './record-change';
+import { type Services, WORKFLOW_ACTOR } from './services';
+import { requireSmokeTests } from './smoke-tests';
+
+/**
+ * The codedeploy strategy: CodeDeploy shifts the alias (per its deployment config), watches the
+ * deployment group's alarms and runs CMV's BeforeAllowTraffic/AfterAllowTraffic hooks (the smoke
+ * tests); CMV creates the deployment, follows it to its end and records each shift it sees, and
+ * stops it at once when an alarm fires (CodeDeploy itself only polls).
+ */
+
+function codeDeployOf(svc: Services) {
+  if (!svc.codeDeploy || !svc.settings.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
+  return { client: svc.codeDeploy, settings: svc.settings.codeDeploy };
+}
+
+/**
+ * Creates the CodeDeploy deployment of a change (once: a retry finding its id records nothing) and
+ * records `CodeDeployStarted`.
+ * @throws DeploymentError when the change has no published version or CodeDeploy is not configured
+ */
+export async function createCodeDeployment(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
+  const { client, settings } = codeDeployOf(svc);
+  const c = await loadChange(svc, changeId);
+  const d = requireDeployment(c.deployment, changeId);
+  if (c.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
+  if (d.codeDeployId) return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+  if (!d.toFunctionVersion) throw new DeploymentError(`change ${changeId} has no published version`);
+  const target = await loadTarget(svc, c.target);
+  const deploymentConfig = d.deploymentConfig ?? target.codeDeploy.deploymentConfig;
+  const deploymentId = await client.create({
+    application: settings.application,
+    deploymentGroup: target.name,
+    deploymentConfig,
+    functionName: d.functionName,
+    alias: d.alias,
+    currentVersion: d.fromFunctionVersion,
+    targetVersion: d.toFunctionVersion,
+    description: `CMV change ${changeId}: ${target.name} ${c.version}`,
+    hooks: settings.hooks,
+  });
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, (now) => {
+    const current = requireDeployment(now.deployment, changeId);
+    if (current.codeDeployId) return undefined;
+    return {
+      event: 'CodeDeployStarted',
+      patch: { deployment: { ...current, codeDeployId: deploymentId } },
+      details: { deploymentId, application: settings.application, deploymentGroup: target.name, deploymentConfig },
+    };
+  });
+  return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+}
+
+/**
+ * Follows a CodeDeploy deployment: records each new alias weight it sees as a step (`TrafficShifted`,
+ * closing the previous step with `CanaryStepChecked`), and its end: Succeeded → `promote`;
+ * Failed/Stopped → the alias is verified back on the previous version and `ChangeRolledBack` is
+ * recorded with CodeDeploy's reason → `stopped`. Otherwise `wait` and poll again.
+ */
+export async function followCodeDeployment(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
+  const { client } = codeDeployOf(svc);
+  const c = await loadChange(svc, changeId);
+  if (c.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
+  const d = requireDeployment(c.deployment, changeId);
+  if (!d.codeDeployId || !d.toFunctionVersion) throw new DeploymentError(`change ${changeId} has no CodeDeploy deployment`);
+  const status = await client.get(d.codeDeployId);
+  const alias = await svc.functions.getAlias(d.functionName, d.alias);
+  const weight = aliasWeight(alias, d.toFunctionVersion);
+  if (status.status === 'Succeeded') {
+    await recordWeight(svc, changeId, 100, 'promote', `CodeDeploy deployment ${d.codeDeployId} succeeded`);
+    return { ...state, decision: 'promote', waitSeconds: 0 };
+  }
+  if (status.status === 'Failed' || status.status === 'Stopped') {
+    await recordCodeDeployRollback(svc, changeId, status);
+    return { ...state, decision: 'stopped', waitSeconds: 0 };
+  }
+  if (weight > d.currentWeight) await recordWeight(svc, changeId, weight, 'continue', `CodeDeploy shifted to ${weight}%`);
+  return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+}
+
+/** Records a newly seen weight as a step, closing the previous one with `decision`. */
+async function recordWeight(svc: Services, changeId: string, weight: number, decision: 'continue' | 'promote', reason: string): Promise<Change> {
+  return recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    const d = requireDeployment(c.deployment, changeId);
+    const last = d.history[d.history.length - 1];
+    const now = svc.now().toISOString();
+    const alarms = d.alarmNames?.length ? (await svc.alarms.describe(d.alarmNames)).map((a) => ({ name: a.name, state: a.state })) : [];
+    const observed = last && svc.metrics ? await observeOf(svc, c, last.at, now) : undefined;
+    const closed: CanaryStepRecord[] = last && !last.decision ? [{ ...last, checkedAt: now, observed, alarms, decision, reason }] : last ? [last] : [];
+    const history = [...d.history.slice(0, -1), ...closed];
+    if (weight === d.currentWeight && last) {
+      if (last.decision) return undefined;
+      return { event: 'CanaryStepChecked', patch: { deployment: { ...d, history } }, details: { weight, decision, reason, alarms, observed } };
+    }
+    return {
+      event: 'TrafficShifted',
+      patch: { deployment: { ...d, currentWeight: weight, history: [...history, { weight, at: now }] } },
+      details: { weight, observedFrom: 'CodeDeploy', deploymentId: d.codeDeployId },
+    };
+  });
+}
+
+async function observeOf(svc: Services, c: Change, from: string, to: string) {
+  const d = requireDeployment(c.deployment, c.changeId);
+  if (!svc.metrics || !d.toFunctionVersion) return undefined;
+  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.fromFunctionVersion, d.toFunctionVersion], new Date(from), new Date(to));
+  const none = { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null };
+  return observe(stats[d.fromFunctionVersion] ?? none, stats[d.toFunctionVersion] ?? none, from, to);
+}
+
+/** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */
+async function recordCodeDeployRollback(svc: Services, changeId: string, status: CodeDeploymentStatus): Promise<void> {
+  const reason = `CodeDeploy deployment ${status.deploymentId} ${status.status.toLowerCase()}${status.error ? `: ${status.error.code}: ${status.error.message}` : ''}`;
+  await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy' });
+}
+
+/**
+ * A CodeDeploy lifecycle hook (BeforeAllowTraffic / AfterAllowTraffic): finds the change deploying
+ * to the deployment group's target, runs its smoke tests and reports the outcome to CodeDeploy. A
+ * deployment that is not a CMV change (e.g. a CloudFormation update of the alias) fails its hook:
+ * every change goes through CMV.
+ * @returns the status reported
+ */
+export async function runDeploymentHook(
+  svc: Services,
+  phase: 'before-traffic' | 'after-traffic',
+  deploymentId: string,
+  hookExecutionId: string,
+): Promise<'Succeeded' | 'Failed'> {
+  const { client } = codeDeployOf(svc);
+  let outcome: 'Succeeded' | 'Failed' = 'Failed';
+  try {
+    const status = await client.get(deploymentId);
+    const target = await svc.store.getTarget(status.deploymentGroup);
+    const changeId = target?.deployingChangeId;
+    const change = changeId ? await svc.store.getChange(changeId) : undefined;
+    // The hook may run before CMV recorded the deployment's id: a codedeploy change without one is this deployment.
+    const d = change?.status === 'deploying' ? change.deployment : undefined;
+    if (changeId && d?.strategy === 'codedeploy' && (d.codeDeployId ?? deploymentId) === deploymentId) {
+      await requireSmokeTests(svc, changeId, phase);
+      outcome = 'Succeeded';
+    }
+  } finally {
+    await client.putHookStatus(deploymentId, hookExecutionId, outcome);
+  }
+  return outcome;
+}

@@ -1,0 +1,105 @@
+import type { Change } from '../change';
+import { ConflictError, ForbiddenError } from '../errors';
+import { requireDeployment, rollBack } from './deploy';
+import { loadChange, recordChange } from './record-change';
+import type { Caller, Services } from './services';
+
+/**
+ * Operator controls of a deploying change (POST /changes/{id}/pause, /resume, /promote, /abort).
+ * Each needs the release_admin role and is one conditional write with its ledger entry. Pause and
+ * promote take effect at the workflow's next canary check (within a bake slice, ≤ 60 s); abort
+ * rolls the alias back at once. CodeDeploy cannot pause or skip steps of a Lambda deployment, so on
+ * the codedeploy strategy only abort is offered (it stops the deployment with rollback).
+ */
+
+/** The operator controls, as the API paths name them. */
+export const CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
+export type Control = (typeof CONTROLS)[number];
+
+/**
+ * Applies an operator control to a deploying change.
+ * @param reason - why, for the ledger (default: "<control> by <caller>")
+ * @returns the change as recorded
+ * @throws ForbiddenError (403) without release_admin
+ * @throws ConflictError (409) when the change is not deploying, the control does not apply to its
+ *   strategy, or the canary is already (not) paused
+ */
+export async function controlDeployment(svc: Services, caller: Caller, changeId: string, control: Control, reason?: string): Promise<Change> {
+  if (!caller.roles.includes('release_admin')) throw new ForbiddenError(`${control} needs the release_admin role`);
+  const why = reason?.trim() || `${control} by ${caller.id}`;
+  if (control === 'abort') return abort(svc, caller, changeId, why);
+  const at = svc.now().toISOString();
+  const changed = await recordChange(svc, changeId, caller.id, (c) => {
+    const d = requireDeploying(c, control);
+    if (d.strategy === 'codedeploy') {
+      throw new ConflictError(
+        `CodeDeploy cannot ${control} a Lambda deployment: change ${changeId} deploys with the codedeploy strategy (abort it, or let it finish)`,
+      );
+    }
+    if (control === 'pause') {
+      if (d.paused) throw new ConflictError(`change ${changeId} is already paused (by ${d.paused.by} at ${d.paused.at})`);
+      return {
+        event: 'DeploymentPaused',
+        patch: { deployment: { ...d, paused: { by: caller.id, at, reason: why } } },
+        details: { reason: why, weight: d.currentWeight },
+      };
+    }
+    if (control === 'resume') {
+      if (!d.paused) throw new ConflictError(`change ${changeId} is not paused`);
+      return { event: 'DeploymentResumed', patch: { deployment: { ...d, paused: undefined } }, details: { reason: why, weight: d.currentWeight } };
+    }
+    if (d.promoteRequested) throw new ConflictError(`promotion of change ${changeId} was already requested by ${d.promoteRequested.by}`);
+    return {
+      event: 'PromotionRequested',
+      patch: { deployment: { ...d, paused: undefined, promoteRequested: { by: caller.id, at, reason: why } } },
+      details: { reason: why, weight: d.currentWeight },
+    };
+  });
+  if (control !== 'pause') await wakeWorkflow(svc, changeId);
+  return changed;
+}
+
+/** Rolls back now: the alias at once (alias-weights), or StopDeployment with rollback (codedeploy). */
+async function abort(svc: Services, caller: Caller, changeId: string, reason: string): Promise<Change> {
+  const c = await loadChange(svc, changeId);
+  const d = requireDeploying(c, 'abort');
+  if (d.strategy === 'codedeploy' && d.codeDeployId && svc.codeDeploy) {
+    // CodeDeploy rolls the alias back; the workflow's next poll records the rollback with this reason.
+    await svc.codeDeploy.stop(d.codeDeployId);
+    return c;
+  }
+  const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller.id, kind: 'operator' });
+  await wakeWorkflow(svc, changeId);
+  return changed;
+}
+
+function requireDeploying(c: Change, control: Control) {
+  if (c.status !== 'deploying') throw new ConflictError(`cannot ${control} change ${c.changeId}: it is ${c.status}, not deploying`);
+  return requireDeployment(c.deployment, c.changeId);
+}
+
+/**
+ * Resumes a workflow waiting in AwaitResume (its task token is stored with the change). A stale or
+ * already-used token is not an error: the workflow is then not waiting and sees the change at its
+ * next check.
+ */
+export async function wakeWorkflow(svc: Services, changeId: string): Promise<void> {
+  const token = await svc.store.getTaskToken(changeId);
+  if (!token) return;
+  try {
+    await svc.workflow.resume(token, { changeId });
+  } catch (err) {
+    if (!/TaskTimedOut|TaskDoesNotExist|InvalidToken/.test((err as Error).name)) throw err;
+  }
+}
+
+/**
+ * The workflow's AwaitResume step (waitForTaskToken): keeps the task token with the change so that
+ * /resume, /promote, /abort or an alarm can wake it; when the pause already ended (or the change
+ * stopped deploying) before the token was kept, resumes at once.
+ */
+export async function awaitResume(svc: Services, changeId: string, taskToken: string): Promise<void> {
+  await svc.store.putTaskToken(changeId, taskToken);
+  const c = await loadChange(svc, changeId);
+  if (c.status !== 'deploying' || !c.deployment?.paused) await svc.workflow.resume(taskToken, { changeId });
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { CONTROLS, controlDeployment } from '../../core/use-cases/operator-controls';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { apiHandler, lazy } from '../http/api-handler';
+import { callerOf, json } from '../http/middleware';
+
+const Body = z.strictObject({ reason: z.string().max(2000).default('') }).default({ reason: '' });
+
+/** The control is the last segment of the route (`/changes/{id}/pause` → pause). */
+const Control = z.enum(CONTROLS);
+
+/**
+ * POST /changes/{id}/pause | /resume | /promote | /abort `{reason?}` → 200 the change;
+ * 403 not release_admin; 404; 409 not deploying, not applicable to its strategy, or already (not) paused.
+ */
+export const makeHandler = (svc: Services) =>
+  apiHandler(svc, Body, async (event) => {
+    const control = Control.parse(event.resource.split('/').pop());
+    return json(200, await controlDeployment(svc, callerOf(event), event.pathParameters?.id ?? '', control, event.body.reason));
+  });
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { rollBackOnAlarm } from '../../core/use-cases/alarm-rollback';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+
+/**
+ * The EventBridge pattern of the events this handler takes: CMV's alarms (`cmv-<target>-…`) moving
+ * to ALARM. The CDK rule and the local event bus both use it.
+ */
+export const ALARM_STATE_CHANGE_PATTERN = {
+  source: ['aws.cloudwatch'],
+  'detail-type': ['CloudWatch Alarm State Change'],
+  detail: { alarmName: [{ prefix: 'cmv-' }], state: { value: ['ALARM'] } },
+};
+
+/** The part of a "CloudWatch Alarm State Change" event it reads. */
+const AlarmEvent = z.object({
+  detail: z.object({
+    alarmName: z.string(),
+    state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().default(''), timestamp: z.string() }),
+  }),
+});
+
+/** Event-driven rollback: an alarm guarding a deploying change went to ALARM. */
+export const makeHandler = (svc: Services) => async (event: unknown) => {
+  const { detail } = AlarmEvent.parse(event);
+  return rollBackOnAlarm(svc, {
+    alarmName: detail.alarmName,
+    state: detail.state.value,
+    reason: detail.state.reason,
+    // CloudWatch writes "2026-11-22T10:00:00.000+0000", which Date parses once the offset has a colon.
+    at: new Date(detail.state.timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString(),
+  });
+};
+
+export const handler = lazy(() => makeHandler(awsServices()));

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { runDeploymentHook } from '../../core/use-cases/code-deploy';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+
+/** The event CodeDeploy invokes a Lambda lifecycle hook with. */
+const HookEvent = z.object({ DeploymentId: z.string().min(1), LifecycleEventHookExecutionId: z.string().min(1) });
+
+/** CodeDeploy's AfterAllowTraffic hook: runs the change's smoke tests and reports Succeeded or Failed. */
+export const makeHandler = (svc: Services) => async (event: unknown) => {
+  const e = HookEvent.parse(event);
+  return { status: await runDeploymentHook(svc, 'after-traffic', e.DeploymentId, e.LifecycleEventHookExecutionId) };
+};
+
+export const handler = lazy(() => makeHandler(awsServices()));
