@@ -14,6 +14,7 @@ import { UsersFile } from '../lambdas/adapters/static-directory';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import type { User } from '../lambdas/core/ports';
 import { API_ROUTES, type ApiHandlerName } from '../lambdas/handlers/api/routes';
+import { ALARM_STATE_CHANGE_PATTERN } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
 import { ArtifactBucket } from './constructs/artifact-bucket';
 import { ChangeTestProject } from './constructs/change-test-project';
@@ -331,6 +332,20 @@ export class CmvStack extends Stack {
       description: 'CMV: expire approvals past the change-control policy timeout',
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [new LambdaFunction(sweeper.function)],
+    });
+
+    // Event-driven rollback: a CMV alarm moving to ALARM rolls the deploying change back at once.
+    const alarmHandler = new CmvFunction(new Construct(this, 'EventHandlers'), 'AlarmStateChange', {
+      entry: 'lambdas/handlers/events/alarm-state-change.ts',
+      description: 'CMV: rolls back the deploying change when an alarm guarding it goes to ALARM',
+      environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
+    });
+    for (const capability of [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'] as const)
+      grant(alarmHandler, capability);
+    new Rule(this, 'AlarmStateChangeRule', {
+      description: 'CMV: alarms cmv-* moving to ALARM → rollback of the deploying change',
+      eventPattern: ALARM_STATE_CHANGE_PATTERN,
+      targets: [new LambdaFunction(alarmHandler.function, { retryAttempts: 4 })],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });

@@ -187,8 +187,8 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 1: the scheduled approval-expiry sweep
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 1);
+      // + 2: the scheduled approval-expiry sweep and the alarm handler
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 2);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -466,6 +466,28 @@ describe('CmvStack', () => {
       });
       const sweeper = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ScheduledHandlersExpireApprovals'));
       expect(sweeper).toBeDefined();
+    });
+
+    it('sends CMV alarms moving to ALARM to the alarm handler (event-driven rollback), with retries', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          detail: { alarmName: [{ prefix: 'cmv-' }], state: { value: ['ALARM'] } },
+        },
+        Targets: Match.arrayWith([
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventHandlersAlarmStateChange'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 4 },
+          }),
+        ]),
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventHandlersAlarmStateChange'), 'Arn'] },
+      });
     });
 
     it('encrypts the approval topic with the app key and refuses plain HTTP', () => {

@@ -4,16 +4,6 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 
-/**
- * The EventBridge pattern of the events this handler takes: CMV's alarms (`cmv-<target>-…`) moving
- * to ALARM. The CDK rule and the local event bus both use it.
- */
-export const ALARM_STATE_CHANGE_PATTERN = {
-  source: ['aws.cloudwatch'],
-  'detail-type': ['CloudWatch Alarm State Change'],
-  detail: { alarmName: [{ prefix: 'cmv-' }], state: { value: ['ALARM'] } },
-};
-
 /** The part of a "CloudWatch Alarm State Change" event it reads. */
 const AlarmEvent = z.object({
   detail: z.object({
