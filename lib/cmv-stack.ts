@@ -79,6 +79,7 @@ type Capability =
   | 'targets:invoke'
   | 'alarms:arm'
   | 'alarms:read'
+  | 'targets:retire'
   | 'metrics:read'
   | 'codedeploy:create'
   | 'codedeploy:read'
@@ -116,6 +117,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'create-code-deployment': [...COMMIT, 'codedeploy:create'],
   'follow-code-deployment': [...COMMIT, 'codedeploy:read', 'targets:read-alias', 'targets:shift', 'alarms:read', 'metrics:read'],
   'finalize-deployment': [...COMMIT, 'targets:read-alias'],
+  'retire-versions': [...COMMIT, 'targets:read-alias', 'targets:retire'],
   rollback: [...COMMIT, 'targets:shift'],
   'record-failure': COMMIT,
 };
@@ -305,6 +307,9 @@ export class CmvStack extends Stack {
           return;
         case 'targets:invoke':
           for (const t of this.targets) t.grantInvokeAlias(fn);
+          return;
+        case 'targets:retire':
+          for (const t of this.targets) t.grantRetireVersions(fn);
           return;
         case 'alarms:arm':
           for (const t of this.targets) t.grantArmAlarm(fn);

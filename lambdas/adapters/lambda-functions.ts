@@ -3,8 +3,8 @@ import {
   GetAliasCommand,
   InvokeCommand,
   type LambdaClient,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
-  paginateListVersionsByFunction,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -70,10 +70,15 @@ export class LambdaFunctionHost implements FunctionHost {
   }
 
   async listVersions(functionName: string): Promise<string[]> {
+    // A Marker loop, not paginateListVersionsByFunction: the SDK paginator accepts only a real
+    // LambdaClient instance, and the local runtime passes its stand-in.
     const versions: string[] = [];
-    for await (const page of paginateListVersionsByFunction({ client: this.lambda }, { FunctionName: functionName })) {
+    let marker: string | undefined;
+    do {
+      const page = await this.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker }));
       for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push(v.Version);
-    }
+      marker = page.NextMarker;
+    } while (marker);
     return versions.sort((a, b) => Number(a) - Number(b));
   }
 

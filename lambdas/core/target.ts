@@ -40,6 +40,11 @@ export interface VersionRecord {
   readonly config: FunctionConfig;
   readonly testsPassed: boolean;
   readonly functionVersion?: string;
+  /**
+   * ISO-8601 time its published Lambda version was deleted under the target's retention
+   * (`retireVersions`); it can no longer be activated, only proposed again as a change.
+   */
+  readonly retiredAt?: string;
   readonly revision: number;
   readonly createdAt: string;
 }

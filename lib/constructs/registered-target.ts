@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alias, Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type CfnFunction, Code, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
-import { allow } from './grants';
+import { acknowledgeWildcardResource, allow } from './grants';
 
 /** Properties of a {@link RegisteredTarget}. */
 export interface RegisteredTargetProps {
@@ -226,6 +226,24 @@ export class RegisteredTarget extends Construct {
   /** Allows invoking the alias only (not $LATEST or a version), as live traffic does. */
   grantInvokeAlias(grantee: IGrantable): Grant {
     return allow(grantee, ['lambda:InvokeFunction'], [this.alias.functionArn]);
+  }
+
+  /**
+   * Allows retiring old versions (`retireVersions`): lambda:ListVersionsByFunction on the function,
+   * lambda:DeleteFunction on its qualified ARNs only (`<function ARN>:*`), so the function itself
+   * cannot be deleted. Version numbers are not known in advance, hence the wildcard; it also matches
+   * the alias ARN, but DeleteFunction with an alias qualifier is refused by Lambda (aliases need
+   * lambda:DeleteAlias, not granted), and so is deleting a version an alias routes to.
+   */
+  grantRetireVersions(grantee: IGrantable): Grant {
+    allow(grantee, ['lambda:ListVersionsByFunction'], [this.function.functionArn]);
+    const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>:*`,
+      `lambda:DeleteFunction on the published versions of target ${this.name}'s function only (qualified ARNs): CMV retires versions beyond the target's retention, whose numbers Lambda assigns at publish time. The unqualified function ARN is not matched, so the function cannot be deleted.`,
+    );
+    return allow(grantee, ['lambda:DeleteFunction'], [`${this.function.functionArn}:*`]);
   }
 
   /** Everything a deployment does to this target: publish, shift the alias, arm and read the canary alarm. */

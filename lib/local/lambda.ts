@@ -6,9 +6,11 @@ import { Worker } from 'node:worker_threads';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   GetAliasCommand,
   GetFunctionCommand,
   InvokeCommand,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -35,6 +37,8 @@ interface FunctionState {
   latest: VersionState;
   versions: Record<string, VersionState>;
   aliases: Record<string, AliasState>;
+  /** The number the next published version gets; absent in state saved before deletes existed. */
+  nextVersion?: number;
 }
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
@@ -57,7 +61,10 @@ parentPort.on('message', async ({ id, event }) => {
  * Local stand-in for Lambda: functions with `$LATEST` code and environment, immutable published
  * versions, aliases with weighted routing and a RevisionId, and Invoke through an alias. Same
  * commands, outputs and errors as Lambda (ResourceNotFoundException, PreconditionFailedException on a
- * stale RevisionId, InvalidParameterValueException when PublishVersion's CodeSha256 does not match).
+ * stale RevisionId, InvalidParameterValueException when PublishVersion's CodeSha256 does not match),
+ * ListVersionsByFunction, and DeleteFunction of a published version (ResourceConflictException while
+ * an alias routes to it); version numbers are never reused. Workers of versions that are not deleted
+ * keep running, so the previous live version answers a rollback warm.
  * Each version runs in a worker thread whose `process.env` is that version's config; every Invoke
  * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
  * under `<dataDir>/lambda`.
@@ -125,13 +132,23 @@ export class LocalLambda {
       const same = Object.entries(fn.versions).find(
         ([, v]) => v.codeSha256 === fn.latest.codeSha256 && JSON.stringify(v.env) === JSON.stringify(fn.latest.env),
       );
-      const version = same?.[0] ?? String(Object.keys(fn.versions).length + 1);
+      const version = same?.[0] ?? String(nextVersion(fn));
       if (!same) {
         fn.versions[version] = { ...fn.latest, description: command.input.Description ?? '' };
+        fn.nextVersion = Number(version) + 1;
         await this.extract(fn.name, version);
         await this.save(fn);
       }
       return this.configuration(fn, version);
+    }
+    if (command instanceof ListVersionsByFunctionCommand) {
+      return this.listVersions(this.fn(command.input.FunctionName), command.input.Marker, command.input.MaxItems);
+    }
+    if (command instanceof DeleteFunctionCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      if (!command.input.Qualifier) throw new Error('LocalLambda deletes published versions only (DeleteFunction with a Qualifier), not whole functions');
+      await this.deleteVersion(fn, command.input.Qualifier);
+      return {};
     }
     if (command instanceof GetAliasCommand) return this.aliasOut(this.fn(command.input.FunctionName), command.input.Name ?? '');
     if (command instanceof UpdateAliasCommand) {
@@ -253,8 +270,45 @@ export class LocalLambda {
     return fn;
   }
 
+  /** ListVersionsByFunction: `$LATEST` first, then the published versions ascending; at most 50 per page, like Lambda. */
+  private listVersions(fn: FunctionState, marker: string | undefined, maxItems = 50) {
+    const all = ['$LATEST', ...Object.keys(fn.versions).sort((a, b) => Number(a) - Number(b))];
+    const start = marker === undefined ? 0 : Number(marker);
+    if (!Number.isInteger(start) || start < 0 || start > all.length) throw err('InvalidParameterValueException', `Invalid Marker: ${marker}`);
+    const end = start + Math.min(Math.max(maxItems, 1), 50);
+    return { Versions: all.slice(start, end).map((v) => this.configuration(fn, v)), ...(end < all.length ? { NextMarker: String(end) } : {}) };
+  }
+
+  /**
+   * DeleteFunction of one published version, as Lambda: never `$LATEST`, never a version an alias
+   * routes to (ResourceConflictException, weighted routes included). Stops the version's worker and
+   * removes its extracted code; the code zip stays (other versions may share it). Its number is not reused.
+   */
+  private async deleteVersion(fn: FunctionState, version: string): Promise<void> {
+    if (version === '$LATEST') throw err('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
+    if (!fn.versions[version]) throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${version}`);
+    const aliases = Object.entries(fn.aliases)
+      .filter(([, a]) => a.functionVersion === version || version in a.weights)
+      .map(([name]) => name);
+    if (aliases.length > 0) {
+      throw err(
+        'ResourceConflictException',
+        `Unable to delete version ${version} of ${fn.name} because the following aliases reference it: [${aliases.join(', ')}]`,
+      );
+    }
+    fn.nextVersion = nextVersion(fn);
+    delete fn.versions[version];
+    await this.save(fn);
+    const key = `${fn.name}:${version}`;
+    const worker = this.workers.get(key);
+    this.workers.delete(key);
+    await worker?.terminate();
+    await rm(join(this.root, fn.name, version), { recursive: true, force: true });
+  }
+
   private configuration(fn: FunctionState, version: string) {
     const state = version === '$LATEST' ? fn.latest : fn.versions[version];
+    if (!state) throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${version}`);
     return {
       FunctionName: fn.name,
       Version: version,
@@ -277,6 +331,11 @@ export class LocalLambda {
     await mkdir(this.root, { recursive: true });
     await writeFile(join(this.root, `${fn.name}.json`), JSON.stringify(fn, null, 2));
   }
+}
+
+/** The next version number: Lambda never reuses one, even after a delete (state saved before `nextVersion`: the highest + 1). */
+function nextVersion(fn: FunctionState): number {
+  return fn.nextVersion ?? Math.max(0, ...Object.keys(fn.versions).map(Number)) + 1;
 }
 
 /** `src/index.handler` → [`src/index.js`, `handler`]. */

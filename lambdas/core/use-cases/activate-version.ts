@@ -10,8 +10,8 @@ import type { Caller, Services } from './services';
  * @returns the target afterwards
  * @throws ForbiddenError (403) without the release_admin role
  * @throws NotFoundError (404) for an unknown target or version
- * @throws ConflictError (409) when the version never passed its tests or was never published,
- *   when a change is deploying to the target, or when the alias changed meanwhile
+ * @throws ConflictError (409) when the version never passed its tests, was never published or was
+ *   retired (retireVersions), when a change is deploying to the target, or when the alias changed meanwhile
  */
 export async function activateVersion(svc: Services, caller: Caller, targetName: string, version: string, reason = ''): Promise<Target> {
   if (!caller.roles.includes('release_admin')) throw new ForbiddenError('activating a version needs the release_admin role');
@@ -21,6 +21,11 @@ export async function activateVersion(svc: Services, caller: Caller, targetName:
   if (!record) throw new NotFoundError(`version ${version} of ${targetName} does not exist`);
   if (!record.testsPassed) throw new ConflictError(`version ${version} of ${targetName} never passed its tests`);
   if (!record.functionVersion) throw new ConflictError(`version ${version} of ${targetName} was never approved and published; propose it as a change`);
+  if (record.retiredAt) {
+    throw new ConflictError(
+      `version ${version} of ${targetName} was retired at ${record.retiredAt} (Lambda version ${record.functionVersion} deleted under the retention policy); propose it again as a change`,
+    );
+  }
   if (target.deployingChangeId) throw new ConflictError(`change ${target.deployingChangeId} is deploying to ${targetName}; wait for it or abort it first`);
   if (target.liveVersion === version) return target;
 

@@ -18,7 +18,11 @@ export const makeHandler = (svc: Services) =>
       order.map(async (version) => {
         const v = versions.find((x) => x.version === version);
         const change = v?.changeId ? await svc.store.getChange(v.changeId) : undefined;
-        return { ...v, live: version === target.liveVersion, status: version === target.liveVersion ? 'live' : (change?.status ?? 'registered') };
+        return {
+          ...v,
+          live: version === target.liveVersion,
+          status: version === target.liveVersion ? 'live' : v?.retiredAt ? 'retired' : (change?.status ?? 'registered'),
+        };
       }),
     );
     return json(200, { items });

@@ -15,6 +15,7 @@ export const WORKFLOW_FUNCTIONS = {
   CreateCodeDeploymentFunctionArn: 'create-code-deployment',
   FollowCodeDeploymentFunctionArn: 'follow-code-deployment',
   FinalizeDeploymentFunctionArn: 'finalize-deployment',
+  RetireVersionsFunctionArn: 'retire-versions',
   RollbackFunctionArn: 'rollback',
   RecordFailureFunctionArn: 'record-failure',
 } as const;
