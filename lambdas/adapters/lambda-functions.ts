@@ -59,6 +59,9 @@ export class LambdaFunctionHost implements FunctionHost {
       if ((err as Error).name === 'PreconditionFailedException') {
         throw new ConflictError(`alias ${alias} of ${functionName} was changed by someone else (stale RevisionId)`);
       }
+      if ((err as Error).name === 'ResourceNotFoundException') {
+        throw new ConflictError(`alias ${alias} of ${functionName} cannot route to version ${route.functionVersion}: ${(err as Error).message}`);
+      }
       throw err;
     }
   }

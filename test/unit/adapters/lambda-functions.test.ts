@@ -6,6 +6,7 @@ import {
   LambdaClient,
   PreconditionFailedException,
   PublishVersionCommand,
+  ResourceNotFoundException,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -167,6 +168,14 @@ describe('lambda-functions', () => {
       lambdaMock.on(UpdateAliasCommand).rejects(new PreconditionFailedException({ message: 'x', $metadata: {} }));
 
       await expect(host.updateAlias(FN, 'live', { functionVersion: '2' }, 'stale')).rejects.toThrow(ConflictError);
+    });
+
+    it('rejects with ConflictError naming the version when Lambda no longer has it (ResourceNotFoundException)', async () => {
+      lambdaMock.on(UpdateAliasCommand).rejects(new ResourceNotFoundException({ message: 'Function not found: fn:7', $metadata: {} }));
+
+      await expect(host.updateAlias(FN, 'live', { functionVersion: '7' }, 'rev')).rejects.toThrow(
+        new ConflictError(`alias live of ${FN} cannot route to version 7: Function not found: fn:7`),
+      );
     });
 
     it('passes other errors through unchanged', async () => {
