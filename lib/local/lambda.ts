@@ -46,10 +46,13 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
 /** Runs one published version in its own worker thread, with its own environment (its config). */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const mod = require(workerData.file);
+// Like Lambda, an error while loading the handler (the init phase) fails each invocation instead of the host.
+let mod, initError;
+try { mod = require(workerData.file); } catch (e) { initError = e; }
 parentPort.on('message', async ({ id, event }) => {
   const started = performance.now();
   try {
+    if (initError) throw initError;
     const result = await mod[workerData.exportName](event, { functionName: workerData.functionName, functionVersion: workerData.version, awsRequestId: id });
     parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result, ms: performance.now() - started });
   } catch (e) {

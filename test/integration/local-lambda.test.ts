@@ -52,6 +52,27 @@ describe('LocalLambda', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  describe('send(InvokeCommand) of a version whose handler fails to load', () => {
+    it('answers each request with a function error, as Lambda does after an init error, and the host keeps serving the others', async () => {
+      // Arrange: a version whose module throws at load (its cold start fails).
+      const broken = zipSource({ 'index.js': new TextEncoder().encode('throw new RangeError("MAX must be a number");') });
+      await lambda.send(new CreateFunctionCommand({ FunctionName: 'broken', Handler: 'index.handler', Role: 'r', Code: { ZipFile: broken } }));
+      const { Version } = (await lambda.send(new PublishVersionCommand({ FunctionName: 'broken' }))) as { Version: string };
+
+      // Act
+      const outs = [];
+      for (let i = 0; i < 2; i++)
+        outs.push((await lambda.send(new InvokeCommand({ FunctionName: 'broken', Qualifier: Version }))) as { FunctionError?: string; Payload: Uint8Array });
+
+      // Assert
+      for (const out of outs) {
+        expect(out.FunctionError).toBe('Unhandled');
+        expect(JSON.parse(Buffer.from(out.Payload).toString('utf8'))).toMatchObject({ errorType: 'RangeError', errorMessage: 'MAX must be a number' });
+      }
+      expect(await invoke('live')).toMatchObject({ v: 'c' });
+    });
+  });
+
   describe('send(ListVersionsByFunctionCommand)', () => {
     it('lists $LATEST first, then the published versions with their code hash and description', async () => {
       const out = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: FN }))) as {
