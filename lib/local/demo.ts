@@ -10,7 +10,8 @@ import { ROOT, startLocalRuntime } from './runtime';
  * API as people would — alice proposes, bob approves through the link e-mailed to him, callers send
  * live traffic during each canary — prints a timeline, and exits 0 only when 1.1.0 is deployed,
  * 1.2.0 rolled back by itself with 1.1.0 still live, the failing change stopped at its tests, a
- * release admin's one-call activate works, and the audit ledger verifies.
+ * release admin's promote and abort steer two canaries, one-call activate works, and the audit
+ * ledger verifies.
  */
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
@@ -23,6 +24,31 @@ const SCENARIOS: readonly { file: string; approvers: readonly string[]; expect: 
   { file: '1.2.0-itemised-dependants.json', approvers: ['bob'], expect: 'rolled_back' },
   { file: '1.3.0-round-to-cents.json', approvers: [], expect: 'tests_failed' },
 ];
+/** Config-only changes a release admin steers mid-canary: promote skips the remaining steps, abort rolls back at once. */
+const OPERATED = [
+  {
+    change: {
+      version: '1.1.1',
+      title: 'October recomputation: maximum weekly benefit $1,105 → $1,120',
+      config: { MAX_WEEKLY_BENEFIT: '1120', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      canary: { steps: [10, 50, 100], bakeSeconds: 900 },
+    },
+    control: 'promote',
+    reason: 'statutory deadline today; figure verified by DUA',
+    expect: 'deployed',
+  },
+  {
+    change: {
+      version: '1.1.2',
+      title: 'Minimum base-period wages $6,300 → $6,600',
+      config: { MAX_WEEKLY_BENEFIT: '1120', MIN_BASE_PERIOD_WAGES: '6600', DEPENDENCY_ALLOWANCE: '25' },
+      canary: { steps: [10, 50, 100], bakeSeconds: 900 },
+    },
+    control: 'abort',
+    reason: 'the new figure takes effect in January, not now',
+    expect: 'rolled_back',
+  },
+] as const;
 /** Policy scenarios: a critical change needing the CAB and an executive, a high-risk one needing a CAB majority; both wait for the Saturday window. */
 const HELD = [
   { file: '2.0.0-annual-maximum.json', approvers: ['bob', 'grace'] },
@@ -54,6 +80,22 @@ async function main(): Promise<number> {
       results.push({ version: proposed.version, status: final.status, expect: scenario.expect });
       if (final.status !== scenario.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${scenario.expect}`);
       if (scenario.expect === 'tests_failed' && final.deployment) failures.push(`${proposed.version} received traffic although its tests failed`);
+    }
+
+    console.log('\n── Operator controls: dana (release admin) steers two canaries');
+    for (const op of OPERATED) {
+      const body = { ...(await readChangeFile(join(EXAMPLE, 'changes', '1.1.0-seasonal-bonus.json'))), ...op.change, code: undefined, baseVersion: undefined };
+      console.log(`\n── ${op.change.version}: ${op.change.title}`);
+      const proposed = await api.propose(body);
+      say(`alice proposed it (config only, canary ${op.change.canary.steps.join(' → ')} %, ${op.change.canary.bakeSeconds} s bakes)`);
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob'], [], async (c) => {
+        if (c.deployment?.currentWeight !== 10) return false;
+        const after = await api.control(proposed.changeId, op.control, op.reason, 'dana');
+        say(`dana: ${op.control} at 10% (“${op.reason}”) → ${after.status}${after.deployment?.promoteRequested ? ', remaining steps skipped' : ''}`);
+        return true;
+      });
+      results.push({ version: proposed.version, status: final.status, expect: op.expect });
+      if (final.status !== op.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${op.expect}`);
     }
 
     for (const held of HELD) {
@@ -125,7 +167,9 @@ async function follow(
   traffic: Traffic,
   approvers: readonly string[],
   stopAt: readonly string[] = [],
+  operate?: (change: Change) => Promise<boolean>,
 ): Promise<Change> {
+  let operated = false;
   let status = '';
   let steps = 0;
   let decided = 0;
@@ -150,7 +194,7 @@ async function follow(
       if (status === 'deploying') traffic.start();
       if (status === 'tests_failed') say(`${change.reason}; log ${change.tests?.logs} — no traffic ever reached it`);
       if (status === 'deployed') say(`deployed ✓ ${change.version} is live`);
-      if (status === 'rolled_back') say(`rolled back automatically ✓ ${change.reason}`);
+      if (status === 'rolled_back') say(`rolled back ✓ ${change.reason}`);
     }
     const history = change.deployment?.history ?? [];
     for (; steps < history.length; steps++)
@@ -159,6 +203,7 @@ async function follow(
       const h = history[decided];
       say(`  after bake at ${h.weight}%: ${h.decision} — ${h.reason} | traffic ${traffic.report()}`);
     }
+    if (operate && !operated && change.status === 'deploying') operated = await operate(change);
     if (['deployed', 'rolled_back', 'tests_failed', 'rejected', 'expired', 'failed', ...stopAt].includes(status)) {
       traffic.stop();
       return change;
