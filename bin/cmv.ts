@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
+import type { Change } from '../lambdas/core/change';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 
@@ -39,7 +40,7 @@ program
     for (;;) {
       const c = await client().change(id);
       const d = c.deployment;
-      const line = `${c.target} ${c.version} ${c.status}${d ? ` (canary ${d.currentWeight}%${d.history.length ? `, step ${d.history.length}/${d.steps.length}` : ''})` : ''}${c.reason ? ` — ${c.reason}` : ''}`;
+      const line = `${c.target} ${c.version} ${c.status}${d ? ` (${deploymentLine(d)})` : ''}${c.reason ? ` — ${c.reason}` : ''}`;
       if (!opts.watch) return print(c, () => `${line}\n${summary(c)}`);
       if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
       last = line;
@@ -187,3 +188,11 @@ program.parseAsync().catch((err: unknown) => {
   console.error(err instanceof ApiError ? `cmv: ${err.message}` : `cmv: ${(err as Error).message}`);
   process.exit(err instanceof ApiError && err.status < 500 ? 2 : 1);
 });
+
+/** `canary 10%, step 1/3, paused by dana` or `codedeploy CodeDeployDefault.LambdaCanary10Percent5Minutes, 10%`. */
+function deploymentLine(d: NonNullable<Change['deployment']>): string {
+  const where = d.strategy === 'codedeploy' ? `codedeploy ${d.deploymentConfig ?? ''}, ${d.currentWeight}%` : `canary ${d.currentWeight}%`;
+  const step = d.strategy !== 'codedeploy' && d.history.length ? `, step ${d.history.length}/${d.steps.length}` : '';
+  const held = d.paused ? `, paused by ${d.paused.by}` : d.promoteRequested ? `, promotion requested by ${d.promoteRequested.by}` : '';
+  return `${where}${step}${held}`;
+}
