@@ -1,0 +1,99 @@
+import type { Change } from '../../lambdas/core/change';
+import { rollBackOnAlarm } from '../../lambdas/core/use-cases/alarm-rollback';
+import { approvalLink, exampleChange, type Stack, startStack, TARGET } from './local-stack';
+
+/**
+ * The alarm handler's use case on the local stack: which alarm state changes roll a deploying
+ * change back at once, and which are ignored (SAM #716: an alarm already firing before the
+ * deployment must not block it).
+ */
+jest.setTimeout(90_000);
+
+describe('rollBackOnAlarm() (local stack)', () => {
+  let stack: Stack;
+  let n = 0;
+  beforeAll(async () => {
+    stack = await startStack({ speed: 60 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** A config-only change deploying at 10 % with a 15-minute bake (15 s here). */
+  const deploying = async (): Promise<Change> => {
+    n++;
+    const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+      version: `1.0.${n}`,
+      baseVersion: undefined,
+      code: undefined,
+      canary: { steps: [10, 100], bakeSeconds: 900 },
+      config: { MAX_WEEKLY_BENEFIT: String(1105 + n), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+    });
+    const { changeId } = await stack.api.propose(body);
+    for (let c = await stack.api.change(changeId); ; c = await stack.api.change(changeId)) {
+      if (c.status === 'awaiting_approval' && c.approvalRequestedAt) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const link = await approvalLink(stack, changeId, 'bob@example.org');
+    await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
+    for (;;) {
+      const c = await stack.api.change(changeId);
+      if (c.deployment?.currentWeight === 10) return c;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const errorRate = `cmv-${TARGET}-error-rate`;
+
+  it('rolls the alias back at once when an alarm guarding the deployment goes to ALARM after it started', async () => {
+    const c = await deploying();
+    const liveBefore = (await stack.api.target(TARGET)).liveFunctionVersion;
+
+    const outcome = await rollBackOnAlarm(stack.runtime.services, {
+      alarmName: errorRate,
+      state: 'ALARM',
+      reason: 'Threshold Crossed',
+      at: new Date().toISOString(),
+    });
+
+    expect(outcome).toEqual({ action: 'rolled_back', changeId: c.changeId });
+    const after = await stack.api.change(c.changeId);
+    expect(after.status).toBe('rolled_back');
+    expect(after.reason).toBe(`alarm ${errorRate} in ALARM at 10%: Threshold Crossed`);
+    expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
+    // The workflow, mid-bake, sees the change rolled back at its next check and ends.
+    for (const deadline = Date.now() + 10_000; stack.runtime.sfn.execution(c.changeId)?.status !== 'FAILED'; ) {
+      if (Date.now() > deadline) throw new Error('the workflow did not end');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  it('ignores an alarm that went to ALARM before the deployment started, other alarms, other states, and targets with nothing deploying', async () => {
+    const c = await deploying();
+    const before = new Date(Date.parse(c.deployment?.startedAt ?? '') - 1000).toISOString();
+    const now = new Date().toISOString();
+
+    const outcomes = [
+      await rollBackOnAlarm(stack.runtime.services, { alarmName: errorRate, state: 'ALARM', reason: 'old', at: before }),
+      await rollBackOnAlarm(stack.runtime.services, { alarmName: `cmv-${TARGET}-unrelated`, state: 'ALARM', reason: 'x', at: now }),
+      await rollBackOnAlarm(stack.runtime.services, { alarmName: errorRate, state: 'OK', reason: 'fine', at: now }),
+      await rollBackOnAlarm(stack.runtime.services, { alarmName: 'cmv-other-service-error-rate', state: 'ALARM', reason: 'x', at: now }),
+    ];
+
+    expect(outcomes.map((o) => o.action)).toEqual(['none', 'none', 'none', 'none']);
+    expect(outcomes.map((o) => ('why' in o ? o.why : ''))).toEqual([
+      `alarm ${errorRate} went to ALARM before change ${c.changeId} started deploying`,
+      `alarm cmv-${TARGET}-unrelated does not guard change ${c.changeId}`,
+      `alarm ${errorRate} is OK`,
+      'alarm cmv-other-service-error-rate guards no registered target',
+    ]);
+    expect((await stack.api.change(c.changeId)).status).toBe('deploying');
+    await stack.api.control(c.changeId, 'abort', 'end of test', 'dana');
+    expect(await rollBackOnAlarm(stack.runtime.services, { alarmName: errorRate, state: 'ALARM', reason: 'x', at: now })).toEqual({
+      action: 'none',
+      why: `no change is deploying to ${TARGET}`,
+    });
+  });
+});
