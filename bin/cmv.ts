@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
+import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
@@ -47,6 +48,14 @@ program
       if (FINAL.has(c.status)) return;
       await new Promise((r) => setTimeout(r, 1000));
     }
+  });
+
+program
+  .command('report <changeId>')
+  .description('the canary report of a change: per step weight, observed split, requests, error rate, p99, alarms, decision; smoke tests; a chart')
+  .action(async (id: string) => {
+    const report = await client().report(id);
+    print(report, () => renderReportText(report));
   });
 
 program

@@ -93,6 +93,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start'],
   'list-changes': ['store:read'],
   'get-change': ['store:read'],
+  'get-report': ['store:read'],
   'decide-approval': [...COMMIT, 'workflow:respond'],
   'record-review': COMMIT,
   'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'],

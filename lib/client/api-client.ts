@@ -1,3 +1,4 @@
+import type { CanaryReport } from '../../lambdas/core/canary-report';
 import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { ChangePlan } from '../../lambdas/core/policy/plan';
@@ -55,6 +56,10 @@ export class CmvClient {
   }
   change(id: string) {
     return this.request<Change>('GET', `/changes/${encodeURIComponent(id)}`);
+  }
+  /** GET /changes/{id}/report: the canary report (JSON). */
+  report(id: string) {
+    return this.request<CanaryReport>('GET', `/changes/${encodeURIComponent(id)}/report`);
   }
   changes(query: Record<string, string> = {}) {
     return this.request<{ items: Change[]; nextToken?: string }>('GET', `/changes?${new URLSearchParams(query)}`);

@@ -7,6 +7,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/changes', handler: 'propose-change', auth: true },
   { method: 'GET', path: '/changes', handler: 'list-changes', auth: true },
   { method: 'GET', path: '/changes/{id}', handler: 'get-change', auth: true },
+  { method: 'GET', path: '/changes/{id}/report', handler: 'get-report', auth: true },
   { method: 'POST', path: '/changes/{id}/approvals', handler: 'decide-approval', auth: true },
   { method: 'POST', path: '/changes/{id}/review', handler: 'record-review', auth: true },
   { method: 'POST', path: '/changes/{id}/pause', handler: 'control-deployment', auth: true },
