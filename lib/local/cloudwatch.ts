@@ -1,4 +1,12 @@
-import { DescribeAlarmsCommand, type MetricDataQuery, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type MetricDataQuery,
+  type MetricDataResult,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
 import { all, create } from 'mathjs';
 
 /** One recorded datapoint (epoch ms). */
@@ -11,6 +19,31 @@ interface Datapoint {
 }
 
 type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/**
+ * The event CloudWatch sends to EventBridge when an alarm changes state ("CloudWatch Alarm State
+ * Change", source `aws.cloudwatch`), with the fields AWS sets. Timestamps in CloudWatch's own
+ * format, e.g. `2026-11-22T10:00:00.000+0000`.
+ */
+export interface AlarmStateChangeEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': 'CloudWatch Alarm State Change';
+  readonly source: 'aws.cloudwatch';
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: {
+    readonly alarmName: string;
+    readonly state: { readonly value: AlarmState; readonly reason: string; readonly timestamp: string };
+    readonly previousState: { readonly value: AlarmState; readonly reason: string; readonly timestamp: string };
+    readonly configuration: { readonly description?: string };
+  };
+}
+
+/** `2026-11-22T10:00:00.000+0000`: how CloudWatch writes times in its state-change events. */
+const cloudWatchTime = (d: Date) => d.toISOString().replace('Z', '+0000');
 
 interface StoredAlarm {
   readonly input: PutMetricAlarmCommandInput;
@@ -29,11 +62,16 @@ math.import({ IF: (cond: unknown, a: number, b: number) => (cond ? a : b) }, { o
  * DescribeAlarms) evaluated like CloudWatch: `EvaluationPeriods` periods of `Period` s each, a
  * period breaching when the returned metric (or expression) crosses the threshold, ALARM when
  * `DatapointsToAlarm` of them breach, and periods without data treated per `TreatMissingData`.
- * `speed` divides every period (a 60 s period lasts 1 s at speed 60).
+ * `speed` divides every period (a 60 s period lasts 1 s at speed 60). Like CloudWatch, it
+ * evaluates every alarm continuously once {@link startEvaluating} runs, and tells each state change
+ * to its {@link onStateChange} listeners as the EventBridge event AWS sends. GetMetricData answers
+ * MetricStat queries (no expressions).
  */
 export class LocalCloudWatch {
   private readonly points: Datapoint[] = [];
   private readonly alarms = new Map<string, StoredAlarm>();
+  private readonly listeners: ((event: AlarmStateChangeEvent) => void)[] = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(private readonly speed = 1) {}
 
@@ -43,7 +81,33 @@ export class LocalCloudWatch {
     if (this.points.length > 200_000) this.points.splice(0, 100_000);
   }
 
+  /** Calls `listener` with the "CloudWatch Alarm State Change" event of every alarm state change. */
+  onStateChange(listener: (event: AlarmStateChangeEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Evaluates every alarm each `intervalMs` (default 1 s of scaled time: 1000 / speed ms, at least 10 ms), as CloudWatch does. */
+  startEvaluating(intervalMs = Math.max(10, 1000 / this.speed)): void {
+    this.stopEvaluating();
+    this.timer = setInterval(() => {
+      for (const name of this.alarms.keys()) this.evaluate(name);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopEvaluating(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   async send(command: unknown): Promise<unknown> {
+    if (command instanceof GetMetricDataCommand) {
+      const { StartTime, EndTime, MetricDataQueries = [] } = command.input;
+      const from = new Date(StartTime ?? 0).getTime();
+      const to = new Date(EndTime ?? Date.now()).getTime();
+      const results: MetricDataResult[] = MetricDataQueries.map((q) => this.metricData(q, from, to));
+      return { MetricDataResults: results, Messages: [] };
+    }
     if (command instanceof PutMetricAlarmCommand) {
       const name = command.input.AlarmName ?? '';
       // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
@@ -95,17 +159,64 @@ export class LocalCloudWatch {
       reason = `Threshold Crossed: ${breaching} of ${values.length} datapoints [${present.map((v) => v.toFixed(2)).join(', ')}] were ${ComparisonOperator} ${Threshold}`;
     }
     if (state !== alarm.state) {
+      const previous = { value: alarm.state, reason: alarm.reason, timestamp: cloudWatchTime(alarm.updatedAt) };
       alarm.state = state;
       alarm.updatedAt = new Date();
+      alarm.reason = reason;
+      this.emit(name, alarm, previous);
     }
     alarm.reason = reason;
     return alarm;
   }
 
+  private emit(name: string, alarm: StoredAlarm, previousState: AlarmStateChangeEvent['detail']['previousState']): void {
+    const event: AlarmStateChangeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: '000000000000',
+      time: alarm.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      region: 'local',
+      resources: [`arn:aws:cloudwatch:local:000000000000:alarm:${name}`],
+      detail: {
+        alarmName: name,
+        state: { value: alarm.state, reason: alarm.reason, timestamp: cloudWatchTime(alarm.updatedAt) },
+        previousState,
+        configuration: { description: alarm.input.AlarmDescription },
+      },
+    };
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** One GetMetricData result: the MetricStat's statistic per `Period` from `from`, newest first (CloudWatch's default order). */
+  private metricData(q: MetricDataQuery, from: number, to: number): MetricDataResult {
+    const m = q.MetricStat;
+    if (!m?.Metric)
+      throw Object.assign(new Error(`query ${q.Id}: LocalCloudWatch answers MetricStat queries only`), { name: 'InvalidParameterValueException' });
+    const periodMs = ((m.Period ?? 60) * 1000) / this.speed;
+    const timestamps: Date[] = [];
+    const values: number[] = [];
+    for (let start = from; start < to; start += periodMs) {
+      const v = this.stat(
+        m.Metric.Namespace ?? '',
+        m.Metric.MetricName ?? '',
+        dims(m.Metric.Dimensions),
+        m.Stat ?? 'Sum',
+        start,
+        Math.min(to, start + periodMs),
+      );
+      if (v === undefined) continue;
+      timestamps.unshift(new Date(start));
+      values.unshift(v);
+    }
+    return { Id: q.Id, Label: q.Label ?? m.Metric.MetricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
+  }
+
   /** The alarm's returned value over [from, to), or undefined when there is no data. */
   private valueIn(input: PutMetricAlarmCommandInput, from: number, to: number): number | undefined {
     if (input.MetricName) {
-      return this.stat(input.Namespace ?? '', input.MetricName, dims(input.Dimensions), input.Statistic ?? 'Sum', from, to);
+      return this.stat(input.Namespace ?? '', input.MetricName, dims(input.Dimensions), input.ExtendedStatistic ?? input.Statistic ?? 'Sum', from, to);
     }
     const queries = input.Metrics ?? [];
     const scope: Record<string, number> = {};

@@ -22,11 +22,14 @@ import { expireApprovals } from '../../lambdas/core/use-cases/expire-approvals';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
+import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
+import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
+import { LocalEventBridge } from './eventbridge';
 import { LocalLambda } from './lambda';
 import { LocalS3 } from './s3';
 import { LocalSns } from './sns';
@@ -70,6 +73,8 @@ export interface LocalRuntime {
   readonly sfn: LocalStepFunctions;
   readonly sns: LocalSns;
   readonly cloudwatch: LocalCloudWatch;
+  /** The default event bus: CMV's events and the alarms' state changes (`<dataDir>/events/events.jsonl`). */
+  readonly events: LocalEventBridge;
   readonly lambda: LocalLambda;
   /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
   readonly dynamo: LocalDynamo['config'];
@@ -182,6 +187,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       Math.max(200, 300_000 / speed),
     );
     sweep.unref();
+    // Event-driven rollback, as in AWS: CloudWatch evaluates the alarms continuously and puts each state
+    // change on the default bus, where the rule of the CDK stack sends CMV's alarms going to ALARM to the alarm handler.
+    const events = new LocalEventBridge(join(dataDir, 'events'), log);
+    const alarmHandler = makeAlarmHandler(services);
+    events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
+    cloudwatch.onStateChange((event) => events.emit(event));
+    cloudwatch.startEvaluating();
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -191,10 +203,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sfn,
       sns,
       cloudwatch,
+      events,
       lambda,
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
+        cloudwatch.stopEvaluating();
+        await events.settled();
         await sfn.stop();
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
 import { rollBackOnAlarm } from '../../lambdas/core/use-cases/alarm-rollback';
+import { ROOT } from '../../lib/local/runtime';
 import { approvalLink, exampleChange, type Stack, startStack, TARGET } from './local-stack';
 
 /**
@@ -19,15 +22,15 @@ describe('rollBackOnAlarm() (local stack)', () => {
     await stack?.stop();
   });
 
-  /** A config-only change deploying at 10 % with a 15-minute bake (15 s here). */
-  const deploying = async (): Promise<Change> => {
+  /** A config-only change deploying at 10 % with a 15-minute bake (15 s here); `broken`: its version cannot start (every request fails). */
+  const deploying = async (broken = false): Promise<Change> => {
     n++;
     const body = await exampleChange('1.1.0-seasonal-bonus.json', {
       version: `1.0.${n}`,
       baseVersion: undefined,
       code: undefined,
       canary: { steps: [10, 100], bakeSeconds: 900 },
-      config: { MAX_WEEKLY_BENEFIT: String(1105 + n), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      config: { MAX_WEEKLY_BENEFIT: broken ? '-1' : String(1105 + n), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
     });
     const { changeId } = await stack.api.propose(body);
     for (let c = await stack.api.change(changeId); ; c = await stack.api.change(changeId)) {
@@ -95,5 +98,34 @@ describe('rollBackOnAlarm() (local stack)', () => {
       action: 'none',
       why: `no change is deploying to ${TARGET}`,
     });
+  });
+
+  it('end to end: the local evaluator puts the alarm state change on the bus, the rule runs the alarm handler, and the alias is back before the bake ends', async () => {
+    const c = await deploying(true);
+    const liveBefore = (await stack.api.target(TARGET)).liveFunctionVersion;
+    const claims = JSON.parse(await readFile(join(ROOT, 'examples', TARGET, 'traffic', 'claims.json'), 'utf8')) as unknown[];
+    let traffic = true;
+    const caller = (async () => {
+      while (traffic) {
+        await stack.api.invoke(TARGET, claims[0]).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      for (const deadline = Date.now() + 10_000; (await stack.api.change(c.changeId)).status === 'deploying'; ) {
+        if (Date.now() > deadline) throw new Error('no rollback within 10 s (the bake lasts 15 s)');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      traffic = false;
+      await caller;
+    }
+
+    expect((await stack.api.change(c.changeId)).status).toBe('rolled_back');
+    expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
+    const onBus = await stack.runtime.events.read({ source: ['aws.cloudwatch'], detail: { alarmName: [errorRate], state: { value: ['ALARM'] } } });
+    expect(onBus.at(-1)).toMatchObject({ 'detail-type': 'CloudWatch Alarm State Change', resources: [expect.stringContaining(`alarm:${errorRate}`)] });
   });
 });
