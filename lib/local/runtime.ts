@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
-import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
+import { CloudWatchAlarmWatch, errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
+import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
@@ -18,6 +19,7 @@ import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
+import type { CodeDeployments } from '../../lambdas/core/ports';
 import { expireApprovals } from '../../lambdas/core/use-cases/expire-approvals';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
@@ -28,6 +30,7 @@ import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/w
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
+import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
 import { LocalLambda } from './lambda';
@@ -44,6 +47,15 @@ export const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACT_BUCKET = 'cmv-artifacts';
 const TEST_PROJECT = 'cmv-change-tests';
 const ACCOUNT = 'arn:aws:lambda:local:000000000000:function';
+/** CMV's CodeDeploy application and its lifecycle-hook functions, as the CDK stack names them. */
+const CODEDEPLOY = {
+  application: 'cmv',
+  hooks: { beforeAllowTraffic: 'cmv-before-allow-traffic', afterAllowTraffic: 'cmv-after-allow-traffic' },
+} as const;
+const HOOK_MODULES: Readonly<Record<string, string>> = {
+  [CODEDEPLOY.hooks.beforeAllowTraffic]: 'before-allow-traffic',
+  [CODEDEPLOY.hooks.afterAllowTraffic]: 'after-allow-traffic',
+};
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -76,6 +88,7 @@ export interface LocalRuntime {
   /** The default event bus: CMV's events and the alarms' state changes (`<dataDir>/events/events.jsonl`). */
   readonly events: LocalEventBridge;
   readonly lambda: LocalLambda;
+  readonly codeDeploy: LocalCodeDeploy;
   /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
   readonly dynamo: LocalDynamo['config'];
   stop(): Promise<void>;
@@ -115,6 +128,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
 
     let port = options.port;
+    const hooks: Record<string, (event: unknown) => Promise<unknown>> = {};
+    const codeDeploy = new LocalCodeDeploy({
+      dir: join(dataDir, 'codedeploy'),
+      lambda,
+      cloudwatch,
+      speed,
+      log,
+      invokeHook: async (functionName, event) => {
+        const hook = hooks[functionName];
+        if (!hook) throw Object.assign(new Error(`Function not found: ${functionName}`), { name: 'ResourceNotFoundException' });
+        await hook(event);
+      },
+    });
+    await codeDeploy.load();
+    const storeRef: { current?: Services['store'] } = {};
+    const codeDeployments = new CodeDeployDeployments(codeDeploy as never);
+    // The CDK stack gives each registered target its deployment group; here the group is created the first time a change deploys with it.
+    const localCodeDeploy: CodeDeployments = {
+      create: async (request) => {
+        const target = await storeRef.current?.getTarget(request.deploymentGroup);
+        if (target) {
+          await provisionDeploymentGroup(codeDeploy, {
+            application: CODEDEPLOY.application,
+            deploymentGroup: target.name,
+            deploymentConfig: target.codeDeploy.deploymentConfig,
+            customConfigs: target.codeDeploy.customConfigs,
+            alarmNames: [errorRateAlarmName(target.name)],
+          });
+        }
+        return codeDeployments.create(request);
+      },
+      get: (id) => codeDeployments.get(id),
+      stop: (id) => codeDeployments.stop(id),
+      putHookStatus: (id, hookId, status) => codeDeployments.putHookStatus(id, hookId, status),
+    };
     const lambdas: Record<string, LocalTask> = {};
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
@@ -125,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       artifacts,
       functions: new LambdaFunctionHost(lambda as never),
       alarms: new CloudWatchAlarmWatch(cloudwatch as never),
+      codeDeploy: localCodeDeploy,
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
       directory,
       policy,
@@ -134,11 +183,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         },
         linkSecret: async () => linkSecret,
         approvalLinkTtlSeconds: 72 * 3600,
+        codeDeploy: CODEDEPLOY,
       },
       now: () => new Date(),
       newId: () => randomUUID(),
     };
 
+    storeRef.current = services.store;
+    for (const [functionName, module] of Object.entries(HOOK_MODULES)) {
+      hooks[functionName] = (
+        require(join(ROOT, 'lambdas', 'handlers', 'hooks', module)) as { makeHandler: (s: Services) => (e: unknown) => Promise<unknown> }
+      ).makeHandler(services);
+    }
     for (const [placeholder, name] of Object.entries(WORKFLOW_FUNCTIONS)) {
       const arn = `${ACCOUNT}:cmv-${name}`;
       substitutions[placeholder] = arn;
@@ -205,12 +261,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       cloudwatch,
       events,
       lambda,
+      codeDeploy,
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
         cloudwatch.stopEvaluating();
         await events.settled();
         await sfn.stop();
+        await codeDeploy.stop();
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
         await lambda.stop();
