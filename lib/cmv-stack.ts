@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -262,6 +263,36 @@ export class CmvStack extends Stack {
       RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, repoPath(file)),
     );
 
+    // The codedeploy strategy: one CodeDeploy application, a deployment group per target, and CMV's
+    // smoke tests as the lifecycle hooks of every deployment.
+    const codeDeployApplication = new LambdaApplication(this, 'CodeDeployApplication');
+    const hookScope = new Construct(this, 'CodeDeployHooks');
+    const hookFunction = (id: string, file: string, description: string) =>
+      new CmvFunction(hookScope, id, { entry: `lambdas/handlers/hooks/${file}.ts`, description, environment, timeout: Duration.minutes(5) });
+    const hooks = {
+      beforeAllowTraffic: hookFunction(
+        'BeforeAllowTraffic',
+        'before-allow-traffic',
+        'CMV: CodeDeploy BeforeAllowTraffic hook, the smoke tests on the new version',
+      ),
+      afterAllowTraffic: hookFunction('AfterAllowTraffic', 'after-allow-traffic', 'CMV: CodeDeploy AfterAllowTraffic hook, the smoke tests through the alias'),
+    };
+    for (const t of this.targets)
+      t.addDeploymentGroup(codeDeployApplication, {
+        beforeAllowTraffic: hooks.beforeAllowTraffic.function,
+        afterAllowTraffic: hooks.afterAllowTraffic.function,
+      });
+    const codeDeployEnvironment = {
+      CODEDEPLOY_APPLICATION: codeDeployApplication.applicationName,
+      CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK: hooks.beforeAllowTraffic.function.functionName,
+      CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK: hooks.afterAllowTraffic.function.functionName,
+    };
+    for (const fn of [...Object.values(workflowFunctions), ...Object.values(apiFunctions)]) {
+      for (const [name, value] of Object.entries(codeDeployEnvironment)) fn.addEnvironment(name, value);
+    }
+    // The hooks report to CodeDeploy; they name no hook (their own name would be a cycle).
+    for (const hook of Object.values(hooks)) hook.addEnvironment('CODEDEPLOY_APPLICATION', codeDeployApplication.applicationName);
+
     const grant = (fn: CmvFunction, capability: Capability): void => {
       switch (capability) {
         case 'store:read':
@@ -318,6 +349,15 @@ export class CmvStack extends Stack {
         case 'alarms:read':
           for (const t of this.targets) t.grantReadAlarm(fn);
           return;
+        case 'codedeploy:create':
+          for (const t of this.targets) t.grantCreateDeployment(fn);
+          return;
+        case 'codedeploy:read':
+          for (const t of this.targets) t.grantReadDeployments(fn);
+          return;
+        case 'codedeploy:stop':
+          for (const t of this.targets) t.grantStopDeployments(fn);
+          return;
       }
     };
     for (const [handler, fn] of Object.entries(apiFunctions) as [ApiHandlerName, CmvFunction][]) {
@@ -325,6 +365,10 @@ export class CmvStack extends Stack {
     }
     for (const [placeholder, fn] of Object.entries(workflowFunctions) as [WorkflowPlaceholder, CmvFunction][]) {
       for (const capability of CAPABILITIES[WORKFLOW_FUNCTIONS[placeholder]]) grant(fn, capability);
+    }
+
+    for (const hook of Object.values(hooks)) {
+      for (const capability of [...COMMIT, 'targets:invoke', 'codedeploy:read'] as const) grant(hook, capability);
     }
 
     // The policy's approval timeout: every 5 minutes, fail the waits of changes past their expiry.
@@ -348,6 +392,7 @@ export class CmvStack extends Stack {
     });
     for (const capability of [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'] as const)
       grant(alarmHandler, capability);
+    for (const [name, value] of Object.entries(codeDeployEnvironment)) alarmHandler.addEnvironment(name, value);
     new Rule(this, 'AlarmStateChangeRule', {
       description: 'CMV: alarms cmv-* moving to ALARM → rollback of the deploying change',
       eventPattern: ALARM_STATE_CHANGE_PATTERN,

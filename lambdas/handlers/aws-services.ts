@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -7,6 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoChangeStore } from '../adapters/change-store';
 import { CloudWatchAlarmWatch } from '../adapters/cloudwatch-alarms';
+import { CodeDeployDeployments } from '../adapters/codedeploy-deployments';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { LambdaFunctionHost } from '../adapters/lambda-functions';
@@ -24,13 +26,16 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack):
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
- * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional).
+ * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
+ * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
+ * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy.
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
  */
 export function awsServices(): Services {
   const db = documentClient();
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   let secret: Promise<string> | undefined;
+  const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
@@ -38,11 +43,23 @@ export function awsServices(): Services {
     artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
     functions: new LambdaFunctionHost(new LambdaClient({})),
     alarms: new CloudWatchAlarmWatch(new CloudWatchClient({})),
+    ...(codeDeployApplication ? { codeDeploy: new CodeDeployDeployments(new CodeDeployClient({})) } : {}),
     notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
     directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
     policy: policyFromEnvironment(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
+      ...(codeDeployApplication
+        ? {
+            codeDeploy: {
+              application: codeDeployApplication,
+              hooks: {
+                beforeAllowTraffic: process.env.CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK,
+                afterAllowTraffic: process.env.CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK,
+              },
+            },
+          }
+        : {}),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
       linkSecret: () => {
         secret ??= new SecretsManagerClient({})

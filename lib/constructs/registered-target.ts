@@ -2,11 +2,30 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type ILambdaApplication,
+  type ILambdaDeploymentConfig,
+  LambdaDeploymentConfig,
+  LambdaDeploymentGroup,
+  TrafficRouting,
+} from 'aws-cdk-lib/aws-codedeploy';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Alias, Architecture, type CfnFunction, Code, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Alias,
+  Architecture,
+  type CfnFunction,
+  Code,
+  type IFunction,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
+import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambdas/core/deployment-config';
+import { CodeDeploySettings } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
 import { acknowledgeWildcardResource, allow } from './grants';
 
@@ -64,6 +83,31 @@ export interface RegisteredTargetProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The codedeploy strategy's settings (target.json `codeDeploy`): the deployment group's default
+   * config and the custom configs to create.
+   * @default - CodeDeployDefault.LambdaCanary10Percent5Minutes, no custom configs
+   */
+  readonly codeDeploy?: Partial<CodeDeploySettings>;
+}
+
+/** CodeDeploy's own Lambda configs, by full name. */
+const PREDEFINED_CDK_CONFIGS: Readonly<Record<string, ILambdaDeploymentConfig>> = {
+  'CodeDeployDefault.LambdaAllAtOnce': LambdaDeploymentConfig.ALL_AT_ONCE,
+  'CodeDeployDefault.LambdaCanary10Percent5Minutes': LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+  'CodeDeployDefault.LambdaCanary10Percent10Minutes': LambdaDeploymentConfig.CANARY_10PERCENT_10MINUTES,
+  'CodeDeployDefault.LambdaCanary10Percent15Minutes': LambdaDeploymentConfig.CANARY_10PERCENT_15MINUTES,
+  'CodeDeployDefault.LambdaCanary10Percent30Minutes': LambdaDeploymentConfig.CANARY_10PERCENT_30MINUTES,
+  'CodeDeployDefault.LambdaLinear10PercentEvery1Minute': LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE,
+  'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes': LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_2MINUTES,
+  'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes': LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_3MINUTES,
+  'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes': LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_10MINUTES,
+};
+
+/** The lifecycle-hook functions of CMV's CodeDeploy deployments (they run the smoke tests). */
+export interface DeploymentHooks {
+  readonly beforeAllowTraffic: IFunction;
+  readonly afterAllowTraffic: IFunction;
 }
 
 /** The fields of an example's `target.json` that the stack needs. */
@@ -75,6 +119,7 @@ interface TargetFile {
   readonly source: string;
   readonly description?: string;
   readonly config?: Record<string, string>;
+  readonly codeDeploy?: Partial<CodeDeploySettings>;
   readonly alarms?: {
     readonly errorRatePercent?: number;
     readonly periodSeconds?: number;
@@ -120,6 +165,7 @@ export class RegisteredTarget extends Construct {
       alarmPeriod: t.alarms?.periodSeconds === undefined ? undefined : Duration.seconds(t.alarms.periodSeconds),
       evaluationPeriods: t.alarms?.evaluationPeriods,
       minimumRequests: t.alarms?.minimumRequests,
+      codeDeploy: t.codeDeploy,
     });
   }
 
@@ -130,11 +176,18 @@ export class RegisteredTarget extends Construct {
   readonly alarm: Alarm;
   /** The per-version canary alarm's name: the deploy steps create and read it (CloudWatchAlarmWatch). */
   readonly canaryAlarmName: string;
+  /** The codedeploy strategy's settings, validated. */
+  readonly codeDeploySettings: CodeDeploySettings;
+  private group?: LambdaDeploymentGroup;
+  private customConfigs: ILambdaDeploymentConfig[] = [];
 
   constructor(scope: Construct, id: string, props: RegisteredTargetProps) {
     super(scope, id);
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(props.name)) throw new Error(`target name must be lowercase letters, digits and dashes, got "${props.name}"`);
     this.name = props.name;
+    this.codeDeploySettings = CodeDeploySettings.parse(props.codeDeploy ?? {});
+    // Fails the synth on a config name that is neither CodeDeploy's nor one of the custom ones.
+    resolveDeploymentConfig(this.codeDeploySettings.deploymentConfig, this.codeDeploySettings.customConfigs);
     const aliasName = props.aliasName ?? 'live';
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `CMV target ${props.name}` });
@@ -182,6 +235,92 @@ export class RegisteredTarget extends Construct {
 
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
+  }
+
+  /**
+   * The target's CodeDeploy deployment group, named after the target (CMV creates the codedeploy
+   * strategy's deployments in it): the target's default deployment config, its custom configs
+   * (named as in target.json, so a change may name them), the canary alarms (CMV re-arms them on
+   * each new version before the deployment starts), rollback on failure, on stop and on alarm, and
+   * CMV's smoke-test hooks. CDK puts a `CodeDeployLambdaAliasUpdate` update policy on the alias:
+   * a CloudFormation update of the alias then goes through CodeDeploy too, whose hooks fail any
+   * deployment that is not a CMV change — every change goes through CMV.
+   */
+  addDeploymentGroup(application: ILambdaApplication, hooks: DeploymentHooks): LambdaDeploymentGroup {
+    const settings = this.codeDeploySettings;
+    this.customConfigs = settings.customConfigs.map(
+      (c) =>
+        new LambdaDeploymentConfig(this, `DeploymentConfig-${c.name}`, {
+          deploymentConfigName: c.name,
+          trafficRouting:
+            c.type === 'canary'
+              ? TrafficRouting.timeBasedCanary({ interval: Duration.minutes(c.intervalMinutes), percentage: c.percentage })
+              : TrafficRouting.timeBasedLinear({ interval: Duration.minutes(c.intervalMinutes), percentage: c.percentage }),
+        }),
+    );
+    const resolved = resolveDeploymentConfig(settings.deploymentConfig, settings.customConfigs);
+    const deploymentConfig = resolved.predefined
+      ? PREDEFINED_CDK_CONFIGS[resolved.name]
+      : this.customConfigs[settings.customConfigs.findIndex((c) => c.name === resolved.name)];
+    this.group = new LambdaDeploymentGroup(this, 'DeploymentGroup', {
+      application,
+      deploymentGroupName: this.name,
+      alias: this.alias,
+      deploymentConfig,
+      alarms: [Alarm.fromAlarmName(this, 'CanaryAlarm', this.canaryAlarmName)],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      preHook: hooks.beforeAllowTraffic,
+      postHook: hooks.afterAllowTraffic,
+    });
+    Validations.of(this.group.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason:
+        "CDK gives every LambdaDeploymentGroup's service role AWS's limited CodeDeploy policy for Lambda (alias update, alarm reads, its own SNS topics and S3 prefix), which CodeDeploy needs to shift traffic and watch alarms.",
+    });
+    for (const hook of Object.values(hooks)) {
+      const logicalId = Stack.of(this).resolve(((hook as LambdaFunction).node.defaultChild as CfnFunction).logicalId);
+      Validations.of(this.group.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: "CodeDeploy invokes CMV's lifecycle-hook functions with this role; CDK's grantInvoke covers the function and its qualified ARNs, nothing else.",
+      });
+    }
+    return this.group;
+  }
+
+  /** The deployment group; throws before {@link addDeploymentGroup}. */
+  get deploymentGroup(): LambdaDeploymentGroup {
+    if (!this.group) throw new Error(`target ${this.name} has no deployment group: call addDeploymentGroup first`);
+    return this.group;
+  }
+
+  /**
+   * Allows creating a deployment in the target's group (codedeploy:CreateDeployment on the group),
+   * with any of CodeDeploy's Lambda configs or the target's custom ones (GetDeploymentConfig), of
+   * an AppSpecContent revision (Register/GetApplicationRevision on the application) — the
+   * permissions the CodeDeploy user guide lists for CreateDeployment.
+   */
+  grantCreateDeployment(grantee: IGrantable): void {
+    const group = this.deploymentGroup;
+    allow(grantee, ['codedeploy:CreateDeployment'], [group.deploymentGroupArn]);
+    const stack = Stack.of(this);
+    const configArn = (name: string) =>
+      stack.formatArn({ service: 'codedeploy', resource: 'deploymentconfig', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    allow(
+      grantee,
+      ['codedeploy:GetDeploymentConfig'],
+      [...Object.keys(PREDEFINED_LAMBDA_CONFIGS).map(configArn), ...this.customConfigs.map((c) => c.deploymentConfigArn)],
+    );
+    allow(grantee, ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'], [group.application.applicationArn]);
+  }
+
+  /** Allows reading the group's deployments (codedeploy:GetDeployment). */
+  grantReadDeployments(grantee: IGrantable): Grant {
+    return allow(grantee, ['codedeploy:GetDeployment'], [this.deploymentGroup.deploymentGroupArn]);
+  }
+
+  /** Allows stopping the group's deployments (codedeploy:StopDeployment; CodeDeploy then rolls back). */
+  grantStopDeployments(grantee: IGrantable): Grant {
+    return allow(grantee, ['codedeploy:StopDeployment'], [this.deploymentGroup.deploymentGroupArn]);
   }
 
   /** The Lambda function's name. */

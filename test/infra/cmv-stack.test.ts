@@ -187,8 +187,8 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 2: the scheduled approval-expiry sweep and the alarm handler
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 2);
+      // + 4: the scheduled approval-expiry sweep, the alarm handler and the two CodeDeploy lifecycle hooks
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 4);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
