@@ -25,6 +25,8 @@ export interface TableDefinition {
   readonly sortKey: KeyAttribute;
   readonly indexes: readonly IndexDefinition[];
   readonly timeToLiveAttribute?: string;
+  /** A DynamoDB stream of the new items (the ledger's: CMV's events are published from it). */
+  readonly stream?: 'NEW_IMAGE';
 }
 
 /**
@@ -58,6 +60,7 @@ export const LEDGER_TABLE = {
     { indexName: 'byActor', partitionKey: { name: 'actor', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
     { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
   ],
+  stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
 export const TABLES: readonly TableDefinition[] = [CHANGES_TABLE, LEDGER_TABLE];

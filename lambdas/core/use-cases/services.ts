@@ -5,6 +5,7 @@ import type {
   ChangeStore,
   CodeDeployments,
   Directory,
+  EventBus,
   FunctionHost,
   LedgerReader,
   MetricsReader,
@@ -38,6 +39,8 @@ export interface Services {
   /** CodeDeploy, for the codedeploy strategy (absent: that strategy is refused). */
   readonly codeDeploy?: CodeDeployments;
   readonly notifier: Notifier;
+  /** Where CMV's events go (EventBridge; the local bus). Absent: none are published. */
+  readonly events?: EventBus;
   readonly directory: Directory;
   /** The change-control policy in force (the default, or the deployment's policy file). */
   readonly policy: ChangePolicy;

@@ -1,0 +1,48 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { busEventOf, rollbackNotice } from '../../core/events';
+import type { LedgerEntry } from '../../core/ledger';
+import type { Services } from '../../core/use-cases/services';
+import { awsServices } from '../aws-services';
+import { lazy } from '../http/api-handler';
+
+/**
+ * The ledger stream's consumer: each new ledger entry becomes a CMV event on the bus (the ledger
+ * is the outbox: an event exists exactly when its state change committed), and a rollback also
+ * e-mails the change's requester and approvers. In stream order; on a failure, that record and
+ * every later one of the batch are reported failed (ReportBatchItemFailures), so the retry keeps
+ * the order and delivers at least once. Records that are not inserts (TTL expiry) are skipped.
+ */
+export const makeHandler =
+  (svc: Services) =>
+  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const records = event.Records ?? [];
+    for (const [i, record] of records.entries()) {
+      try {
+        if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) continue;
+        const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) as LedgerEntry & { chain: string };
+        if (item.chain !== 'main') continue; // the ledger's head, not an entry
+        const { chain: _chain, ...entry } = item;
+        await svc.events?.publish([busEventOf(entry)]);
+        await notifyRollback(svc, entry);
+      } catch (err) {
+        console.error(
+          JSON.stringify({ message: 'ledger event not published', sequenceNumber: record.dynamodb?.SequenceNumber, error: (err as Error).message }),
+        );
+        return { batchItemFailures: records.slice(i).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })) };
+      }
+    }
+    return { batchItemFailures: [] };
+  };
+
+async function notifyRollback(svc: Services, entry: LedgerEntry): Promise<void> {
+  const notice = rollbackNotice(entry);
+  if (!notice || !entry.changeId) return;
+  const change = await svc.store.getChange(entry.changeId);
+  const ids = [change?.requester, ...(change?.approvals ?? []).map((v) => v.approver)].filter((id): id is string => Boolean(id));
+  const to = [...new Set(ids.map((id) => svc.directory.find(id)?.email).filter((e): e is string => Boolean(e)))];
+  if (to.length > 0) await svc.notifier.send({ ...notice, to, changeId: entry.changeId });
+}
+
+export const handler = lazy(() => makeHandler(awsServices()));

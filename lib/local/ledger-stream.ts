@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+/** Options of a {@link LedgerStreamPoller}. */
+export interface LedgerStreamOptions {
+  /** The DynamoDB Local client configuration (endpoint, region, credentials). */
+  readonly dynamo: DynamoDBClientConfig;
+  readonly tableName: string;
+  /** Where the last processed sequence number of each shard is kept (a JSON file). */
+  readonly checkpointFile: string;
+  /** The stream's consumer: the publish-ledger handler, as Lambda's event source mapping calls it. */
+  readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+  /** Pause between polls of a shard with no new records, in ms. @default 100 */
+  readonly pollMs?: number;
+  /** Records per batch, as the event source mapping's BatchSize. @default 10 */
+  readonly batchSize?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Checkpoint {
+  streamArn?: string;
+  /** Shard id → the sequence number of its last record the handler took. */
+  shards: Record<string, string>;
+}
+
+/**
+ * Local stand-in for the event source mapping of the ledger table's stream: reads DynamoDB
+ * Local's stream of the table (every shard, from the start or from the checkpoint), hands the
+ * records to the handler in batches in the DynamoDB Streams event shape, and on a batch item
+ * failure retries from the first failed record after a pause — at-least-once and in order, as
+ * Lambda does with ReportBatchItemFailures. The checkpoint file makes a restart go on where the
+ * last run stopped (a record handled but not yet checkpointed is handled again).
+ */
+export class LedgerStreamPoller {
+  private readonly streams: DynamoDBStreamsClient;
+  private checkpoint: Checkpoint = { shards: {} };
+  private running?: Promise<void>;
+  private stopped = false;
+  private wake?: () => void;
+
+  constructor(private readonly options: LedgerStreamOptions) {
+    this.streams = new DynamoDBStreamsClient(options.dynamo);
+  }
+
+  /** Starts polling in the background. */
+  async start(): Promise<void> {
+    if (existsSync(this.options.checkpointFile)) this.checkpoint = JSON.parse(await readFile(this.options.checkpointFile, 'utf8')) as Checkpoint;
+    const client = new DynamoDBClient(this.options.dynamo);
+    const streamArn = (await client.send(new DescribeTableCommand({ TableName: this.options.tableName }))).Table?.LatestStreamArn;
+    client.destroy();
+    if (!streamArn) throw new Error(`table ${this.options.tableName} has no stream`);
+    if (this.checkpoint.streamArn !== streamArn) this.checkpoint = { streamArn, shards: {} };
+    this.running = this.loop(streamArn);
+  }
+
+  /** Resolves once every record written so far has been handled (tests, shutdown): polls until a pass finds nothing new. */
+  async drain(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = JSON.stringify(this.checkpoint.shards);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, (this.options.pollMs ?? 100) * 3));
+      const now = JSON.stringify(this.checkpoint.shards);
+      if (now === last || Date.now() > deadline) return;
+      last = now;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    this.streams.destroy();
+  }
+
+  private async loop(streamArn: string): Promise<void> {
+    const iterators = new Map<string, string | undefined>();
+    while (!this.stopped) {
+      try {
+        const shards = (await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
+        let found = 0;
+        for (const shard of shards) {
+          const id = shard.ShardId ?? '';
+          if (iterators.has(id) && iterators.get(id) === undefined) continue; // closed and read to its end
+          let iterator = iterators.get(id) ?? (await this.iterator(streamArn, id));
+          const out = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 10 }));
+          const records = out.Records ?? [];
+          found += records.length;
+          iterator = out.NextShardIterator;
+          if (records.length > 0) {
+            const failedAt = await this.handle(id, records);
+            // A failure: read again from the first failed record, after a pause.
+            if (failedAt !== undefined) iterator = await this.iterator(streamArn, id);
+          }
+          iterators.set(id, iterator);
+        }
+        if (found === 0) await this.pause();
+      } catch (err) {
+        if (this.stopped) return;
+        this.options.log?.(`ledger stream: ${(err as Error).message}`);
+        iterators.clear();
+        await this.pause();
+      }
+    }
+  }
+
+  /** Hands the records to the handler; checkpoints up to the first failed one. @returns that one's index, if any */
+  private async handle(shardId: string, records: readonly StreamRecord[]): Promise<number | undefined> {
+    const event: DynamoDBStreamEvent = { Records: records.map(toLambdaRecord) };
+    let failedAt: number | undefined;
+    try {
+      const out = await this.options.handler(event);
+      const failed = new Set(out.batchItemFailures.map((f) => f.itemIdentifier));
+      const i = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+      failedAt = i >= 0 ? i : undefined;
+    } catch (err) {
+      this.options.log?.(`ledger stream handler failed: ${(err as Error).message}`);
+      failedAt = 0;
+    }
+    const done = failedAt === undefined ? records : records.slice(0, failedAt);
+    const last = done.at(-1)?.dynamodb?.SequenceNumber;
+    if (last) {
+      this.checkpoint.shards[shardId] = last;
+      await writeFile(`${this.options.checkpointFile}.tmp`, JSON.stringify(this.checkpoint));
+      await rename(`${this.options.checkpointFile}.tmp`, this.options.checkpointFile);
+    }
+    if (failedAt !== undefined) await this.pause(1000);
+    return failedAt;
+  }
+
+  private async iterator(streamArn: string, shardId: string): Promise<string | undefined> {
+    const after = this.checkpoint.shards[shardId];
+    const out = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  private pause(ms = this.options.pollMs ?? 100): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** A stream record in the shape Lambda's event source mapping delivers (times in epoch seconds). */
+function toLambdaRecord(r: StreamRecord): DynamoDBRecord {
+  const d = r.dynamodb;
+  return {
+    eventID: r.eventID,
+    eventName: r.eventName as DynamoDBRecord['eventName'],
+    eventVersion: r.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: r.awsRegion,
+    dynamodb: {
+      ...(d?.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) } : {}),
+      Keys: d?.Keys as never,
+      NewImage: d?.NewImage as never,
+      SequenceNumber: d?.SequenceNumber,
+      SizeBytes: d?.SizeBytes,
+      StreamViewType: d?.StreamViewType,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { BusEvent } from '../../../lambdas/core/ports';
+import type { Services } from '../../../lambdas/core/use-cases/services';
+import { makeHandler } from '../../../lambdas/handlers/events/publish-ledger';
+
+const record = (seq: number, chain = 'main', eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT') => ({
+  eventName,
+  dynamodb: {
+    SequenceNumber: `s${seq}`,
+    NewImage: marshall({
+      chain,
+      seq,
+      time: '2026-11-22T10:00:00.000Z',
+      type: 'ChangeProposed',
+      changeId: 'c',
+      actor: 'alice',
+      details: {},
+      prevHash: 'p',
+      hash: `h${seq}`,
+    }) as never,
+  },
+});
+
+/** The publisher with a bus that fails on the events whose seq is in `failOn`. */
+function publisher(failOn: number[] = []) {
+  const published: BusEvent[] = [];
+  const svc = {
+    events: {
+      publish: async (events: readonly BusEvent[]) => {
+        if (events.some((e) => failOn.includes(e.detail.seq as number))) throw new Error('throttled');
+        published.push(...events);
+      },
+    },
+  } as unknown as Services;
+  return { handler: makeHandler(svc), published };
+}
+
+describe('publish-ledger handler', () => {
+  it('publishes each inserted ledger entry in order and skips the head item and non-inserts', async () => {
+    const { handler, published } = publisher();
+    const event = { Records: [record(1), record(0, 'head'), record(2), record(3, 'main', 'MODIFY')] } as DynamoDBStreamEvent;
+
+    await expect(handler(event)).resolves.toEqual({ batchItemFailures: [] });
+    expect(published.map((e) => e.detail.hash)).toEqual(['h1', 'h2']);
+  });
+
+  it('reports the failed record and every later one, so the retry keeps the order', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const { handler, published } = publisher([2]);
+    const event = { Records: [record(1), record(2), record(3)] } as DynamoDBStreamEvent;
+
+    await expect(handler(event)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 's2' }, { itemIdentifier: 's3' }] });
+    expect(published.map((e) => e.detail.seq)).toEqual([1]);
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('"sequenceNumber":"s2"'));
+    logged.mockRestore();
+  });
+});
