@@ -82,7 +82,7 @@ export function rollbackNotice(entry: LedgerEntry): { subject: string; text: str
       `Change ${entry.changeId} to ${entry.target} was rolled back by ${entry.actor}${d.trigger ? ` (${d.trigger})` : ''} at ${entry.time}.`,
       d.reason ? `Reason: ${d.reason}` : undefined,
       d.alarm ? `Alarm: ${d.alarm}` : undefined,
-      'The previous version serves all traffic again. Ledger entry ' + `#${entry.seq} (${entry.hash}).`,
+      `The previous version serves all traffic again. Ledger entry #${entry.seq} (${entry.hash}).`,
     ]
       .filter(Boolean)
       .join('\n'),
