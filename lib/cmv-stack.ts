@@ -20,6 +20,7 @@ import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder 
 import { ArtifactBucket } from './constructs/artifact-bucket';
 import { ChangeTestProject } from './constructs/change-test-project';
 import { CmvApi } from './constructs/cmv-api';
+import { CmvEvents } from './constructs/cmv-events';
 import { CmvFunction } from './constructs/cmv-function';
 import { CmvTables } from './constructs/cmv-tables';
 import { CmvUserPool } from './constructs/cmv-user-pool';
@@ -398,6 +399,10 @@ export class CmvStack extends Stack {
       eventPattern: ALARM_STATE_CHANGE_PATTERN,
       targets: [new LambdaFunction(alarmHandler.function, { retryAttempts: 4 })],
     });
+
+    // CMV's events: every ledger entry → EventBridge (source cmv); a rollback also e-mails the people on the change.
+    const events = new CmvEvents(this, 'Events', { ledger: this.tables.table(LEDGER_TABLE), encryptionKey: key, environment });
+    for (const capability of ['store:read', 'approvals:notify'] as const) grant(events.publisher, capability);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -11,6 +12,7 @@ import { CloudWatchAlarmWatch } from '../adapters/cloudwatch-alarms';
 import { CodeDeployDeployments } from '../adapters/codedeploy-deployments';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
+import { EventBridgeBus } from '../adapters/event-bridge';
 import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { policyFromEnvironment } from '../adapters/policy-file';
@@ -28,7 +30,7 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
  * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
  * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
- * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy.
+ * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go.
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
  */
 export function awsServices(): Services {
@@ -44,6 +46,7 @@ export function awsServices(): Services {
     functions: new LambdaFunctionHost(new LambdaClient({})),
     alarms: new CloudWatchAlarmWatch(new CloudWatchClient({})),
     ...(codeDeployApplication ? { codeDeploy: new CodeDeployDeployments(new CodeDeployClient({})) } : {}),
+    events: new EventBridgeBus(new EventBridgeClient({}), process.env.EVENT_BUS_NAME ?? 'default'),
     notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
     directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
     policy: policyFromEnvironment(),

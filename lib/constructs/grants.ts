@@ -15,7 +15,7 @@ export function allow(grantee: IGrantable, actions: readonly string[], resources
 }
 
 /** The AWS services that use the app key on a caller's behalf. */
-export type KeyUser = 'dynamodb' | 's3' | 'sns' | 'secretsmanager';
+export type KeyUser = 'dynamodb' | 's3' | 'sns' | 'sqs' | 'secretsmanager';
 
 /**
  * Allows `actions` on `key` only through `service` (`kms:ViaService`): a function that may read the

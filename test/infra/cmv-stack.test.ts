@@ -187,8 +187,8 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 4: the scheduled approval-expiry sweep, the alarm handler and the two CodeDeploy lifecycle hooks
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 4);
+      // + 5: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks and the ledger event publisher
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 5);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -336,9 +336,9 @@ describe('CmvStack', () => {
     });
 
     it('uses Resource "*" only for actions that have no resource-level permissions', () => {
-      // GIVEN X-Ray tracing and Step Functions log delivery
+      // GIVEN X-Ray tracing, Step Functions log delivery and the ledger stream's event source (dynamodb:ListStreams)
       const allowed =
-        /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+        /^(dynamodb:ListStreams|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
       // THEN
       const offending = statements()
         .filter(({ s }) => list(s.Resource).includes('*'))
