@@ -4,6 +4,7 @@ import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
+import { type BusEnvelope, LocalEventBridge } from '../lib/local/eventbridge';
 
 /**
  * The `cmv` CLI: a client of the CMV REST API. CMV_API_URL (default http://127.0.0.1:3000, the
@@ -192,6 +193,35 @@ function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
   for (const h of c.deployment?.history ?? []) lines.push(`  canary     ${h.weight}% ${h.decision ?? 'baking'} ${h.reason ?? ''}`);
   return lines.join('\n');
 }
+
+program
+  .command('events')
+  .description("CMV's events on the local bus (source cmv; in AWS, subscribe with an EventBridge rule on source cmv)")
+  .option('-c, --change <id>', 'only the events of this change')
+  .option('-t, --type <detailType>', 'only events of this detail-type, e.g. "Deployment Rolled Back"')
+  .option('-f, --follow', 'keep printing new events')
+  .option('--data-dir <dir>', 'the local runtime data dir', process.env.CMV_DATA_DIR ?? '.cmv')
+  .action(async (opts: { change?: string; type?: string; follow?: boolean; dataDir: string }) => {
+    const bus = new LocalEventBridge(`${opts.dataDir}/events`);
+    const filter = {
+      source: ['cmv'],
+      ...(opts.type ? { 'detail-type': [opts.type] } : {}),
+      ...(opts.change ? { detail: { changeId: [opts.change] } } : {}),
+    };
+    const line = (e: BusEnvelope) => {
+      const d = e.detail as { changeId?: string; target?: string; actor?: string; seq?: number; reason?: string };
+      return [e.time, e['detail-type'].padEnd(26), d.target ?? '', d.changeId ?? '', `by ${d.actor}`, `#${d.seq}`, d.reason ? `— ${d.reason}` : '']
+        .join(' ')
+        .trim();
+    };
+    for (let seen = 0; ; ) {
+      const events = await bus.read(filter);
+      for (const e of events.slice(seen)) console.log(program.opts().json ? JSON.stringify(e) : line(e));
+      seen = events.length;
+      if (!opts.follow) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
 
 program.parseAsync().catch((err: unknown) => {
   console.error(err instanceof ApiError ? `cmv: ${err.message}` : `cmv: ${(err as Error).message}`);

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
@@ -77,5 +80,15 @@ describe('events (local stack)', () => {
     const notices = stack.runtime.sns.messages.slice(before).filter((m) => m.subject.includes('rolled back'));
     expect(notices.map((m) => m.to).sort()).toEqual(['alice@example.org', 'bob@example.org']);
     expect(notices[0].text).toContain('wrong figure');
+
+    // The CLI reads the same bus.
+    const cli = await promisify(execFile)(
+      join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'),
+      [join(__dirname, '..', '..', 'bin', 'cmv.ts'), 'events', '--change', changeId, '--type', 'Deployment Rolled Back', '--data-dir', stack.runtime.dataDir],
+      { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+    );
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`Deployment Rolled Back\\s+benefit-calculator ${changeId} by dana #\\d+ — .*wrong figure`));
   });
 });
