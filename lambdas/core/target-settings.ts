@@ -87,7 +87,8 @@ export const AlarmSettings = z.strictObject({
   p99LatencyMs: z.number().positive().optional(),
   /** More than this many throttled invocations in a period. */
   throttles: z.number().int().min(0).optional(),
-  custom: z.array(CustomAlarm).max(10).default([]),
+  /** At most 7: with error rate, p99 and throttles, 10 alarms — what a CodeDeploy deployment group watches at most. */
+  custom: z.array(CustomAlarm).max(7).default([]),
 });
 export type AlarmSettings = z.infer<typeof AlarmSettings>;
 

@@ -23,9 +23,9 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
+import { alarmNamesFor, errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambdas/core/deployment-config';
-import { CodeDeploySettings } from '../../lambdas/core/target-settings';
+import { AlarmSettings, CodeDeploySettings, DEFAULT_ALARMS } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
 import { acknowledgeWildcardResource, allow } from './grants';
 
@@ -84,6 +84,12 @@ export interface RegisteredTargetProps {
    */
   readonly logRetention?: RetentionDays;
   /**
+   * The deployment's other guards (target.json `alarms`): p99 latency in ms, throttles per period,
+   * custom alarms. CMV arms them per version; the grants and the deployment group name them.
+   * @default - none
+   */
+  readonly guards?: { readonly p99LatencyMs?: number; readonly throttles?: number; readonly custom?: readonly unknown[] };
+  /**
    * The codedeploy strategy's settings (target.json `codeDeploy`): the deployment group's default
    * config and the custom configs to create.
    * @default - CodeDeployDefault.LambdaCanary10Percent5Minutes, no custom configs
@@ -125,6 +131,9 @@ interface TargetFile {
     readonly periodSeconds?: number;
     readonly evaluationPeriods?: number;
     readonly minimumRequests?: number;
+    readonly p99LatencyMs?: number;
+    readonly throttles?: number;
+    readonly custom?: readonly unknown[];
   };
 }
 
@@ -165,6 +174,7 @@ export class RegisteredTarget extends Construct {
       alarmPeriod: t.alarms?.periodSeconds === undefined ? undefined : Duration.seconds(t.alarms.periodSeconds),
       evaluationPeriods: t.alarms?.evaluationPeriods,
       minimumRequests: t.alarms?.minimumRequests,
+      guards: { p99LatencyMs: t.alarms?.p99LatencyMs, throttles: t.alarms?.throttles, custom: t.alarms?.custom },
       codeDeploy: t.codeDeploy,
     });
   }
@@ -174,8 +184,10 @@ export class RegisteredTarget extends Construct {
   readonly alias: Alias;
   /** The standing alarm on the alias (all versions); CDK owns it. */
   readonly alarm: Alarm;
-  /** The per-version canary alarm's name: the deploy steps create and read it (CloudWatchAlarmWatch). */
+  /** The per-version error-rate alarm's name. */
   readonly canaryAlarmName: string;
+  /** Every per-version canary alarm's name (error rate, p99, throttles, custom): the deploy steps put and read them (CloudWatchAlarmWatch). */
+  readonly canaryAlarmNames: readonly string[];
   /** The codedeploy strategy's settings, validated. */
   readonly codeDeploySettings: CodeDeploySettings;
   private group?: LambdaDeploymentGroup;
@@ -232,6 +244,11 @@ export class RegisteredTarget extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.canaryAlarmName = errorRateAlarmName(props.name);
+    const alarmSettings = AlarmSettings.parse({
+      ...DEFAULT_ALARMS,
+      ...Object.fromEntries(Object.entries(props.guards ?? {}).filter(([, v]) => v !== undefined)),
+    });
+    this.canaryAlarmNames = alarmNamesFor(props.name, alarmSettings);
 
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
@@ -267,7 +284,7 @@ export class RegisteredTarget extends Construct {
       deploymentGroupName: this.name,
       alias: this.alias,
       deploymentConfig,
-      alarms: [Alarm.fromAlarmName(this, 'CanaryAlarm', this.canaryAlarmName)],
+      alarms: this.canaryAlarmNames.map((name) => Alarm.fromAlarmName(this, `CanaryAlarm-${name}`, name)),
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
       preHook: hooks.beforeAllowTraffic,
       postHook: hooks.afterAllowTraffic,
@@ -328,9 +345,11 @@ export class RegisteredTarget extends Construct {
     return this.function.functionName;
   }
 
-  /** The canary alarm's ARN (exact: one name per target). */
-  get canaryAlarmArn(): string {
-    return Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: this.canaryAlarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  /** The canary alarms' ARNs (exact: one per name). */
+  get canaryAlarmArns(): string[] {
+    return this.canaryAlarmNames.map((name) =>
+      Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
   }
 
   /** Allows reading the alias (lambda:GetAlias). */
@@ -354,12 +373,12 @@ export class RegisteredTarget extends Construct {
 
   /** Allows creating or updating the canary alarm (cloudwatch:PutMetricAlarm). */
   grantArmAlarm(grantee: IGrantable): Grant {
-    return allow(grantee, ['cloudwatch:PutMetricAlarm'], [this.canaryAlarmArn]);
+    return allow(grantee, ['cloudwatch:PutMetricAlarm'], this.canaryAlarmArns);
   }
 
   /** Allows reading the canary alarm's state (cloudwatch:DescribeAlarms with AlarmNames; metric alarms only need the alarm's ARN). */
   grantReadAlarm(grantee: IGrantable): Grant {
-    return allow(grantee, ['cloudwatch:DescribeAlarms'], [this.canaryAlarmArn]);
+    return allow(grantee, ['cloudwatch:DescribeAlarms'], this.canaryAlarmArns);
   }
 
   /** Allows invoking the alias only (not $LATEST or a version), as live traffic does. */

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
-import { CloudWatchAlarmWatch, errorRateAlarmName } from '../../lambdas/adapters/cloudwatch-alarms';
+import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
 import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
@@ -19,6 +19,7 @@ import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { alarmNamesFor } from '../../lambdas/core/alarm-definitions';
 import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
 import type { CodeDeployments } from '../../lambdas/core/ports';
 import { expireApprovals } from '../../lambdas/core/use-cases/expire-approvals';
@@ -160,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             deploymentGroup: target.name,
             deploymentConfig: target.codeDeploy.deploymentConfig,
             customConfigs: target.codeDeploy.customConfigs,
-            alarmNames: [errorRateAlarmName(target.name)],
+            alarmNames: alarmNamesFor(target.name, target.alarms),
           });
         }
         return codeDeployments.create(request);

@@ -416,7 +416,7 @@ describe('CmvStack', () => {
       const [target] = stack.targets;
       const fnArn = ref(target.function.functionArn);
       const aliasArn = ref(target.alias.functionArn);
-      const alarmArn = ref(target.canaryAlarmArn);
+      const alarmArn = ref(target.canaryAlarmArns[0]);
       // THEN
       expect(actionsOn(stack.workflowFunctions.StartDeploymentFunctionArn, fnArn)).toEqual([
         'lambda:GetAlias',

@@ -16,6 +16,10 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
     name: 'svc',
     source: path.join(__dirname, '..', '..', 'examples', 'benefit-calculator', 'service'),
     handler: 'src/index.handler',
+    guards: {
+      p99LatencyMs: 800,
+      custom: [{ name: 'declined', namespace: 'Benefits', metricName: 'ClaimsDeclined', statistic: 'Sum', threshold: 3 }],
+    },
     codeDeploy: { deploymentConfig: 'svc-linear-20-2', customConfigs: [{ name: 'svc-linear-20-2', type: 'linear', percentage: 20, intervalMinutes: 2 }] },
   });
   const hook = (id: string) =>
@@ -29,6 +33,7 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
   target.grantCreateDeployment(deployer);
   target.grantReadDeployments(deployer);
   target.grantStopDeployments(deployer);
+  target.grantArmAlarm(deployer);
   const template = Template.fromStack(stack);
   const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
   const deployerStatements = () =>
@@ -36,14 +41,14 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
 
-  it('creates a deployment group named after the target on its alias, watching the canary alarm, rolling back on failure, stop and alarm', () => {
+  it('creates a deployment group named after the target on its alias, watching every canary alarm of the target (error rate, p99, custom), rolling back on failure, stop and alarm', () => {
     // THEN
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       ApplicationName: { Ref: id(application) },
       DeploymentGroupName: 'svc',
       DeploymentConfigName: { Ref: Match.anyValue() },
       DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
-      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: 'cmv-svc-error-rate' }] },
+      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: 'cmv-svc-error-rate' }, { Name: 'cmv-svc-p99-latency' }, { Name: 'cmv-svc-custom-declined' }] },
       AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayWith(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
     });
   });
@@ -97,6 +102,12 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
         .flatMap((s) => s.Action)
         .filter((a) => a.includes('*')),
     ).toEqual([]);
+  });
+
+  it('lets the deploy steps put exactly the canary alarms of the target', () => {
+    const puts = deployerStatements().filter((s) => s.Action === 'cloudwatch:PutMetricAlarm');
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toMatch(/alarm:cmv-svc-error-rate".*alarm:cmv-svc-p99-latency".*alarm:cmv-svc-custom-declined"/);
+    expect(puts.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))).toHaveLength(3);
   });
 
   it("refuses a target whose deployment config is neither CodeDeploy's nor a custom one", () => {

@@ -75,6 +75,21 @@ describe('cloudwatch-alarms', () => {
       });
     });
 
+    it('puts every alarm the target defines, one PutMetricAlarm each, and returns their names', async () => {
+      cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
+      const guarded = { ...target, alarms: { ...target.alarms, p99LatencyMs: 500, throttles: 2 } };
+
+      const names = await watch.armForVersion(guarded, '4');
+
+      expect(names).toEqual(['cmv-benefit-calculator-error-rate', 'cmv-benefit-calculator-p99-latency', 'cmv-benefit-calculator-throttles']);
+      expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.AlarmName)).toEqual(names);
+      expect(cloudwatchMock).toHaveReceivedCommandWith(PutMetricAlarmCommand, {
+        AlarmName: 'cmv-benefit-calculator-p99-latency',
+        ExtendedStatistic: 'p99',
+        Threshold: 500,
+      });
+    });
+
     it('follows the threshold of the target and minimum requests when they differ', async () => {
       cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
       const strict = { ...target, alarms: { errorRatePercent: 1, periodSeconds: 300, evaluationPeriods: 1, minimumRequests: 5, custom: [] } };
