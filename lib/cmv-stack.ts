@@ -25,7 +25,7 @@ import { CmvFunction } from './constructs/cmv-function';
 import { CmvTables } from './constructs/cmv-tables';
 import { CmvUserPool } from './constructs/cmv-user-pool';
 import { CmvWorkflow } from './constructs/cmv-workflow';
-import { allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
+import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { RegisteredTarget } from './constructs/registered-target';
 import { repoPath } from './constructs/repo';
 
@@ -349,6 +349,11 @@ export class CmvStack extends Stack {
           return;
         case 'alarms:read':
           for (const t of this.targets) t.grantReadAlarm(fn);
+          return;
+        case 'metrics:read':
+          // cloudwatch:GetMetricData has no resource-level permissions (IAM service authorization reference).
+          allow(fn, ['cloudwatch:GetMetricData'], ['*']);
+          acknowledgeWildcardResource(fn, '*', "cloudwatch:GetMetricData has no resource-level permissions; it reads the canary step's Lambda metrics only.");
           return;
         case 'codedeploy:create':
           for (const t of this.targets) t.grantCreateDeployment(fn);

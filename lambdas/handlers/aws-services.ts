@@ -9,6 +9,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoChangeStore } from '../adapters/change-store';
 import { CloudWatchAlarmWatch } from '../adapters/cloudwatch-alarms';
+import { CloudWatchMetricsReader } from '../adapters/cloudwatch-metrics';
 import { CodeDeployDeployments } from '../adapters/codedeploy-deployments';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
@@ -38,13 +39,15 @@ export function awsServices(): Services {
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   let secret: Promise<string> | undefined;
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
+  const cloudwatch = new CloudWatchClient({});
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), process.env.STATE_MACHINE_ARN ?? ''),
     artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
     functions: new LambdaFunctionHost(new LambdaClient({})),
-    alarms: new CloudWatchAlarmWatch(new CloudWatchClient({})),
+    alarms: new CloudWatchAlarmWatch(cloudwatch),
+    metrics: new CloudWatchMetricsReader(cloudwatch),
     ...(codeDeployApplication ? { codeDeploy: new CodeDeployDeployments(new CodeDeployClient({})) } : {}),
     events: new EventBridgeBus(new EventBridgeClient({}), process.env.EVENT_BUS_NAME ?? 'default'),
     notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),

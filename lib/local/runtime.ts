@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
+import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metrics';
 import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
@@ -180,6 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       artifacts,
       functions: new LambdaFunctionHost(lambda as never),
       alarms: new CloudWatchAlarmWatch(cloudwatch as never),
+      metrics: new CloudWatchMetricsReader(cloudwatch as never),
       codeDeploy: localCodeDeploy,
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
       events: new EventBridgeBus(events as never, 'default'),

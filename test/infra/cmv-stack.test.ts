@@ -336,9 +336,9 @@ describe('CmvStack', () => {
     });
 
     it('uses Resource "*" only for actions that have no resource-level permissions', () => {
-      // GIVEN X-Ray tracing, Step Functions log delivery and the ledger stream's event source (dynamodb:ListStreams)
+      // GIVEN X-Ray tracing, Step Functions log delivery, the ledger stream's event source (dynamodb:ListStreams) and canary metrics
       const allowed =
-        /^(dynamodb:ListStreams|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+        /^(dynamodb:ListStreams|cloudwatch:GetMetricData|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
       // THEN
       const offending = statements()
         .filter(({ s }) => list(s.Resource).includes('*'))

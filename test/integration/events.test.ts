@@ -36,7 +36,14 @@ describe('events (local stack)', () => {
     await approve(changeId);
     const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
     await trafficUntil(stack.api, done);
-    expect((await done).status).toBe('deployed');
+    const deployed = await done;
+    expect(deployed.status).toBe('deployed');
+    // Each decided step recorded what it observed, from the metrics by executed version (GetMetricData).
+    const first = deployed.deployment?.history[0];
+    expect(first?.weight).toBe(10);
+    expect(first?.observed?.new.requests).toBeGreaterThan(0);
+    expect(first?.observed?.old.requests).toBeGreaterThan(first?.observed?.new.requests ?? 0);
+    expect(first?.observed?.new.p99Ms).toBeGreaterThanOrEqual(0);
 
     const ledger = (await ledgerOf(changeId)).sort((a, b) => a.seq - b.seq);
     const events = await eventsOf(changeId);
