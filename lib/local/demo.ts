@@ -10,8 +10,8 @@ import { ROOT, startLocalRuntime } from './runtime';
  * API as people would — alice proposes, bob approves through the link e-mailed to him, callers send
  * live traffic during each canary — prints a timeline, and exits 0 only when 1.1.0 is deployed,
  * 1.2.0 rolled back by itself with 1.1.0 still live, the failing change stopped at its tests, a
- * release admin's promote and abort steer two canaries, one-call activate works, and the audit
- * ledger verifies.
+ * release admin's promote and abort steer two canaries, CodeDeploy deploys one change and rolls
+ * back another, one-call activate works, the audit ledger verifies and every entry is an event.
  */
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
@@ -46,6 +46,25 @@ const OPERATED = [
     },
     control: 'abort',
     reason: 'the new figure takes effect in January, not now',
+    expect: 'rolled_back',
+  },
+] as const;
+/** Config-only changes deployed by CodeDeploy with the target's custom config (25 %, then 100 % two minutes later): one healthy, one whose version cannot start. */
+const CODEDEPLOYED = [
+  {
+    change: {
+      version: '1.1.3',
+      title: 'Dependency allowance $25 → $30 (deployed by CodeDeploy)',
+      config: { MAX_WEEKLY_BENEFIT: '1120', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '30' },
+    },
+    expect: 'deployed',
+  },
+  {
+    change: {
+      version: '1.1.4',
+      title: 'A mistyped maximum benefit (-1): the new version cannot start (deployed by CodeDeploy)',
+      config: { MAX_WEEKLY_BENEFIT: '-1', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '30' },
+    },
     expect: 'rolled_back',
   },
 ] as const;
@@ -98,6 +117,26 @@ async function main(): Promise<number> {
       if (final.status !== op.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${op.expect}`);
     }
 
+    console.log('\n── The codedeploy strategy: CodeDeploy shifts the alias per its deployment config, watching the alarms');
+    for (const cd of CODEDEPLOYED) {
+      const base = await readChangeFile(join(EXAMPLE, 'changes', '1.1.0-seasonal-bonus.json'));
+      const body = {
+        ...base,
+        ...cd.change,
+        code: undefined,
+        baseVersion: undefined,
+        strategy: 'codedeploy',
+        deploymentConfig: 'benefit-calculator-canary-25-2',
+      };
+      console.log(`\n── ${cd.change.version}: ${cd.change.title}`);
+      const proposed = await api.propose(body);
+      say(`alice proposed it (config only, strategy codedeploy, config benefit-calculator-canary-25-2: 25 %, then 100 % after 2 min)`);
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob']);
+      say(`CodeDeploy deployment ${final.deployment?.codeDeployId}: ${final.status === 'deployed' ? 'Succeeded' : (final.reason ?? '')}`);
+      results.push({ version: proposed.version, status: final.status, expect: cd.expect });
+      if (final.status !== cd.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${cd.expect}`);
+    }
+
     for (const held of HELD) {
       const body = await readChangeFile(join(EXAMPLE, 'changes', held.file));
       console.log(`\n── ${body.version}: ${body.title} (${body.changeType}, ${body.riskLevel} risk)`);
@@ -143,6 +182,12 @@ async function main(): Promise<number> {
     );
     say(`entries for ${TARGET}: ${[...new Set(entries.items.map((e) => e.type))].join(', ')}`);
     if (!verification.valid) failures.push('the audit ledger does not verify');
+    await runtime.ledgerStream.drain();
+    const events = await runtime.events.read({ source: ['cmv'] });
+    const byType = new Map<string, number>();
+    for (const e of events) byType.set(e['detail-type'], (byType.get(e['detail-type']) ?? 0) + 1);
+    say(`events: ${events.length} on the local bus (one per ledger entry; \`cmv events\` reads them): ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+    if (events.length !== verification.entries) failures.push(`${events.length} events for ${verification.entries} ledger entries`);
 
     console.log('\n── Outcome');
     for (const r of results) console.log(`  ${r.version.padEnd(6)} ${r.status.padEnd(13)} ${r.status === r.expect ? '✓' : `✗ expected ${r.expect}`}`);

@@ -108,4 +108,31 @@ describe('codedeploy strategy (local stack)', () => {
     expect((await codeDeployment(change.deployment?.codeDeployId ?? '')).errorInformation?.code).toBe('HOOK_EXECUTION_FAILURE');
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [before.liveFunctionVersion]: 100 });
   });
+
+  it('lets a release admin abort mid-canary (StopDeployment, alias back, recorded with the reason) but not pause', async () => {
+    const before = await stack.api.target(TARGET);
+    const { changeId } = await stack.api.propose(
+      await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: '1.1.6',
+        code: undefined,
+        baseVersion: undefined,
+        config: { MAX_WEEKLY_BENEFIT: '1105', MIN_BASE_PERIOD_WAGES: '6400', DEPENDENCY_ALLOWANCE: '25' },
+      }),
+    );
+    await approve(changeId);
+    for (let c = await stack.api.change(changeId); c.deployment?.currentWeight !== 10; c = await stack.api.change(changeId)) {
+      if (['deployed', 'rolled_back', 'failed'].includes(c.status)) throw new Error(`change ended ${c.status}: ${c.reason}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    await expect(stack.api.control(changeId, 'pause', 'hold', 'dana')).rejects.toMatchObject({ status: 409 });
+    const aborted = await stack.api.control(changeId, 'abort', 'wrong figure', 'dana');
+
+    expect(aborted.status).toBe('rolled_back');
+    expect(aborted.reason).toBe('aborted by dana: wrong figure');
+    expect((await codeDeployment(aborted.deployment?.codeDeployId ?? '')).status).toBe('Stopped');
+    expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [before.liveFunctionVersion]: 100 });
+    const ended = await waitForStatus(stack.api, changeId, ['rolled_back']);
+    expect(ended.deployment?.history.at(-1)).toMatchObject({ weight: 10, decision: 'rollback', reason: 'aborted by dana: wrong figure' });
+  });
 });

@@ -1,4 +1,4 @@
-import { firingAlarms } from '../canary';
+import { aliasWeight, firingAlarms } from '../canary';
 import { loadTarget, rollBack } from './deploy';
 import { wakeWorkflow } from './operator-controls';
 import type { Services } from './services';
@@ -38,16 +38,22 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
   if (firingAlarms([status], d.startedAt ?? c.updatedAt).length === 0) {
     return { action: 'none', why: `alarm ${change.alarmName} went to ALARM before change ${changeId} started deploying` };
   }
+  const trigger = { actor: `alarm:${change.alarmName}`, kind: 'alarm' as const, alarm: { name: change.alarmName, at: change.at } };
   if (d.strategy === 'codedeploy') {
     if (!d.codeDeployId || !svc.codeDeploy) return { action: 'none', why: `change ${changeId} has no CodeDeploy deployment yet` };
-    await svc.codeDeploy.stop(d.codeDeployId);
+    // CodeDeploy may have shifted since the workflow last looked: the weight is the alias's.
+    const weight = d.toFunctionVersion ? aliasWeight(await svc.functions.getAlias(d.functionName, d.alias), d.toFunctionVersion) : d.currentWeight;
+    const reason = `alarm ${change.alarmName} in ALARM at ${weight}%: ${change.reason}`;
+    // CodeDeploy stops and rolls back (its rollback deployment takes a while in AWS); the alias goes back now,
+    // guarded by its RevisionId, and the rollback is recorded with the alarm as its reason.
+    await svc.codeDeploy.stop(d.codeDeployId).catch((err: Error) => {
+      if (err.name !== 'ConflictError') throw err; // already ended: the rollback below still records it
+    });
+    await rollBack(svc, changeId, reason, trigger);
+    await wakeWorkflow(svc, changeId);
     return { action: 'stopped_codedeploy', changeId };
   }
-  await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${d.currentWeight}%: ${change.reason}`, {
-    actor: `alarm:${change.alarmName}`,
-    kind: 'alarm',
-    alarm: { name: change.alarmName, at: change.at },
-  });
+  await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${d.currentWeight}%: ${change.reason}`, trigger);
   await wakeWorkflow(svc, changeId);
   return { action: 'rolled_back', changeId };
 }

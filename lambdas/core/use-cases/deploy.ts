@@ -266,9 +266,24 @@ export async function rollBack(
       await svc.functions.updateAlias(d.functionName, d.alias, { functionVersion: d.fromFunctionVersion }, alias.revisionId);
     }
     const restoredAt = svc.now().toISOString();
+    // A step still open (an alarm's event, an abort, a failed smoke test mid-bake) is decided by the rollback.
+    const open = d.history.at(-1);
+    const history =
+      open && !open.decision
+        ? [
+            ...d.history.slice(0, -1),
+            {
+              ...open,
+              checkedAt: restoredAt,
+              decision: 'rollback' as const,
+              reason,
+              ...(trigger.alarm ? { alarms: [{ name: trigger.alarm.name, state: 'ALARM' }] } : {}),
+            },
+          ]
+        : d.history;
     return {
       event: 'ChangeRolledBack',
-      patch: { deployment: { ...d, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined }, reason },
+      patch: { deployment: { ...d, history, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined }, reason },
       details: {
         reason,
         trigger: trigger.kind,

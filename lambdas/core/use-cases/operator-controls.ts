@@ -59,14 +59,15 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
   return changed;
 }
 
-/** Rolls back now: the alias at once (alias-weights), or StopDeployment with rollback (codedeploy). */
+/** Rolls back now: the alias at once (codedeploy: after StopDeployment with rollback), recorded with the operator's reason. */
 async function abort(svc: Services, caller: Caller, changeId: string, reason: string): Promise<Change> {
   const c = await loadChange(svc, changeId);
   const d = requireDeploying(c, 'abort');
   if (d.strategy === 'codedeploy' && d.codeDeployId && svc.codeDeploy) {
-    // CodeDeploy rolls the alias back; the workflow's next poll records the rollback with this reason.
-    await svc.codeDeploy.stop(d.codeDeployId);
-    return c;
+    // CodeDeploy stops and rolls back; the alias goes back now too (RevisionId-guarded) and the rollback is recorded with this reason.
+    await svc.codeDeploy.stop(d.codeDeployId).catch((err: Error) => {
+      if (err.name !== 'ConflictError') throw err;
+    });
   }
   const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller.id, kind: 'operator' });
   await wakeWorkflow(svc, changeId);
