@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 /**
  * The codedeploy strategy on the local stack: the workflow creates a CodeDeploy deployment on the
@@ -35,11 +35,7 @@ describe('codedeploy strategy (local stack)', () => {
     await stack?.stop();
   });
 
-  const approve = async (changeId: string) => {
-    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
-    const link = await approvalLink(stack, changeId, 'bob@example.org');
-    await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
-  };
+  const approve = (changeId: string) => approveByBob(stack, changeId);
   const codeDeployment = async (id: string) => {
     const out = (await stack.runtime.codeDeploy.send(new GetDeploymentCommand({ deploymentId: id }))) as {
       deploymentInfo: { status: string; deploymentConfigName: string; errorInformation?: { code: string }; rollbackInfo?: { rollbackDeploymentId?: string } };

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 /**
  * CMV's events on the local stack: every ledger entry reaches the local bus through the ledger
@@ -20,11 +20,7 @@ describe('events (local stack)', () => {
     await stack?.stop();
   });
 
-  const approve = async (changeId: string) => {
-    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
-    const link = await approvalLink(stack, changeId, 'bob@example.org');
-    await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
-  };
+  const approve = (changeId: string) => approveByBob(stack, changeId);
   const ledgerOf = async (changeId: string): Promise<LedgerEntry[]> => (await stack.api.audit({ changeId, limit: '100' })).items as LedgerEntry[];
   const eventsOf = async (changeId: string) => {
     await stack.runtime.ledgerStream.drain();

@@ -78,6 +78,13 @@ export async function approvalLink(stack: Stack, changeId: string, email: string
   }
 }
 
+/** Waits until the change awaits approval, then bob approves it through the link e-mailed to him (POST, as the page's form does). */
+export async function approveByBob(stack: Stack, changeId: string): Promise<void> {
+  await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+  const link = await approvalLink(stack, changeId, 'bob@example.org');
+  await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
+}
+
 /**
  * Sends the example's claims to the target's alias over HTTP until `stop()`, as live callers would.
  * @returns counts by executed version
