@@ -10,7 +10,7 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { ConflictError, DeploymentError } from '../core/errors';
+import { ConflictError, DeploymentError, StaleAliasError } from '../core/errors';
 import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
 
 /**
@@ -57,7 +57,7 @@ export class LambdaFunctionHost implements FunctionHost {
       return toState(out);
     } catch (err) {
       if ((err as Error).name === 'PreconditionFailedException') {
-        throw new ConflictError(`alias ${alias} of ${functionName} was changed by someone else (stale RevisionId)`);
+        throw new StaleAliasError(`alias ${alias} of ${functionName} was changed by someone else (stale RevisionId)`);
       }
       if ((err as Error).name === 'ResourceNotFoundException') {
         throw new ConflictError(`alias ${alias} of ${functionName} cannot route to version ${route.functionVersion}: ${(err as Error).message}`);

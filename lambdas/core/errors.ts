@@ -59,6 +59,12 @@ export class ConflictError extends CmvError {
   readonly statusCode = 409;
 }
 
+/**
+ * 409: the alias changed between reading it and updating it (a stale RevisionId: Lambda's
+ * PreconditionFailedException). `syncAlias` reads again and retries; elsewhere it is a 409.
+ */
+export class StaleAliasError extends ConflictError {}
+
 /** Another change is deploying to the target; the workflow retries `TargetBusy` until it is free (one deployment per target). */
 export class TargetBusyError extends CmvError {
   override readonly name = 'TargetBusy';

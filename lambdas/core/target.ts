@@ -4,6 +4,16 @@ import type { AlarmSettings, CanarySettings, CodeDeploySettings, DeploymentStrat
 
 export type { AlarmSettings } from './target-settings';
 
+/**
+ * An alias's routing: the version it points at, and at most one more version with its share of the
+ * traffic (`additionalWeight`, 0–1) — Lambda's `FunctionVersion` and `RoutingConfig`.
+ */
+export interface AliasRoute {
+  readonly functionVersion: string;
+  readonly additionalVersion?: string;
+  readonly additionalWeight?: number;
+}
+
 /** A registered service: its Lambda function and alias, how to test it, how to canary it. */
 export interface Target {
   readonly name: string;
@@ -24,6 +34,15 @@ export interface Target {
   readonly retention: RetentionSettings;
   readonly liveVersion: string;
   readonly liveFunctionVersion: string;
+  /**
+   * The alias routing CMV recorded last. CMV moves an alias in one direction only: this record is
+   * committed first (with its ledger entry), then the alias is made to match it (`syncAlias`), and
+   * the reconciler finishes a move a crash interrupted. Absent on targets stored before it existed:
+   * `liveFunctionVersion` alone (see `recordedRoute`).
+   */
+  readonly route?: AliasRoute;
+  /** While a codedeploy change deploys, CodeDeploy shifts the alias: CMV leaves it alone until the change ends. */
+  readonly shiftedByCodeDeploy?: boolean;
   /** The change currently deploying; only one at a time per target. */
   readonly deployingChangeId?: string;
   readonly revision: number;
@@ -47,4 +66,15 @@ export interface VersionRecord {
   readonly retiredAt?: string;
   readonly revision: number;
   readonly createdAt: string;
+}
+
+/** The routing recorded for a target's alias (`route`, or its live version alone for targets stored before it). */
+export function recordedRoute(target: Target): AliasRoute {
+  return target.route ?? { functionVersion: target.liveFunctionVersion };
+}
+
+/** Whether an alias routes as `route` says (an extra version with weight 0 counts as none, as in Lambda). */
+export function routesAs(alias: AliasRoute, route: AliasRoute): boolean {
+  const extra = (r: AliasRoute) => (r.additionalVersion && (r.additionalWeight ?? 0) > 0 ? `${r.additionalVersion}@${r.additionalWeight}` : '');
+  return alias.functionVersion === route.functionVersion && extra(alias) === extra(route);
 }

@@ -16,7 +16,10 @@ export class ApiError extends Error {
 }
 
 /** A target as GET /targets/{t} shows it, with its alias routing in %. */
-export type TargetView = Target & { alias: { name: string; functionVersion: string; routingPercent: Record<string, number> } };
+/** GET /targets/{t}: the target's record, and its alias as Lambda reports it now. */
+export type TargetView = Omit<Target, 'alias'> & {
+  alias: { name: string; functionVersion: string; additionalVersion?: string; additionalWeight?: number; routingPercent: Record<string, number> };
+};
 
 /**
  * A small client of the CMV REST API, used by the `cmv` CLI and the demo. Identity: the `X-User`
@@ -89,8 +92,8 @@ export class CmvClient {
   invoke(name: string, event: unknown) {
     return this.request<{ executedVersion: string; ok: boolean; payload: unknown }>('POST', `/targets/${encodeURIComponent(name)}/invoke`, event);
   }
-  audit(query: Record<string, string> = {}) {
-    return this.request<{ items: LedgerEntry[]; nextToken?: string }>('GET', `/audit?${new URLSearchParams(query)}`);
+  audit(query: Record<string, string> = {}, as?: string) {
+    return this.request<{ items: LedgerEntry[]; nextToken?: string }>('GET', `/audit?${new URLSearchParams(query)}`, undefined, as);
   }
   verify() {
     return this.request<{ valid: boolean; entries: number; head?: { seq: number; hash: string }; firstBadSeq?: number; reason?: string }>(

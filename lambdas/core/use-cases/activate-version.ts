@@ -1,12 +1,15 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { WriteConflictError } from '../ports';
-import type { Target } from '../target';
+import { recordedRoute, type Target } from '../target';
 import type { Caller, Services } from './services';
+import { syncAlias } from './sync-alias';
 
 /**
  * Puts an earlier version back live in one call: the alias points at that version's published
- * Lambda version alone — its own code and config, not a re-deploy of source — guarded by the
- * alias's RevisionId and the target's revision.
+ * Lambda version alone — its own code and config, not a re-deploy of source. The target's new
+ * route and the `VersionActivated` ledger entry commit first, conditioned on the target's revision
+ * (so of concurrent activations exactly one wins, and none while a change holds the target's
+ * lock); then the alias is moved to match (`syncAlias`, guarded by its RevisionId).
  * @returns the target afterwards
  * @throws ForbiddenError (403) without the release_admin role
  * @throws NotFoundError (404) for an unknown target or version
@@ -27,14 +30,18 @@ export async function activateVersion(svc: Services, caller: Caller, targetName:
     );
   }
   if (target.deployingChangeId) throw new ConflictError(`change ${target.deployingChangeId} is deploying to ${targetName}; wait for it or abort it first`);
-  if (target.liveVersion === version) return target;
-
-  const alias = await svc.functions.getAlias(target.functionName, target.alias);
-  await svc.functions.updateAlias(target.functionName, target.alias, { functionVersion: record.functionVersion }, alias.revisionId);
+  if (target.liveVersion === version) {
+    await syncAlias(svc, targetName);
+    return target;
+  }
+  // Record first, then move the alias (syncAlias): of concurrent activations one commits and the
+  // others are refused before anything moves; a crash after the commit is finished by the reconciler.
+  const route = { functionVersion: record.functionVersion };
   const next: Target = {
     ...target,
     liveVersion: version,
     liveFunctionVersion: record.functionVersion,
+    route,
     revision: target.revision + 1,
     updatedAt: svc.now().toISOString(),
   };
@@ -47,7 +54,7 @@ export async function activateVersion(svc: Services, caller: Caller, targetName:
         version,
         functionVersion: record.functionVersion,
         previousVersion: target.liveVersion,
-        previousFunctionVersion: alias.functionVersion,
+        previousFunctionVersion: recordedRoute(target).functionVersion,
         reason,
       },
     });
@@ -55,5 +62,6 @@ export async function activateVersion(svc: Services, caller: Caller, targetName:
     if (err instanceof WriteConflictError) throw new ConflictError(`target ${targetName} changed while activating; try again`);
     throw err;
   }
+  await syncAlias(svc, targetName);
   return next;
 }

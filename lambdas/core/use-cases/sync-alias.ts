@@ -1,0 +1,45 @@
+import { NotFoundError, StaleAliasError } from '../errors';
+import { recordedRoute, routesAs } from '../target';
+import type { Services } from './services';
+
+/** Attempts when another writer moves the alias between our GetAlias and UpdateAlias. */
+const ATTEMPTS = 8;
+
+/** What a sync did: the alias already routed as recorded, was moved to it, or is CodeDeploy's to move now. */
+export type AliasSync = 'in-sync' | 'moved' | 'codedeploy';
+
+/**
+ * Makes a target's alias route as the target's record says (`Target.route`). This is the only way
+ * CMV moves an alias, and always after the record and its ledger entry committed: record first,
+ * then move. So a crash between the two leaves a record ahead of the alias, never an alias no
+ * record explains, and the next sync (the reconciler's, or the next step's) finishes the move.
+ *
+ * The record is read after the alias: of two syncs racing with different records, the one that read
+ * the newer record also read the newer alias revision, and a sync holding a stale record fails on
+ * the alias's RevisionId (StaleAliasError) and reads both again. The last move
+ * therefore always follows the last commit.
+ *
+ * While CodeDeploy shifts the alias of a codedeploy change (`shiftedByCodeDeploy`) it does nothing.
+ * @returns 'in-sync', 'moved' or 'codedeploy'
+ * @throws NotFoundError (404) when the target is not registered
+ * @throws ConflictError when Lambda refuses the recorded route (e.g. its version was deleted outside
+ *   CMV), or the alias keeps changing under it for {@link ATTEMPTS} tries
+ */
+export async function syncAlias(svc: Services, targetName: string): Promise<AliasSync> {
+  for (let attempt = 1; ; attempt++) {
+    const names = await svc.store.getTarget(targetName);
+    if (!names) throw new NotFoundError(`target ${targetName} is not registered`);
+    const alias = await svc.functions.getAlias(names.functionName, names.alias);
+    // Read again after the alias: a commit that happened before this read is what the alias must show.
+    const target = (await svc.store.getTarget(targetName)) ?? names;
+    if (target.shiftedByCodeDeploy) return 'codedeploy';
+    const route = recordedRoute(target);
+    if (routesAs(alias, route)) return 'in-sync';
+    try {
+      await svc.functions.updateAlias(target.functionName, target.alias, route, alias.revisionId);
+      return 'moved';
+    } catch (err) {
+      if (!(err instanceof StaleAliasError) || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
