@@ -78,6 +78,7 @@ type Capability =
   | 'targets:read-alias'
   | 'targets:shift'
   | 'targets:publish'
+  | 'targets:describe'
   | 'targets:invoke'
   | 'alarms:arm'
   | 'alarms:read'
@@ -100,7 +101,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'record-review': COMMIT,
   'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'],
   'list-targets': ['store:read'],
-  'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:publish', 'targets:shift'],
+  'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],
   'list-versions': ['store:read'],
   'activate-version': [...COMMIT, 'targets:shift'],
@@ -119,10 +120,10 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'run-smoke-tests': [...COMMIT, 'targets:invoke'],
   'create-code-deployment': [...COMMIT, 'codedeploy:create'],
   'follow-code-deployment': [...COMMIT, 'codedeploy:read', 'targets:read-alias', 'targets:shift', 'alarms:read', 'metrics:read'],
-  'finalize-deployment': [...COMMIT, 'targets:read-alias'],
+  'finalize-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift'],
   'retire-versions': [...COMMIT, 'targets:read-alias', 'targets:retire'],
   rollback: [...COMMIT, 'targets:shift'],
-  'record-failure': COMMIT,
+  'record-failure': [...COMMIT, 'targets:shift'],
 };
 
 /** Handlers that need more than the default 30 s / 512 MiB: they zip, unzip and publish code. */
@@ -338,6 +339,9 @@ export class CmvStack extends Stack {
         case 'targets:publish':
           for (const t of this.targets) t.grantPublish(fn);
           return;
+        case 'targets:describe':
+          for (const t of this.targets) t.grantDescribeVersions(fn);
+          return;
         case 'targets:invoke':
           for (const t of this.targets) t.grantInvokeAlias(fn);
           return;
@@ -377,15 +381,16 @@ export class CmvStack extends Stack {
       for (const capability of [...COMMIT, 'targets:invoke', 'codedeploy:read'] as const) grant(hook, capability);
     }
 
-    // The policy's approval timeout: every 5 minutes, fail the waits of changes past their expiry.
-    const sweeper = new CmvFunction(new Construct(this, 'ScheduledHandlers'), 'ExpireApprovals', {
-      entry: 'lambdas/handlers/scheduled/expire-approvals.ts',
-      description: 'CMV: expires approvals past the policy timeout',
+    // Every 5 minutes: the policy's approval timeout, then the reconciler (aliases and workflow waits back in step with the records).
+    const sweeper = new CmvFunction(new Construct(this, 'ScheduledHandlers'), 'Sweep', {
+      entry: 'lambdas/handlers/scheduled/sweep.ts',
+      description: 'CMV: expires approvals past the policy timeout and reconciles aliases and workflow waits with the records',
       environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
+      timeout: Duration.minutes(2),
     });
-    for (const capability of ['store:read', 'workflow:respond'] as const) grant(sweeper, capability);
-    new Rule(this, 'ExpireApprovalsSchedule', {
-      description: 'CMV: expire approvals past the change-control policy timeout',
+    for (const capability of ['store:read', 'store:write', 'workflow:respond', 'targets:read-alias', 'targets:shift'] as const) grant(sweeper, capability);
+    new Rule(this, 'SweepSchedule', {
+      description: 'CMV: expire approvals past the change-control policy timeout; reconcile aliases and workflow waits',
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [new LambdaFunction(sweeper.function)],
     });

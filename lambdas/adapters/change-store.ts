@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type
 import type { Change, ChangeStatus } from '../core/change';
 import { ValidationError } from '../core/errors';
 import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
-import { type ChangeStore, type Page, type StoreWrite, WriteConflictError } from '../core/ports';
+import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
 import { decodeToken, encodeToken } from './dynamo';
 
@@ -141,8 +141,53 @@ export class DynamoChangeStore implements ChangeStore {
     }
   }
 
-  async putTaskToken(changeId: string, taskToken: string): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.tables.changes, Item: { pk: `CHANGE#${changeId}`, sk: 'TASK_TOKEN', taskToken } }));
+  async putTaskToken(changeId: string, taskToken: string, wait: TaskWait): Promise<void> {
+    const storedAt = this.now().toISOString();
+    // `kind` puts an outstanding token in the byCreated index, where the reconciler lists them.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tables.changes,
+        Item: { pk: `CHANGE#${changeId}`, sk: 'TASK_TOKEN', kind: 'task-token', createdKey: `${storedAt}#${changeId}`, changeId, taskToken, wait, storedAt },
+      }),
+    );
+  }
+
+  async spendTaskToken(changeId: string, taskToken: string): Promise<void> {
+    try {
+      // A put without `kind` takes it out of the index (PutItem: the app roles have no DeleteItem).
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.changes,
+          Item: { pk: `CHANGE#${changeId}`, sk: 'TASK_TOKEN', spentToken: taskToken, spentAt: this.now().toISOString() },
+          ConditionExpression: 'taskToken = :t',
+          ExpressionAttributeValues: { ':t': taskToken },
+        }),
+      );
+    } catch (err) {
+      // A newer token replaced it, or it was spent already: nothing to do.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  async listTaskTokens(): Promise<OutstandingTaskToken[]> {
+    const tokens: OutstandingTaskToken[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.changes,
+          IndexName: 'byCreated',
+          KeyConditionExpression: 'kind = :k',
+          ExpressionAttributeValues: { ':k': 'task-token' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of out.Items ?? []) {
+        tokens.push({ changeId: String(i.changeId), taskToken: String(i.taskToken), wait: i.wait as TaskWait, storedAt: String(i.storedAt) });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return tokens;
   }
 
   async getTaskToken(changeId: string): Promise<string | undefined> {
@@ -150,20 +195,8 @@ export class DynamoChangeStore implements ChangeStore {
     return item?.taskToken;
   }
 
-  async consumeLink(changeId: string, linkHash: string, expiresAtEpochS: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tables.changes,
-          Item: { pk: `CHANGE#${changeId}`, sk: `LINK#${linkHash}`, usedAt: this.now().toISOString(), expiresAt: expiresAtEpochS },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-      throw err;
-    }
+  async getFunctionOwner(functionName: string): Promise<string | undefined> {
+    return (await this.get<{ target: string }>(`FUNCTION#${functionName}`, 'FUNCTION'))?.target;
   }
 
   /** The ledger head, read strongly consistent. */
@@ -173,6 +206,13 @@ export class DynamoChangeStore implements ChangeStore {
   }
 
   private conditionalPut(write: StoreWrite) {
+    if (write.kind === 'function' || write.kind === 'link') {
+      const Item =
+        write.kind === 'function'
+          ? { ...keysOf(write), functionName: write.functionName, target: write.target, claimedAt: this.now().toISOString() }
+          : { ...keysOf(write), usedAt: this.now().toISOString(), expiresAt: write.expiresAtEpochS };
+      return { Put: { TableName: this.tables.changes, Item, ConditionExpression: 'attribute_not_exists(pk)' } };
+    }
     const { record, expectedRevision } = write;
     const Item = { ...keysOf(write), ...record, revision: (expectedRevision ?? 0) + 1 };
     return {
@@ -203,6 +243,10 @@ function keysOf(write: StoreWrite): Record<string, string> {
       return { pk: `TARGET#${write.record.name}`, sk: 'TARGET', kind: 'target', createdKey: write.record.registeredAt };
     case 'version':
       return { pk: `TARGET#${write.record.target}`, sk: `VERSION#${write.record.version}` };
+    case 'function':
+      return { pk: `FUNCTION#${write.functionName}`, sk: 'FUNCTION' };
+    case 'link':
+      return { pk: `CHANGE#${write.changeId}`, sk: `LINK#${write.linkHash}` };
   }
 }
 

@@ -1,8 +1,10 @@
 import {
   DeleteFunctionCommand,
   GetAliasCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   type LambdaClient,
+  ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -10,7 +12,7 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { ConflictError, DeploymentError, StaleAliasError } from '../core/errors';
+import { ConflictError, DeploymentError, NotFoundError, StaleAliasError } from '../core/errors';
 import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
 
 /**
@@ -83,6 +85,31 @@ export class LambdaFunctionHost implements FunctionHost {
       marker = page.NextMarker;
     } while (marker);
     return versions.sort((a, b) => Number(a) - Number(b));
+  }
+
+  async aliasVersions(functionName: string): Promise<string[]> {
+    const versions = new Set<string>();
+    let marker: string | undefined;
+    do {
+      const page = await this.lambda.send(new ListAliasesCommand({ FunctionName: functionName, Marker: marker }));
+      for (const a of page.Aliases ?? []) {
+        if (a.FunctionVersion) versions.add(a.FunctionVersion);
+        for (const v of Object.keys(a.RoutingConfig?.AdditionalVersionWeights ?? {})) versions.add(v);
+      }
+      marker = page.NextMarker;
+    } while (marker);
+    return [...versions].sort((a, b) => Number(a) - Number(b));
+  }
+
+  async describeVersion(functionName: string, functionVersion: string): Promise<{ codeSha256: string; env: Record<string, string> }> {
+    try {
+      const out = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: functionVersion }));
+      return { codeSha256: out.CodeSha256 ?? '', env: out.Environment?.Variables ?? {} };
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException')
+        throw new NotFoundError(`${functionName}:${functionVersion} does not exist: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   async deleteVersion(functionName: string, functionVersion: string): Promise<void> {

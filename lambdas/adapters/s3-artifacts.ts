@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type SourceFiles, zipSource } from '../core/artifact';
+import { isSourcePath, type SourceFiles, zipSource } from '../core/artifact';
 import { ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
 
@@ -46,7 +46,7 @@ async function readTree(root: string): Promise<SourceFiles> {
   for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
-    if (path.split('/').some((part) => part === 'node_modules' || part.startsWith('.'))) continue;
+    if (!isSourcePath(path)) continue;
     files[path] = await readFile(join(root, path));
   }
   return files;

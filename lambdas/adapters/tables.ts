@@ -32,7 +32,9 @@ export interface TableDefinition {
 /**
  * Changes, targets, versions and single-use approval links, one item type per key prefix:
  * `CHANGE#<id>`/`CHANGE`, `TARGET#<name>`/`TARGET`, `TARGET#<name>`/`VERSION#<version>`,
- * `CHANGE#<id>`/`LINK#<sha256>`. Only change items carry `createdKey`, so the indexes list changes only.
+ * `CHANGE#<id>`/`LINK#<sha256>`, `CHANGE#<id>`/`TASK_TOKEN`, `FUNCTION#<name>`/`FUNCTION` (a function's
+ * claim by its target). Changes, targets and outstanding task tokens carry `kind` and `createdKey`:
+ * `byCreated` lists each kind; only changes carry `target` and `status`, so the other indexes list changes only.
  */
 export const CHANGES_TABLE = {
   id: 'Changes',

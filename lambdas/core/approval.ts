@@ -112,3 +112,17 @@ export function tally(votes: readonly Vote[], groups: readonly PlannedGroup[]): 
   }));
   return { state: counts.every((c) => c.approvals >= c.required) ? 'approved' : 'pending', groups: counts };
 }
+
+/** What the approval wait of a change must be told: its recorded outcome, or undefined while votes are still open. */
+export type ApprovalOutcome = 'approved' | 'rejected' | 'expired';
+
+/**
+ * The approval outcome a change records: rejected and expired by status, approved once quorum was
+ * reached (`approvedAt`, whatever the status moved to since). The reconciler delivers it to a
+ * workflow still waiting (a crash or a failed SendTaskSuccess after the vote committed).
+ */
+export function approvalOutcome(change: Pick<Change, 'status' | 'approvedAt'>): ApprovalOutcome | undefined {
+  if (change.status === 'rejected') return 'rejected';
+  if (change.status === 'expired') return 'expired';
+  return change.approvedAt ? 'approved' : undefined;
+}

@@ -17,6 +17,16 @@ export function zipSource(files: SourceFiles): Uint8Array {
 }
 
 /**
+ * Whether a file of a source directory belongs in its artifact: not under `node_modules`, not a
+ * dot-file or in a dot-directory. One rule for CMV reading a `file://` source and for the CDK
+ * stack zipping a target's first version, so both give the same bytes.
+ * @param relativePath - POSIX path relative to the source root
+ */
+export function isSourcePath(relativePath: string): boolean {
+  return !relativePath.split('/').some((part) => part === 'node_modules' || part.startsWith('.'));
+}
+
+/**
  * Unzips an artifact.
  * @throws ValidationError (field `code.artifact`) when the bytes are not a zip
  */

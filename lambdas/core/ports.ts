@@ -15,12 +15,27 @@ export interface Page<T> {
 
 /**
  * A conditional put: `expectedRevision` null means "must not exist yet", a number means "must
- * still be at this revision". The stored record gets `revision + 1`.
+ * still be at this revision". The stored record gets `revision + 1`. Two kinds are claims that must
+ * not exist yet: a function's owner (a function belongs to one target), and a used single-use
+ * approval link (only its hash is kept, until `expiresAtEpochS`, in s).
  */
 export type StoreWrite =
   | { readonly kind: 'change'; readonly record: Change; readonly expectedRevision: number | null }
   | { readonly kind: 'target'; readonly record: Target; readonly expectedRevision: number | null }
-  | { readonly kind: 'version'; readonly record: VersionRecord; readonly expectedRevision: number | null };
+  | { readonly kind: 'version'; readonly record: VersionRecord; readonly expectedRevision: number | null }
+  | { readonly kind: 'function'; readonly functionName: string; readonly target: string }
+  | { readonly kind: 'link'; readonly changeId: string; readonly linkHash: string; readonly expiresAtEpochS: number };
+
+/** Which wait of the workflow a task token resumes. */
+export type TaskWait = 'approval' | 'resume';
+
+/** A task token the workflow waits on. `storedAt` is ISO-8601. */
+export interface OutstandingTaskToken {
+  readonly changeId: string;
+  readonly taskToken: string;
+  readonly wait: TaskWait;
+  readonly storedAt: string;
+}
 
 /** Thrown by `commit` when the write at `index` failed its condition (someone else wrote first). */
 export class WriteConflictError extends Error {
@@ -44,14 +59,22 @@ export interface ChangeStore {
    * @throws WriteConflictError when a record's condition fails (never for ledger contention, which is retried)
    */
   commit(writes: readonly StoreWrite[], entry: LedgerEntryDraft): Promise<LedgerEntry>;
-  /** Stores the task token of the change's approval wait; never returned by the API. */
-  putTaskToken(changeId: string, taskToken: string): Promise<void>;
+  /**
+   * Stores the task token of the workflow's wait on a change (one at a time: the approval, or a
+   * paused canary's resume); never returned by the API. It stays outstanding until `spendTaskToken`.
+   */
+  putTaskToken(changeId: string, taskToken: string, wait: TaskWait): Promise<void>;
+  /** The change's outstanding task token, if any. */
   getTaskToken(changeId: string): Promise<string | undefined>;
   /**
-   * Marks a single-use approval link as used (stores only its hash).
-   * @returns false when it was already used
+   * Marks a token as delivered (SendTaskSuccess/Failure answered, or the token was already spent),
+   * unless a newer one replaced it meanwhile; it leaves the outstanding list.
    */
-  consumeLink(changeId: string, linkHash: string, expiresAtEpochS: number): Promise<boolean>;
+  spendTaskToken(changeId: string, taskToken: string): Promise<void>;
+  /** Every outstanding task token, oldest first: what the reconciler checks against the records. */
+  listTaskTokens(): Promise<OutstandingTaskToken[]>;
+  /** The target a function was claimed by at registration, if any. */
+  getFunctionOwner(functionName: string): Promise<string | undefined>;
 }
 
 /** Filters of GET /audit. Times are ISO-8601. */
@@ -128,6 +151,13 @@ export interface FunctionHost {
   invoke(functionName: string, qualifier: string, payload: unknown): Promise<Invocation>;
   /** Published version numbers of the function, ascending (not `$LATEST`). */
   listVersions(functionName: string): Promise<string[]>;
+  /** Every version some alias of the function routes to, main or weighted (ListAliases), ascending, without duplicates. */
+  aliasVersions(functionName: string): Promise<string[]>;
+  /**
+   * What a published version runs: its code's SHA-256 (base64, Lambda's `CodeSha256`) and its environment.
+   * @throws NotFoundError when the function or version does not exist
+   */
+  describeVersion(functionName: string, functionVersion: string): Promise<{ readonly codeSha256: string; readonly env: Record<string, string> }>;
   /** Deletes one published version (Lambda refuses while an alias routes to it). */
   deleteVersion(functionName: string, functionVersion: string): Promise<void>;
 }

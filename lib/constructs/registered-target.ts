@@ -28,6 +28,7 @@ import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambda
 import { AlarmSettings, CodeDeploySettings, DEFAULT_ALARMS } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
 import { acknowledgeWildcardResource, allow } from './grants';
+import { sourceZip } from './source-zip';
 
 /** Properties of a {@link RegisteredTarget}. */
 export interface RegisteredTargetProps {
@@ -207,7 +208,8 @@ export class RegisteredTarget extends Construct {
     this.function = new LambdaFunction(this, 'Function', {
       functionName: props.functionName ?? props.name,
       description: props.description ?? `CMV target ${props.name}`,
-      code: Code.fromAsset(props.source),
+      // CMV's own deterministic zip: registration adopts this version only if it runs exactly the registered code.
+      code: Code.fromAsset(sourceZip(props.source)),
       handler: props.handler,
       runtime: props.runtime ?? Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -371,6 +373,21 @@ export class RegisteredTarget extends Construct {
     );
   }
 
+  /**
+   * Allows reading what a published version runs (lambda:GetFunctionConfiguration with a version
+   * qualifier: its CodeSha256 and environment), as registration checks before adopting the version
+   * the alias serves. Version numbers are not known in advance, hence the qualified wildcard; read only.
+   */
+  grantDescribeVersions(grantee: IGrantable): Grant {
+    const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>:*`,
+      `lambda:GetFunctionConfiguration on the published versions of target ${this.name}'s function (qualified ARNs), read only: registration compares the code and config of the version its alias serves, whose number Lambda assigned.`,
+    );
+    return allow(grantee, ['lambda:GetFunctionConfiguration'], [this.function.functionArn, `${this.function.functionArn}:*`]);
+  }
+
   /** Allows creating or updating the canary alarm (cloudwatch:PutMetricAlarm). */
   grantArmAlarm(grantee: IGrantable): Grant {
     return allow(grantee, ['cloudwatch:PutMetricAlarm'], this.canaryAlarmArns);
@@ -387,14 +404,14 @@ export class RegisteredTarget extends Construct {
   }
 
   /**
-   * Allows retiring old versions (`retireVersions`): lambda:ListVersionsByFunction on the function,
+   * Allows retiring old versions (`retireVersions`): lambda:ListVersionsByFunction and ListAliases on the function,
    * lambda:DeleteFunction on its qualified ARNs only (`<function ARN>:*`), so the function itself
    * cannot be deleted. Version numbers are not known in advance, hence the wildcard; it also matches
    * the alias ARN, but DeleteFunction with an alias qualifier is refused by Lambda (aliases need
    * lambda:DeleteAlias, not granted), and so is deleting a version an alias routes to.
    */
   grantRetireVersions(grantee: IGrantable): Grant {
-    allow(grantee, ['lambda:ListVersionsByFunction'], [this.function.functionArn]);
+    allow(grantee, ['lambda:ListVersionsByFunction', 'lambda:ListAliases'], [this.function.functionArn]);
     const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
     acknowledgeWildcardResource(
       grantee,

@@ -9,7 +9,9 @@ import {
   DeleteFunctionCommand,
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
+  ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -97,8 +99,14 @@ export class LocalLambda {
       const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, '');
       const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
       this.functions.set(FunctionName, fn);
+      // Like Lambda: `Publish` creates version 1 of the new function along with it.
+      if (command.input.Publish) {
+        fn.versions['1'] = { ...latest, description: command.input.Description ?? '' };
+        fn.nextVersion = 2;
+        await this.extract(fn.name, '1');
+      }
       await this.save(fn);
-      return this.configuration(fn, '$LATEST');
+      return this.configuration(fn, command.input.Publish ? '1' : '$LATEST');
     }
     if (command instanceof CreateAliasCommand) {
       const fn = this.fn(command.input.FunctionName);
@@ -122,6 +130,17 @@ export class LocalLambda {
     if (command instanceof GetFunctionCommand) {
       const fn = this.fn(command.input.FunctionName);
       return { Configuration: this.configuration(fn, command.input.Qualifier ?? '$LATEST') };
+    }
+    if (command instanceof GetFunctionConfigurationCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      const qualifier = command.input.Qualifier ?? '$LATEST';
+      if (qualifier !== '$LATEST' && !fn.versions[qualifier] && !fn.aliases[qualifier])
+        throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${qualifier}`);
+      return this.configuration(fn, fn.aliases[qualifier]?.functionVersion ?? qualifier);
+    }
+    if (command instanceof ListAliasesCommand) {
+      const fn = this.fn(command.input.FunctionName);
+      return { Aliases: Object.keys(fn.aliases).map((name) => this.aliasOut(fn, name)) };
     }
     if (command instanceof PublishVersionCommand) {
       const fn = this.fn(command.input.FunctionName);

@@ -21,15 +21,16 @@ import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { alarmNamesFor } from '../../lambdas/core/alarm-definitions';
+import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
 import type { CodeDeployments } from '../../lambdas/core/ports';
-import { expireApprovals } from '../../lambdas/core/use-cases/expire-approvals';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
+import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
@@ -241,17 +242,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await registerTargets(services, lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
-    // The approval-timeout sweep: every 5 minutes in AWS (EventBridge), scaled by the speed factor here.
-    const sweep = setInterval(
-      () => {
-        expireApprovals(services)
-          .then((ids) => {
-            for (const id of ids) log(`⌛ approval of change ${id} expired`);
-          })
-          .catch((err) => log(`approval sweep failed: ${(err as Error).message}`));
-      },
-      Math.max(200, 300_000 / speed),
-    );
+    // The sweep, as the scheduled handler does every 5 minutes in AWS (scaled by the speed factor
+    // here): the approval timeout, then the reconciler; it also runs once now, so whatever a crash
+    // left out of step (an alias behind its record, a decision the workflow never heard) is put right at start.
+    const sweepHandler = makeSweepHandler(services);
+    const runSweep = () =>
+      sweepHandler()
+        .then((out) => {
+          for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
+          for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
+          for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
+          for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
+        })
+        .catch((err) => log(`sweep failed: ${(err as Error).message}`));
+    await runSweep();
+    const sweep = setInterval(runSweep, Math.max(200, 300_000 / speed));
     sweep.unref();
     // Event-driven rollback, as in AWS: CloudWatch evaluates the alarms continuously and puts each state
     // change on the default bus, where the rule of the CDK stack sends CMV's alarms going to ALARM to the alarm handler.
@@ -320,11 +325,20 @@ async function registerTargets(services: Services, lambda: LocalLambda, files: r
   const admin = { id: 'cmv-local-runtime', name: 'CMV local runtime', email: '', roles: ['release_admin' as const] };
   for (const { handler, reg } of regs) {
     if (await services.store.getTarget(reg.name)) continue;
+    // As the CDK stack deploys it: the function with its first version's code and config, the alias on that version.
     try {
-      await lambda.send(
-        new CreateFunctionCommand({ FunctionName: reg.functionName, Handler: handler, Role: 'arn:aws:iam::000000000000:role/local', Code: {} }),
-      );
-      await lambda.send(new CreateAliasCommand({ FunctionName: reg.functionName, Name: reg.alias, FunctionVersion: '$LATEST' }));
+      const zip = zipSource(unzipSource(await services.artifacts.read(reg.artifact)));
+      const created = (await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: reg.functionName,
+          Handler: handler,
+          Role: 'arn:aws:iam::000000000000:role/local',
+          Code: { ZipFile: zip },
+          Environment: { Variables: reg.config },
+          Publish: true,
+        }),
+      )) as { Version: string };
+      await lambda.send(new CreateAliasCommand({ FunctionName: reg.functionName, Name: reg.alias, FunctionVersion: created.Version }));
     } catch (err) {
       if ((err as Error).name !== 'ResourceConflictException') throw err;
     }

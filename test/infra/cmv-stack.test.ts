@@ -350,6 +350,24 @@ describe('CmvStack', () => {
       expect(offending).toEqual([]);
     });
 
+    it('lets registration read the alias and its version, never publish or move an alias', () => {
+      // THEN
+      const lambda = allActions(stack.apiFunctions['register-target']).filter((a) => a.startsWith('lambda:'));
+      expect(lambda).toEqual(['lambda:GetAlias', 'lambda:GetFunctionConfiguration']);
+    });
+
+    it('lets every step that records a route move the alias to match it (syncAlias)', () => {
+      // THEN
+      for (const fn of [
+        stack.workflowFunctions.FinalizeDeploymentFunctionArn,
+        stack.workflowFunctions.ShiftTrafficFunctionArn,
+        stack.workflowFunctions.RollbackFunctionArn,
+        stack.workflowFunctions.RecordFailureFunctionArn,
+      ]) {
+        expect(allActions(fn)).toEqual(expect.arrayContaining(['lambda:GetAlias', 'lambda:UpdateAlias']));
+      }
+    });
+
     it('lets readers read: list-changes may only GetItem/Query the Changes table', () => {
       // THEN
       expect(allActions(stack.apiFunctions['list-changes'])).toEqual([
@@ -458,14 +476,21 @@ describe('CmvStack', () => {
       expect(buildSpec).toContain('aws s3 cp --only-show-errors \\"$WORK_DIR/report.json\\" \\"$CMV_REPORT_URI\\"');
     });
 
-    it('runs the approval-expiry sweep every 5 minutes, allowed only to read changes and fail task tokens', () => {
+    it('runs the sweep (approval expiry and the reconciler) every 5 minutes, allowed to move aliases and answer task tokens', () => {
       // THEN
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
-        Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduledHandlersExpireApprovals'), 'Arn'] } })]),
+        Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScheduledHandlersSweep'), 'Arn'] } })]),
       });
-      const sweeper = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ScheduledHandlersExpireApprovals'));
+      const sweeper = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ScheduledHandlersSweep'));
       expect(sweeper).toBeDefined();
+      const role = stack.node.findAll().find((c) => c.node.path === 'Cmv/ScheduledHandlers/Sweep') as unknown as IGrantable;
+      expect(allActions(role).filter((a) => /^(lambda|states):/.test(a))).toEqual([
+        'lambda:GetAlias',
+        'lambda:UpdateAlias',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+      ]);
     });
 
     it('sends CMV alarms moving to ALARM to the alarm handler (event-driven rollback), with retries', () => {

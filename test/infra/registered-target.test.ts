@@ -25,10 +25,14 @@ describe('RegisteredTarget', () => {
       return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     };
 
-    it('allows lambda:ListVersionsByFunction on the function only', () => {
+    it('allows lambda:ListVersionsByFunction and ListAliases on the function only', () => {
       // THEN
       expect(retirerPolicy()).toContainEqual(
-        expect.objectContaining({ Action: 'lambda:ListVersionsByFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [functionId, 'Arn'] } }),
+        expect.objectContaining({
+          Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        }),
       );
     });
 

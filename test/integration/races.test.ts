@@ -1,3 +1,4 @@
+import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
 import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
@@ -67,4 +68,110 @@ describe('concurrent callers (local stack)', () => {
     }
     expect(await stack.api.verify()).toMatchObject({ valid: true });
   });
+
+  it('keeps the record, the alias and the ledger in agreement under 50 concurrent operator controls of a canary', async () => {
+    const controls = ['pause', 'resume', 'promote', 'abort'] as const;
+    for (let round = 0; round < 3; round++) {
+      // Arrange: a canary at 10 %.
+      const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: `1.2.${round}`,
+        baseVersion: '1.0.0',
+        code: undefined,
+        canary: { steps: [10, 50, 100], bakeSeconds: 120 },
+        config: { MAX_WEEKLY_BENEFIT: String(1200 + round), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      });
+      const { changeId } = await stack.api.propose(body);
+      await approveByBob(stack, changeId);
+      await waitFor(changeId, (c) => (c.deployment?.currentWeight ?? 0) >= 10 || c.status !== 'deploying');
+
+      // Act: every control at once, several times over.
+      const answers = await Promise.all(
+        Array.from({ length: CALLERS }, (_, i) =>
+          stack.api.control(changeId, controls[(i + round) % controls.length], `caller ${i}`, 'dana').then(
+            () => 200,
+            (err: unknown) => (err instanceof ApiError ? err.status : 500),
+          ),
+        ),
+      );
+      const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+      await stack.runtime.sfn.idle();
+
+      // Assert: only 200 and 409; the alias serves the version the outcome says, alone.
+      expect(answers.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+      const d = done.deployment;
+      const expected = done.status === 'deployed' ? d?.toFunctionVersion : d?.fromFunctionVersion;
+      const target = await stack.api.target(TARGET);
+      expect({ status: done.status, version: target.alias.functionVersion, extra: target.alias.additionalVersion ?? null }).toEqual({
+        status: done.status,
+        version: expected,
+        extra: null,
+      });
+      expect(target.liveFunctionVersion).toBe(target.alias.functionVersion);
+      const outcomes = (await stack.api.audit({ changeId }, 'erin')).items.filter((e) => ['ChangeDeployed', 'ChangeRolledBack'].includes(e.type));
+      expect(outcomes).toHaveLength(1);
+    }
+    expect(await stack.api.verify()).toMatchObject({ valid: true });
+  });
+
+  it('leaves the alias on the previous version when an abort commits while a shift is between reading and moving the alias', async () => {
+    // Arrange: the workflow's first shift (a weighted UpdateAlias) is held at the gate.
+    const svc = stack.runtime.services as { functions: typeof stack.runtime.services.functions };
+    const original = svc.functions;
+    let arrive!: () => void;
+    const arrived = new Promise<void>((r) => {
+      arrive = r;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    svc.functions = Object.assign(Object.create(original), {
+      updateAlias: async (...args: Parameters<typeof original.updateAlias>) => {
+        if ((args[2].additionalWeight ?? 0) > 0) {
+          arrive();
+          await released;
+        }
+        return original.updateAlias(...args);
+      },
+    });
+    try {
+      const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: '1.3.0',
+        baseVersion: '1.0.0',
+        code: undefined,
+        canary: { steps: [10, 100], bakeSeconds: 120 },
+        config: { MAX_WEEKLY_BENEFIT: '1300', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      });
+      const { changeId } = await stack.api.propose(body);
+      await approveByBob(stack, changeId);
+      await arrived;
+
+      // Act: the abort commits and answers while the shift waits; then the shift goes on.
+      const aborted = await stack.api.control(changeId, 'abort', 'while shifting', 'dana');
+      const atAnswer = (await stack.api.target(TARGET)).alias;
+      release();
+      await stack.runtime.sfn.idle();
+
+      // Assert: the abort's answer and the end state both have the previous version alone.
+      const from = aborted.deployment?.fromFunctionVersion;
+      expect(aborted.status).toBe('rolled_back');
+      expect({ version: atAnswer.functionVersion, extra: atAnswer.additionalVersion ?? null }).toEqual({ version: from, extra: null });
+      const target = await stack.api.target(TARGET);
+      expect({ version: target.alias.functionVersion, weight: target.alias.additionalWeight ?? 0 }).toEqual({ version: from, weight: 0 });
+      expect(target.route).toEqual({ functionVersion: from });
+    } finally {
+      svc.functions = original;
+      release();
+    }
+  });
+
+  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 30_000): Promise<Change> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await stack.api.change(changeId);
+      if (ok(c)) return c;
+      if (Date.now() > deadline) throw new Error(`change ${changeId}: condition not met, it is ${c.status} at ${c.deployment?.currentWeight}%`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 });

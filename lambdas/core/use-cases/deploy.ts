@@ -2,10 +2,11 @@ import { checkStep, observe, routeForWeight } from '../canary';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
 import type { StoreWrite, VersionStats } from '../ports';
-import type { Target } from '../target';
+import { type AliasRoute, routesAs, type Target } from '../target';
 import type { DeploymentStrategy } from '../target-settings';
-import { recordChange } from './record-change';
+import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
+import { syncAlias } from './sync-alias';
 
 /**
  * The progressive deployment of a change on a Lambda alias with weighted routing:
@@ -82,7 +83,14 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
       event: 'DeploymentStarted',
       patch: { deployment },
       details: { strategy, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, ...shape },
-      writes: [{ kind: 'target', record: { ...target, deployingChangeId: changeId, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }],
+      writes: [
+        {
+          kind: 'target',
+          // codedeploy: from here on CodeDeploy moves the alias, and syncAlias leaves it alone until the change ends.
+          record: { ...target, deployingChangeId: changeId, shiftedByCodeDeploy: strategy === 'codedeploy' || undefined, updatedAt: svc.now().toISOString() },
+          expectedRevision: target.revision,
+        },
+      ],
     };
   });
   const d = requireDeployment(locked.deployment, changeId);
@@ -114,9 +122,11 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
 }
 
 /**
- * Shifts the alias to the weight of step `stepIndex`, guarded by the alias's RevisionId.
- * Idempotent: a retry finding the weight already applied records nothing new. A change no longer
- * deploying (rolled back by an alarm or /abort meanwhile) is left alone: decision `stopped`.
+ * Shifts the alias to the weight of step `stepIndex`: records the step and the target's new route
+ * (one transaction, conditioned on the change's and the target's revisions), then moves the alias
+ * to match (`syncAlias`, guarded by its RevisionId). Idempotent: a retry finding the weight already
+ * recorded records nothing new and only finishes the move. A change no longer deploying (rolled
+ * back by an alarm or /abort meanwhile) is left alone: decision `stopped`.
  */
 export async function shiftTraffic(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
   const weight = state.steps[state.stepIndex];
@@ -124,17 +134,29 @@ export async function shiftTraffic(svc: Services, changeId: string, state: Deplo
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     if (d.history.some((h) => h.weight === weight)) return undefined;
-    const alias = await svc.functions.getAlias(d.functionName, d.alias);
+    const target = await lockedTarget(svc, c.target, changeId);
     const route = routeForWeight(weight, d.fromFunctionVersion, d.toFunctionVersion ?? '');
-    await svc.functions.updateAlias(d.functionName, d.alias, route, alias.revisionId);
     return {
       event: 'TrafficShifted',
       patch: { deployment: { ...d, currentWeight: weight, history: [...d.history, { weight, at: svc.now().toISOString() }] } },
       details: { weight, step: state.stepIndex + 1, of: state.steps.length, route },
+      writes: [{ kind: 'target', record: { ...target, route, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }],
     };
   });
+  await syncAlias(svc, after.target);
   if (after.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
   return { ...state, decision: 'bake', waitSeconds: 0, bakedSeconds: 0 };
+}
+
+/**
+ * The target a deploying change holds the lock of.
+ * @throws DeploymentError when the target is locked by another change (or none)
+ */
+async function lockedTarget(svc: Services, name: string, changeId: string): Promise<Target> {
+  const target = await loadTarget(svc, name);
+  if (target.deployingChangeId !== changeId)
+    throw new DeploymentError(`change ${changeId} does not hold the lock of ${name} (${target.deployingChangeId ?? 'none'} does)`);
+  return target;
 }
 
 /**
@@ -203,27 +225,35 @@ async function observeStep(svc: Services, d: DeploymentRecord, from: string, to:
   return observe(stats[d.fromFunctionVersion] ?? none, stats[d.toFunctionVersion] ?? none, from, to);
 }
 
-/** After the last healthy bake: the new version is live; the target is unlocked. */
+/**
+ * After the last healthy bake: the new version is live alone; the target is unlocked. A move the
+ * last shift recorded but did not finish (a crash) is finished first; then the alias must route to
+ * the new version alone (for codedeploy: CodeDeploy put it there).
+ * @throws DeploymentError when the alias does not point at the new version alone
+ */
 export async function finalizeDeployment(svc: Services, changeId: string): Promise<Change> {
-  return recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+  const before = await loadChange(svc, changeId);
+  if (before.status === 'deploying' && before.deployment?.strategy !== 'codedeploy') await syncAlias(svc, before.target);
+  const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
-    const target = await loadTarget(svc, c.target);
+    const target = await lockedTarget(svc, c.target, changeId);
     const alias = await svc.functions.getAlias(d.functionName, d.alias);
-    if (alias.functionVersion !== d.toFunctionVersion || alias.additionalVersion) {
-      throw new DeploymentError(`alias ${d.alias} does not point at version ${d.toFunctionVersion} alone`);
-    }
+    const to = d.toFunctionVersion ?? '';
+    if (!routesAs(alias, { functionVersion: to })) throw new DeploymentError(`alias ${d.alias} does not point at version ${to} alone`);
     return {
       event: 'ChangeDeployed',
       patch: { deployment: { ...d, outcome: 'deployed', currentWeight: 100 } },
-      details: { version: c.version, functionVersion: d.toFunctionVersion, previous: d.fromVersion },
+      details: { version: c.version, functionVersion: to, previous: d.fromVersion },
       writes: [
         {
           kind: 'target',
           record: {
             ...target,
             liveVersion: c.version,
-            liveFunctionVersion: d.toFunctionVersion ?? '',
+            liveFunctionVersion: to,
+            route: { functionVersion: to },
+            shiftedByCodeDeploy: undefined,
             deployingChangeId: undefined,
             updatedAt: svc.now().toISOString(),
           },
@@ -232,6 +262,8 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
       ],
     };
   });
+  await syncAlias(svc, after.target);
+  return after;
 }
 
 /** Who or what rolled a change back, for the ledger: the workflow, an operator's /abort, or an alarm. */
@@ -244,9 +276,12 @@ export interface RollbackTrigger {
 
 /**
  * Puts the alias back on the previous version alone (its code and config, as published) and
- * records `rolled_back` with the reason. Reads the alias first so that it wins over a half-done
- * shift. A change that failed before any traffic moved is recorded as `failed` instead. Does
- * nothing for a change no longer deploying (a second rollback is a no-op).
+ * records `rolled_back` with the reason: the change, the target's route back on the previous version
+ * and its unlock commit first (one transaction), then the alias is moved to match (`syncAlias`), so
+ * it is back when this returns — and a shift racing with it cannot leave the alias on the new
+ * version (the later commit wins, see syncAlias). A change that failed before any traffic moved is
+ * recorded as `failed` instead. A change no longer deploying is not recorded again (a second
+ * rollback only finishes the move).
  * @returns the change as recorded
  */
 export async function rollBack(
@@ -255,16 +290,12 @@ export async function rollBack(
   reason: string,
   trigger: RollbackTrigger = { actor: WORKFLOW_ACTOR, kind: 'workflow' },
 ): Promise<Change> {
-  return recordChange(svc, changeId, trigger.actor, async (c) => {
+  const after = await recordChange(svc, changeId, trigger.actor, async (c) => {
     const target = await loadTarget(svc, c.target);
     const unlock = releaseTarget(svc, target, changeId);
     if (c.status === 'awaiting_approval' || c.status === 'scheduled') return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: unlock };
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
-    const alias = await svc.functions.getAlias(d.functionName, d.alias);
-    if (alias.functionVersion !== d.fromFunctionVersion || alias.additionalVersion) {
-      await svc.functions.updateAlias(d.functionName, d.alias, { functionVersion: d.fromFunctionVersion }, alias.revisionId);
-    }
     const restoredAt = svc.now().toISOString();
     // A step still open (an alarm's event, an abort, a failed smoke test mid-bake) is decided by the rollback.
     const open = d.history.at(-1);
@@ -293,25 +324,45 @@ export async function rollBack(
         restoredAt,
         atWeight: d.currentWeight,
       },
-      writes: unlock,
+      writes: releaseTarget(svc, target, changeId, { functionVersion: d.fromFunctionVersion }),
     };
   });
+  await syncAlias(svc, after.target);
+  return after;
 }
 
-/** Records a workflow outcome that is not a deploy: approval expired, or an unexpected failure. */
+/**
+ * Records a workflow outcome that is not a deploy: approval expired, or an unexpected failure. A
+ * change that failed while deploying also puts its target's route back on the previous version
+ * (the safe side), and the alias follows.
+ */
 export async function recordFailure(svc: Services, changeId: string, outcome: 'expired' | 'failed', reason: string): Promise<void> {
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+  const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (outcome === 'expired') return c.status === 'awaiting_approval' ? { event: 'ApprovalExpired', patch: { reason }, details: { reason } } : undefined;
     if (!['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'].includes(c.status)) return undefined;
     const target = await loadTarget(svc, c.target);
-    return { event: 'ChangeFailed', patch: { reason }, details: { reason }, writes: releaseTarget(svc, target, changeId) };
+    const from = c.status === 'deploying' ? c.deployment?.fromFunctionVersion : undefined;
+    return {
+      event: 'ChangeFailed',
+      patch: { reason },
+      details: { reason },
+      writes: releaseTarget(svc, target, changeId, from ? { functionVersion: from } : undefined),
+    };
   });
+  if (outcome === 'failed' && after.deployment) await syncAlias(svc, after.target);
 }
 
-/** The write that releases the target's lock, when this change holds it (none otherwise). */
-function releaseTarget(svc: Services, target: Target, changeId: string): StoreWrite[] {
+/** The write that releases the target's lock (and routes its alias to `route`), when this change holds it (none otherwise). */
+function releaseTarget(svc: Services, target: Target, changeId: string, route?: AliasRoute): StoreWrite[] {
   if (target.deployingChangeId !== changeId) return [];
-  return [{ kind: 'target', record: { ...target, deployingChangeId: undefined, updatedAt: svc.now().toISOString() }, expectedRevision: target.revision }];
+  const record: Target = {
+    ...target,
+    deployingChangeId: undefined,
+    shiftedByCodeDeploy: undefined,
+    updatedAt: svc.now().toISOString(),
+    ...(route ? { route } : {}),
+  };
+  return [{ kind: 'target', record, expectedRevision: target.revision }];
 }
 
 export function requireDeployment(d: DeploymentRecord | undefined, changeId: string): DeploymentRecord {

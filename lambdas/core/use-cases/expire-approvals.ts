@@ -1,3 +1,4 @@
+import { isSpentToken } from './deliver-decision';
 import type { Services } from './services';
 
 /**
@@ -21,8 +22,9 @@ export async function expireApprovals(svc: Services): Promise<string[]> {
         expired.push(change.changeId);
       } catch (err) {
         // The wait already ended (a vote or an earlier sweep won): nothing to expire.
-        if (!['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((err as Error).name)) throw err;
+        if (!isSpentToken(err)) throw err;
       }
+      await svc.store.spendTaskToken(change.changeId, token);
     }
     nextToken = page.nextToken;
   } while (nextToken);

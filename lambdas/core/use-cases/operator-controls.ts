@@ -1,5 +1,6 @@
 import type { Change } from '../change';
 import { ConflictError, ForbiddenError } from '../errors';
+import { isSpentToken } from './deliver-decision';
 import { requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
@@ -90,8 +91,9 @@ export async function wakeWorkflow(svc: Services, changeId: string): Promise<voi
   try {
     await svc.workflow.resume(token, { changeId });
   } catch (err) {
-    if (!/TaskTimedOut|TaskDoesNotExist|InvalidToken/.test((err as Error).name)) throw err;
+    if (!isSpentToken(err)) throw err;
   }
+  await svc.store.spendTaskToken(changeId, token);
 }
 
 /**
@@ -100,7 +102,7 @@ export async function wakeWorkflow(svc: Services, changeId: string): Promise<voi
  * stopped deploying) before the token was kept, resumes at once.
  */
 export async function awaitResume(svc: Services, changeId: string, taskToken: string): Promise<void> {
-  await svc.store.putTaskToken(changeId, taskToken);
+  await svc.store.putTaskToken(changeId, taskToken, 'resume');
   const c = await loadChange(svc, changeId);
-  if (c.status !== 'deploying' || !c.deployment?.paused) await svc.workflow.resume(taskToken, { changeId });
+  if (c.status !== 'deploying' || !c.deployment?.paused) await wakeWorkflow(svc, changeId);
 }

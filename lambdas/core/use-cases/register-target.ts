@@ -45,19 +45,27 @@ export const TargetRegistration = z.strictObject({
 export type TargetRegistration = z.infer<typeof TargetRegistration>;
 
 /**
- * Registers a service: publishes its initial version (code and config) and points the alias at it,
- * records the target and its first version (which counts as tested: it is what runs today).
- * @throws ForbiddenError (403) without release_admin; ConflictError (409) when already registered
+ * Registers a service: CMV takes charge of a function whose alias already serves the registered
+ * code and config, and records that as the target's first version (which counts as tested: it is
+ * what runs today). Registration never moves an alias and never publishes: the alias must route to
+ * one published version alone whose code (Lambda's `CodeSha256`) and environment equal the
+ * artifact (re-zipped deterministically) and `config`. A function belongs to one target only: the
+ * claim on its name is written in the same transaction as the target, so of two registrations
+ * naming the same function one is refused. The artifact is stored only once the checks passed.
+ * @throws ForbiddenError (403) without release_admin
+ * @throws ConflictError (409) when the target is already registered, its function belongs to another
+ *   target, or the alias does not serve exactly the registered code and config
+ * @throws NotFoundError (404) when the function or its alias does not exist
  */
 export async function registerTarget(svc: Services, caller: Caller, reg: TargetRegistration): Promise<Target> {
   if (!caller.roles.includes('release_admin')) throw new ForbiddenError('registering a target needs the release_admin role');
   if (await svc.store.getTarget(reg.name)) throw new ConflictError(`target ${reg.name} is already registered`);
+  const owner = await functionOwner(svc, reg.functionName);
+  if (owner) throw new ConflictError(`function ${reg.functionName} already belongs to target ${owner}: a function belongs to one target`);
   const zip = zipSource(unzipSource(await svc.artifacts.read(reg.artifact)));
   const sha256 = sha256Base64(zip);
+  const live = await servedVersion(svc, reg, sha256);
   const uri = await svc.artifacts.write(`artifacts/${reg.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, zip, 'application/zip');
-  const published = await svc.functions.publish(reg.functionName, zip, reg.config, sha256, `${reg.name} ${reg.initialVersion} (registered)`);
-  const alias = await svc.functions.getAlias(reg.functionName, reg.alias);
-  await svc.functions.updateAlias(reg.functionName, reg.alias, { functionVersion: published.functionVersion }, alias.revisionId);
   const now = svc.now().toISOString();
   const target: Target = {
     name: reg.name,
@@ -73,7 +81,8 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     smokeTests: reg.smokeTests,
     retention: reg.retention,
     liveVersion: reg.initialVersion,
-    liveFunctionVersion: published.functionVersion,
+    liveFunctionVersion: live,
+    route: { functionVersion: live },
     revision: 1,
     registeredAt: now,
     updatedAt: now,
@@ -82,6 +91,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     await svc.store.commit(
       [
         { kind: 'target', record: target, expectedRevision: null },
+        { kind: 'function', functionName: reg.functionName, target: reg.name },
         {
           kind: 'version',
           record: {
@@ -91,7 +101,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
             artifact: { uri, sha256, bytes: zip.byteLength },
             config: reg.config,
             testsPassed: true,
-            functionVersion: published.functionVersion,
+            functionVersion: live,
             revision: 1,
             createdAt: now,
           },
@@ -102,12 +112,51 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
         type: 'TargetRegistered',
         target: reg.name,
         actor: caller.id,
-        details: { version: reg.initialVersion, functionName: reg.functionName, functionVersion: published.functionVersion, artifactSha256: sha256 },
+        details: { version: reg.initialVersion, functionName: reg.functionName, functionVersion: live, artifactSha256: sha256 },
       },
     );
   } catch (err) {
+    if (err instanceof WriteConflictError && err.index === 1) {
+      throw new ConflictError(`function ${reg.functionName} already belongs to target ${(await functionOwner(svc, reg.functionName)) ?? 'another target'}`);
+    }
     if (err instanceof WriteConflictError) throw new ConflictError(`target ${reg.name} is already registered`);
     throw err;
   }
   return target;
+}
+
+/** The target a function belongs to: its claim, or (targets registered before claims existed) a target naming it. */
+async function functionOwner(svc: Services, functionName: string): Promise<string | undefined> {
+  return (await svc.store.getFunctionOwner(functionName)) ?? (await svc.store.listTargets()).find((t) => t.functionName === functionName)?.name;
+}
+
+/**
+ * The published version the alias serves, checked to run exactly the registered code and config.
+ * @throws ConflictError (409) naming what differs
+ */
+async function servedVersion(svc: Services, reg: TargetRegistration, sha256: string): Promise<string> {
+  const alias = await svc.functions.getAlias(reg.functionName, reg.alias);
+  const where = `alias ${reg.alias} of ${reg.functionName}`;
+  if (alias.additionalVersion && (alias.additionalWeight ?? 0) > 0) {
+    throw new ConflictError(
+      `${where} splits traffic between versions ${alias.functionVersion} and ${alias.additionalVersion}; register it once it serves one version`,
+    );
+  }
+  if (!/^\d+$/.test(alias.functionVersion)) {
+    throw new ConflictError(`${where} points at ${alias.functionVersion}, not a published version; publish the code it runs and point the alias at it`);
+  }
+  const served = await svc.functions.describeVersion(reg.functionName, alias.functionVersion);
+  const moving = 'registration never moves a live alias: register the code and config it serves, then propose changes';
+  if (served.codeSha256 !== sha256) {
+    throw new ConflictError(
+      `${where} serves version ${alias.functionVersion}, whose code (CodeSha256 ${served.codeSha256}) is not the artifact's (${sha256}); ${moving}`,
+    );
+  }
+  const differing = [...new Set([...Object.keys(served.env), ...Object.keys(reg.config)])].filter((k) => served.env[k] !== reg.config[k]).sort();
+  if (differing.length > 0) {
+    throw new ConflictError(
+      `${where} serves version ${alias.functionVersion}, whose config differs from the registered one in ${differing.join(', ')}; ${moving}`,
+    );
+  }
+  return alias.functionVersion;
 }

@@ -1,6 +1,7 @@
 import { approversToNotify } from '../approval';
 import { signLink } from '../approval-link';
 import type { Change } from '../change';
+import { deliverDecision } from './deliver-decision';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -14,7 +15,7 @@ import { type Services, WORKFLOW_ACTOR } from './services';
 export async function requestApproval(svc: Services, changeId: string, taskToken: string): Promise<void> {
   const before = await loadChange(svc, changeId);
   // The token is stored before the change awaits approval, so no vote can find it missing.
-  await svc.store.putTaskToken(changeId, taskToken);
+  await svc.store.putTaskToken(changeId, taskToken, 'approval');
   const groups = before.plan.approvals.groups;
   const now = svc.now();
   const change = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
@@ -32,15 +33,19 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
           },
         },
   );
-  // Re-entered after a restart: only the token changed; the links already sent still work.
-  if (before.status !== 'testing') return;
+  // Re-entered after a restart: only the token changed; the links already sent still work, and a
+  // decision recorded before the restart (whose SendTaskSuccess never happened) is delivered now.
+  if (before.status !== 'testing') {
+    await deliverDecision(svc, change, taskToken);
+    return;
+  }
   if (groups.length === 0) {
     await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
       c.approvedAt
         ? undefined
         : { event: 'ChangeApproved', patch: { approvedAt: svc.now().toISOString() }, details: { preApproved: true, rule: c.plan.policy.ruleId } },
     );
-    await svc.workflow.resume(taskToken, { approved: true, preApproved: true });
+    await deliverDecision(svc, await loadChange(svc, changeId), taskToken);
     return;
   }
   await sendLinks(svc, change);

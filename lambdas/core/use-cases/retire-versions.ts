@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError } from '../errors';
 import { type StoreWrite, WriteConflictError } from '../ports';
 import { versionsToRetire } from '../retention';
-import type { Target, VersionRecord } from '../target';
+import { recordedRoute, type Target, type VersionRecord } from '../target';
 import type { TargetEvent } from '../transitions';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
-/** Attempts to mark the retired version records when a concurrent writer changed one of them. */
+/** Attempts to mark the retired version records when a concurrent writer changed the target or one of them. */
 const ATTEMPTS = 5;
 
 /** A Lambda version and the semantic versions of the target published as it (usually one). */
@@ -17,7 +17,8 @@ export interface RetiredVersionRef {
 /**
  * Retires the target's published Lambda versions beyond its retention (`Target.retention.keepVersions`),
  * by the rule of {@link versionsToRetire}: the newest `keepVersions`, the live version, the last good
- * version and every version an alias routes to stay published.
+ * version and every version an alias of the function routes to (ListAliases: the target's alias,
+ * its recorded route, and any other alias) stay published.
  *
  * The last good version is the rollback target: the newest version by publication order (Lambda
  * version number) other than the live one that passed its tests, is still published, and proved
@@ -29,64 +30,86 @@ export interface RetiredVersionRef {
  * version needs nothing more to stay callable (add provisioned concurrency to it to keep it warm);
  * the local Lambda keeps its worker thread running.
  *
- * Each retired version is deleted (Lambda's DeleteFunction with a Qualifier). A version Lambda
- * refuses to delete because an alias routes to it (another alias than the target's) is kept and the
- * others are still retired. Then one transaction marks the retired version records (`retiredAt`,
- * so activate refuses them) and writes ONE ledger entry `VersionsRetired` with
- * `{retired, kept, refused, keepVersions, live, lastGood}`. Nothing retired: nothing is written.
+ * Record first, then delete: one transaction marks the version records (`retiredAt`, so activate
+ * refuses them), bumps the target's revision (so an activation that read the target before cannot
+ * commit a version being deleted) and writes ONE ledger entry `VersionsRetired` with
+ * `{retired, kept, keepVersions, live, lastGood}`; then each version is deleted (Lambda's
+ * DeleteFunction with a Qualifier). A crash between the two leaves versions marked retired but
+ * still published: the next call deletes them without recording them again. A delete Lambda refuses
+ * because an alias came to route to the version meanwhile leaves it published and marked (it can
+ * no longer be activated; the next call tries again). Nothing to retire: nothing is written.
  * While a change deploys to the target it retires nothing: the next call after it ends does.
  * @param actor - who retires (the ledger entry's actor)
- * @returns the retired Lambda versions, oldest first
+ * @returns the Lambda versions deleted by this call, oldest first
  * @throws NotFoundError (404) for an unknown target
- * @throws the Lambda error of a delete that failed for another reason, after recording the versions retired before it
+ * @throws the Lambda error of a delete that failed for another reason than "in use" or "gone", after trying the others
  */
 export async function retireVersions(svc: Services, targetName: string, actor: string = WORKFLOW_ACTOR): Promise<string[]> {
-  const target = await svc.store.getTarget(targetName);
-  if (!target) throw new NotFoundError(`target ${targetName} is not registered`);
-  if (target.deployingChangeId) return [];
-  const [alias, published, records] = await Promise.all([
-    svc.functions.getAlias(target.functionName, target.alias),
-    svc.functions.listVersions(target.functionName),
-    svc.store.listVersions(targetName),
-  ]);
-  const lastGood = await findLastGood(svc, target, records);
-  const candidates = versionsToRetire({
-    published,
-    aliasVersions: [alias.functionVersion, ...(alias.additionalVersion ? [alias.additionalVersion] : [])],
-    live: target.liveFunctionVersion,
-    lastGood: lastGood?.functionVersion,
-    keep: target.retention.keepVersions,
-  });
-
-  const retired: string[] = [];
-  const refused: { functionVersion: string; reason: string }[] = [];
+  const candidates = await markRetired(svc, targetName, actor);
+  const deleted: string[] = [];
   let failure: unknown;
-  for (const functionVersion of candidates) {
+  for (const functionVersion of candidates.versions) {
     try {
-      await svc.functions.deleteVersion(target.functionName, functionVersion);
-      retired.push(functionVersion);
+      await svc.functions.deleteVersion(candidates.functionName, functionVersion);
+      deleted.push(functionVersion);
     } catch (err) {
-      if (isInUse(err)) refused.push({ functionVersion, reason: (err as Error).message });
-      else if (isGone(err)) retired.push(functionVersion);
-      else {
-        failure = err;
-        break;
-      }
+      if (isGone(err)) deleted.push(functionVersion);
+      else if (!isInUse(err)) failure ??= err;
     }
   }
-  if (retired.length > 0) {
-    const refs = (versions: readonly string[]) => versions.map((v) => refOf(v, records));
-    await recordRetired(svc, target, retired, actor, {
-      retired: refs(retired),
-      kept: refs(published.filter((v) => !retired.includes(v))),
-      refused,
-      keepVersions: target.retention.keepVersions,
-      live: { version: target.liveVersion, functionVersion: target.liveFunctionVersion },
-      lastGood: lastGood ? { version: lastGood.version, functionVersion: lastGood.functionVersion } : null,
-    });
-  }
   if (failure) throw failure;
-  return retired;
+  return deleted;
+}
+
+/**
+ * Decides what to retire and records it (see {@link retireVersions}); re-reads and decides again
+ * when a concurrent writer moved the target or a version record first.
+ * @returns the function and its versions to delete (marked now or by an earlier, interrupted call)
+ */
+async function markRetired(svc: Services, targetName: string, actor: string): Promise<{ functionName: string; versions: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const target = await svc.store.getTarget(targetName);
+    if (!target) throw new NotFoundError(`target ${targetName} is not registered`);
+    if (target.deployingChangeId) return { functionName: target.functionName, versions: [] };
+    const [aliasVersions, published, records] = await Promise.all([
+      svc.functions.aliasVersions(target.functionName),
+      svc.functions.listVersions(target.functionName),
+      svc.store.listVersions(targetName),
+    ]);
+    const route = recordedRoute(target);
+    const lastGood = await findLastGood(svc, target, records);
+    const candidates = versionsToRetire({
+      published,
+      aliasVersions: [...aliasVersions, route.functionVersion, ...(route.additionalVersion ? [route.additionalVersion] : [])],
+      live: target.liveFunctionVersion,
+      lastGood: lastGood?.functionVersion,
+      keep: target.retention.keepVersions,
+    });
+    const retiredAt = svc.now().toISOString();
+    const writes: StoreWrite[] = records
+      .filter((r) => r.functionVersion && candidates.includes(r.functionVersion) && !r.retiredAt)
+      .map((r) => ({ kind: 'version', record: { ...r, retiredAt }, expectedRevision: r.revision }));
+    const unrecorded = candidates.filter((v) => !records.some((r) => r.functionVersion === v && r.retiredAt));
+    if (unrecorded.length === 0) return { functionName: target.functionName, versions: candidates };
+    const refs = (versions: readonly string[]) => versions.map((v) => refOf(v, records));
+    try {
+      await svc.store.commit([...writes, { kind: 'target', record: { ...target, updatedAt: retiredAt }, expectedRevision: target.revision }], {
+        type: 'VersionsRetired' satisfies TargetEvent,
+        target: target.name,
+        actor,
+        details: {
+          retired: refs(unrecorded),
+          kept: refs(published.filter((v) => !candidates.includes(v))),
+          keepVersions: target.retention.keepVersions,
+          live: { version: target.liveVersion, functionVersion: target.liveFunctionVersion },
+          lastGood: lastGood ? { version: lastGood.version, functionVersion: lastGood.functionVersion } : null,
+        },
+      });
+      return { functionName: target.functionName, versions: candidates };
+    } catch (err) {
+      if (!(err instanceof WriteConflictError) || attempt >= ATTEMPTS) throw err;
+    }
+  }
 }
 
 /** The last good version (see {@link retireVersions}), or undefined when no other version qualifies. */
@@ -99,26 +122,6 @@ async function findLastGood(svc: Services, target: Target, records: readonly Ver
     if ((await svc.store.getChange(record.changeId))?.status === 'deployed') return record;
   }
   return undefined;
-}
-
-/**
- * Marks every record published as one of `retired` and writes the ledger entry, in one transaction.
- * Records are re-read when one changed meanwhile (its revision is the condition).
- */
-async function recordRetired(svc: Services, target: Target, retired: readonly string[], actor: string, details: Record<string, unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const records = await svc.store.listVersions(target.name);
-    const retiredAt = svc.now().toISOString();
-    const writes: StoreWrite[] = records
-      .filter((r) => r.functionVersion && retired.includes(r.functionVersion) && !r.retiredAt)
-      .map((r) => ({ kind: 'version', record: { ...r, retiredAt }, expectedRevision: r.revision }));
-    try {
-      await svc.store.commit(writes, { type: 'VersionsRetired' satisfies TargetEvent, target: target.name, actor, details });
-      return;
-    } catch (err) {
-      if (!(err instanceof WriteConflictError) || attempt >= ATTEMPTS) throw err;
-    }
-  }
 }
 
 function refOf(functionVersion: string, records: readonly VersionRecord[]): RetiredVersionRef {

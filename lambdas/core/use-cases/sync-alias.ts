@@ -14,13 +14,14 @@ export type AliasSync = 'in-sync' | 'moved' | 'codedeploy';
  * then move. So a crash between the two leaves a record ahead of the alias, never an alias no
  * record explains, and the next sync (the reconciler's, or the next step's) finishes the move.
  *
- * The record is read after the alias: of two syncs racing with different records, the one that read
- * the newer record also read the newer alias revision, and a sync holding a stale record fails on
- * the alias's RevisionId (StaleAliasError) and reads both again. The last move
- * therefore always follows the last commit.
+ * The record is read after the alias, and the alias is always written (UpdateAlias with the
+ * RevisionId read), even when it already routes as recorded: a write changes the alias's revision,
+ * so any sync still holding an older record — one that read the alias before this commit — fails
+ * on the stale RevisionId (StaleAliasError) and reads both again. Hence after the sync that follows
+ * the last commit, the alias routes as that commit says, whatever order the syncs ran in.
  *
  * While CodeDeploy shifts the alias of a codedeploy change (`shiftedByCodeDeploy`) it does nothing.
- * @returns 'in-sync', 'moved' or 'codedeploy'
+ * @returns 'in-sync' (it already routed so), 'moved', or 'codedeploy'
  * @throws NotFoundError (404) when the target is not registered
  * @throws ConflictError when Lambda refuses the recorded route (e.g. its version was deleted outside
  *   CMV), or the alias keeps changing under it for {@link ATTEMPTS} tries
@@ -34,10 +35,9 @@ export async function syncAlias(svc: Services, targetName: string): Promise<Alia
     const target = (await svc.store.getTarget(targetName)) ?? names;
     if (target.shiftedByCodeDeploy) return 'codedeploy';
     const route = recordedRoute(target);
-    if (routesAs(alias, route)) return 'in-sync';
     try {
       await svc.functions.updateAlias(target.functionName, target.alias, route, alias.revisionId);
-      return 'moved';
+      return routesAs(alias, route) ? 'in-sync' : 'moved';
     } catch (err) {
       if (!(err instanceof StaleAliasError) || attempt >= ATTEMPTS) throw err;
     }

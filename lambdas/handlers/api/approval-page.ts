@@ -62,11 +62,8 @@ export const makeHandler = (svc: Services) =>
     if (parsed.data.decision === 'reject' && !parsed.data.comment.trim()) {
       return html(400, noticePage('A reason is needed', 'Go back and say why you reject the change.'));
     }
-    if (!(await svc.store.consumeLink(changeId, linkHash(token), expiresAt))) {
-      return html(409, noticePage('This link was already used', 'Each link works once. Nothing was changed.'));
-    }
     try {
-      const after = await decideApproval(svc, approver, changeId, parsed.data);
+      const after = await decideApproval(svc, approver, changeId, parsed.data, { hash: linkHash(token), expiresAtEpochS: expiresAt });
       const verb = parsed.data.decision === 'approve' ? 'approved' : 'rejected';
       const held = !after.plan.window.bypass && after.plan.window.windows.length > 0;
       const next =

@@ -1,0 +1,63 @@
+import { deliverDecision, isSpentToken } from './deliver-decision';
+import type { Services } from './services';
+import { syncAlias } from './sync-alias';
+
+/** What a reconciliation found out of step and put right, and what it could not. */
+export interface Reconciliation {
+  /** Targets whose alias lagged behind their record and was moved to match it. */
+  readonly aliasesMoved: readonly string[];
+  /** Changes whose recorded approval outcome was delivered to the waiting workflow. */
+  readonly decisionsDelivered: readonly string[];
+  /** Changes whose canary wait (AwaitResume) was woken because it is no longer paused. */
+  readonly resumed: readonly string[];
+  /** What failed (it is tried again on the next run). */
+  readonly failures: readonly { readonly what: string; readonly error: string }[];
+}
+
+/**
+ * Puts the outside world back in step with the records after a crash, a lost SendTaskSuccess or an
+ * interrupted alias move — the records are the truth, the effects follow them:
+ * - every target's alias is synced to its recorded route (`syncAlias`);
+ * - every outstanding task token whose change records a decision the wait has not heard of is
+ *   delivered: an approval outcome (`deliverDecision`), or a canary no longer paused (resume).
+ * Idempotent and safe to run beside the workflow (every delivery tolerates a spent token, every
+ * alias move is RevisionId-guarded). Runs when the local runtime starts and with the scheduled
+ * sweep (every 5 minutes in AWS).
+ */
+export async function reconcile(svc: Services): Promise<Reconciliation> {
+  const aliasesMoved: string[] = [];
+  const decisionsDelivered: string[] = [];
+  const resumed: string[] = [];
+  const failures: { what: string; error: string }[] = [];
+  const attempt = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push({ what, error: `${(err as Error).name}: ${(err as Error).message}` });
+    }
+  };
+  for (const target of await svc.store.listTargets()) {
+    await attempt(`alias of ${target.name}`, async () => {
+      if ((await syncAlias(svc, target.name)) === 'moved') aliasesMoved.push(target.name);
+    });
+  }
+  for (const token of await svc.store.listTaskTokens()) {
+    await attempt(`${token.wait} wait of change ${token.changeId}`, async () => {
+      const change = await svc.store.getChange(token.changeId);
+      if (!change) return svc.store.spendTaskToken(token.changeId, token.taskToken);
+      if (token.wait === 'approval') {
+        if (await deliverDecision(svc, change, token.taskToken)) decisionsDelivered.push(change.changeId);
+        return;
+      }
+      if (change.status === 'deploying' && change.deployment?.paused) return;
+      try {
+        await svc.workflow.resume(token.taskToken, { changeId: change.changeId });
+        resumed.push(change.changeId);
+      } catch (err) {
+        if (!isSpentToken(err)) throw err;
+      }
+      await svc.store.spendTaskToken(change.changeId, token.taskToken);
+    });
+  }
+  return { aliasesMoved, decisionsDelivered, resumed, failures };
+}
