@@ -127,7 +127,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const s3 = new LocalS3(join(dataDir, 's3'));
     const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, true);
     const cloudwatch = new LocalCloudWatch(speed);
-    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch);
+    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
