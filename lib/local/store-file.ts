@@ -56,7 +56,7 @@ export async function readStoreFile<T>(file: string, options: ReadStoreFileOptio
   try {
     return options.parse(text);
   } catch (err) {
-    await quarantine(file, `${describe(err, text)}; ${options.lost} is lost`, options.log);
+    await quarantine(file, `${describe(err, text)}; lost: ${options.lost}`, options.log);
     return undefined;
   }
 }

@@ -42,7 +42,7 @@ describe('LocalCodeDeploy', () => {
       // Assert: the file was moved aside and reported; the stand-in works and saves a fresh state.
       expect(await readdir(dir)).toEqual([expect.stringMatching(/^codedeploy\.json\.corrupt-/)]);
       expect(log).toEqual([
-        expect.stringMatching(/codedeploy\.json: .*the local CodeDeploy's applications, deployment groups and deployments is lost; moved to/),
+        expect.stringMatching(/codedeploy\.json: .*lost: the local CodeDeploy.s applications, deployment groups and deployments; moved to/),
       ]);
       expect(stderr).toHaveBeenCalledWith(expect.stringContaining('codedeploy.json'));
       await codeDeploy.send(new CreateApplicationCommand({ applicationName: 'cmv', computePlatform: 'Lambda' }));

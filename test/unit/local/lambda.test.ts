@@ -39,8 +39,8 @@ describe('LocalLambda', () => {
         expect.stringMatching(/^garbage\.json\.corrupt-/),
       ]);
       expect(log).toEqual([
-        expect.stringMatching(/emptied\.json: empty \(0 bytes\); the function emptied \(its versions and aliases\) is lost/),
-        expect.stringMatching(/garbage\.json: does not parse: .*; the function garbage \(its versions and aliases\) is lost/),
+        expect.stringMatching(/emptied\.json: empty \(0 bytes\); lost: the function emptied \(its versions and aliases\)/),
+        expect.stringMatching(/garbage\.json: does not parse: .*; lost: the function garbage \(its versions and aliases\)/),
       ]);
       await expect(lambda.send(new CreateFunctionCommand({ FunctionName: 'emptied', Handler: 'index.handler', Role: 'r', Code: {} }))).resolves.toBeDefined();
     });

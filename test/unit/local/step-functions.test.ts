@@ -59,10 +59,10 @@ describe('LocalStepFunctions', () => {
       const files = (await readdir(dir)).sort();
       expect(files).toEqual([expect.stringMatching(/^c-empty\.json\.corrupt-/), 'c-ok.json', expect.stringMatching(/^c-torn\.json\.corrupt-/)]);
       expect(log).toEqual([
-        expect.stringMatching(/c-empty\.json: empty \(0 bytes\); the execution of change c-empty is lost; moved to .*c-empty\.json\.corrupt-/),
-        expect.stringMatching(/c-torn\.json: does not parse: .*; the execution of change c-torn is lost; moved to/),
+        expect.stringMatching(/c-empty\.json: empty \(0 bytes\); lost: the execution of change c-empty; moved to .*c-empty\.json\.corrupt-/),
+        expect.stringMatching(/c-torn\.json: does not parse: .*; lost: the execution of change c-torn; moved to/),
       ]);
-      expect(stderr).toHaveBeenCalledWith(expect.stringContaining('the execution of change c-empty is lost'));
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining('lost: the execution of change c-empty'));
     });
 
     it('quarantines a file that is JSON but not an execution', async () => {
@@ -75,7 +75,7 @@ describe('LocalStepFunctions', () => {
 
       // Assert
       expect(sfn.execution('c-odd')).toBeUndefined();
-      expect(log).toEqual([expect.stringMatching(/c-odd\.json: not the stored shape: .*the execution of change c-odd is lost/)]);
+      expect(log).toEqual([expect.stringMatching(/c-odd\.json: not the stored shape: .*lost: the execution of change c-odd/)]);
     });
 
     it('ignores the temp file of a save that a crash interrupted before its rename, keeping the previous version', async () => {
