@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore } from '../../lambdas/core/ports';
 import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
+import { writeStoreFile } from './store-file';
 
 /** CodeBuild's environment variable override, as the ASL passes it. */
 interface EnvOverride {
@@ -29,8 +30,8 @@ export interface LocalBuild {
  * Local stand-in for CodeBuild's `startBuild.sync` integration, doing what the buildspec does in
  * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir, runs the suites of
  * `CMV_TEST_SUITES` there with the same SUITE_RUNNER_SCRIPT, uploads the report to `CMV_REPORT_URI`,
- * keeps the log under `<dataDir>/builds/<id>.log`, and answers like Step Functions: the `{Build}` on
- * success, or a `States.TaskFailed` error whose cause is the Build as JSON.
+ * keeps the log under `<dataDir>/builds/<id>.log` (written whole, atomically), and answers like Step
+ * Functions: the `{Build}` on success, or a `States.TaskFailed` error whose cause is the Build as JSON.
  */
 export class LocalCodeBuild {
   constructor(
@@ -72,8 +73,7 @@ export class LocalCodeBuild {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-    await mkdir(this.logDir, { recursive: true });
-    await writeFile(logFile, log);
+    await writeStoreFile(logFile, log);
     const build: LocalBuild = {
       Id: id,
       Arn: `arn:aws:codebuild:local:000000000000:build/${id}`,

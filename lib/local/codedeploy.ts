@@ -1,6 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import {
@@ -43,8 +41,10 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, type GetAliasCommandOutput, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { PREDEFINED_LAMBDA_CONFIGS, PREDEFINED_PREFIX, type TrafficRouting, trafficShifts } from '../../lambdas/core/deployment-config';
 import type { CustomDeploymentConfig } from '../../lambdas/core/target-settings';
+import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
 /** The event CodeDeploy invokes a Lambda lifecycle hook with. */
 export interface HookEvent {
@@ -137,6 +137,23 @@ interface State {
   deployments: Record<string, StoredDeployment>;
 }
 
+/** What {@link LocalCodeDeploy.load} needs of the state file; a file that is not this is quarantined. */
+const SavedState = z.object({
+  applications: z.record(z.string(), z.looseObject({ id: z.string(), createTime: z.string() })),
+  groups: z.record(z.string(), z.looseObject({ application: z.string(), name: z.string(), deploymentConfigName: z.string() })),
+  configs: z.record(z.string(), z.looseObject({ name: z.string(), routing: z.looseObject({ type: z.string() }) })),
+  deployments: z.record(
+    z.string(),
+    z.looseObject({
+      id: z.string(),
+      status: z.enum(['Created', 'Queued', 'InProgress', 'Baking', 'Ready', 'Succeeded', 'Failed', 'Stopped']),
+      appSpec: z.looseObject({ functionName: z.string(), alias: z.string(), currentVersion: z.string(), targetVersion: z.string() }),
+      autoRollback: z.looseObject({ enabled: z.boolean(), events: z.array(z.string()) }),
+      hooks: z.array(z.looseObject({ status: z.string() })),
+    }),
+  ),
+});
+
 const ACTIVE: ReadonlySet<Status> = new Set(['Created', 'Queued', 'InProgress', 'Baking', 'Ready']);
 const MINUTE_MS = 60_000;
 /** CodeDeploy fails a hook that has not reported within an hour. */
@@ -165,8 +182,8 @@ const deploymentId = () => `d-${[...randomBytes(9)].map((b) => '0123456789ABCDEF
  * recorded in `rollbackInfo`. Unlike CodeDeploy, the rollback is done when StopDeployment answers
  * (status `Succeeded`, not `Pending`) and runs no hooks.
  *
- * State lives in memory and in `<dir>/codedeploy.json`; {@link load} reads it back and fails (and
- * rolls back) deployments that were running when the process stopped.
+ * State lives in memory and in `<dir>/codedeploy.json`, replaced atomically on every change; {@link load}
+ * reads it back and fails (and rolls back) deployments that were running when the process stopped.
  */
 export class LocalCodeDeploy {
   private state: State = { applications: {}, groups: {}, configs: {}, deployments: {} };
@@ -184,10 +201,20 @@ export class LocalCodeDeploy {
     this.file = join(options.dir, 'codedeploy.json');
   }
 
-  /** Reads the state of an earlier run; deployments it left running are failed and rolled back (their runs are gone). */
+  /**
+   * Reads the state of an earlier run; deployments it left running are failed and rolled back (their
+   * runs are gone). A state file that does not parse is moved to `codedeploy.json.corrupt-<time>` and
+   * reported on the log and stderr; the stand-in then starts empty (the runtime creates a target's
+   * deployment group again when a change deploys with it).
+   */
   async load(): Promise<void> {
-    if (!existsSync(this.file)) return;
-    this.state = JSON.parse(await readFile(this.file, 'utf8')) as State;
+    const saved = await readStoreFile(this.file, {
+      parse: jsonOf(SavedState),
+      lost: "the local CodeDeploy's applications, deployment groups and deployments",
+      log: this.options.log,
+    });
+    if (!saved) return;
+    this.state = saved as unknown as State;
     for (const d of Object.values(this.state.deployments).filter((x) => ACTIVE.has(x.status))) {
       await this.end(d, 'Failed', 'INTERNAL_ERROR', 'The local CodeDeploy stopped while the deployment was in progress.', 'DEPLOYMENT_FAILURE');
     }
@@ -590,11 +617,7 @@ export class LocalCodeDeploy {
 
   private save(): Promise<void> {
     const text = JSON.stringify(this.state, null, 2);
-    this.saving = this.saving.then(async () => {
-      await mkdir(this.options.dir, { recursive: true });
-      await writeFile(`${this.file}.tmp`, text);
-      await rename(`${this.file}.tmp`, this.file);
-    });
+    this.saving = this.saving.then(() => writeStoreFile(this.file, text));
     return this.saving;
   }
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { type EventPattern, matchesPattern } from './event-pattern';
+import { report } from './store-file';
 
 /** An event as EventBridge delivers it to a rule's target. `time` ISO-8601 without milliseconds. */
 export interface BusEnvelope {
@@ -34,11 +35,20 @@ const MAX_ENTRIES = 10;
  * alarm state changes) are appended to `<dir>/events.jsonl` — the bus that tests and `cmv events`
  * read — and delivered to every rule whose pattern matches, asynchronously and with retries (a
  * target that keeps failing is logged, as a dead-letter queue would hold it).
+ *
+ * An append cannot be made atomic with a rename, so the file may end with a line torn by a crash
+ * (or, for a reader in another process, one still being written): {@link read} skips a line that
+ * does not parse and reports it once, on the log and stderr; the first append of a run starts on a
+ * new line when the file does not end with one, so the torn fragment never swallows the next event.
  */
 export class LocalEventBridge {
   private readonly rules: LocalRule[] = [];
   private readonly pending = new Set<Promise<void>>();
   private written: Promise<void> = Promise.resolve();
+  /** Whether this run has checked the file's end before its first append. */
+  private tailChecked = false;
+  /** Line numbers already reported as skipped, so a reader that polls reports each once. */
+  private readonly reported = new Set<number>();
   readonly file: string;
 
   constructor(
@@ -88,14 +98,24 @@ export class LocalEventBridge {
     this.accept({ ...event, id: event.id ?? randomUUID() });
   }
 
-  /** The events on the bus, oldest first; `filter` keeps those it matches (an EventBridge pattern). */
+  /**
+   * The events on the bus, oldest first; `filter` keeps those it matches (an EventBridge pattern).
+   * A line that does not parse (torn by a crash, or still being appended) is skipped and reported once.
+   */
   async read(filter?: EventPattern): Promise<BusEnvelope[]> {
     await this.written;
     const text = await readFile(this.file, 'utf8').catch(() => '');
-    const events = text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as BusEnvelope);
+    const lines = text.split('\n');
+    const events: BusEnvelope[] = [];
+    lines.forEach((line, i) => {
+      if (line === '') return;
+      try {
+        events.push(JSON.parse(line) as BusEnvelope);
+      } catch (err) {
+        const last = i === lines.length - 1;
+        this.skipped(i + 1, last ? 'is incomplete (torn by a crash, or still being written)' : `does not parse: ${(err as Error).message}`);
+      }
+    });
     return filter ? events.filter((e) => matchesPattern(filter, e)) : events;
   }
 
@@ -123,12 +143,36 @@ export class LocalEventBridge {
     const line = `${JSON.stringify(event)}\n`;
     this.written = this.written.then(async () => {
       await mkdir(this.dir, { recursive: true });
-      await appendFile(this.file, line);
+      await appendFile(this.file, (await this.endsTorn()) ? `\n${line}` : line);
     });
     for (const rule of this.rules.filter((r) => matchesPattern(r.pattern, event))) {
       const delivery = this.deliver(rule, event).finally(() => this.pending.delete(delivery));
       this.pending.add(delivery);
     }
+  }
+
+  /** Before this run's first append: whether the file ends inside a line (an earlier run died mid-append). */
+  private async endsTorn(): Promise<boolean> {
+    if (this.tailChecked) return false;
+    this.tailChecked = true;
+    const file = await open(this.file, 'r').catch(() => undefined);
+    if (!file) return false;
+    try {
+      const { size } = await file.stat();
+      if (size === 0) return false;
+      const { buffer } = await file.read(Buffer.alloc(1), 0, 1, size - 1);
+      if (buffer[0] === 0x0a) return false;
+    } finally {
+      await file.close();
+    }
+    report(`⚠  ${this.file} ends with an incomplete line (a crash mid-append): the next event starts on a new line, readers skip the torn one`, this.log);
+    return true;
+  }
+
+  private skipped(lineNumber: number, why: string): void {
+    if (this.reported.has(lineNumber)) return;
+    this.reported.add(lineNumber);
+    report(`⚠  ${this.file} line ${lineNumber} ${why}: skipped`, this.log);
   }
 
   private async deliver(rule: LocalRule, event: BusEnvelope): Promise<void> {

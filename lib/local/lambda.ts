@@ -18,8 +18,10 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
+import { jsonOf, readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
 interface VersionState {
   readonly codeSha256: string;
@@ -42,6 +44,17 @@ interface FunctionState {
   /** The number the next published version gets; absent in state saved before deletes existed. */
   nextVersion?: number;
 }
+
+const SavedVersion = z.looseObject({ codeSha256: z.string(), env: z.record(z.string(), z.string()), description: z.string() });
+/** What {@link LocalLambda.load} needs of a function's state file; a file that is not this is quarantined. */
+const SavedFunction = z.looseObject({
+  name: z.string(),
+  handler: z.string(),
+  latest: SavedVersion,
+  versions: z.record(z.string(), SavedVersion),
+  aliases: z.record(z.string(), z.looseObject({ functionVersion: z.string(), weights: z.record(z.string(), z.number()), revisionId: z.string() })),
+  nextVersion: z.number().optional(),
+});
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -72,7 +85,7 @@ parentPort.on('message', async ({ id, event }) => {
  * keep running, so the previous live version answers a rollback warm.
  * Each version runs in a worker thread whose `process.env` is that version's config; every Invoke
  * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
- * under `<dataDir>/lambda`.
+ * under `<dataDir>/lambda`: `<name>.json` per function and the code zips, each replaced atomically.
  */
 export class LocalLambda {
   private readonly functions = new Map<string, FunctionState>();
@@ -82,13 +95,21 @@ export class LocalLambda {
   constructor(
     private readonly root: string,
     private readonly cloudwatch: LocalCloudWatch,
+    private readonly log?: StoreLog,
   ) {}
 
-  /** Loads functions saved by an earlier run. */
+  /**
+   * Loads functions saved by an earlier run. A state file that does not parse is moved to
+   * `<name>.json.corrupt-<time>` and reported on the log and stderr; that function is then unknown.
+   */
   async load(names: readonly string[]): Promise<void> {
     for (const name of names) {
-      const file = join(this.root, `${name}.json`);
-      if (existsSync(file)) this.functions.set(name, JSON.parse(await readFile(file, 'utf8')));
+      const fn = await readStoreFile(join(this.root, `${name}.json`), {
+        parse: jsonOf(SavedFunction),
+        lost: `the function ${name} (its versions and aliases)`,
+        log: this.log,
+      });
+      if (fn) this.functions.set(name, fn as FunctionState);
     }
   }
 
@@ -267,9 +288,7 @@ export class LocalLambda {
 
   private async storeCode(name: string, zip: Uint8Array, env: Record<string, string>, description: string): Promise<VersionState> {
     const codeSha256 = createHash('sha256').update(zip).digest('base64');
-    const file = join(this.root, name, 'code', `${Buffer.from(codeSha256, 'base64').toString('hex')}.zip`);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, zip);
+    await writeStoreFile(join(this.root, name, 'code', `${Buffer.from(codeSha256, 'base64').toString('hex')}.zip`), zip);
     return { codeSha256, env, description };
   }
 
@@ -350,8 +369,7 @@ export class LocalLambda {
   }
 
   private async save(fn: FunctionState): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    await writeFile(join(this.root, `${fn.name}.json`), JSON.stringify(fn, null, 2));
+    await writeStoreFile(join(this.root, `${fn.name}.json`), JSON.stringify(fn, null, 2));
   }
 }
 

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -9,6 +7,8 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
 /** Options of a {@link LedgerStreamPoller}. */
 export interface LedgerStreamOptions {
@@ -26,11 +26,13 @@ export interface LedgerStreamOptions {
   readonly log?: (line: string) => void;
 }
 
-interface Checkpoint {
-  streamArn?: string;
+/** The checkpoint file's shape; a file that is not this is quarantined. */
+const Checkpoint = z.object({
+  streamArn: z.string().optional(),
   /** Shard id → the sequence number of its last record the handler took. */
-  shards: Record<string, string>;
-}
+  shards: z.record(z.string(), z.string()),
+});
+type Checkpoint = z.infer<typeof Checkpoint>;
 
 /**
  * Local stand-in for the event source mapping of the ledger table's stream: reads DynamoDB
@@ -38,7 +40,9 @@ interface Checkpoint {
  * records to the handler in batches in the DynamoDB Streams event shape, and on a batch item
  * failure retries from the first failed record after a pause — at-least-once and in order, as
  * Lambda does with ReportBatchItemFailures. The checkpoint file makes a restart go on where the
- * last run stopped (a record handled but not yet checkpointed is handled again).
+ * last run stopped (a record handled but not yet checkpointed is handled again). It is replaced
+ * atomically; one that does not parse is quarantined and reported, and the stream is read from its
+ * start: events already published are published again (at least once, as the mapping promises).
  */
 export class LedgerStreamPoller {
   private readonly streams: DynamoDBStreamsClient;
@@ -53,7 +57,12 @@ export class LedgerStreamPoller {
 
   /** Starts polling in the background. */
   async start(): Promise<void> {
-    if (existsSync(this.options.checkpointFile)) this.checkpoint = JSON.parse(await readFile(this.options.checkpointFile, 'utf8')) as Checkpoint;
+    const saved = await readStoreFile(this.options.checkpointFile, {
+      parse: jsonOf(Checkpoint),
+      lost: 'the ledger stream checkpoint (CMV events since the stream began are published again)',
+      log: this.options.log,
+    });
+    if (saved) this.checkpoint = saved;
     const client = new DynamoDBClient(this.options.dynamo);
     const streamArn = (await client.send(new DescribeTableCommand({ TableName: this.options.tableName }))).Table?.LatestStreamArn;
     client.destroy();
@@ -129,8 +138,7 @@ export class LedgerStreamPoller {
     const last = done.at(-1)?.dynamodb?.SequenceNumber;
     if (last) {
       this.checkpoint.shards[shardId] = last;
-      await writeFile(`${this.options.checkpointFile}.tmp`, JSON.stringify(this.checkpoint));
-      await rename(`${this.options.checkpointFile}.tmp`, this.options.checkpointFile);
+      await writeStoreFile(this.options.checkpointFile, JSON.stringify(this.checkpoint));
     }
     if (failedAt !== undefined) await this.pause(1000);
     return failedAt;

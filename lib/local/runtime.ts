@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
 import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metrics';
@@ -43,6 +43,7 @@ import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
+import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
 // The SDK's notice that releases after January 2027 need Node 22 is about upgrades, not this run: the lock file pins the SDK.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -51,6 +52,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const ROOT = resolve(__dirname, '..', '..');
 
 const ARTIFACT_BUCKET = 'cmv-artifacts';
+/** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
+const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
 const TEST_PROJECT = 'cmv-change-tests';
 const ACCOUNT = 'arn:aws:lambda:local:000000000000:function';
 /** CMV's CodeDeploy application and its lifecycle-hook functions, as the CDK stack names them. */
@@ -128,11 +131,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const s3 = new LocalS3(join(dataDir, 's3'));
     const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, true);
     const cloudwatch = new LocalCloudWatch(speed);
-    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch);
+    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
-    const linkSecret = await secretFile(join(dataDir, 'link-secret'));
+    const linkSecret = await secretFile(join(dataDir, 'link-secret'), log);
     const db = documentClient(dynamo.config);
     const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
 
@@ -347,10 +350,19 @@ async function registerTargets(services: Services, lambda: LocalLambda, files: r
   }
 }
 
-/** Reads the approval-link HMAC secret, creating it (256 random bits) on first start. */
-async function secretFile(path: string): Promise<string> {
-  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+/**
+ * Reads the approval-link HMAC secret, creating it (256 random bits, base64url) on first start. A
+ * file that is not such a secret (emptied or cut short by a crash) is quarantined and reported, and a
+ * new secret is made: approval links e-mailed before no longer verify.
+ */
+async function secretFile(path: string, log: StoreLog): Promise<string> {
+  const saved = await readStoreFile(path, {
+    parse: (text) => LinkSecret.parse(text.trim()),
+    lost: 'the approval-link secret (links e-mailed before no longer work; a new secret is made)',
+    log,
+  });
+  if (saved) return saved;
   const secret = randomBytes(32).toString('base64url');
-  await writeFile(path, secret, { mode: 0o600 });
+  await writeStoreFile(path, secret, { mode: 0o600 });
   return secret;
 }

@@ -1,10 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { writeStoreFile } from './store-file';
 
 /**
  * Local stand-in for S3 (GetObject, PutObject): objects are files under `<dataDir>/s3/<bucket>/<key>`.
- * A missing object fails like S3, with a `NoSuchKey` error.
+ * A missing object fails like S3, with a `NoSuchKey` error. A PutObject replaces the file atomically
+ * (temp file + rename): a GetObject meanwhile, or after a crash, reads one whole version, as in S3.
  */
 export class LocalS3 {
   constructor(private readonly root: string) {}
@@ -12,9 +14,7 @@ export class LocalS3 {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof PutObjectCommand) {
       const { Bucket, Key, Body } = command.input;
-      const path = this.path(Bucket, Key);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, Body as Uint8Array);
+      await writeStoreFile(this.path(Bucket, Key), Body as Uint8Array);
       return { ETag: '"local"' };
     }
     if (command instanceof GetObjectCommand) {

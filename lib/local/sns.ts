@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { writeStoreFile } from './store-file';
 
 /** One e-mail as delivered to the local outbox. */
 export interface OutboxMessage {
@@ -12,7 +12,8 @@ export interface OutboxMessage {
 
 /**
  * Local stand-in for SNS e-mail delivery (Publish): each message is written to
- * `<dataDir>/outbox/<time>-<n>.txt` as a readable e-mail (To, Subject, body) and announced on the log.
+ * `<dataDir>/outbox/<time>-<n>.txt` as a readable e-mail (To, Subject, body), whole or not at all
+ * (atomic write), and announced on the log.
  * The `approver` message attribute is the recipient, as the filter policy of an e-mail subscription routes it.
  */
 export class LocalSns {
@@ -28,9 +29,8 @@ export class LocalSns {
     if (!(command instanceof PublishCommand)) throw new Error(`LocalSns does not support ${(command as object).constructor.name}`);
     const { Subject = '', Message = '', MessageAttributes = {} } = command.input;
     const to = MessageAttributes.approver?.StringValue ?? 'subscribers';
-    await mkdir(this.outbox, { recursive: true });
     const file = join(this.outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.count}.txt`);
-    await writeFile(file, `To: ${to}\nSubject: ${Subject}\n\n${Message}\n`);
+    await writeStoreFile(file, `To: ${to}\nSubject: ${Subject}\n\n${Message}\n`);
     this.messages.push({ file, to, subject: Subject, text: Message });
     this.log(`✉  e-mail to ${to}: ${Subject} (${file})`);
     return { MessageId: `local-${this.count}` };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
 // aws-local-stepfunctions 3 needs Promise.withResolvers (Node ≥ 22); polyfill it on Node 20.
 if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -43,6 +45,17 @@ export interface ExecutionRecord {
   history: { type: string; timestamp: number; state?: string; error?: string }[];
 }
 
+/** What {@link LocalStepFunctions.resume} needs of a saved execution; a file that is not this is quarantined. */
+const SavedExecution = z.looseObject({
+  executionArn: z.string(),
+  name: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
+  startDate: z.string(),
+  input: z.string(),
+  currentState: z.string().optional(),
+  history: z.array(z.looseObject({ type: z.string(), timestamp: z.number() })),
+});
+
 /** Options of the local Step Functions. */
 export interface LocalStepFunctionsOptions {
   /** The ASL definition with `${Placeholders}` substituted. */
@@ -69,6 +82,8 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
  * service integration calls its stand-in. Each execution's current state and input are saved
  * under `dir`; on start, RUNNING executions resume from that state (a waiting approval gets a new
  * task token; the e-mailed links keep working because they name the change, not the token).
+ * Each save replaces the file atomically; a file that does not parse at start (a crash of a run
+ * before saves were atomic, a hand edit) is quarantined and reported with the change it belonged to.
  */
 export class LocalStepFunctions {
   private readonly machines = new Map<string, InstanceType<typeof StateMachine>>();
@@ -113,13 +128,24 @@ export class LocalStepFunctions {
     throw new Error(`LocalStepFunctions does not support ${(command as object).constructor.name}`);
   }
 
-  /** Loads saved executions and resumes those still RUNNING. @returns how many resumed */
+  /**
+   * Loads saved executions and resumes those still RUNNING. A file that does not parse is moved to
+   * `<name>.json.corrupt-<time>` and reported on the log and stderr, naming the change (execution
+   * name = change id) whose workflow is lost; the others load as usual.
+   * @returns how many resumed
+   */
   async resume(): Promise<number> {
     if (!existsSync(this.opts.dir)) return 0;
     let resumed = 0;
     for (const file of await readdir(this.opts.dir)) {
       if (!file.endsWith('.json')) continue;
-      const record = JSON.parse(await readFile(join(this.opts.dir, file), 'utf8')) as ExecutionRecord;
+      const saved = await readStoreFile(join(this.opts.dir, file), {
+        parse: jsonOf(SavedExecution),
+        lost: `the execution of change ${file.slice(0, -'.json'.length)}`,
+        log: this.opts.log,
+      });
+      if (!saved) continue;
+      const record = saved as ExecutionRecord;
       this.executions.set(record.name, record);
       if (record.status === 'RUNNING' && record.currentState) {
         this.opts.log?.(`↻  resuming execution ${record.name} at ${record.currentState}`);
@@ -303,8 +329,7 @@ export class LocalStepFunctions {
   private async save(record: ExecutionRecord): Promise<void> {
     // After stop() the saved state must stay what it was: where the next start resumes.
     if (this.stopping) return;
-    await mkdir(this.opts.dir, { recursive: true });
-    await writeFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
+    await writeStoreFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
   }
 }
 

@@ -24,7 +24,15 @@ export interface Stack {
  * @param speed - time factor for bakes, alarm periods and approval timeouts (60: a minute per second)
  */
 export async function startStack(
-  options: { speed?: number; dataDir?: string; inMemory?: boolean; policyFile?: string; usersFile?: string; targets?: string[] } = {},
+  options: {
+    speed?: number;
+    dataDir?: string;
+    inMemory?: boolean;
+    policyFile?: string;
+    usersFile?: string;
+    targets?: string[];
+    log?: (line: string) => void;
+  } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
   const runtime = await startLocalRuntime({
@@ -35,6 +43,7 @@ export async function startStack(
     policyFile: options.policyFile,
     usersFile: options.usersFile,
     targets: options.targets,
+    log: options.log,
   });
   return {
     runtime,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -56,5 +56,62 @@ describe('LocalEventBridge', () => {
     await bus.settled();
     expect(got.map((e) => e.detail)).toEqual([{ state: { value: 'ALARM' } }]);
     expect(await bus.read({ detail: { state: { value: ['OK'] } } })).toHaveLength(1);
+  });
+
+  describe('read() after a crash mid-append', () => {
+    const event = (id: string): BusEnvelope => ({
+      version: '0',
+      id,
+      'detail-type': 'Change Proposed',
+      source: 'cmv',
+      account: '000000000000',
+      time: '2025-01-01T00:00:00Z',
+      region: 'local',
+      resources: [],
+      detail: { changeId: id },
+    });
+    let stderr: jest.SpyInstance;
+    beforeEach(() => {
+      stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    });
+    afterEach(() => stderr.mockRestore());
+
+    it('skips a torn last line and reports it once', async () => {
+      // Arrange: two whole events, then the first half of a third (the process died mid-append).
+      const torn = JSON.stringify(event('e3')).slice(0, 50);
+      await writeFile(join(dir, 'events.jsonl'), `${JSON.stringify(event('e1'))}\n${JSON.stringify(event('e2'))}\n${torn}`);
+      const log: string[] = [];
+      const bus = new LocalEventBridge(dir, (line) => log.push(line));
+
+      // Act
+      const first = await bus.read();
+      const second = await bus.read();
+
+      // Assert
+      expect(first.map((e) => e.id)).toEqual(['e1', 'e2']);
+      expect(second.map((e) => e.id)).toEqual(['e1', 'e2']);
+      expect(log).toEqual([expect.stringMatching(/events\.jsonl line 3 is incomplete .*: skipped/)]);
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining('events.jsonl line 3'));
+    });
+
+    it('appends the next event on a line of its own after a torn line, so that event is kept', async () => {
+      // Arrange
+      const torn = JSON.stringify(event('e2')).slice(0, 50);
+      await writeFile(join(dir, 'events.jsonl'), `${JSON.stringify(event('e1'))}\n${torn}`);
+      const log: string[] = [];
+      const bus = new LocalEventBridge(dir, (line) => log.push(line));
+
+      // Act
+      bus.emit(event('e3'));
+      await bus.settled();
+
+      // Assert: the torn line stays where it was, skipped; the new event is whole.
+      expect((await bus.read()).map((e) => e.id)).toEqual(['e1', 'e3']);
+      expect((await readFile(join(dir, 'events.jsonl'), 'utf8')).split('\n')).toEqual([JSON.stringify(event('e1')), torn, JSON.stringify(event('e3')), '']);
+      expect(log).toEqual([
+        expect.stringMatching(/events\.jsonl ends with an incomplete line/),
+        expect.stringMatching(/events\.jsonl line 2 does not parse: .*: skipped/),
+      ]);
+    });
   });
 });

@@ -1,0 +1,114 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type ExecutionRecord, LocalStepFunctions } from '../../../lib/local/step-functions';
+
+const ARN = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
+
+/** An execution that ended, as a clean run saves it. */
+const succeeded = (name: string): ExecutionRecord => ({
+  executionArn: `arn:aws:states:local:000000000000:execution:cmv-change-lifecycle:${name}`,
+  name,
+  status: 'SUCCEEDED',
+  startDate: '2025-01-01T00:00:00.000Z',
+  stopDate: '2025-01-01T00:01:00.000Z',
+  input: '{}',
+  output: '{}',
+  history: [],
+});
+
+describe('LocalStepFunctions', () => {
+  let dir: string;
+  let log: string[];
+  let stderr: jest.SpyInstance;
+  const start = () =>
+    new LocalStepFunctions({
+      definition: { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } },
+      stateMachineArn: ARN,
+      lambdas: {},
+      integrations: {},
+      dir,
+      speed: 1,
+      log: (line) => log.push(line),
+    });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cmv-sfn-'));
+    log = [];
+    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(async () => {
+    stderr.mockRestore();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('resume()', () => {
+    it('quarantines an empty or truncated execution file, reports whose execution is lost, and loads the others', async () => {
+      // Arrange: one execution saved whole, one file emptied by a crash, one cut off mid-JSON.
+      await writeFile(join(dir, 'c-ok.json'), JSON.stringify(succeeded('c-ok')));
+      await writeFile(join(dir, 'c-empty.json'), '');
+      await writeFile(join(dir, 'c-torn.json'), JSON.stringify(succeeded('c-torn')).slice(0, 40));
+      const sfn = start();
+
+      // Act
+      const resumed = await sfn.resume();
+
+      // Assert: it started; the whole one is there; the others were moved aside and reported by change.
+      expect(resumed).toBe(0);
+      expect(sfn.execution('c-ok')).toMatchObject({ status: 'SUCCEEDED' });
+      const files = (await readdir(dir)).sort();
+      expect(files).toEqual([expect.stringMatching(/^c-empty\.json\.corrupt-/), 'c-ok.json', expect.stringMatching(/^c-torn\.json\.corrupt-/)]);
+      expect(log).toEqual([
+        expect.stringMatching(/c-empty\.json: empty \(0 bytes\); lost: the execution of change c-empty; moved to .*c-empty\.json\.corrupt-/),
+        expect.stringMatching(/c-torn\.json: does not parse: .*; lost: the execution of change c-torn; moved to/),
+      ]);
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining('lost: the execution of change c-empty'));
+    });
+
+    it('quarantines a file that is JSON but not an execution', async () => {
+      // Arrange
+      await writeFile(join(dir, 'c-odd.json'), '{"name":"c-odd"}');
+      const sfn = start();
+
+      // Act
+      await sfn.resume();
+
+      // Assert
+      expect(sfn.execution('c-odd')).toBeUndefined();
+      expect(log).toEqual([expect.stringMatching(/c-odd\.json: not the stored shape: .*lost: the execution of change c-odd/)]);
+    });
+
+    it('ignores the temp file of a save that a crash interrupted before its rename, keeping the previous version', async () => {
+      // Arrange: the previous version, and beside it the half-written temp file write-file-atomic names `<file>.<number>`.
+      const previous = JSON.stringify(succeeded('c-1'));
+      await writeFile(join(dir, 'c-1.json'), previous);
+      await writeFile(join(dir, 'c-1.json.2718281828'), previous.slice(0, 30));
+      const sfn = start();
+
+      // Act
+      await sfn.resume();
+
+      // Assert
+      expect(sfn.execution('c-1')).toMatchObject({ status: 'SUCCEEDED' });
+      expect(await readFile(join(dir, 'c-1.json'), 'utf8')).toBe(previous);
+      expect(log).toEqual([]);
+    });
+  });
+
+  describe('send(StartExecution)', () => {
+    it('starts a new execution after an earlier one was quarantined', async () => {
+      // Arrange
+      await writeFile(join(dir, 'c-lost.json'), '');
+      const sfn = start();
+      await sfn.resume();
+
+      // Act
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-new', input: '{}' }));
+      await sfn.idle();
+
+      // Assert
+      expect(sfn.execution('c-new')).toMatchObject({ status: 'SUCCEEDED' });
+      expect(JSON.parse(await readFile(join(dir, 'c-new.json'), 'utf8'))).toMatchObject({ name: 'c-new', status: 'SUCCEEDED' });
+    });
+  });
+});
