@@ -164,6 +164,21 @@ describe('REST API (local stack)', () => {
       expect(await res.json()).toEqual({ message: 'this needs one of the roles: requester, release_admin' });
       expect((await invokeAs(user, 'no-such-target')).status).toBe(403);
     });
+    it('records every invoke in the access log under the data dir: caller, target (path), executed version, outcome; refusals too', async () => {
+      await invokeAs('alice');
+      await invokeAs('erin');
+
+      const lines = readFileSync(join(stack.runtime.dataDir, 'logs', 'api-access.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const invokes = lines.filter((l) => l.resource === '/targets/{target}/invoke').slice(-2);
+      expect(invokes).toEqual([
+        expect.objectContaining({ caller: 'alice', method: 'POST', path: `/targets/${TARGET}/invoke`, status: 200, executedVersion: '1', outcome: 'ok' }),
+        expect.objectContaining({ caller: 'erin', method: 'POST', path: `/targets/${TARGET}/invoke`, status: 403 }),
+      ]);
+      expect(invokes[1].executedVersion).toBeUndefined();
+    });
   });
 
   describe('GET /audit', () => {
