@@ -1,8 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
-import { CmvClient } from '../client/api-client';
+import { ApiError, CmvClient } from '../client/api-client';
 import { readChangeFile } from '../client/change-file';
+import { invokePacer } from '../client/invoke-pacer';
 import { ROOT, startLocalRuntime } from './runtime';
 
 /**
@@ -189,6 +190,8 @@ async function main(): Promise<number> {
     say(`events: ${events.length} on the local bus (one per ledger entry; \`cmv events\` reads them): ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
     if (events.length !== verification.entries) failures.push(`${events.length} events for ${verification.entries} ledger entries`);
 
+    if (traffic.throttled > 0) failures.push(`${traffic.throttled} live request(s) were throttled (429)`);
+
     console.log('\n── Outcome');
     for (const r of results) console.log(`  ${r.version.padEnd(6)} ${r.status.padEnd(13)} ${r.status === r.expect ? '✓' : `✗ expected ${r.expect}`}`);
     console.log(`  live   ${target.liveVersion}`);
@@ -275,9 +278,12 @@ async function approveByEmail(changeId: string, outbox: readonly { to: string; t
   say(`${who} presses Approve: ${(await res.text()).match(/role="status">(.*?)<\/p>/)?.[1] ?? res.status}`);
 }
 
-/** Live traffic to the target's alias while a change deploys: sample claims, a few requests at a time. */
+/** Live traffic to the target's alias while a change deploys: sample claims from three loops as alice, paced under the invoke route's per-caller throttle. */
 class Traffic {
   private running = false;
+  private readonly pacer = invokePacer();
+  /** Requests the API answered 429 (there should be none: the traffic is paced under the limit). */
+  throttled = 0;
   private seen = new Map<string, { requests: number; errors: number }>();
   private next = 0;
   constructor(
@@ -303,16 +309,18 @@ class Traffic {
   }
   private async loop(): Promise<void> {
     while (this.running) {
+      await this.pacer.removeTokens(1);
+      if (!this.running) return;
       try {
         const out = await this.api.invoke(TARGET, this.sample());
         const s = this.seen.get(out.executedVersion) ?? { requests: 0, errors: 0 };
         s.requests++;
         if (!out.ok) s.errors++;
         this.seen.set(out.executedVersion, s);
-      } catch {
-        // the runtime is stopping
+      } catch (err) {
+        // A 429 means this traffic outran the invoke route's throttle; anything else: the runtime is stopping.
+        if (err instanceof ApiError && err.status === 429) this.throttled++;
       }
-      await sleep(10);
     }
   }
 }
