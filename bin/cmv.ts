@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
+import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { localDataDir } from '../lib/local/data-dir';
@@ -79,7 +80,8 @@ program
   .option('-m, --comment <text>', 'comment (a reason is expected when rejecting)', '')
   .action(async (id: string, opts: { reject?: boolean; comment: string }) => {
     const c = await client().decide(id, opts.reject ? 'reject' : 'approve', opts.comment);
-    print(c, () => `${opts.reject ? 'rejected' : 'approved'}: ${c.target} ${c.version} is now ${c.status}`);
+    // The status stays awaiting_approval until the workflow moves on: say what the vote means instead (as the approval page does).
+    print(c, () => `you ${opts.reject ? 'rejected' : 'approved'} ${c.target} ${c.version}: ${whatFollowsTheVote(c)}`);
   });
 
 program
