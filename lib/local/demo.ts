@@ -7,7 +7,8 @@ import { invokePacer } from '../client/invoke-pacer';
 import { ROOT, startLocalRuntime } from './runtime';
 
 /**
- * `npm run demo`: on a fresh data dir, drives the example's three change requests through the HTTP
+ * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
+ * files of examples/benefit-calculator/changes and four config-only changes built from 1.1.0's) through the HTTP
  * API as people would — alice proposes, bob approves through the link e-mailed to him, callers send
  * live traffic during each canary — prints a timeline, and exits 0 only when 1.1.0 is deployed,
  * 1.2.0 rolled back by itself with 1.1.0 still live, the failing change stopped at its tests, a
@@ -82,7 +83,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<number> {
   const dataDir = process.env.CMV_DATA_DIR ?? join(ROOT, '.cmv', 'demo');
   await rm(dataDir, { recursive: true, force: true });
-  console.log('CMV demo — three change requests to benefit-calculator, through the HTTP API, on this machine.\n');
+  console.log(
+    `CMV demo — ${SCENARIOS.length + OPERATED.length + CODEDEPLOYED.length + HELD.length} change requests to benefit-calculator, through the HTTP API, on this machine.\n`,
+  );
   say('starting the local runtime: DynamoDB Local, the workflow interpreter on statemachines/change-lifecycle.asl.json, the stand-ins …');
   const runtime = await startLocalRuntime({ dataDir, port: 0, speed: SPEED, log: (l) => (l.startsWith('registered') ? say(l) : undefined) });
   const api = new CmvClient(runtime.url, { user: 'alice' });
