@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import type { Change } from '../lambdas/core/change';
 import { CmvClient } from '../lib/client/api-client';
+import { invokePacer } from '../lib/client/invoke-pacer';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
 
 /**
@@ -11,12 +12,18 @@ import { ROOT, startLocalRuntime } from '../lib/local/runtime';
  * version again (issue #4, event-driven rollback), on the local stack.
  *
  * Each trial deploys a config-only change whose new version fails every request (a malformed
- * MAX_WEEKLY_BENEFIT stops its cold start) with a long bake, under live traffic; the error-rate
- * alarm fires and the alarm handler rolls back. Two measures per trial, both from the alarm's
- * state-change timestamp:
+ * MAX_WEEKLY_BENEFIT stops its cold start) with an hour's bake. Once the alias routes 50 % to it,
+ * dana (release admin) pauses the canary, and only when the workflow holds it (AwaitResume) does
+ * live traffic start; the error-rate alarm fires and the alarm handler rolls back. The pause is
+ * what makes the trigger certain: the workflow's own check also reads the alarms after every bake
+ * slice (1 s here) and would roll back by itself when it happens to look first, but a held canary
+ * is not checked until something wakes it — so the rollback can only come from the alarm's event.
+ * The measured path does not depend on the pause: the alarm evaluator → the bus → the rule → the
+ * alarm handler → UpdateAlias, as for a canary that bakes. Two measures per trial, both from the
+ * alarm's state-change timestamp:
  * - recorded: to `restoredAt` of the ChangeRolledBack ledger entry (the alias update returned);
  * - observed: to the first time this process, polling GetAlias every ~1 ms, saw the alias off the new version.
- * The trigger must be `alarm` (the event), not the workflow's own check after a bake slice.
+ * The trigger must be `alarm` (the event); anything else is a defect.
  *
  * Environment: BENCH_TRIALS (default 5), BENCH_SPEED (default 60: a 60 s alarm period lasts 1 s).
  * Exits 1 when a trial did not roll back by the alarm's event.
@@ -43,19 +50,10 @@ async function main(): Promise<number> {
   const runtime = await startLocalRuntime({ dataDir: join(dataDir, 'state'), port: 0, speed: SPEED, inMemory: true, targets: [join(dataDir, 'target.json')] });
   const api = new CmvClient(runtime.url, { user: 'alice' });
   const claims = JSON.parse(await readFile(join(EXAMPLE, 'traffic', 'claims.json'), 'utf8')) as unknown[];
-  let traffic = true;
-  const callers = Array.from({ length: 3 }, async (_, i) => {
-    for (let n = i; traffic; n += 3) {
-      await api.invoke(TARGET, claims[n % claims.length]).catch(() => undefined);
-      await sleep(5);
-    }
-  });
   const trials: Trial[] = [];
   try {
-    for (let i = 1; i <= TRIALS; i++) trials.push(await trial(api, runtime, i));
+    for (let i = 1; i <= TRIALS; i++) trials.push(await trial(api, runtime, claims, i));
   } finally {
-    traffic = false;
-    await Promise.all(callers);
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -73,7 +71,23 @@ async function main(): Promise<number> {
   return notByEvent.length > 0 ? 1 : 0;
 }
 
-async function trial(api: CmvClient, runtime: Awaited<ReturnType<typeof startLocalRuntime>>, i: number): Promise<Trial> {
+/** Live traffic as alice from three loops, paced under the invoke route's throttle, until the returned stop() is called. */
+function liveTraffic(api: CmvClient, claims: readonly unknown[]): () => Promise<void> {
+  let running = true;
+  const pacer = invokePacer();
+  const callers = Array.from({ length: 3 }, async (_, i) => {
+    for (let n = i; running; n += 3) {
+      await pacer.removeTokens(1);
+      if (running) await api.invoke(TARGET, claims[n % claims.length]);
+    }
+  });
+  return async () => {
+    running = false;
+    await Promise.all(callers);
+  };
+}
+
+async function trial(api: CmvClient, runtime: Awaited<ReturnType<typeof startLocalRuntime>>, claims: readonly unknown[], i: number): Promise<Trial> {
   const version = `1.0.${i}`;
   const { changeId } = await api.propose({
     target: TARGET,
@@ -83,7 +97,7 @@ async function trial(api: CmvClient, runtime: Awaited<ReturnType<typeof startLoc
     changeType: 'standard',
     riskLevel: 'medium',
     config: { MAX_WEEKLY_BENEFIT: '-1', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
-    // A long bake: the rollback has to come from the alarm's event, not from the end of the step.
+    // A long bake: the step does not end by itself while the trial runs.
     canary: { steps: [50, 100], bakeSeconds: 3600 },
   });
   await until(api, changeId, (c) => c.status === 'awaiting_approval');
@@ -91,13 +105,21 @@ async function trial(api: CmvClient, runtime: Awaited<ReturnType<typeof startLoc
   await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=bench' });
   const deploying = await until(api, changeId, (c) => (c.deployment?.currentWeight ?? 0) > 0);
   const newVersion = deploying.deployment?.toFunctionVersion ?? '';
+  // Hold the canary: from now on only the alarm's event can roll it back (no traffic has reached the new version yet).
+  await api.control(changeId, 'pause', 'bench: hold the canary; the alarm alone may roll it back', 'dana');
+  while (runtime.sfn.execution(changeId)?.currentState !== 'AwaitResume') await sleep(20);
+  const stopTraffic = liveTraffic(api, claims);
   // Watch the alias from outside until it no longer routes to the new version.
   let backAt = 0;
-  while (!backAt) {
-    const alias = await runtime.lambda.send(new GetAliasCommand({ FunctionName: TARGET, Name: 'live' }));
-    const a = alias as { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } };
-    if (a.FunctionVersion !== newVersion && !a.RoutingConfig?.AdditionalVersionWeights?.[newVersion]) backAt = Date.now();
-    else await sleep(1);
+  try {
+    while (!backAt) {
+      const alias = await runtime.lambda.send(new GetAliasCommand({ FunctionName: TARGET, Name: 'live' }));
+      const a = alias as { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } };
+      if (a.FunctionVersion !== newVersion && !a.RoutingConfig?.AdditionalVersionWeights?.[newVersion]) backAt = Date.now();
+      else await sleep(1);
+    }
+  } finally {
+    await stopTraffic();
   }
   const done = await until(api, changeId, (c) => c.status !== 'deploying');
   if (done.status !== 'rolled_back') throw new Error(`change ${version} ended ${done.status}: ${done.reason}`);

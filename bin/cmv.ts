@@ -1,9 +1,13 @@
 #!/usr/bin/env -S npx tsx
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
+import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
+import { localDataDir } from '../lib/local/data-dir';
 import { type BusEnvelope, LocalEventBridge } from '../lib/local/eventbridge';
 
 /**
@@ -76,7 +80,8 @@ program
   .option('-m, --comment <text>', 'comment (a reason is expected when rejecting)', '')
   .action(async (id: string, opts: { reject?: boolean; comment: string }) => {
     const c = await client().decide(id, opts.reject ? 'reject' : 'approve', opts.comment);
-    print(c, () => `${opts.reject ? 'rejected' : 'approved'}: ${c.target} ${c.version} is now ${c.status}`);
+    // The status stays awaiting_approval until the workflow moves on: say what the vote means instead (as the approval page does).
+    print(c, () => `you ${opts.reject ? 'rejected' : 'approved'} ${c.target} ${c.version}: ${whatFollowsTheVote(c)}`);
   });
 
 program
@@ -200,9 +205,16 @@ program
   .option('-c, --change <id>', 'only the events of this change')
   .option('-t, --type <detailType>', 'only events of this detail-type, e.g. "Deployment Rolled Back"')
   .option('-f, --follow', 'keep printing new events')
-  .option('--data-dir <dir>', 'the local runtime data dir', process.env.CMV_DATA_DIR ?? '.cmv')
-  .action(async (opts: { change?: string; type?: string; follow?: boolean; dataDir: string }) => {
-    const bus = new LocalEventBridge(`${opts.dataDir}/events`);
+  .option('--data-dir <dir>', 'the local runtime data dir (default: CMV_DATA_DIR, else .cmv in the repository, as `npm start` uses)')
+  .action(async (opts: { change?: string; type?: string; follow?: boolean; dataDir?: string }) => {
+    const dataDir = opts.dataDir ? resolve(opts.dataDir) : localDataDir();
+    const bus = new LocalEventBridge(`${dataDir}/events`);
+    if (!existsSync(bus.file) && !opts.follow) {
+      console.error(
+        `cmv: no local event bus at ${bus.file}: no local runtime has written there. Start one (npm start), or point at another data dir with --data-dir or CMV_DATA_DIR (npm run demo keeps its data in .cmv/demo).`,
+      );
+      process.exit(1);
+    }
     const filter = {
       source: ['cmv'],
       ...(opts.type ? { 'detail-type': [opts.type] } : {}),
@@ -214,11 +226,18 @@ program
         .join(' ')
         .trim();
     };
+    if (opts.follow) console.error(`following ${bus.file} (Ctrl+C to stop)`);
     for (let seen = 0; ; ) {
       const events = await bus.read(filter);
       for (const e of events.slice(seen)) console.log(program.opts().json ? JSON.stringify(e) : line(e));
       seen = events.length;
-      if (!opts.follow) return;
+      if (!opts.follow) {
+        if (events.length === 0) {
+          const total = (await bus.read()).length;
+          console.error(`no matching events in ${bus.file} (${total} event${total === 1 ? '' : 's'} in all)`);
+        }
+        return;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   });

@@ -14,7 +14,7 @@ import { parsePolicy } from '../lambdas/adapters/policy-file';
 import { UsersFile } from '../lambdas/adapters/static-directory';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import type { User } from '../lambdas/core/ports';
-import { API_ROUTES, type ApiHandlerName } from '../lambdas/handlers/api/routes';
+import { AWS_API_ROUTES, type AwsApiHandlerName } from '../lambdas/handlers/api/routes';
 import { ALARM_STATE_CHANGE_PATTERN } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
 import { ArtifactBucket } from './constructs/artifact-bucket';
@@ -92,7 +92,7 @@ type Capability =
 const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
 
 /** Least privilege, per handler module. */
-const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readonly Capability[]>> = {
+const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, readonly Capability[]>> = {
   'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start'],
   'list-changes': ['store:read'],
   'get-change': ['store:read'],
@@ -105,7 +105,6 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
   'get-target': ['store:read', 'targets:read-alias'],
   'list-versions': ['store:read'],
   'activate-version': [...COMMIT, 'targets:shift'],
-  'invoke-target': ['store:read', 'targets:invoke'],
   'query-audit': ['ledger:read'],
   'verify-audit': ['ledger:read'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond'],
@@ -127,7 +126,7 @@ const CAPABILITIES: Readonly<Record<ApiHandlerName | WorkflowHandlerName, readon
 };
 
 /** Handlers that need more than the default 30 s / 512 MiB: they zip, unzip and publish code. */
-const SIZING: Partial<Record<ApiHandlerName | WorkflowHandlerName, { readonly timeout: Duration; readonly memorySize: number }>> = {
+const SIZING: Partial<Record<AwsApiHandlerName | WorkflowHandlerName, { readonly timeout: Duration; readonly memorySize: number }>> = {
   'propose-change': { timeout: Duration.seconds(29), memorySize: 1024 },
   'register-target': { timeout: Duration.minutes(2), memorySize: 1024 },
   'approval-page': { timeout: Duration.seconds(29), memorySize: 1024 },
@@ -161,7 +160,8 @@ export class CmvStack extends Stack {
   readonly tables: CmvTables;
   readonly artifacts: ArtifactBucket;
   readonly targets: readonly RegisteredTarget[];
-  readonly apiFunctions: Readonly<Record<ApiHandlerName, CmvFunction>>;
+  /** One function per handler module of the RestApi's routes (local-only routes have none). */
+  readonly apiFunctions: Readonly<Record<AwsApiHandlerName, CmvFunction>>;
   readonly workflowFunctions: Readonly<Record<WorkflowPlaceholder, CmvFunction>>;
 
   constructor(scope: Construct, id: string, props: CmvStackProps = {}) {
@@ -229,8 +229,8 @@ export class CmvStack extends Stack {
     };
 
     const apiScope = new Construct(this, 'ApiHandlers');
-    const apiFunctions = {} as Record<ApiHandlerName, CmvFunction>;
-    for (const route of API_ROUTES) {
+    const apiFunctions = {} as Record<AwsApiHandlerName, CmvFunction>;
+    for (const route of AWS_API_ROUTES) {
       apiFunctions[route.handler] ??= new CmvFunction(apiScope, pascal(route.handler), {
         entry: `lambdas/handlers/api/${route.handler}.ts`,
         description: `CMV API ${route.method} ${route.path}`,
@@ -370,7 +370,7 @@ export class CmvStack extends Stack {
           return;
       }
     };
-    for (const [handler, fn] of Object.entries(apiFunctions) as [ApiHandlerName, CmvFunction][]) {
+    for (const [handler, fn] of Object.entries(apiFunctions) as [AwsApiHandlerName, CmvFunction][]) {
       for (const capability of CAPABILITIES[handler]) grant(fn, capability);
     }
     for (const [placeholder, fn] of Object.entries(workflowFunctions) as [WorkflowPlaceholder, CmvFunction][]) {

@@ -19,7 +19,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_ROUTES, type ApiHandlerName, type ApiRoute } from '../../lambdas/handlers/api/routes';
+import { API_ROUTES, type ApiRoute, type AwsApiHandlerName, type AwsApiRoute, isLocalOnly } from '../../lambdas/handlers/api/routes';
 
 /** Requests per second and burst. */
 export interface Throttle {
@@ -29,12 +29,12 @@ export interface Throttle {
 
 /** Properties of a {@link CmvApi}. */
 export interface CmvApiProps {
-  /** The function of each handler module named in the routes. */
-  readonly handlers: Readonly<Record<ApiHandlerName, IFunction>>;
+  /** The function of each handler module named in the routes (local-only routes have none). */
+  readonly handlers: Readonly<Record<AwsApiHandlerName, IFunction>>;
   /** The user pool whose ID tokens authorise `auth: true` routes. */
   readonly userPool: IUserPool;
   /**
-   * The routes to build.
+   * The routes to build; `localOnly` routes are left out (the local API server serves them).
    * @default API_ROUTES from lambdas/handlers/api/routes.ts
    */
   readonly routes?: readonly ApiRoute[];
@@ -47,7 +47,7 @@ export interface CmvApiProps {
    * Lambda runs (the handler's zod schema still validates the fields).
    * @default ['propose-change', 'decide-approval', 'register-target', 'record-review']
    */
-  readonly jsonBodyHandlers?: readonly ApiHandlerName[];
+  readonly jsonBodyHandlers?: readonly AwsApiHandlerName[];
   /**
    * Throttling of the stage (every method).
    * @default { rateLimit: 25, burstLimit: 50 }
@@ -74,7 +74,8 @@ export interface CmvApiProps {
 export const pathParameters = (path: string): string[] => [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]);
 
 /**
- * The CMV REST API, built from the route table that the local API server also routes with. Routes
+ * The CMV REST API, built from the route table that the local API server also routes with (less its
+ * `localOnly` routes: the target's own callers reach its function directly in AWS). Routes
  * with `auth: true` need a Cognito ID token; the approval page (`auth: false`) has no authorizer,
  * because its signed, single-use link is the credential, and gets tighter throttling.
  *
@@ -90,7 +91,7 @@ export class CmvApi extends Construct {
 
   constructor(scope: Construct, id: string, props: CmvApiProps) {
     super(scope, id);
-    const routes = props.routes ?? API_ROUTES;
+    const routes = (props.routes ?? API_ROUTES).filter((r): r is AwsApiRoute => !isLocalOnly(r));
     const jsonBody = new Set<string>(props.jsonBodyHandlers ?? ['propose-change', 'decide-approval', 'register-target', 'record-review']);
     const throttle = props.throttle ?? { rateLimit: 25, burstLimit: 50 };
     const publicThrottle = props.publicThrottle ?? { rateLimit: 5, burstLimit: 10 };
@@ -152,8 +153,8 @@ export class CmvApi extends Construct {
       schema: { schema: JsonSchemaVersion.DRAFT4, title: 'JsonObject', type: JsonSchemaType.OBJECT },
     });
 
-    const integrations = new Map<ApiHandlerName, LambdaIntegration>();
-    const integrationOf = (handler: ApiHandlerName) => {
+    const integrations = new Map<AwsApiHandlerName, LambdaIntegration>();
+    const integrationOf = (handler: AwsApiHandlerName) => {
       let integration = integrations.get(handler);
       if (!integration) {
         const fn = props.handlers[handler];

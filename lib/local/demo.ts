@@ -1,12 +1,14 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
-import { CmvClient } from '../client/api-client';
+import { ApiError, CmvClient } from '../client/api-client';
 import { readChangeFile } from '../client/change-file';
+import { invokePacer } from '../client/invoke-pacer';
 import { ROOT, startLocalRuntime } from './runtime';
 
 /**
- * `npm run demo`: on a fresh data dir, drives the example's three change requests through the HTTP
+ * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
+ * files of examples/benefit-calculator/changes and four config-only changes built from 1.1.0's) through the HTTP
  * API as people would — alice proposes, bob approves through the link e-mailed to him, callers send
  * live traffic during each canary — prints a timeline, and exits 0 only when 1.1.0 is deployed,
  * 1.2.0 rolled back by itself with 1.1.0 still live, the failing change stopped at its tests, a
@@ -81,7 +83,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<number> {
   const dataDir = process.env.CMV_DATA_DIR ?? join(ROOT, '.cmv', 'demo');
   await rm(dataDir, { recursive: true, force: true });
-  console.log('CMV demo — three change requests to benefit-calculator, through the HTTP API, on this machine.\n');
+  console.log(
+    `CMV demo — ${SCENARIOS.length + OPERATED.length + CODEDEPLOYED.length + HELD.length} change requests to benefit-calculator, through the HTTP API, on this machine.\n`,
+  );
   say('starting the local runtime: DynamoDB Local, the workflow interpreter on statemachines/change-lifecycle.asl.json, the stand-ins …');
   const runtime = await startLocalRuntime({ dataDir, port: 0, speed: SPEED, log: (l) => (l.startsWith('registered') ? say(l) : undefined) });
   const api = new CmvClient(runtime.url, { user: 'alice' });
@@ -189,6 +193,8 @@ async function main(): Promise<number> {
     say(`events: ${events.length} on the local bus (one per ledger entry; \`cmv events\` reads them): ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
     if (events.length !== verification.entries) failures.push(`${events.length} events for ${verification.entries} ledger entries`);
 
+    if (traffic.throttled > 0) failures.push(`${traffic.throttled} live request(s) were throttled (429)`);
+
     console.log('\n── Outcome');
     for (const r of results) console.log(`  ${r.version.padEnd(6)} ${r.status.padEnd(13)} ${r.status === r.expect ? '✓' : `✗ expected ${r.expect}`}`);
     console.log(`  live   ${target.liveVersion}`);
@@ -275,9 +281,12 @@ async function approveByEmail(changeId: string, outbox: readonly { to: string; t
   say(`${who} presses Approve: ${(await res.text()).match(/role="status">(.*?)<\/p>/)?.[1] ?? res.status}`);
 }
 
-/** Live traffic to the target's alias while a change deploys: sample claims, a few requests at a time. */
+/** Live traffic to the target's alias while a change deploys: sample claims from three loops as alice, paced under the invoke route's per-caller throttle. */
 class Traffic {
   private running = false;
+  private readonly pacer = invokePacer();
+  /** Requests the API answered 429 (there should be none: the traffic is paced under the limit). */
+  throttled = 0;
   private seen = new Map<string, { requests: number; errors: number }>();
   private next = 0;
   constructor(
@@ -303,16 +312,18 @@ class Traffic {
   }
   private async loop(): Promise<void> {
     while (this.running) {
+      await this.pacer.removeTokens(1);
+      if (!this.running) return;
       try {
         const out = await this.api.invoke(TARGET, this.sample());
         const s = this.seen.get(out.executedVersion) ?? { requests: 0, errors: 0 };
         s.requests++;
         if (!out.ok) s.errors++;
         this.seen.set(out.executedVersion, s);
-      } catch {
-        // the runtime is stopping
+      } catch (err) {
+        // A 429 means this traffic outran the invoke route's throttle; anything else: the runtime is stopping.
+        if (err instanceof ApiError && err.status === 429) this.throttled++;
       }
-      await sleep(10);
     }
   }
 }

@@ -50,6 +50,10 @@ export class LedgerStreamPoller {
   private running?: Promise<void>;
   private stopped = false;
   private wake?: () => void;
+  /** Passes over the shards begun so far. */
+  private passes = 0;
+  /** drain() calls waiting for a pass begun after theirs that finds nothing new. */
+  private waiters: { readonly after: number; readonly done: (err?: Error) => void }[] = [];
 
   constructor(private readonly options: LedgerStreamOptions) {
     this.streams = new DynamoDBStreamsClient(options.dynamo);
@@ -71,28 +75,43 @@ export class LedgerStreamPoller {
     this.running = this.loop(streamArn);
   }
 
-  /** Resolves once every record written so far has been handled (tests, shutdown): polls until a pass finds nothing new. */
-  async drain(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = JSON.stringify(this.checkpoint.shards);
-    for (;;) {
-      await new Promise((r) => setTimeout(r, (this.options.pollMs ?? 100) * 3));
-      const now = JSON.stringify(this.checkpoint.shards);
-      if (now === last || Date.now() > deadline) return;
-      last = now;
-    }
+  /**
+   * Resolves once every record written before the call has been handled (tests, the demo): when a
+   * pass over the shards that began after the call has found nothing new. Each pass awaits the
+   * handler of what it read, so this does not depend on how long the handler or the polling takes.
+   * @throws Error when that has not happened within `timeoutMs` (a record keeps failing), or the poller stops
+   */
+  drain(timeoutMs = 60_000): Promise<void> {
+    const after = this.passes;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(`the ledger stream did not catch up within ${timeoutMs} ms`)), timeoutMs);
+      const waiter = {
+        after,
+        done: (err?: Error) => settle(err),
+      };
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.waiters.push(waiter);
+      this.wake?.();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.running;
+    for (const w of [...this.waiters]) w.done(new Error('the ledger stream poller stopped'));
     this.streams.destroy();
   }
 
   private async loop(streamArn: string): Promise<void> {
     const iterators = new Map<string, string | undefined>();
     while (!this.stopped) {
+      const pass = ++this.passes;
       try {
         const shards = (await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
         let found = 0;
@@ -111,7 +130,10 @@ export class LedgerStreamPoller {
           }
           iterators.set(id, iterator);
         }
-        if (found === 0) await this.pause();
+        if (found === 0) {
+          for (const w of this.waiters.filter((w) => w.after < pass)) w.done();
+          await this.pause();
+        }
       } catch (err) {
         if (this.stopped) return;
         this.options.log?.(`ledger stream: ${(err as Error).message}`);

@@ -237,7 +237,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         require(join(ROOT, 'lambdas', 'handlers', 'api', route.handler)) as { makeHandler: (s: Services) => LocalApiHandler }
       ).makeHandler(services);
     }
-    const server: Server = await startApiServer(handlers, directory, port);
+    const server: Server = await startApiServer(handlers, directory, { port, accessLogFile: join(dataDir, 'logs', 'api-access.jsonl') });
     const address = server.address();
     port = typeof address === 'object' && address ? address.port : port;
 

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { TABLES } from '../../lambdas/adapters/tables';
 import { Role as CmvRole } from '../../lambdas/core/policy/change-policy';
-import { API_ROUTES } from '../../lambdas/handlers/api/routes';
+import { API_ROUTES, AWS_API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
 import { CmvStack } from '../../lib/cmv-stack';
 import { aslPlaceholders } from '../../lib/constructs/cmv-workflow';
@@ -183,7 +183,7 @@ describe('CmvStack', () => {
   });
 
   describe('functions', () => {
-    const apiHandlers = [...new Set(API_ROUTES.map((r) => r.handler))];
+    const apiHandlers = [...new Set(AWS_API_ROUTES.map((r) => r.handler))];
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
@@ -255,12 +255,24 @@ describe('CmvStack', () => {
       return paths;
     };
 
-    it('has one method per route of API_ROUTES', () => {
+    it('has one method per route of API_ROUTES that is not local only', () => {
       // THEN
-      template.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length);
+      template.resourceCountIs('AWS::ApiGateway::Method', AWS_API_ROUTES.length);
     });
 
-    it.each(API_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('routes %s to its handler with the right authorizer', (_, route) => {
+    it('leaves out POST /targets/{target}/invoke, which is local only: no resource, no method, no function', () => {
+      // GIVEN
+      const invoke = API_ROUTES.find((r) => r.handler === 'invoke-target');
+      // THEN
+      expect(invoke).toMatchObject({ path: '/targets/{target}/invoke', localOnly: true });
+      expect([...resourcePaths().values()]).not.toContain('/targets/{target}/invoke');
+      expect([...resourcePaths().values()]).toContain('/targets/{target}');
+      expect(Object.keys(stack.apiFunctions)).not.toContain('invoke-target');
+      const descriptions = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Description);
+      expect(descriptions.filter((d) => /invoke/i.test(String(d)))).toEqual([]);
+    });
+
+    it.each(AWS_API_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('routes %s to its handler with the right authorizer', (_, route) => {
       // GIVEN
       const paths = resourcePaths();
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
@@ -449,7 +461,9 @@ describe('CmvStack', () => {
       for (const fn of [stack.workflowFunctions.ShiftTrafficFunctionArn, stack.workflowFunctions.RollbackFunctionArn, stack.apiFunctions['activate-version']]) {
         expect(actionsOn(fn, aliasArn)).toEqual(['lambda:GetAlias', 'lambda:UpdateAlias']);
       }
-      expect(actionsOn(stack.apiFunctions['invoke-target'], aliasArn)).toEqual(['lambda:InvokeFunction']);
+      // The smoke tests invoke the alias at 100 %; no API function does (the target's callers reach it directly).
+      expect(actionsOn(stack.workflowFunctions.RunSmokeTestsFunctionArn, aliasArn)).toEqual(['lambda:InvokeFunction']);
+      for (const fn of Object.values(stack.apiFunctions)) expect(actionsOn(fn, aliasArn)).not.toContain('lambda:InvokeFunction');
       expect(JSON.stringify(alarmArn)).toContain(':alarm:cmv-benefit-calculator-error-rate');
       // and nothing of the kind on anything else
       const lambdaResources = statements()

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiError } from '../../lib/client/api-client';
-import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /** The REST contract over real HTTP: status codes, field errors, and that refused requests write nothing. */
 jest.setTimeout(60_000);
@@ -141,6 +143,41 @@ describe('REST API (local stack)', () => {
       await expect(stack.api.activate(TARGET, '7.7.7', '', 'dana')).rejects.toMatchObject({ status: 404 });
       await expect(stack.api.activate(TARGET, '2.0.0', '', 'dana')).rejects.toMatchObject({ status: 409 });
       expect((await stack.api.target(TARGET)).liveVersion).toBe('1.0.0');
+    });
+  });
+
+  describe("POST /targets/{target}/invoke (local only: the target's callers)", () => {
+    const claim = JSON.parse(readFileSync(join(EXAMPLE, 'traffic', 'one-claim.json'), 'utf8'));
+    const invokeAs = (user: string, target = TARGET) => post(`/targets/${target}/invoke`, JSON.stringify(claim), user);
+
+    it('lets a requester and a release admin invoke the alias', async () => {
+      for (const user of ['alice', 'dana']) {
+        const res = await invokeAs(user);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ executedVersion: '1', ok: true });
+      }
+    });
+
+    it.each(['erin', 'bob', 'grace', 'frank'])('answers 403 for %s, who is neither requester nor release_admin, before reading the target', async (user) => {
+      const res = await invokeAs(user);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ message: 'this needs one of the roles: requester, release_admin' });
+      expect((await invokeAs(user, 'no-such-target')).status).toBe(403);
+    });
+    it('records every invoke in the access log under the data dir: caller, target (path), executed version, outcome; refusals too', async () => {
+      await invokeAs('alice');
+      await invokeAs('erin');
+
+      const lines = readFileSync(join(stack.runtime.dataDir, 'logs', 'api-access.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const invokes = lines.filter((l) => l.resource === '/targets/{target}/invoke').slice(-2);
+      expect(invokes).toEqual([
+        expect.objectContaining({ caller: 'alice', method: 'POST', path: `/targets/${TARGET}/invoke`, status: 200, executedVersion: '1', outcome: 'ok' }),
+        expect.objectContaining({ caller: 'erin', method: 'POST', path: `/targets/${TARGET}/invoke`, status: 403 }),
+      ]);
+      expect(invokes[1].executedVersion).toBeUndefined();
     });
   });
 

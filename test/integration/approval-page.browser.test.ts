@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signLink } from '../../lambdas/core/approval-link';
+import { launchChromium } from './chromium';
 import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
 
 /**
@@ -10,8 +11,6 @@ import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } fr
  */
 jest.setTimeout(90_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe('approval page in Chromium (local stack)', () => {
   let stack: Stack;
   let browser: Browser;
@@ -19,20 +18,10 @@ describe('approval page in Chromium (local stack)', () => {
   let secret: string;
 
   beforeAll(async () => {
+    // First: without Chromium, every test of this file fails with the sentence that says what to install.
+    browser = await launchChromium();
     stack = await startStack({ speed: 60 });
     secret = (await readFile(join(stack.dataDir, 'link-secret'), 'utf8')).trim();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     context = await browser.newContext({ javaScriptEnabled: false });
   });
   afterAll(async () => {

@@ -28,9 +28,10 @@ describe('events (local stack)', () => {
   };
 
   it('publishes one event per ledger entry of a deployed change, in ledger order, carrying the entry hash', async () => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
+    // A 5-minute bake at 10 % (5 s here): enough requests reach the new version for the step to observe some, however slow the machine.
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { canary: { steps: [10, 100], bakeSeconds: 300 } }));
     await approve(changeId);
-    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 90_000);
     await trafficUntil(stack.api, done);
     const deployed = await done;
     expect(deployed.status).toBe('deployed');

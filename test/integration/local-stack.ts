@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Change, ChangeStatus } from '../../lambdas/core/change';
 import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
+import { invokePacer } from '../../lib/client/invoke-pacer';
 import { type LocalRuntime, ROOT, startLocalRuntime } from '../../lib/local/runtime';
 
 /** The bundled example. */
@@ -95,7 +96,8 @@ export async function approveByBob(stack: Stack, changeId: string): Promise<void
 }
 
 /**
- * Sends the example's claims to the target's alias over HTTP until `stop()`, as live callers would.
+ * Sends the example's claims to the target's alias over HTTP until `done` settles, as live callers
+ * would: three loops as alice, together paced under the invoke route's per-caller throttle.
  * @returns counts by executed version
  */
 export async function trafficUntil(api: CmvClient, done: Promise<unknown>): Promise<Record<string, { requests: number; errors: number }>> {
@@ -106,13 +108,15 @@ export async function trafficUntil(api: CmvClient, done: Promise<unknown>): Prom
     finished = true;
   });
   let n = 0;
+  const pacer = invokePacer();
   const loop = async () => {
     while (!finished) {
+      await pacer.removeTokens(1);
+      if (finished) return;
       const out = await api.invoke(TARGET, claims[n++ % claims.length]);
       seen[out.executedVersion] ??= { requests: 0, errors: 0 };
       seen[out.executedVersion].requests++;
       if (!out.ok) seen[out.executedVersion].errors++;
-      await new Promise((r) => setTimeout(r, 5));
     }
   };
   await Promise.all([loop(), loop(), loop()]);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { inProgressChange, promotedChange, rolledBackChange } from '../fixtures/canary-changes';
+import { launchChromium } from './chromium';
 import { type Stack, startStack } from './local-stack';
 
 /**
@@ -10,14 +11,14 @@ import { type Stack, startStack } from './local-stack';
  */
 jest.setTimeout(90_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe('canary report page in Chromium (local stack)', () => {
   let stack: Stack;
   let browser: Browser;
   let context: BrowserContext;
 
   beforeAll(async () => {
+    // First: without Chromium, every test of this file fails with the sentence that says what to install.
+    browser = await launchChromium();
     stack = await startStack({ speed: 60 });
     for (const change of [promotedChange, rolledBackChange, inProgressChange]) {
       await stack.runtime.services.store.commit([{ kind: 'change', record: change, expectedRevision: null }], {
@@ -28,18 +29,6 @@ describe('canary report page in Chromium (local stack)', () => {
         details: { seeded: 'canary report fixture' },
       });
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     context = await browser.newContext({ javaScriptEnabled: false, extraHTTPHeaders: { 'X-User': 'erin' }, viewport: { width: 1400, height: 900 } });
   });
   afterAll(async () => {

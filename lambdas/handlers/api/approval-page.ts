@@ -5,6 +5,7 @@ import { ApprovalDecisionRequest } from '../../core/change-request';
 import { CmvError } from '../../core/errors';
 import { decideApproval } from '../../core/use-cases/decide-approval';
 import type { Services } from '../../core/use-cases/services';
+import { whatFollowsTheVote } from '../../core/vote-outcome';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { noticePage, reviewPage } from '../http/approval-view';
@@ -65,15 +66,7 @@ export const makeHandler = (svc: Services) =>
     try {
       const after = await decideApproval(svc, approver, changeId, parsed.data, { hash: linkHash(token), expiresAtEpochS: expiresAt });
       const verb = parsed.data.decision === 'approve' ? 'approved' : 'rejected';
-      const held = !after.plan.window.bypass && after.plan.window.windows.length > 0;
-      const next =
-        after.status === 'rejected'
-          ? 'It is rejected and will not be deployed.'
-          : !after.approvedAt
-            ? 'It still needs more approvals.'
-            : held
-              ? `Quorum is reached: it deploys in its next change window (${after.plan.window.timeZone}).`
-              : 'Quorum is reached: its deployment starts now.';
+      const next = whatFollowsTheVote(after);
       return html(200, noticePage(`You ${verb} the change`, `Change ${change.target} ${change.version}: ${next} Thank you.`));
     } catch (err) {
       if (err instanceof CmvError && err.statusCode < 500) return html(err.statusCode, noticePage('Your vote was not recorded', err.message));

@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { ensureTables, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
+import { LedgerStreamPoller } from '../../lib/local/ledger-stream';
+
+/** The ledger stream's consumer on DynamoDB Local's stream of a ledger table. */
+jest.setTimeout(60_000);
+
+describe('LedgerStreamPoller', () => {
+  let dynamo: LocalDynamo;
+  let client: DynamoDBClient;
+  let dir: string;
+  const table = 'ledger';
+  let seq = 0;
+  const put = () =>
+    client.send(new PutItemCommand({ TableName: table, Item: { chain: { S: 'main' }, seq: { N: String(++seq) }, type: { S: 'ChangeProposed' } } }));
+
+  beforeAll(async () => {
+    dynamo = await startDynamoDbLocal(null);
+    client = new DynamoDBClient(dynamo.config);
+    await ensureTables(client, [{ name: table, definition: LEDGER_TABLE }]);
+    dir = await mkdtemp(join(tmpdir(), 'cmv-ledger-stream-'));
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynamo?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('drain()', () => {
+    it('resolves only once every record written before it was called has been handled, however slow the handler', async () => {
+      // GIVEN a consumer whose handler takes longer than the poller's pauses (as on a loaded machine)
+      const handled: number[] = [];
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const poller = new LedgerStreamPoller({
+        dynamo: dynamo.config,
+        tableName: table,
+        checkpointFile: join(dir, 'checkpoint-slow.json'),
+        handler: async (event: DynamoDBStreamEvent) => {
+          await gate;
+          for (const r of event.Records) handled.push(Number(r.dynamodb?.NewImage?.seq?.N));
+          return { batchItemFailures: [] };
+        },
+      });
+      await poller.start();
+      await put();
+      const last = seq;
+
+      // WHEN
+      let drained = false;
+      const draining = poller.drain().then(() => {
+        drained = true;
+      });
+      // THEN it waits for the handler, whatever time passes meanwhile …
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(drained).toBe(false);
+      release();
+      await draining;
+      // … and has seen the record written before it was called.
+      expect(handled).toContain(last);
+      await poller.stop();
+    });
+  });
+});
