@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
+import { writeSourceFiles } from './source-dir';
 
 interface VersionState {
   readonly codeSha256: string;
@@ -260,10 +261,7 @@ export class LocalLambda {
     const dir = join(this.root, name, version === '$LATEST' ? 'latest' : version);
     await rm(dir, { recursive: true, force: true });
     const zip = await readFile(join(this.root, name, 'code', `${Buffer.from(state.codeSha256, 'base64').toString('hex')}.zip`));
-    for (const [path, bytes] of Object.entries(unzipSource(zip))) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), bytes);
-    }
+    await writeSourceFiles(dir, unzipSource(zip));
     return dir;
   }
 
