@@ -24,7 +24,7 @@ export interface Stack {
  * @param speed - time factor for bakes, alarm periods and approval timeouts (60: a minute per second)
  */
 export async function startStack(
-  options: { speed?: number; dataDir?: string; inMemory?: boolean; policyFile?: string; usersFile?: string; targets?: string[] } = {},
+  options: { speed?: number; dataDir?: string; inMemory?: boolean; policyFile?: string; usersFile?: string; targets?: string[]; sourceRoot?: string } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
   const runtime = await startLocalRuntime({
@@ -35,6 +35,7 @@ export async function startStack(
     policyFile: options.policyFile,
     usersFile: options.usersFile,
     targets: options.targets,
+    sourceRoot: options.sourceRoot,
   });
   return {
     runtime,
