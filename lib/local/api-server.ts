@@ -7,16 +7,32 @@ import { API_ROUTES, type ApiRoute } from '../../lambdas/handlers/api/routes';
 export type LocalApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // API Gateway → Lambda payload limit
+/** How much of a body over MAX_BODY_BYTES is still read (and dropped) so that its client gets the 413. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** A request API Gateway refuses before any handler runs: its status and message. */
+class Refusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Local stand-in for API Gateway (REST, Lambda proxy integration) with a Cognito user pool
  * authorizer: routes by API_ROUTES, builds the same proxy event, and for `auth` routes sets the
  * authorizer claims from the `X-User` header and the local users file (401 for an unknown user).
+ * Like API Gateway it refuses, before any handler: a malformed Host header or percent-encoding in
+ * the path (400) and a body over the Lambda payload limit of 6 MB (413).
  */
 export function startApiServer(handlers: Record<string, LocalApiHandler>, directory: Directory, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+      if (req.headers.host !== undefined && !isHost(req.headers.host)) throw new Refusal(400, 'Bad Request: the Host header is not a host name or address');
+      // The Host header only names the server; it never becomes part of what is routed.
+      const url = new URL(req.url ?? '/', 'http://localhost');
       const matches = API_ROUTES.map((r) => ({ route: r, params: match(r.path, url.pathname) })).filter((m) => m.params);
       const found = matches.find((m) => m.route.method === (req.method === 'HEAD' ? 'GET' : req.method));
       if (!found) {
@@ -41,9 +57,10 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
       res.end(req.method === 'HEAD' ? undefined : result.body);
     } catch (err) {
-      console.error(err);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: 'internal error' }));
+      const refused = err instanceof Refusal;
+      if (!refused) console.error(err);
+      if (!res.headersSent) res.writeHead(refused ? err.statusCode : 500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: refused ? err.message : 'internal error' }));
     }
   });
   return new Promise((resolve, reject) => {
@@ -52,7 +69,20 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
   });
 }
 
-/** Matches an API Gateway path template (`/changes/{id}`) and returns its parameters. */
+/** Whether a Host header is a host (name, IPv4 or [IPv6]) with an optional port, and nothing else. */
+function isHost(value: string): boolean {
+  try {
+    const url = new URL(`http://${value}`);
+    return url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash && !value.endsWith('/');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Matches an API Gateway path template (`/changes/{id}`) and returns its parameters, decoded.
+ * @throws Refusal (400) when a parameter's percent-encoding is malformed
+ */
 function match(template: string, path: string): Record<string, string> | undefined {
   const t = template.split('/');
   const p = path.replace(/\/$/, '').split('/');
@@ -60,20 +90,36 @@ function match(template: string, path: string): Record<string, string> | undefin
   const params: Record<string, string> = {};
   for (let i = 0; i < t.length; i++) {
     const m = /^\{(\w+)\}$/.exec(t[i]);
-    if (m) params[m[1]] = decodeURIComponent(p[i]);
+    if (m) params[m[1]] = decodeSegment(p[i]);
     else if (t[i] !== p[i]) return undefined;
   }
   return params;
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new Refusal(400, `Bad Request: malformed percent-encoding in the path segment ${JSON.stringify(segment.slice(0, 100))}`);
+  }
+}
+
+/**
+ * Reads the body. One over MAX_BODY_BYTES is read to its end but not kept (so the client gets the
+ * answer rather than a reset connection), then refused.
+ * @throws Refusal (413) when the body is over MAX_BODY_BYTES
+ */
 async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    // An endless body is not read to its end: the connection is dropped (the client may see a reset).
+    else if (size > DRAIN_LIMIT_BYTES) break;
   }
+  if (size > MAX_BODY_BYTES)
+    throw new Refusal(413, `Request Too Long: the body has ${size} bytes; the limit is ${MAX_BODY_BYTES} (6 MB, Lambda's payload limit)`);
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
 }
 

@@ -51,8 +51,8 @@ describe('REST API (local stack)', () => {
       expect(await snapshot()).toEqual(before);
     });
 
-    it('rejects malformed JSON and a missing content type with a 4xx', async () => {
-      expect((await post('/changes', '{not json')).status).toBe(415);
+    it('rejects malformed JSON with 400 and a body not sent as JSON with 415', async () => {
+      expect((await post('/changes', '{not json')).status).toBe(400);
       expect((await post('/changes', '{}', 'alice', 'text/plain')).status).toBe(415);
     });
 

@@ -4,6 +4,7 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 
 const Body = z.strictObject({ reason: z.string().max(2000).default('') }).default({ reason: '' });
 
@@ -17,7 +18,7 @@ const Control = z.enum(CONTROLS);
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, Body, async (event) => {
     const control = Control.parse(event.resource.split('/').pop());
-    return json(200, await controlDeployment(svc, callerOf(event), event.pathParameters?.id ?? '', control, event.body.reason));
+    return json(200, await controlDeployment(svc, callerOf(event), pathParams(event, ChangePath).id, control, event.body.reason));
   });
 
 export const handler = lazy(() => makeHandler(awsServices()));

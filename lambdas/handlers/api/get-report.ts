@@ -6,6 +6,7 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 import { reportPage } from '../http/report-view';
 
 /** HTML only when the caller prefers it to JSON (a browser); JSON otherwise (RFC 9110 §12.5.1, via negotiator). */
@@ -33,7 +34,7 @@ const html = (body: string): APIGatewayProxyResult => ({
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const id = event.pathParameters?.id ?? '';
+    const { id } = pathParams(event, ChangePath);
     const change = await svc.store.getChange(id);
     if (!change) throw new NotFoundError(`change ${id} does not exist`);
     const report = canaryReport(change, { now: svc.now() });

@@ -4,6 +4,7 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { pathParams, TargetPath } from '../http/path-params';
 
 /**
  * POST /targets/{target}/invoke (any JSON event) → 200 `{executedVersion, ok, payload}`: one request
@@ -12,7 +13,7 @@ import { callerOf, json } from '../http/middleware';
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, z.unknown(), async (event) => {
     callerOf(event);
-    const name = event.pathParameters?.target ?? '';
+    const { target: name } = pathParams(event, TargetPath);
     const target = await svc.store.getTarget(name);
     if (!target) throw new NotFoundError(`target ${name} is not registered`);
     return json(200, await svc.functions.invoke(target.functionName, target.alias, event.body));
