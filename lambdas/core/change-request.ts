@@ -77,6 +77,11 @@ export const ProposeChangeRequest = z.strictObject({
   strategy: DeploymentStrategy.optional(),
   /** codedeploy: a deployment config name; default: the target's. */
   deploymentConfig: z.string().min(1).max(100).optional(),
+  /**
+   * Deploy even when code and config are those of the live version (a re-deploy, e.g. to roll the
+   * function's instances); without it such a change is refused as changing nothing.
+   */
+  redeploy: z.boolean().default(false),
 });
 export type ProposeChangeRequest = z.infer<typeof ProposeChangeRequest>;
 

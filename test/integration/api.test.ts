@@ -1,5 +1,7 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ApiError } from '../../lib/client/api-client';
-import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /** The REST contract over real HTTP: status codes, field errors, and that refused requests write nothing. */
 jest.setTimeout(60_000);
@@ -67,6 +69,45 @@ describe('REST API (local stack)', () => {
       await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { baseVersion: '9.9.9' }))).rejects.toMatchObject({
         status: 400,
         body: { errors: [{ path: 'baseVersion' }] },
+      });
+    });
+
+    describe('a change that changes nothing', () => {
+      const LIVE_CONFIG = { MAX_WEEKLY_BENEFIT: '1105', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' };
+      const sameAsLive = async (overrides: Record<string, unknown>) =>
+        exampleChange('1.1.0-seasonal-bonus.json', { version: '1.9.0', baseVersion: undefined, code: undefined, ...overrides });
+
+      it.each([
+        ['config only, with the live config', {}],
+        [
+          'config only, with the live config in another key order',
+          { config: { DEPENDENCY_ALLOWANCE: '25', MIN_BASE_PERIOD_WAGES: '6300', MAX_WEEKLY_BENEFIT: '1105' } },
+        ],
+        ['the live code as a file:// source, with the live config', { code: { artifact: pathToFileURL(join(EXAMPLE, 'service')).href }, config: LIVE_CONFIG }],
+      ])('refuses it with 409 "nothing changes" (%s), in a dry run too, and writes nothing', async (_what, overrides) => {
+        const before = await snapshot();
+        const body = await sameAsLive(overrides);
+
+        const dryRun = await post('/changes?dryRun=true', JSON.stringify(body));
+        const real = await post('/changes', JSON.stringify(body));
+
+        expect(dryRun.status).toBe(409);
+        expect(((await dryRun.json()) as { message: string }).message).toMatch(/nothing changes: .*live version 1\.0\.0.*redeploy/);
+        expect(real.status).toBe(409);
+        expect(await snapshot()).toEqual(before);
+      });
+
+      it('accepts it when the request says it is a re-deploy', async () => {
+        const out = await stack.api.plan(await sameAsLive({ redeploy: true }));
+
+        expect(out).toMatchObject({ version: '1.9.0', baseVersion: '1.0.0' });
+      });
+
+      it('rejects a redeploy flag that is not a boolean with 400 on redeploy', async () => {
+        const res = await post('/changes?dryRun=true', JSON.stringify(await sameAsLive({ redeploy: 'yes' })));
+
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['redeploy']);
       });
     });
 

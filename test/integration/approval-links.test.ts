@@ -21,9 +21,9 @@ describe('approval links (local stack)', () => {
     await stack?.stop();
   });
 
-  /** A change whose approval e-mails went out (ApprovalRequested recorded). */
+  /** A change whose approval e-mails went out (ApprovalRequested recorded). A re-deploy: once one of them is live, the next changes nothing. */
   const proposeAwaiting = async (version: string) => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version }));
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version, redeploy: true }));
     await waitForStatus(stack.api, changeId, ['awaiting_approval']);
     await approvalLink(stack, changeId, 'bob@example.org');
     return changeId;
@@ -141,7 +141,7 @@ describe('approval links (local stack)', () => {
   });
 
   it('keeps one gap-free ledger when many proposals commit at once', async () => {
-    const bodies = await Promise.all([7, 8, 9, 10, 11].map((major) => exampleChange('1.1.0-seasonal-bonus.json', { version: `${major}.0.0` })));
+    const bodies = await Promise.all([7, 8, 9, 10, 11].map((major) => exampleChange('1.1.0-seasonal-bonus.json', { version: `${major}.0.0`, redeploy: true })));
 
     const results = await Promise.all(bodies.map((b) => stack.api.propose(b)));
 

@@ -66,7 +66,7 @@ describe('emergency changes (local stack, default policy)', () => {
   });
 
   it('refuses a review of a change the policy does not require one of', async () => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.5.0', riskLevel: 'low' }));
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.5.0', riskLevel: 'low', redeploy: true }));
     await expect(stack.api.review(changeId, { outcome: 'successful', summary: 'nothing to review here' }, 'dana')).rejects.toMatchObject({ status: 409 });
   });
 });

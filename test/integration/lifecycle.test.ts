@@ -121,7 +121,9 @@ describe('change lifecycle (local stack)', () => {
   });
 
   it('ends a change rejected by an approver as rejected, with the reason, and never deploys it', async () => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.4.0', title: 'Same code, to be rejected' }));
+    const { changeId } = await stack.api.propose(
+      await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.4.0', title: 'Same code, to be rejected', redeploy: true }),
+    );
     await waitForStatus(stack.api, changeId, ['awaiting_approval']);
 
     const change = await stack.api.decide(changeId, 'reject', 'no ticket reference', 'bob');

@@ -63,7 +63,8 @@ describe('change-control policy (local stack)', () => {
     await stack?.stop();
   });
 
-  const change = (version: string, riskLevel: string) => exampleChange('1.1.0-seasonal-bonus.json', { version, riskLevel });
+  /** The example change under another version; a re-deploy, since once one of them is live the next changes nothing. */
+  const change = (version: string, riskLevel: string) => exampleChange('1.1.0-seasonal-bonus.json', { version, riskLevel, redeploy: true });
 
   it('plans a change on dryRun=true — approvers, tests, window, canary, policy hash — and writes nothing', async () => {
     const before = { head: (await stack.api.verify()).head, changes: (await stack.api.changes()).items.length };
