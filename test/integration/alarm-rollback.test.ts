@@ -64,7 +64,7 @@ describe('rollBackOnAlarm() (local stack)', () => {
     expect(after.status).toBe('rolled_back');
     expect(after.reason).toBe(`alarm ${errorRate} in ALARM at 10%: Threshold Crossed`);
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
-    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' }, 'erin')).items;
     expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
     // The workflow, mid-bake, sees the change rolled back at its next check and ends.
     for (const deadline = Date.now() + 10_000; stack.runtime.sfn.execution(c.changeId)?.status !== 'FAILED'; ) {
@@ -123,7 +123,7 @@ describe('rollBackOnAlarm() (local stack)', () => {
 
     expect((await stack.api.change(c.changeId)).status).toBe('rolled_back');
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
-    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' }, 'erin')).items;
     expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
     const onBus = await stack.runtime.events.read({ source: ['aws.cloudwatch'], detail: { alarmName: [errorRate], state: { value: ['ALARM'] } } });
     expect(onBus.at(-1)).toMatchObject({ 'detail-type': 'CloudWatch Alarm State Change', resources: [expect.stringContaining(`alarm:${errorRate}`)] });

@@ -16,7 +16,7 @@ describe('REST API (local stack)', () => {
   });
 
   /** What a refused request must not change: the ledger head and the number of changes. */
-  const snapshot = async () => ({ head: (await stack.api.verify()).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
+  const snapshot = async () => ({ head: (await stack.api.verify('erin')).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
   const post = (path: string, body: string, user = 'alice', contentType = 'application/json') =>
     fetch(`${stack.runtime.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'x-user': user }, body });
 
@@ -186,19 +186,42 @@ describe('REST API (local stack)', () => {
   });
 
   describe('GET /audit', () => {
+    const get = (path: string, user: string) => fetch(`${stack.runtime.url}${path}`, { headers: { 'x-user': user } });
+
+    it.each([
+      ['erin', 'auditor'],
+      ['dana', 'release_admin'],
+      ['frank', 'cab'],
+      ['grace', 'executive'],
+    ])('lets %s (%s) read and verify the audit trail', async (user) => {
+      expect((await get('/audit?limit=1', user)).status).toBe(200);
+      expect((await get('/audit/verify', user)).status).toBe(200);
+    });
+
+    it.each([
+      ['alice', 'requester'],
+      ['carol', 'approver and requester'],
+    ])('refuses %s (%s) the audit trail and its verification with 403', async (user) => {
+      const audit = await get('/audit?limit=1', user);
+      const verify = await get('/audit/verify', user);
+
+      expect([audit.status, verify.status]).toEqual([403, 403]);
+      expect(((await audit.json()) as { message: string }).message).toMatch(/auditor, release_admin, cab, executive/);
+    });
+
     it('filters ledger entries by change, type and actor, newest first', async () => {
-      const { items: all } = await stack.api.audit({ limit: '500' });
+      const { items: all } = await stack.api.audit({ limit: '500' }, 'erin');
       const changeId = all.find((e) => e.type === 'ChangeRejected')?.changeId ?? '';
 
-      const byChange = await stack.api.audit({ changeId });
-      const byType = await stack.api.audit({ type: 'ChangeRejected' });
-      const byActor = await stack.api.audit({ actor: 'bob', type: 'ChangeRejected' });
+      const byChange = await stack.api.audit({ changeId }, 'erin');
+      const byType = await stack.api.audit({ type: 'ChangeRejected' }, 'erin');
+      const byActor = await stack.api.audit({ actor: 'bob', type: 'ChangeRejected' }, 'erin');
 
       expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((a, b) => b - a));
       expect(byChange.items.map((e) => e.type).reverse()).toEqual(['ChangeProposed', 'TestsStarted', 'TestsPassed', 'ApprovalRequested', 'ChangeRejected']);
       expect(byType.items.every((e) => e.type === 'ChangeRejected')).toBe(true);
       expect(byActor.items).toHaveLength(1);
-      await expect(stack.api.audit({ from: 'yesterday' })).rejects.toMatchObject({ status: 400 });
+      await expect(stack.api.audit({ from: 'yesterday' }, 'erin')).rejects.toMatchObject({ status: 400 });
     });
   });
 });

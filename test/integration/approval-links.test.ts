@@ -31,7 +31,7 @@ describe('approval links (local stack)', () => {
   /** What a refused link must not change: the change's status, votes and its ledger entries. */
   const state = async (changeId: string) => {
     const c = await stack.api.change(changeId);
-    return { status: c.status, revision: c.revision, votes: c.approvals.length, entries: (await stack.api.audit({ changeId })).items.length };
+    return { status: c.status, revision: c.revision, votes: c.approvals.length, entries: (await stack.api.audit({ changeId }, 'erin')).items.length };
   };
   const submit = (link: string, body: string) => fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   const heading = async (res: Response) => (await res.text()).match(/<h1>(.*?)<\/h1>/)?.[1];
@@ -135,7 +135,7 @@ describe('approval links (local stack)', () => {
 
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
-    const approved = await stack.api.audit({ changeId, type: 'ChangeApproved' });
+    const approved = await stack.api.audit({ changeId, type: 'ChangeApproved' }, 'erin');
     expect(approved.items).toHaveLength(1);
     await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back']);
   });
@@ -146,7 +146,7 @@ describe('approval links (local stack)', () => {
     const results = await Promise.all(bodies.map((b) => stack.api.propose(b)));
 
     expect(new Set(results.map((r) => r.changeId)).size).toBe(5);
-    expect(await stack.api.verify()).toMatchObject({ valid: true });
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -20,11 +21,11 @@ const Query = z.strictObject({
 
 /**
  * GET /audit?changeId=&target=&actor=&type=&from=&to=&limit=&nextToken= → 200 `{items, nextToken?}`
- * newest first; 400 a bad or empty parameter, or a nextToken of another query.
+ * newest first; 400 a bad or empty parameter, or a nextToken of another query; 403 not one of AUDIT_READERS.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    requireRole(callerOf(event), 'auditor', 'release_admin', 'approver', 'requester');
+    requireRole(callerOf(event), ...AUDIT_READERS);
     return json(200, await svc.ledger.query(parseWith(Query, event.queryStringParameters ?? {}, 'query')));
   });
 
