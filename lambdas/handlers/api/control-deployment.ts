@@ -13,7 +13,7 @@ const Control = z.enum(CONTROLS);
 
 /**
  * POST /changes/{id}/pause | /resume | /promote | /abort `{reason?}` → 200 the change;
- * 403 not release_admin; 404; 409 not deploying, not applicable to its strategy, or already (not) paused.
+ * 400 bad body or id; 403 not release_admin; 404; 409 not deploying, not applicable to its strategy, or already (not) paused.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, Body, async (event) => {

@@ -5,7 +5,7 @@ import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
 
-/** GET /changes/{id} → 200 the change (status, approvals, tests, deployment, timestamps); 404. */
+/** GET /changes/{id} → 200 the change (status, approvals, tests, deployment, timestamps); 400 a bad id (pathParams); 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);

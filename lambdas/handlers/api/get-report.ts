@@ -29,7 +29,7 @@ const html = (body: string): APIGatewayProxyResult => ({
  * GET /changes/{id}/report → 200 the canary report: per step the requested weight, the observed
  * split, requests, error rate and p99 of the old and new versions, the alarm states, the decision
  * and its reason, plus the smoke test runs. JSON by default; an HTML page with an SVG chart of
- * weight and error rate over time when `Accept` prefers `text/html`. 404 for an unknown change.
+ * weight and error rate over time when `Accept` prefers `text/html`. 400 a bad id; 404 for an unknown change.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {

@@ -5,7 +5,7 @@ import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { pathParams, TargetPath } from '../http/path-params';
 
-/** GET /targets/{target} → 200 the target with its alias routing (version → weight %); 404. */
+/** GET /targets/{target} → 200 the target with its alias routing (version → weight %); 400 not a target name; 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);

@@ -8,7 +8,8 @@ import { pathParams, TargetPath } from '../http/path-params';
 
 /**
  * POST /targets/{target}/invoke (any JSON event) → 200 `{executedVersion, ok, payload}`: one request
- * to the target's alias, split by its weights — live traffic for a canary, e.g. from the demo.
+ * to the target's alias, split by its weights — live traffic for a canary, e.g. from the demo. 400 not a
+ * target name, or an event nested deeper than MAX_JSON_DEPTH; 404 not registered.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, z.unknown(), async (event) => {

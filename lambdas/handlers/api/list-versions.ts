@@ -6,7 +6,7 @@ import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { pathParams, TargetPath } from '../http/path-params';
 
-/** GET /targets/{target}/versions → 200 `{items}` newest first, each with its change's status and whether it is live; 404. */
+/** GET /targets/{target}/versions → 200 `{items}` newest first, each with its change's status and whether it is live; 400 not a target name; 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
