@@ -123,7 +123,7 @@ async function trial(api: CmvClient, runtime: Awaited<ReturnType<typeof startLoc
   }
   const done = await until(api, changeId, (c) => c.status !== 'deploying');
   if (done.status !== 'rolled_back') throw new Error(`change ${version} ended ${done.status}: ${done.reason}`);
-  const entry = (await api.audit({ changeId, type: 'ChangeRolledBack' })).items[0];
+  const entry = (await api.audit({ changeId, type: 'ChangeRolledBack' }, 'erin')).items[0];
   const details = entry.details as { trigger?: string; alarmAt?: string; restoredAt?: string };
   const alarmAt = Date.parse(details.alarmAt ?? entry.time);
   return {

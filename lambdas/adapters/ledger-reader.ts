@@ -3,6 +3,7 @@ import { ValidationError } from '../core/errors';
 import { GENESIS_HASH, type LedgerEntry, type LedgerHead } from '../core/ledger';
 import type { AuditQuery, LedgerReader, Page } from '../core/ports';
 import { decodeToken, encodeToken } from './dynamo';
+import { LEDGER_TABLE } from './tables';
 
 /**
  * Reads the audit ledger. A query uses the most selective index among changeId, target, actor and
@@ -40,20 +41,21 @@ export class DynamoLedgerReader implements LedgerReader {
       values[':to'] = q.to;
       filters.push('#time <= :to');
     }
+    const indexName = keyed ? `by${keyed === 'changeId' ? 'Change' : keyed[0].toUpperCase() + keyed.slice(1)}` : undefined;
     let startKey: Record<string, unknown> | undefined;
     try {
-      startKey = decodeToken(q.nextToken);
+      // A token continues the query that returned it: same index, same key value.
+      startKey = decodeToken(q.nextToken, { table: LEDGER_TABLE, indexName, partitionValue: keyed ? q[keyed] : 'main' });
     } catch {
-      throw ValidationError.field('nextToken', 'is not a token this API returned');
+      throw ValidationError.field('nextToken', 'is not a token this API returned for this query');
     }
     const input: QueryCommandInput = {
       TableName: this.table,
       ScanIndexForward: false,
       Limit: q.limit,
       ExclusiveStartKey: startKey,
-      ...(keyed
-        ? { IndexName: `by${keyed === 'changeId' ? 'Change' : keyed[0].toUpperCase() + keyed.slice(1)}`, KeyConditionExpression: '#key = :key' }
-        : { KeyConditionExpression: '#key = :key' }),
+      ...(indexName ? { IndexName: indexName } : {}),
+      KeyConditionExpression: '#key = :key',
       ExpressionAttributeNames: { ...names, '#key': keyed ?? 'chain' },
       ExpressionAttributeValues: { ...values, ':key': keyed ? q[keyed] : 'main' },
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),

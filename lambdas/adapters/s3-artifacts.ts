@@ -1,26 +1,38 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isSourcePath, type SourceFiles, zipSource } from '../core/artifact';
 import { ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
 
+/** Where the local runtime may read `file://` artifacts from. */
+export interface LocalFileAccess {
+  /** Only files and directories under this one are read, after resolving symlinks. */
+  readonly root: string;
+  /** Directories never read, nor any directory containing one (the runtime's data dir: it holds the link secret). */
+  readonly denied?: readonly string[];
+}
+
 /**
- * Artifacts in an S3 bucket. `file://` URIs are read only when `allowFiles` is set (the local
- * runtime): a Lambda in AWS has no access to the proposer's disk.
+ * Artifacts in an S3 bucket. `file://` URIs are read only with `localFiles` (the local runtime), and
+ * only under its root: a Lambda in AWS has no access to the proposer's disk, and a local caller may
+ * not read the host's files through a change request.
  */
 export class S3ArtifactStore implements ArtifactStore {
   constructor(
     private readonly s3: Pick<S3Client, 'send'>,
     private readonly bucket: string,
-    private readonly allowFiles = false,
+    private readonly localFiles?: LocalFileAccess,
   ) {}
 
+  /**
+   * @throws ValidationError (field `code.artifact`) for a malformed URI, a `file://` URI without
+   *   `localFiles`, outside its root (symlinks resolved), in or around a denied directory, or missing
+   */
   async read(uri: string): Promise<Uint8Array> {
     if (uri.startsWith('file://')) {
-      if (!this.allowFiles) throw ValidationError.field('code.artifact', 'file:// artifacts can only be read by the local runtime; upload to S3');
-      const path = fileURLToPath(uri);
+      const path = await this.localPath(uri);
       return (await stat(path)).isDirectory() ? zipSource(await readTree(path)) : readFile(path);
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
@@ -38,9 +50,43 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
     return `s3://${this.bucket}/${key}`;
   }
+
+  /** The real path a `file://` URI may be read at. The lexical check comes first, so nothing tells whether a path outside the root exists. */
+  private async localPath(uri: string): Promise<string> {
+    const refuse = (reason: string) => ValidationError.field('code.artifact', `${uri} ${reason}`);
+    if (!this.localFiles) throw ValidationError.field('code.artifact', 'file:// artifacts can only be read by the local runtime; upload to S3');
+    let path: string;
+    try {
+      path = resolve(fileURLToPath(uri));
+    } catch (err) {
+      throw refuse(`is not a local file (${(err as Error).message})`);
+    }
+    const root = resolve(this.localFiles.root);
+    const realRoot = await realpath(root).catch(() => root);
+    const outside = refuse(`is outside the source root ${root}; only files under it can be read`);
+    if (!isWithin(path, root) && !isWithin(path, realRoot)) throw outside;
+    const real = await realpath(path).catch(() => {
+      throw refuse('does not exist');
+    });
+    if (!isWithin(real, realRoot)) throw outside;
+    for (const denied of this.localFiles.denied ?? []) {
+      const realDenied = await realpath(denied).catch(() => resolve(denied));
+      if (isWithin(real, realDenied) || isWithin(realDenied, real)) throw refuse("is or contains the local runtime's data dir, which is never read");
+    }
+    return real;
+  }
 }
 
-/** Reads a source directory (a `file://` artifact that is not a zip), skipping node_modules and dot-files. */
+/** Whether `path` is `dir` or under it (both absolute and resolved). */
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Reads a source directory (a `file://` artifact that is not a zip), skipping node_modules and
+ * dot-files. Only regular files are read: symlinks are left out, so none leads outside the directory.
+ */
 async function readTree(root: string): Promise<SourceFiles> {
   const files: SourceFiles = {};
   for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {

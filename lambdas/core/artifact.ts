@@ -27,17 +27,45 @@ export function isSourcePath(relativePath: string): boolean {
 }
 
 /**
+ * Why `path` cannot name a file of a source, or undefined when it can. A source path is relative,
+ * POSIX and normalised — no `..`, `.` or empty segments, no backslash, no NUL or other control
+ * character — so that writing it under any directory stays inside that directory (zip slip), and
+ * every file system reads it the same way.
+ */
+export function unsafePathReason(path: string): string | undefined {
+  if (path === '') return 'is empty';
+  if ([...path].some((c) => c < ' ' || c === '\x7f')) return 'contains a control character';
+  if (path.includes('\\')) return 'contains a backslash';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute';
+  const segments = path.split('/');
+  if (segments.includes('..')) return 'leaves its directory (a .. segment)';
+  if (segments.includes('.') || segments.includes('')) return 'is not normalised (a . or empty segment)';
+  return undefined;
+}
+
+/** Throws ValidationError on `field` when `path` is not a safe source path ({@link unsafePathReason}). */
+function requireSafePath(field: string, path: string): void {
+  const reason = unsafePathReason(path);
+  if (reason) throw ValidationError.field(field, `names the unsafe path ${JSON.stringify(path)}: it ${reason}`);
+}
+
+/**
  * Unzips an artifact.
- * @throws ValidationError (field `code.artifact`) when the bytes are not a zip
+ * @throws ValidationError (field `code.artifact`) when the bytes are not a zip, or when an entry's
+ *   path is unsafe ({@link unsafePathReason})
  */
 export function unzipSource(zip: Uint8Array): SourceFiles {
+  let files: SourceFiles;
   try {
-    const files = unzipSync(zip);
-    for (const path of Object.keys(files)) if (path.endsWith('/')) delete files[path];
-    return files;
+    files = unzipSync(zip);
   } catch (err) {
     throw ValidationError.field('code.artifact', `is not a zip archive (${(err as Error).message})`);
   }
+  for (const path of Object.keys(files)) {
+    if (path.endsWith('/')) delete files[path];
+    else requireSafePath('code.artifact', path);
+  }
+  return files;
 }
 
 /** SHA-256 of bytes in base64: the form Lambda reports as `CodeSha256`. */
@@ -50,7 +78,8 @@ export function sha256Base64(bytes: Uint8Array): string {
  * stripped like `patch -p1`) to a source tree. New files (`--- /dev/null`) are created and
  * deleted files (`+++ /dev/null`) removed.
  * @returns the patched files (the input is not changed)
- * @throws ValidationError (field `code.diff`) naming the file when the diff is malformed or a hunk does not apply
+ * @throws ValidationError (field `code.diff`) naming the file when the diff is malformed, names an
+ *   unsafe path ({@link unsafePathReason}), or a hunk does not apply
  */
 export function applyUnifiedDiff(files: SourceFiles, unifiedDiff: string, baseLabel: string): SourceFiles {
   let patches: ReturnType<typeof parsePatch>;
@@ -65,6 +94,7 @@ export function applyUnifiedDiff(files: SourceFiles, unifiedDiff: string, baseLa
   for (const patch of changed) {
     const oldPath = stripPrefix(patch.oldFileName);
     const newPath = stripPrefix(patch.newFileName);
+    for (const path of [oldPath, newPath]) if (path !== undefined) requireSafePath('code.diff', path);
     const source = oldPath ? result[oldPath] : new Uint8Array();
     if (oldPath && source === undefined) throw ValidationError.field('code.diff', `changes ${oldPath}, which ${baseLabel} does not have`);
     // Like `git apply`: a diff never overwrites or half-deletes a file without showing its lines.

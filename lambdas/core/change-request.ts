@@ -19,6 +19,12 @@ export type RiskLevel = z.infer<typeof RiskLevel>;
 /** A target (registered service) name: lowercase, digits and dashes, 2–63 characters. */
 export const TargetName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2–63 lowercase letters, digits or dashes, starting with a letter');
 
+/**
+ * A change id, as a path or query parameter: CMV gives UUIDs; at most 128 characters, so that a key
+ * built from it stays far within DynamoDB's limits (partition key 2,048 bytes, sort key 1,024).
+ */
+export const ChangeId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
 /** A semantic version `MAJOR.MINOR.PATCH` (semver.org 2.0.0), without a `v` prefix. */
 export const SemanticVersion = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.0');
 
@@ -71,6 +77,11 @@ export const ProposeChangeRequest = z.strictObject({
   strategy: DeploymentStrategy.optional(),
   /** codedeploy: a deployment config name; default: the target's. */
   deploymentConfig: z.string().min(1).max(100).optional(),
+  /**
+   * Deploy even when code and config are those of the live version (a re-deploy, e.g. to roll the
+   * function's instances); without it such a change is refused as changing nothing.
+   */
+  redeploy: z.boolean().default(false),
 });
 export type ProposeChangeRequest = z.infer<typeof ProposeChangeRequest>;
 

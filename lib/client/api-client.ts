@@ -92,13 +92,17 @@ export class CmvClient {
   invoke(name: string, event: unknown) {
     return this.request<{ executedVersion: string; ok: boolean; payload: unknown }>('POST', `/targets/${encodeURIComponent(name)}/invoke`, event);
   }
+  /** GET /audit (auditor, release_admin, cab or executive). */
   audit(query: Record<string, string> = {}, as?: string) {
     return this.request<{ items: LedgerEntry[]; nextToken?: string }>('GET', `/audit?${new URLSearchParams(query)}`, undefined, as);
   }
-  verify() {
+  /** GET /audit/verify (auditor, release_admin, cab or executive). */
+  verify(as?: string) {
     return this.request<{ valid: boolean; entries: number; head?: { seq: number; hash: string }; firstBadSeq?: number; reason?: string }>(
       'GET',
       '/audit/verify',
+      undefined,
+      as,
     );
   }
 }

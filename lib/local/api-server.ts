@@ -31,13 +31,28 @@ export interface ApiServerOptions {
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // API Gateway → Lambda payload limit
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+/** How much of a body over MAX_BODY_BYTES is still read (and dropped) so that its client gets the 413. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** A request API Gateway refuses before any handler runs: its status and message. */
+class Refusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Local stand-in for API Gateway (REST, Lambda proxy integration) with a Cognito user pool
  * authorizer: routes by the route table, builds the same proxy event, and for `auth` routes sets
  * the authorizer claims from the `X-User` header and the local users file (401 for an unknown
  * user). Routes with a `callerThrottle` get a token bucket per caller (429 with `Retry-After` in
  * seconds when it is empty). Every request, answered by a handler or by the server itself, is
- * written to the access log before the answer goes out.
+ * written to the access log before the answer goes out. Like API Gateway it refuses, before any
+ * handler: a malformed Host header or percent-encoding in the path (400) and a body over the Lambda
+ * payload limit of 6 MB (413).
  */
 export function startApiServer(handlers: Record<string, LocalApiHandler>, directory: Directory, options: ApiServerOptions): Promise<Server> {
   const routes: readonly ApiRouteSpec[] = options.routes ?? API_ROUTES;
@@ -49,7 +64,8 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
   const server = createServer(async (req, res) => {
     const startedAt = performance.now();
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    // The Host header only names the server; it never becomes part of what is routed.
+    const url = new URL(req.url ?? '/', 'http://localhost');
     let route: ApiRouteSpec | undefined;
     let caller: string | null = null;
     const reply = (status: number, headers: Record<string, string>, body: string | undefined) => {
@@ -69,6 +85,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
     };
     try {
+      if (req.headers.host !== undefined && !isHost(req.headers.host)) throw new Refusal(400, 'Bad Request: the Host header is not a host name or address');
       const matches = routes.map((r) => ({ route: r, params: match(r.path, url.pathname) })).filter((m) => m.params);
       const found = matches.find((m) => m.route.method === (req.method === 'HEAD' ? 'GET' : req.method));
       if (!found) {
@@ -103,8 +120,9 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       const result = await handlers[route.handler](event, { functionName: `cmv-${route.handler}` });
       reply(result.statusCode, { ...(result.headers as Record<string, string>) }, result.body);
     } catch (err) {
-      console.error(err);
-      if (!res.headersSent) reply(500, JSON_TYPE, JSON.stringify({ message: 'internal error' }));
+      const refused = err instanceof Refusal;
+      if (!refused) console.error(err);
+      if (!res.headersSent) reply(refused ? err.statusCode : 500, JSON_TYPE, JSON.stringify({ message: refused ? err.message : 'internal error' }));
       else res.end();
     }
   });
@@ -114,7 +132,20 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
   });
 }
 
-/** Matches an API Gateway path template (`/changes/{id}`) and returns its parameters. */
+/** Whether a Host header is a host (name, IPv4 or [IPv6]) with an optional port, and nothing else. */
+function isHost(value: string): boolean {
+  try {
+    const url = new URL(`http://${value}`);
+    return url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash && !value.endsWith('/');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Matches an API Gateway path template (`/changes/{id}`) and returns its parameters, decoded.
+ * @throws Refusal (400) when a parameter's percent-encoding is malformed
+ */
 function match(template: string, path: string): Record<string, string> | undefined {
   const t = template.split('/');
   const p = path.replace(/\/$/, '').split('/');
@@ -122,20 +153,36 @@ function match(template: string, path: string): Record<string, string> | undefin
   const params: Record<string, string> = {};
   for (let i = 0; i < t.length; i++) {
     const m = /^\{(\w+)\}$/.exec(t[i]);
-    if (m) params[m[1]] = decodeURIComponent(p[i]);
+    if (m) params[m[1]] = decodeSegment(p[i]);
     else if (t[i] !== p[i]) return undefined;
   }
   return params;
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new Refusal(400, `Bad Request: malformed percent-encoding in the path segment ${JSON.stringify(segment.slice(0, 100))}`);
+  }
+}
+
+/**
+ * Reads the body. One over MAX_BODY_BYTES is read to its end but not kept (so the client gets the
+ * answer rather than a reset connection), then refused.
+ * @throws Refusal (413) when the body is over MAX_BODY_BYTES
+ */
 async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    // An endless body is not read to its end: the connection is dropped (the client may see a reset).
+    else if (size > DRAIN_LIMIT_BYTES) break;
   }
+  if (size > MAX_BODY_BYTES)
+    throw new Refusal(413, `Request Too Long: the body has ${size} bytes; the limit is ${MAX_BODY_BYTES} (6 MB, Lambda's payload limit)`);
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
 }
 

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore } from '../../lambdas/core/ports';
 import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
+import { writeSourceFiles } from './source-dir';
 import { writeStoreFile } from './store-file';
 
 /** CodeBuild's environment variable override, as the ASL passes it. */
@@ -28,7 +29,7 @@ export interface LocalBuild {
 
 /**
  * Local stand-in for CodeBuild's `startBuild.sync` integration, doing what the buildspec does in
- * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir, runs the suites of
+ * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir (never outside it: writeSourceFiles), runs the suites of
  * `CMV_TEST_SUITES` there with the same SUITE_RUNNER_SCRIPT, uploads the report to `CMV_REPORT_URI`,
  * keeps the log under `<dataDir>/builds/<id>.log` (written whole, atomically), and answers like Step
  * Functions: the `{Build}` on success, or a `States.TaskFailed` error whose cause is the Build as JSON.
@@ -49,11 +50,7 @@ export class LocalCodeBuild {
     let status: LocalBuild['BuildStatus'];
     let log = `[CMV local CodeBuild] build ${id}\n[CMV local CodeBuild] artifact ${env.CMV_ARTIFACT_URI}\n`;
     try {
-      const files = unzipSource(await this.artifacts.read(env.CMV_ARTIFACT_URI ?? ''));
-      for (const [path, bytes] of Object.entries(files)) {
-        await mkdir(dirname(join(work, path)), { recursive: true });
-        await writeFile(join(work, path), bytes);
-      }
+      await writeSourceFiles(work, unzipSource(await this.artifacts.read(env.CMV_ARTIFACT_URI ?? '')));
       const report = join(work, '.cmv-report.json');
       const result = await run(
         'node',

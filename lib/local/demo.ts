@@ -178,9 +178,9 @@ async function main(): Promise<number> {
       say(`activating 1.3.0 is refused: ${(err as Error).message}`);
     }
 
-    console.log('\n── Audit');
-    const verification = await api.verify();
-    const entries = await api.audit({ target: TARGET, limit: '500' });
+    console.log('\n── Audit: erin (auditor) reads the ledger');
+    const verification = await api.verify('erin');
+    const entries = await api.audit({ target: TARGET, limit: '500' }, 'erin');
     say(
       `ledger: ${verification.entries} entries, ${verification.valid ? `hash chain valid, head ${verification.head?.hash.slice(0, 16)}…` : `INVALID at ${verification.firstBadSeq}: ${verification.reason}`}`,
     );

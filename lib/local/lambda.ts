@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   CreateAliasCommand,
@@ -21,6 +21,7 @@ import {
 import { z } from 'zod';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
+import { writeSourceFiles } from './source-dir';
 import { jsonOf, readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
 interface VersionState {
@@ -298,10 +299,7 @@ export class LocalLambda {
     const dir = join(this.root, name, version === '$LATEST' ? 'latest' : version);
     await rm(dir, { recursive: true, force: true });
     const zip = await readFile(join(this.root, name, 'code', `${Buffer.from(state.codeSha256, 'base64').toString('hex')}.zip`));
-    for (const [path, bytes] of Object.entries(unzipSource(zip))) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), bytes);
-    }
+    await writeSourceFiles(dir, unzipSource(zip));
     return dir;
   }
 

@@ -1,13 +1,18 @@
 import { localDataDir } from './data-dir';
 import { startLocalRuntime } from './runtime';
 
-/** `npm start`: the whole CMV on this machine. PORT (default 3000), CMV_DATA_DIR (default .cmv), CMV_SPEED (default 1), CMV_POLICY_FILE (default: the built-in policy). */
+/**
+ * `npm start`: the whole CMV on this machine. PORT (default 3000), CMV_DATA_DIR (default .cmv),
+ * CMV_SPEED (default 1), CMV_POLICY_FILE (default: the built-in policy), CMV_SOURCE_ROOT (the only
+ * directory `file://` artifacts are read from; default examples/).
+ */
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
     dataDir: localDataDir(),
     port: Number(process.env.PORT ?? 3000),
     speed: Number(process.env.CMV_SPEED ?? 1),
     policyFile: process.env.CMV_POLICY_FILE,
+    sourceRoot: process.env.CMV_SOURCE_ROOT,
     log: (line) => console.log(line),
   });
   console.log(`CMV local runtime

@@ -23,7 +23,7 @@ import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { alarmNamesFor } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
-import type { CodeDeployments } from '../../lambdas/core/ports';
+import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
@@ -80,6 +80,13 @@ export interface LocalRuntimeOptions {
   readonly targets?: readonly string[];
   /** A change-control policy file (YAML or JSON). @default the built-in default policy */
   readonly policyFile?: string;
+  /**
+   * The only directory `file://` artifacts of API requests (change requests, target registrations)
+   * are read from, symlinks resolved; never the data dir. The target.json files of `targets` may
+   * name sources elsewhere (the operator chose them).
+   * @default the repository's examples/ directory
+   */
+  readonly sourceRoot?: string;
   /** Keep DynamoDB in memory instead of `dataDir` (tests). @default false */
   readonly inMemory?: boolean;
   readonly log?: (line: string) => void;
@@ -129,7 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const directory = new StaticDirectory(users);
     const policy = options.policyFile ? parsePolicy(await readFile(options.policyFile, 'utf8'), options.policyFile) : DEFAULT_POLICY;
     const s3 = new LocalS3(join(dataDir, 's3'));
-    const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, true);
+    const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] });
     const cloudwatch = new LocalCloudWatch(speed);
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
     const outbox = join(dataDir, 'outbox');
@@ -242,7 +249,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port = typeof address === 'object' && address ? address.port : port;
 
     const targetFiles = options.targets ?? [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
-    await registerTargets(services, lambda, targetFiles, log);
+    await registerTargets(services, (root) => new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root, denied: [dataDir] }), lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
     // The sweep, as the scheduled handler does every 5 minutes in AWS (scaled by the speed factor
@@ -310,8 +317,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** Registers each target.json not yet registered: creates its local function and alias, publishes the initial version. */
-async function registerTargets(services: Services, lambda: LocalLambda, files: readonly string[], log: (line: string) => void): Promise<void> {
+/**
+ * Registers each target.json not yet registered: creates its local function and alias, publishes the
+ * initial version. Its source is read with `sourceStore(source)`, which may read that source only:
+ * the operator chose these files, so they need not be under the API's source root.
+ */
+async function registerTargets(
+  services: Services,
+  sourceStore: (source: string) => ArtifactStore,
+  lambda: LocalLambda,
+  files: readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
   const regs = await Promise.all(
     files.map(async (file) => {
       const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & {
@@ -321,16 +338,17 @@ async function registerTargets(services: Services, lambda: LocalLambda, files: r
         alias?: string;
       };
       const { source, handler, runtime: _runtime, traffic: _traffic, ...rest } = json;
-      return { handler, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(resolve(dirname(file), source)).href }) };
+      const sourcePath = resolve(dirname(file), source);
+      return { handler, sourcePath, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(sourcePath).href }) };
     }),
   );
   await lambda.load(regs.map((r) => r.reg.functionName));
   const admin = { id: 'cmv-local-runtime', name: 'CMV local runtime', email: '', roles: ['release_admin' as const] };
-  for (const { handler, reg } of regs) {
+  for (const { handler, sourcePath, reg } of regs) {
     if (await services.store.getTarget(reg.name)) continue;
     // As the CDK stack deploys it: the function with its first version's code and config, the alias on that version.
     try {
-      const zip = zipSource(unzipSource(await services.artifacts.read(reg.artifact)));
+      const zip = zipSource(unzipSource(await sourceStore(sourcePath).read(reg.artifact)));
       const created = (await lambda.send(
         new CreateFunctionCommand({
           FunctionName: reg.functionName,
@@ -345,7 +363,7 @@ async function registerTargets(services: Services, lambda: LocalLambda, files: r
     } catch (err) {
       if ((err as Error).name !== 'ResourceConflictException') throw err;
     }
-    const target = await registerTarget(services, admin, reg);
+    const target = await registerTarget({ ...services, artifacts: sourceStore(sourcePath) }, admin, reg);
     log(`registered target ${target.name} ${target.liveVersion} (function ${target.functionName}:${target.alias} → version ${target.liveFunctionVersion})`);
   }
 }

@@ -61,7 +61,7 @@ describe('rollBackOnAlarm() (local stack)', () => {
     expect(after.status).toBe('rolled_back');
     expect(after.reason).toBe(`alarm ${errorRate} in ALARM at 10%: Threshold Crossed`);
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
-    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' }, 'erin')).items;
     expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
     // The workflow, mid-bake, sees the change rolled back at its next check and ends (jest's timeout bounds the wait).
     while (stack.runtime.sfn.execution(c.changeId)?.status !== 'FAILED') await new Promise((r) => setTimeout(r, 50));
@@ -109,7 +109,7 @@ describe('rollBackOnAlarm() (local stack)', () => {
     expect((await rolledBack).status).toBe('rolled_back');
     expect(seen[c.deployment?.toFunctionVersion ?? '']?.errors).toBeGreaterThan(0);
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [liveBefore]: 100 });
-    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' })).items;
+    const [entry] = (await stack.api.audit({ changeId: c.changeId, type: 'ChangeRolledBack' }, 'erin')).items;
     expect(entry).toMatchObject({ actor: `alarm:${errorRate}`, details: { trigger: 'alarm', alarm: errorRate } });
     const onBus = await stack.runtime.events.read({ source: ['aws.cloudwatch'], detail: { alarmName: [errorRate], state: { value: ['ALARM'] } } });
     expect(onBus.at(-1)).toMatchObject({ 'detail-type': 'CloudWatch Alarm State Change', resources: [expect.stringContaining(`alarm:${errorRate}`)] });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ApiError } from '../../lib/client/api-client';
 import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
@@ -16,7 +17,7 @@ describe('REST API (local stack)', () => {
   });
 
   /** What a refused request must not change: the ledger head and the number of changes. */
-  const snapshot = async () => ({ head: (await stack.api.verify()).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
+  const snapshot = async () => ({ head: (await stack.api.verify('erin')).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
   const post = (path: string, body: string, user = 'alice', contentType = 'application/json') =>
     fetch(`${stack.runtime.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'x-user': user }, body });
 
@@ -53,8 +54,8 @@ describe('REST API (local stack)', () => {
       expect(await snapshot()).toEqual(before);
     });
 
-    it('rejects malformed JSON and a missing content type with a 4xx', async () => {
-      expect((await post('/changes', '{not json')).status).toBe(415);
+    it('rejects malformed JSON with 400 and a body not sent as JSON with 415', async () => {
+      expect((await post('/changes', '{not json')).status).toBe(400);
       expect((await post('/changes', '{}', 'alice', 'text/plain')).status).toBe(415);
     });
 
@@ -69,6 +70,45 @@ describe('REST API (local stack)', () => {
       await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { baseVersion: '9.9.9' }))).rejects.toMatchObject({
         status: 400,
         body: { errors: [{ path: 'baseVersion' }] },
+      });
+    });
+
+    describe('a change that changes nothing', () => {
+      const LIVE_CONFIG = { MAX_WEEKLY_BENEFIT: '1105', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' };
+      const sameAsLive = async (overrides: Record<string, unknown>) =>
+        exampleChange('1.1.0-seasonal-bonus.json', { version: '1.9.0', baseVersion: undefined, code: undefined, ...overrides });
+
+      it.each([
+        ['config only, with the live config', {}],
+        [
+          'config only, with the live config in another key order',
+          { config: { DEPENDENCY_ALLOWANCE: '25', MIN_BASE_PERIOD_WAGES: '6300', MAX_WEEKLY_BENEFIT: '1105' } },
+        ],
+        ['the live code as a file:// source, with the live config', { code: { artifact: pathToFileURL(join(EXAMPLE, 'service')).href }, config: LIVE_CONFIG }],
+      ])('refuses it with 409 "nothing changes" (%s), in a dry run too, and writes nothing', async (_what, overrides) => {
+        const before = await snapshot();
+        const body = await sameAsLive(overrides);
+
+        const dryRun = await post('/changes?dryRun=true', JSON.stringify(body));
+        const real = await post('/changes', JSON.stringify(body));
+
+        expect(dryRun.status).toBe(409);
+        expect(((await dryRun.json()) as { message: string }).message).toMatch(/nothing changes: .*live version 1\.0\.0.*redeploy/);
+        expect(real.status).toBe(409);
+        expect(await snapshot()).toEqual(before);
+      });
+
+      it('accepts it when the request says it is a re-deploy', async () => {
+        const out = await stack.api.plan(await sameAsLive({ redeploy: true }));
+
+        expect(out).toMatchObject({ version: '1.9.0', baseVersion: '1.0.0' });
+      });
+
+      it('rejects a redeploy flag that is not a boolean with 400 on redeploy', async () => {
+        const res = await post('/changes?dryRun=true', JSON.stringify(await sameAsLive({ redeploy: 'yes' })));
+
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['redeploy']);
       });
     });
 
@@ -182,19 +222,42 @@ describe('REST API (local stack)', () => {
   });
 
   describe('GET /audit', () => {
+    const get = (path: string, user: string) => fetch(`${stack.runtime.url}${path}`, { headers: { 'x-user': user } });
+
+    it.each([
+      ['erin', 'auditor'],
+      ['dana', 'release_admin'],
+      ['frank', 'cab'],
+      ['grace', 'executive'],
+    ])('lets %s (%s) read and verify the audit trail', async (user) => {
+      expect((await get('/audit?limit=1', user)).status).toBe(200);
+      expect((await get('/audit/verify', user)).status).toBe(200);
+    });
+
+    it.each([
+      ['alice', 'requester'],
+      ['carol', 'approver and requester'],
+    ])('refuses %s (%s) the audit trail and its verification with 403', async (user) => {
+      const audit = await get('/audit?limit=1', user);
+      const verify = await get('/audit/verify', user);
+
+      expect([audit.status, verify.status]).toEqual([403, 403]);
+      expect(((await audit.json()) as { message: string }).message).toMatch(/auditor, release_admin, cab, executive/);
+    });
+
     it('filters ledger entries by change, type and actor, newest first', async () => {
-      const { items: all } = await stack.api.audit({ limit: '500' });
+      const { items: all } = await stack.api.audit({ limit: '500' }, 'erin');
       const changeId = all.find((e) => e.type === 'ChangeRejected')?.changeId ?? '';
 
-      const byChange = await stack.api.audit({ changeId });
-      const byType = await stack.api.audit({ type: 'ChangeRejected' });
-      const byActor = await stack.api.audit({ actor: 'bob', type: 'ChangeRejected' });
+      const byChange = await stack.api.audit({ changeId }, 'erin');
+      const byType = await stack.api.audit({ type: 'ChangeRejected' }, 'erin');
+      const byActor = await stack.api.audit({ actor: 'bob', type: 'ChangeRejected' }, 'erin');
 
       expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((a, b) => b - a));
       expect(byChange.items.map((e) => e.type).reverse()).toEqual(['ChangeProposed', 'TestsStarted', 'TestsPassed', 'ApprovalRequested', 'ChangeRejected']);
       expect(byType.items.every((e) => e.type === 'ChangeRejected')).toBe(true);
       expect(byActor.items).toHaveLength(1);
-      await expect(stack.api.audit({ from: 'yesterday' })).rejects.toMatchObject({ status: 400 });
+      await expect(stack.api.audit({ from: 'yesterday' }, 'erin')).rejects.toMatchObject({ status: 400 });
     });
   });
 });

@@ -29,8 +29,9 @@ describe('approval page in Chromium (local stack)', () => {
     await stack?.stop();
   });
 
+  /** A re-deploy: once one of these changes is live, the next changes nothing. */
   const proposeAwaiting = async (version: string) => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version }));
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version, redeploy: true }));
     await waitForStatus(stack.api, changeId, ['awaiting_approval']);
     return { changeId, link: await approvalLink(stack, changeId, 'bob@example.org') };
   };

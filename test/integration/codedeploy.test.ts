@@ -60,7 +60,7 @@ describe('codedeploy strategy (local stack)', () => {
     ]);
     expect(await codeDeployment(d?.codeDeployId ?? '')).toMatchObject({ status: 'Succeeded', deploymentConfigName: 'cmv-canary-10-5' });
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [d?.toFunctionVersion ?? '']: 100 });
-    expect((await stack.api.audit({ changeId, type: 'CodeDeployStarted' })).items).toEqual([
+    expect((await stack.api.audit({ changeId, type: 'CodeDeployStarted' }, 'erin')).items).toEqual([
       expect.objectContaining({ details: expect.objectContaining({ deploymentGroup: TARGET, deploymentConfig: 'cmv-canary-10-5' }) }),
     ]);
   });

@@ -40,7 +40,7 @@ describe('emergency changes (local stack, default policy)', () => {
       ['unit', true],
       ['security', true],
     ]);
-    const types = (await stack.api.audit({ changeId })).items.map((e) => e.type).reverse();
+    const types = (await stack.api.audit({ changeId }, 'erin')).items.map((e) => e.type).reverse();
     expect(types.indexOf('TestsDeferred')).toBeLessThan(types.indexOf('ApprovalRequested'));
     expect(types.indexOf('DeferredTestsPassed')).toBeGreaterThan(types.indexOf('TrafficShifted'));
     expect(types.at(-1)).toBe('ChangeDeployed');
@@ -49,7 +49,7 @@ describe('emergency changes (local stack, default policy)', () => {
     await expect(stack.api.review(changeId, review, 'alice')).rejects.toMatchObject({ status: 403 });
     await expect(stack.api.review(changeId, review, 'dana')).resolves.toMatchObject({ review: { by: 'dana', outcome: 'successful' } });
     await expect(stack.api.review(changeId, review, 'bob')).rejects.toMatchObject({ status: 409 });
-    expect((await stack.api.audit({ changeId, type: 'PostImplementationReviewRecorded' })).items).toHaveLength(1);
+    expect((await stack.api.audit({ changeId, type: 'PostImplementationReviewRecorded' }, 'erin')).items).toHaveLength(1);
   });
 
   it('rolls back an emergency change whose deferred tests fail after the deployment', async () => {
@@ -66,7 +66,7 @@ describe('emergency changes (local stack, default policy)', () => {
   });
 
   it('refuses a review of a change the policy does not require one of', async () => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.5.0', riskLevel: 'low' }));
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.5.0', riskLevel: 'low', redeploy: true }));
     await expect(stack.api.review(changeId, { outcome: 'successful', summary: 'nothing to review here' }, 'dana')).rejects.toMatchObject({ status: 409 });
   });
 });

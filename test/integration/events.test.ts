@@ -21,7 +21,7 @@ describe('events (local stack)', () => {
   });
 
   const approve = (changeId: string) => approveByBob(stack, changeId);
-  const ledgerOf = async (changeId: string): Promise<LedgerEntry[]> => (await stack.api.audit({ changeId, limit: '100' })).items as LedgerEntry[];
+  const ledgerOf = async (changeId: string): Promise<LedgerEntry[]> => (await stack.api.audit({ changeId, limit: '100' }, 'erin')).items as LedgerEntry[];
   const eventsOf = async (changeId: string) => {
     await stack.runtime.ledgerStream.drain();
     return stack.runtime.events.read({ source: ['cmv'], detail: { changeId: [changeId] } });

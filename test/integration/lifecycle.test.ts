@@ -102,7 +102,7 @@ describe('change lifecycle (local stack)', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
     // Whoever rolled back first — the alarm's event (at once) or the workflow's check after a bake slice —
     // the rollback is recorded once and the workflow ends through it.
-    const rollbacks = (await stack.api.audit({ changeId, type: 'ChangeRolledBack' })).items;
+    const rollbacks = (await stack.api.audit({ changeId, type: 'ChangeRolledBack' }, 'erin')).items;
     expect(rollbacks).toEqual([expect.objectContaining({ details: expect.objectContaining({ trigger: expect.stringMatching(/^(alarm|workflow)$/) }) })]);
     expect(execution?.history.some((h) => h.state === 'Rollback' || h.state === 'RolledBack')).toBe(true);
   });
@@ -121,7 +121,9 @@ describe('change lifecycle (local stack)', () => {
   });
 
   it('ends a change rejected by an approver as rejected, with the reason, and never deploys it', async () => {
-    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.4.0', title: 'Same code, to be rejected' }));
+    const { changeId } = await stack.api.propose(
+      await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.4.0', title: 'Same code, to be rejected', redeploy: true }),
+    );
     await waitForStatus(stack.api, changeId, ['awaiting_approval']);
 
     const change = await stack.api.decide(changeId, 'reject', 'no ticket reference', 'bob');
@@ -134,7 +136,7 @@ describe('change lifecycle (local stack)', () => {
   });
 
   it('keeps a hash chain that verifies, and detects an altered or a missing ledger entry', async () => {
-    const before = await stack.api.verify();
+    const before = await stack.api.verify('erin');
     expect(before).toMatchObject({ valid: true });
     const db = new DynamoDBClient(stack.runtime.dynamo);
     const key = { chain: { S: 'main' }, seq: { N: '3' } };
@@ -147,9 +149,9 @@ describe('change lifecycle (local stack)', () => {
         ExpressionAttributeValues: { ':a': { S: 'mallory' } },
       }),
     );
-    const altered = await stack.api.verify();
+    const altered = await stack.api.verify('erin');
     await db.send(new DeleteItemCommand({ TableName: 'cmv-audit-ledger', Key: key }));
-    const missing = await stack.api.verify();
+    const missing = await stack.api.verify('erin');
 
     expect(altered).toMatchObject({ valid: false, firstBadSeq: 3 });
     expect(altered.reason).toMatch(/altered/);
@@ -172,7 +174,7 @@ describe('approval timeout (local stack)', () => {
       const change = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'deploying', 'failed'], 30_000);
 
       expect(change.status).toBe('expired');
-      const audit = await stack.api.audit({ changeId });
+      const audit = await stack.api.audit({ changeId }, 'erin');
       expect(audit.items.map((e) => e.type)).toContain('ApprovalExpired');
       await expect(stack.api.decide(changeId, 'approve', 'too late', 'bob')).rejects.toMatchObject({ status: 409 });
     } finally {
@@ -207,7 +209,7 @@ describe('one deployment per target (local stack)', () => {
 
       // Assert: both deployed, one after the other — never two deployments of the target at once.
       expect([a.status, b.status]).toEqual(['deployed', 'deployed']);
-      const entries = (await stack.api.audit({ target: TARGET, limit: '500' })).items.reverse();
+      const entries = (await stack.api.audit({ target: TARGET, limit: '500' }, 'erin')).items.reverse();
       const seq = (changeId: string, type: string) => entries.find((e) => e.changeId === changeId && e.type === type)?.seq ?? -1;
       const [early, late] = seq(first.changeId, 'DeploymentStarted') < seq(second.changeId, 'DeploymentStarted') ? [first, second] : [second, first];
       expect(seq(late.changeId, 'DeploymentStarted')).toBeGreaterThan(seq(early.changeId, 'ChangeDeployed'));

@@ -33,6 +33,7 @@ export async function startStack(
     usersFile?: string;
     targets?: string[];
     log?: (line: string) => void;
+    sourceRoot?: string;
   } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
@@ -45,6 +46,7 @@ export async function startStack(
     usersFile: options.usersFile,
     targets: options.targets,
     log: options.log,
+    sourceRoot: options.sourceRoot,
   });
   return {
     runtime,

@@ -45,7 +45,7 @@ describe('operator controls (local stack)', () => {
     }
   };
 
-  const ledgerTypes = async (changeId: string) => (await stack.api.audit({ changeId })).items.map((e) => `${e.type}:${e.actor}`);
+  const ledgerTypes = async (changeId: string) => (await stack.api.audit({ changeId }, 'erin')).items.map((e) => `${e.type}:${e.actor}`);
 
   it('pauses a canary at its weight past the bake time, then resumes it to the end', async () => {
     const changeId = await deployingAt10();

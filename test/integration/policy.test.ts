@@ -63,10 +63,11 @@ describe('change-control policy (local stack)', () => {
     await stack?.stop();
   });
 
-  const change = (version: string, riskLevel: string) => exampleChange('1.1.0-seasonal-bonus.json', { version, riskLevel });
+  /** The example change under another version; a re-deploy, since once one of them is live the next changes nothing. */
+  const change = (version: string, riskLevel: string) => exampleChange('1.1.0-seasonal-bonus.json', { version, riskLevel, redeploy: true });
 
   it('plans a change on dryRun=true — approvers, tests, window, canary, policy hash — and writes nothing', async () => {
-    const before = { head: (await stack.api.verify()).head, changes: (await stack.api.changes()).items.length };
+    const before = { head: (await stack.api.verify('erin')).head, changes: (await stack.api.changes()).items.length };
 
     const out = await stack.api.plan(await change('5.0.0', 'critical'));
 
@@ -83,7 +84,7 @@ describe('change-control policy (local stack)', () => {
     expect(out.plan.tests).toEqual(['lint', 'unit']);
     expect(out.plan.canary).toEqual({ steps: [10, 50, 100], bakeSeconds: 60, finalBakeSeconds: 60 });
     expect(out.plan.strategy).toBe('alias-weights');
-    expect({ head: (await stack.api.verify()).head, changes: (await stack.api.changes()).items.length }).toEqual(before);
+    expect({ head: (await stack.api.verify('erin')).head, changes: (await stack.api.changes()).items.length }).toEqual(before);
     await expect(stack.api.plan(await change('5.0.1', 'extreme'))).rejects.toMatchObject({ status: 400 });
   });
 
@@ -91,7 +92,7 @@ describe('change-control policy (local stack)', () => {
     const { changeId } = await stack.api.propose(await change('5.1.0', 'medium'));
 
     const stored = await stack.api.change(changeId);
-    const [proposed] = (await stack.api.audit({ changeId, type: 'ChangeProposed' })).items;
+    const [proposed] = (await stack.api.audit({ changeId, type: 'ChangeProposed' }, 'erin')).items;
 
     expect(stored.plan.policy.ruleId).toBe('rest');
     expect(proposed.details).toMatchObject({ policy: { sha256: stored.plan.policy.sha256, ruleId: 'rest' }, tests: ['unit'] });
@@ -129,7 +130,7 @@ describe('change-control policy (local stack)', () => {
     expect(held.status).toBe('scheduled');
     expect(new Date(held.scheduledFor ?? '').getUTCDay()).toBe(DAYS.indexOf(windowDay));
     expect(held.scheduledFor?.endsWith('T00:00:00.000Z')).toBe(true);
-    expect((await stack.api.audit({ changeId, type: 'DeploymentScheduled' })).items).toHaveLength(1);
+    expect((await stack.api.audit({ changeId, type: 'DeploymentScheduled' }, 'erin')).items).toHaveLength(1);
     expect(held.deployment).toBeUndefined();
   });
 
@@ -139,7 +140,7 @@ describe('change-control policy (local stack)', () => {
     const expired = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'failed'], 30_000);
 
     expect(expired.status).toBe('expired');
-    expect((await stack.api.audit({ changeId, type: 'ApprovalExpired' })).items).toHaveLength(1);
+    expect((await stack.api.audit({ changeId, type: 'ApprovalExpired' }, 'erin')).items).toHaveLength(1);
     await expect(stack.api.decide(changeId, 'approve', 'late', 'bob')).rejects.toMatchObject({ status: 409 });
   });
 });
@@ -154,7 +155,7 @@ describe('policy that cannot be met (local stack)', () => {
     await writeFile(join(dir, 'users.json'), JSON.stringify({ users: users.users.filter((u) => !u.roles.includes('executive')) }));
     const stack = await startStack({ speed: 60, targets: [join(dir, 'target.json')], usersFile: join(dir, 'users.json') });
     try {
-      const head = (await stack.api.verify()).head;
+      const head = (await stack.api.verify('erin')).head;
 
       // Act
       const missingSuites = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json')).catch((e: ApiError) => e);
@@ -165,7 +166,7 @@ describe('policy that cannot be met (local stack)', () => {
       expect((missingSuites as ApiError).message).toMatch(/requires test suites benefit-calculator does not have: lint, integration/);
       expect(noExecutive).toMatchObject({ status: 409 });
       expect((noExecutive as ApiError).message).toMatch(/Executive sign-off needs 1 approver\(s\) but only 0 eligible/);
-      expect((await stack.api.verify()).head).toEqual(head);
+      expect((await stack.api.verify('erin')).head).toEqual(head);
     } finally {
       await stack.stop();
     }

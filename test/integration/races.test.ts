@@ -66,7 +66,7 @@ describe('concurrent callers (local stack)', () => {
       expect({ version: alias.functionVersion, extra: alias.additionalVersion ?? null }).toEqual({ version: target.liveFunctionVersion, extra: null });
       expect(lastActivation?.details).toMatchObject({ version: target.liveVersion, functionVersion: target.liveFunctionVersion });
     }
-    expect(await stack.api.verify()).toMatchObject({ valid: true });
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 
   it('keeps the record, the alias and the ledger in agreement under 50 concurrent operator controls of a canary', async () => {
@@ -110,7 +110,7 @@ describe('concurrent callers (local stack)', () => {
       const outcomes = (await stack.api.audit({ changeId }, 'erin')).items.filter((e) => ['ChangeDeployed', 'ChangeRolledBack'].includes(e.type));
       expect(outcomes).toHaveLength(1);
     }
-    expect(await stack.api.verify()).toMatchObject({ valid: true });
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 
   it('leaves the alias on the previous version when an abort commits while a shift is between reading and moving the alias', async () => {

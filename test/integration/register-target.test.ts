@@ -100,6 +100,6 @@ describe('POST /targets (local stack)', () => {
       (t) => t.functionName === 'contested',
     );
     expect(owners).toHaveLength(1);
-    expect(await stack.api.verify()).toMatchObject({ valid: true });
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 });

@@ -35,7 +35,7 @@ describe('local runtime restart', () => {
         const change = await waitForStatus(second.api, changeId, ['deployed', 'rolled_back', 'failed']);
         expect(change.status).toBe('deployed');
         expect((await second.api.target('benefit-calculator')).liveVersion).toBe('1.1.0');
-        expect(await second.api.verify()).toMatchObject({ valid: true });
+        expect(await second.api.verify('erin')).toMatchObject({ valid: true });
       } finally {
         await second.stop();
       }

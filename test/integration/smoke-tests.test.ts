@@ -47,7 +47,7 @@ describe('smoke tests (local stack)', () => {
       }),
     ]);
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [before.liveFunctionVersion]: 100 });
-    expect((await stack.api.audit({ changeId, type: 'SmokeTestsFailed' })).items).toHaveLength(1);
+    expect((await stack.api.audit({ changeId, type: 'SmokeTestsFailed' }, 'erin')).items).toHaveLength(1);
   });
 
   it('deploys a change that passes its smoke tests before traffic and at 100 %', async () => {
@@ -61,6 +61,6 @@ describe('smoke tests (local stack)', () => {
       ['before-traffic', true],
       ['after-traffic', true],
     ]);
-    expect((await stack.api.audit({ changeId, type: 'SmokeTestsPassed' })).items).toHaveLength(2);
+    expect((await stack.api.audit({ changeId, type: 'SmokeTestsPassed' }, 'erin')).items).toHaveLength(2);
   });
 });

@@ -78,7 +78,7 @@ describe('retireVersions() (local stack)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const retirements = async (): Promise<LedgerEntry[]> => (await stack.api.audit({ target: TARGET, type: 'VersionsRetired' })).items;
+  const retirements = async (): Promise<LedgerEntry[]> => (await stack.api.audit({ target: TARGET, type: 'VersionsRetired' }, 'erin')).items;
 
   it('retires nothing while a change is deploying to the target', async () => {
     // Arrange: 1.0.0 (preview alias), 1.1.0, 1.2.0 live, 1.3.0 at 50 %: 1.0.0 is beyond keepVersions.
@@ -122,7 +122,7 @@ describe('retireVersions() (local stack)', () => {
         lastGood: { version: '1.2.0', functionVersion: v['1.2.0'] },
       },
     });
-    expect(await stack.api.verify()).toMatchObject({ valid: true });
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 
   it('rejects activating a retired version with 409, and activates the last good one at once', async () => {

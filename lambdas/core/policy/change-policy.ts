@@ -14,6 +14,13 @@ import { ChangeType, RiskLevel } from '../change-request';
 export const Role = z.enum(['requester', 'approver', 'cab', 'executive', 'release_admin', 'auditor']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * Who reads the audit trail (GET /audit, GET /audit/verify): those who oversee changes — auditors,
+ * release admins, the CAB and executives. Requesters and approvers follow the changes themselves
+ * through GET /changes; the ledger holds every change's decisions, across all targets.
+ */
+export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab', 'executive'];
+
 /** Test suites a change can be required to pass (the change-control testing matrix). */
 export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
 export type TestSuite = z.infer<typeof TestSuite>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { strToU8 } from 'fflate';
 import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
 import type { Change } from '../change';
@@ -35,11 +36,12 @@ export async function previewChange(svc: Services, caller: Caller, request: Prop
  * Nothing is written when validation fails.
  * @returns the stored change
  * @throws ValidationError (400) for a bad diff, artifact or base version; NotFoundError (404) for an
- *   unknown target; ConflictError (409) when the version exists, or when the policy's approvers or
- *   tests cannot be met for this target; ForbiddenError (403) without the requester role
+ *   unknown target; ConflictError (409) when the version exists, when code and config are those of
+ *   the live version and the request is no `redeploy`, or when the policy's approvers or tests cannot
+ *   be met for this target; ForbiddenError (403) without the requester role
  */
 export async function proposeChange(svc: Services, caller: Caller, request: ProposeChangeRequest): Promise<Change> {
-  const { target, version, baseVersion, base, zip, plan } = await prepare(svc, caller, request);
+  const { target, version, baseVersion, base, zip, config, plan } = await prepare(svc, caller, request);
   const sha256 = sha256Base64(zip);
   const artifactUri = await svc.artifacts.write(`artifacts/${target.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, zip, 'application/zip');
   const source: Change['source'] = !request.code
@@ -64,7 +66,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     requester: caller.id,
     source,
     artifact: { uri: artifactUri, sha256, bytes: zip.byteLength },
-    config: request.config ?? base.config,
+    config,
     ...(request.canary ? { canary: request.canary } : {}),
     plan,
     approvals: [],
@@ -97,6 +99,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
           approvals: plan.approvals.groups.map((g) => ({ name: g.name, required: g.required, eligible: g.eligible })),
           tests: plan.tests,
           earliestStart: plan.window.earliestStart,
+          ...(request.redeploy ? { redeploy: true } : {}),
         },
       },
     );
@@ -108,7 +111,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
   return { ...change, executionArn };
 }
 
-/** Everything intake checks before it writes: caller, target, version, base, artifact, plan. */
+/** Everything intake checks before it writes: caller, target, version, base, artifact, that something changes, plan. */
 async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequest) {
   if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
   const target = await svc.store.getTarget(request.target);
@@ -123,6 +126,14 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   const base = versions.find((v) => v.version === baseVersion);
   if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
   const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
+  const config = request.config ?? base.config;
+  const live = versions.find((v) => v.version === target.liveVersion);
+  if (live && !request.redeploy && sha256Base64(zip) === live.artifact.sha256 && isDeepStrictEqual(config, live.config)) {
+    // It would canary the live version against itself: nothing to test, approve or watch.
+    throw new ConflictError(
+      `nothing changes: code (SHA-256 ${live.artifact.sha256}) and config are those of the live version ${live.version} of ${target.name}; set redeploy: true to deploy them again`,
+    );
+  }
   const plan = planChange(
     svc.policy,
     {
@@ -142,7 +153,7 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   const missing = plan.tests.filter((suite) => !target.testSuites[suite]);
   if (missing.length)
     throw new ConflictError(`the policy (rule ${plan.policy.ruleId}) requires test suites ${target.name} does not have: ${missing.join(', ')}`);
-  return { target, version, baseVersion, base, zip, plan };
+  return { target, version, baseVersion, base, zip, config, plan };
 }
 
 async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseUri: string, baseLabel: string): Promise<Uint8Array> {

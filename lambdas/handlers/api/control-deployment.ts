@@ -4,6 +4,7 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 
 const Body = z.strictObject({ reason: z.string().max(2000).default('') }).default({ reason: '' });
 
@@ -12,12 +13,12 @@ const Control = z.enum(CONTROLS);
 
 /**
  * POST /changes/{id}/pause | /resume | /promote | /abort `{reason?}` → 200 the change;
- * 403 not release_admin; 404; 409 not deploying, not applicable to its strategy, or already (not) paused.
+ * 400 bad body or id; 403 not release_admin; 404; 409 not deploying, not applicable to its strategy, or already (not) paused.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, Body, async (event) => {
     const control = Control.parse(event.resource.split('/').pop());
-    return json(200, await controlDeployment(svc, callerOf(event), event.pathParameters?.id ?? '', control, event.body.reason));
+    return json(200, await controlDeployment(svc, callerOf(event), pathParams(event, ChangePath).id, control, event.body.reason));
   });
 
 export const handler = lazy(() => makeHandler(awsServices()));

@@ -4,11 +4,12 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 
-/** POST /changes/{id}/approvals `{decision, comment}` → 200 the change; 403 own change or no role; 409 not awaiting approval. */
+/** POST /changes/{id}/approvals `{decision, comment}` → 200 the change; 400 bad body or id; 403 own change or no role; 409 not awaiting approval. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, ApprovalDecisionRequest, async (event) => {
-    const change = await decideApproval(svc, callerOf(event), event.pathParameters?.id ?? '', event.body);
+    const change = await decideApproval(svc, callerOf(event), pathParams(event, ChangePath).id, event.body);
     return json(200, change);
   });
 

@@ -3,12 +3,13 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 
-/** GET /changes/{id} → 200 the change (status, approvals, tests, deployment, timestamps); 404. */
+/** GET /changes/{id} → 200 the change (status, approvals, tests, deployment, timestamps); 400 a bad id (pathParams); 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const id = event.pathParameters?.id ?? '';
+    const { id } = pathParams(event, ChangePath);
     const change = await svc.store.getChange(id);
     if (!change) throw new NotFoundError(`change ${id} does not exist`);
     return json(200, change);

@@ -6,6 +6,7 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { ChangePath, pathParams } from '../http/path-params';
 import { reportPage } from '../http/report-view';
 
 /** HTML only when the caller prefers it to JSON (a browser); JSON otherwise (RFC 9110 §12.5.1, via negotiator). */
@@ -28,12 +29,12 @@ const html = (body: string): APIGatewayProxyResult => ({
  * GET /changes/{id}/report → 200 the canary report: per step the requested weight, the observed
  * split, requests, error rate and p99 of the old and new versions, the alarm states, the decision
  * and its reason, plus the smoke test runs. JSON by default; an HTML page with an SVG chart of
- * weight and error rate over time when `Accept` prefers `text/html`. 404 for an unknown change.
+ * weight and error rate over time when `Accept` prefers `text/html`. 400 a bad id; 404 for an unknown change.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const id = event.pathParameters?.id ?? '';
+    const { id } = pathParams(event, ChangePath);
     const change = await svc.store.getChange(id);
     if (!change) throw new NotFoundError(`change ${id} does not exist`);
     const report = canaryReport(change, { now: svc.now() });

@@ -3,12 +3,13 @@ import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { pathParams, TargetPath } from '../http/path-params';
 
-/** GET /targets/{target} → 200 the target with its alias routing (version → weight %); 404. */
+/** GET /targets/{target} → 200 the target with its alias routing (version → weight %); 400 not a target name; 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const name = event.pathParameters?.target ?? '';
+    const { target: name } = pathParams(event, TargetPath);
     const target = await svc.store.getTarget(name);
     if (!target) throw new NotFoundError(`target ${name} is not registered`);
     const alias = await svc.functions.getAlias(target.functionName, target.alias);

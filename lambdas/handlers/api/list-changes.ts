@@ -10,7 +10,7 @@ const Query = z.strictObject({
   target: TargetName.optional(),
   status: z.enum(CHANGE_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  nextToken: z.string().optional(),
+  nextToken: z.string().max(4096).optional(),
 });
 
 /** GET /changes?target=&status=&limit=&nextToken= → 200 `{items, nextToken?}`, newest first. */

@@ -4,12 +4,13 @@ import { newestFirst } from '../../core/versioning';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { pathParams, TargetPath } from '../http/path-params';
 
-/** GET /targets/{target}/versions → 200 `{items}` newest first, each with its change's status and whether it is live; 404. */
+/** GET /targets/{target}/versions → 200 `{items}` newest first, each with its change's status and whether it is live; 400 not a target name; 404. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     callerOf(event);
-    const name = event.pathParameters?.target ?? '';
+    const { target: name } = pathParams(event, TargetPath);
     const target = await svc.store.getTarget(name);
     if (!target) throw new NotFoundError(`target ${name} is not registered`);
     const versions = await svc.store.listVersions(name);

@@ -1,24 +1,31 @@
 import { z } from 'zod';
+import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json, parseWith, requireRole } from '../http/middleware';
 
+/** A filter: present means filter by it, so an empty value is refused rather than read as "no filter". */
+const Filter = z.string().min(1, 'must not be empty; leave the parameter out not to filter by it').max(128, 'must be at most 128 characters');
+
 const Query = z.strictObject({
-  changeId: z.string().optional(),
-  target: z.string().optional(),
-  actor: z.string().optional(),
-  type: z.string().optional(),
+  changeId: Filter.optional(),
+  target: Filter.optional(),
+  actor: Filter.optional(),
+  type: Filter.optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  nextToken: z.string().optional(),
+  nextToken: z.string().max(4096).optional(),
 });
 
-/** GET /audit?changeId=&target=&actor=&type=&from=&to=&limit=&nextToken= → 200 `{items, nextToken?}` newest first. */
+/**
+ * GET /audit?changeId=&target=&actor=&type=&from=&to=&limit=&nextToken= → 200 `{items, nextToken?}`
+ * newest first; 400 a bad or empty parameter, or a nextToken of another query; 403 not one of AUDIT_READERS.
+ */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    requireRole(callerOf(event), 'auditor', 'release_admin', 'approver', 'requester');
+    requireRole(callerOf(event), ...AUDIT_READERS);
     return json(200, await svc.ledger.query(parseWith(Query, event.queryStringParameters ?? {}, 'query')));
   });
 

@@ -1,13 +1,14 @@
 import { type LedgerEntry, verifySnapshot } from '../../core/ledger';
+import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
-import { callerOf, json } from '../http/middleware';
+import { callerOf, json, requireRole } from '../http/middleware';
 
-/** GET /audit/verify → 200 `{valid, entries, head}` or `{valid: false, firstBadSeq, reason}`. */
+/** GET /audit/verify → 200 `{valid, entries, head}` or `{valid: false, firstBadSeq, reason}`; 403 not one of AUDIT_READERS. */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    callerOf(event);
+    requireRole(callerOf(event), ...AUDIT_READERS);
     const before = await svc.ledger.head();
     const entries: LedgerEntry[] = [];
     for await (const e of svc.ledger.all()) entries.push(e);

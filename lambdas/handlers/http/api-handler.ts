@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import type { Services } from '../../core/use-cases/services';
+import { jsonBody } from './json-body';
 import { jsonErrors, validateBody } from './middleware';
 
 /** An API Lambda handler. */
@@ -11,7 +11,8 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Prom
 
 /**
  * Builds an API handler with the middleware order of middy's docs: normalize headers → parse the
- * JSON body → validate it with zod → the handler; JSON errors last.
+ * JSON body (400 malformed or too deep, 415 not JSON: jsonBody) → validate it with zod → the
+ * handler; JSON errors last.
  * @param body - the body schema; omit for requests without a body
  */
 export function apiHandler<B>(
@@ -20,7 +21,7 @@ export function apiHandler<B>(
   fn: (event: Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc: Services) => Promise<APIGatewayProxyResult>,
 ): ApiHandler {
   const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(httpHeaderNormalizer());
-  if (body) h.use(httpJsonBodyParser()).use(validateBody(body));
+  if (body) h.use(jsonBody()).use(validateBody(body));
   return h.use(jsonErrors()).handler((event) => fn(event as unknown as Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc)) as unknown as ApiHandler;
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,7 +74,7 @@ describe('s3-artifacts', () => {
       expect((error as ValidationError).errors[0].path).toBe('code.artifact');
     });
 
-    describe('with files allowed', () => {
+    describe('with files allowed under a root', () => {
       let dir: string;
       beforeEach(async () => {
         dir = await mkdtemp(join(tmpdir(), 'cmv-s3-artifacts-'));
@@ -95,7 +95,7 @@ describe('s3-artifacts', () => {
         await writeFile(join(dir, '.npmrc'), 'token');
         await writeFile(join(dir, '.git', 'HEAD'), 'ref');
         await writeFile(join(dir, 'node_modules', 'left-pad', 'index.js'), 'x');
-        const store = new S3ArtifactStore(client, BUCKET, true);
+        const store = new S3ArtifactStore(client, BUCKET, { root: dir });
 
         // Act
         const zip = await store.read(pathToFileURL(dir).href);
@@ -110,7 +110,7 @@ describe('s3-artifacts', () => {
       it('gives the same bytes as zipSource when the directory is read twice', async () => {
         await writeFile(join(dir, 'a.js'), 'a');
         await writeFile(join(dir, 'b.js'), 'b');
-        const store = new S3ArtifactStore(client, BUCKET, true);
+        const store = new S3ArtifactStore(client, BUCKET, { root: dir });
 
         const first = await store.read(pathToFileURL(dir).href);
         const second = await store.read(pathToFileURL(dir).href);
@@ -123,9 +123,77 @@ describe('s3-artifacts', () => {
         const zip = zipSource({ 'index.js': strToU8('x') });
         await writeFile(join(dir, 'service.zip'), zip);
 
-        const read = await new S3ArtifactStore(client, BUCKET, true).read(pathToFileURL(join(dir, 'service.zip')).href);
+        const read = await new S3ArtifactStore(client, BUCKET, { root: dir }).read(pathToFileURL(join(dir, 'service.zip')).href);
 
         expect(Buffer.from(read).equals(Buffer.from(zip))).toBe(true);
+      });
+
+      describe('outside the root', () => {
+        let outside: string;
+        beforeEach(async () => {
+          outside = await mkdtemp(join(tmpdir(), 'cmv-s3-outside-'));
+          await writeFile(join(outside, 'secret.txt'), 'secret');
+          await mkdir(join(dir, 'service'));
+          await writeFile(join(dir, 'service', 'index.js'), 'exports.handler = 1;');
+        });
+        afterEach(async () => {
+          await rm(outside, { recursive: true, force: true });
+        });
+
+        /** The ValidationError of reading `uri`, or fails the test. */
+        const refusal = async (store: S3ArtifactStore, uri: string) => {
+          const error = await store.read(uri).catch((err: unknown) => err);
+          expect(error).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).errors[0].path).toBe('code.artifact');
+          return (error as ValidationError).message;
+        };
+
+        it.each([
+          ['a directory outside the root', () => pathToFileURL(outside).href],
+          ['a file outside the root', () => pathToFileURL(join(outside, 'secret.txt')).href],
+          ['a path that climbs out of the root', () => `${pathToFileURL(dir).href}/../${outside.split('/').pop()}`],
+          ['the root of the file system', () => 'file:///'],
+        ])('rejects %s with ValidationError on code.artifact naming the root', async (_what, uri) => {
+          const message = await refusal(new S3ArtifactStore(client, BUCKET, { root: dir }), uri());
+
+          expect(message).toMatch(/outside the source root/);
+          expect(message).toContain(dir);
+        });
+
+        it('rejects a symlink under the root that points outside it, to a file or a directory', async () => {
+          await symlink(join(outside, 'secret.txt'), join(dir, 'link.txt'));
+          await symlink(outside, join(dir, 'link-dir'));
+          const store = new S3ArtifactStore(client, BUCKET, { root: dir });
+
+          expect(await refusal(store, pathToFileURL(join(dir, 'link.txt')).href)).toMatch(/outside the source root/);
+          expect(await refusal(store, pathToFileURL(join(dir, 'link-dir')).href)).toMatch(/outside the source root/);
+        });
+
+        it('leaves out symlinks inside a directory it zips, so none leads outside the root', async () => {
+          await symlink(join(outside, 'secret.txt'), join(dir, 'service', 'secret.txt'));
+          await symlink(outside, join(dir, 'service', 'elsewhere'));
+
+          const zip = await new S3ArtifactStore(client, BUCKET, { root: dir }).read(pathToFileURL(join(dir, 'service')).href);
+
+          expect(Object.keys(unzipSource(zip))).toEqual(['index.js']);
+        });
+
+        it('rejects a path inside a denied directory, and a directory that contains one, even under the root', async () => {
+          await mkdir(join(dir, 'data'));
+          await writeFile(join(dir, 'data', 'link-secret'), 'secret');
+          const store = new S3ArtifactStore(client, BUCKET, { root: dir, denied: [join(dir, 'data')] });
+
+          expect(await refusal(store, pathToFileURL(join(dir, 'data', 'link-secret')).href)).toMatch(/data dir/);
+          expect(await refusal(store, pathToFileURL(dir).href)).toMatch(/data dir/);
+          expect(Object.keys(unzipSource(await store.read(pathToFileURL(join(dir, 'service')).href)))).toEqual(['index.js']);
+        });
+
+        it('rejects a path under the root that does not exist, and a file:// URI with a host', async () => {
+          const store = new S3ArtifactStore(client, BUCKET, { root: dir });
+
+          expect(await refusal(store, pathToFileURL(join(dir, 'missing.zip')).href)).toMatch(/does not exist/);
+          expect(await refusal(store, 'file://example.org/etc/hostname')).toMatch(/not a local file/);
+        });
       });
     });
   });

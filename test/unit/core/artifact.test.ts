@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { strFromU8, strToU8 } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { applyUnifiedDiff, type SourceFiles, sha256Base64, unzipSource, zipSource } from '../../../lambdas/core/artifact';
 import { ValidationError } from '../../../lambdas/core/errors';
 
@@ -32,6 +32,18 @@ function validationErrorOf(fn: () => unknown): ValidationError {
   }
   throw new Error('expected a ValidationError, but nothing was thrown');
 }
+
+/** Paths that would leave the directory a source is extracted to, or that no file system agrees on. */
+const HOSTILE_PATHS: [string, string][] = [
+  ['a parent-directory escape', '../../../../tmp/cmv-pwned'],
+  ['a parent segment inside', 'src/../../cmv-pwned'],
+  ['absolute', '/tmp/cmv-pwned'],
+  ['a Windows drive path', 'C:/cmv-pwned'],
+  ['a backslash escape', '..\\..\\cmv-pwned'],
+  ['with a NUL byte', 'src/index.js\u0000.txt'],
+  ['a current-directory segment', './src/index.js'],
+  ['an empty segment', 'src//index.js'],
+];
 
 const SOURCE: SourceFiles = {
   'src/index.js': strToU8("const { add } = require('./math');\nexports.handler = async () => add(1, 2);\n"),
@@ -71,6 +83,18 @@ describe('artifact', () => {
 
       expect(error.errors[0].path).toBe('code.artifact');
       expect(error.message).toMatch(/not a zip archive/);
+    });
+
+    it.each(HOSTILE_PATHS)('rejects an entry whose path is %s with ValidationError on code.artifact', (_what, path) => {
+      // Arrange: fflate writes any entry name, as a hostile zip tool would.
+      const zip = zipSync({ 'src/index.js': strToU8('ok'), [path]: strToU8('pwned') });
+
+      // Act
+      const error = validationErrorOf(() => unzipSource(zip));
+
+      // Assert
+      expect(error.errors[0].path).toBe('code.artifact');
+      expect(error.message).toContain(JSON.stringify(path));
     });
   });
 
@@ -191,6 +215,33 @@ describe('artifact', () => {
       const error = validationErrorOf(() => applyUnifiedDiff(SOURCE, notADiff, 'version 1.0.0'));
 
       expect(error.errors[0].path).toBe('code.diff');
+    });
+
+    it.each(HOSTILE_PATHS)('rejects a diff creating a file whose path is %s with ValidationError on code.diff', (_what, path) => {
+      const diff = `--- /dev/null\n+++ b/${path}\n@@ -0,0 +1 @@\n+pwned\n`;
+
+      const error = validationErrorOf(() => applyUnifiedDiff(SOURCE, diff, 'version 1.0.0'));
+
+      expect(error.errors[0].path).toBe('code.diff');
+      expect(error.message).toContain(JSON.stringify(path));
+    });
+
+    it('rejects a diff whose old file name escapes, with ValidationError on code.diff naming the path', () => {
+      const diff = '--- a/../../etc/passwd\n+++ b/src/index.js\n@@ -1 +1 @@\n-root\n+pwned\n';
+
+      const error = validationErrorOf(() => applyUnifiedDiff(SOURCE, diff, 'version 1.0.0'));
+
+      expect(error.errors[0].path).toBe('code.diff');
+      expect(error.message).toContain('"../../etc/passwd"');
+    });
+
+    it('rejects an absolute path given without an a/ or b/ prefix', () => {
+      const diff = '--- /dev/null\n+++ /tmp/cmv-pwned\n@@ -0,0 +1 @@\n+pwned\n';
+
+      const error = validationErrorOf(() => applyUnifiedDiff(SOURCE, diff, 'version 1.0.0'));
+
+      expect(error.errors[0].path).toBe('code.diff');
+      expect(error.message).toContain('"/tmp/cmv-pwned"');
     });
 
     it('applies the example 1.1.0 change to the real 1.0.0 source of benefit-calculator', () => {
