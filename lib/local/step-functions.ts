@@ -305,21 +305,22 @@ export class LocalStepFunctions {
         }
       }
     })();
+    // The outcome is recorded only once every event of the run is in the history: a reader that sees
+    // the execution ended also sees every state it went through (as DescribeExecution and GetExecutionHistory agree in AWS).
+    let ended: Pick<ExecutionRecord, 'status' | 'output' | 'error' | 'cause'>;
     try {
       const output = await execution.result;
       if (this.stopping) return;
-      record.status = output === null && this.stopping ? 'ABORTED' : 'SUCCEEDED';
-      record.output = JSON.stringify(output);
+      ended = { status: 'SUCCEEDED', output: JSON.stringify(output) };
     } catch (e) {
       if (this.stopping) return;
       const error = e as Error & { cause?: unknown };
-      record.status = 'FAILED';
       const m = /^(\S+): (.*)$/s.exec(String(error.cause ?? ''));
-      record.error = m?.[1] ?? error.name;
-      record.cause = m?.[2] ?? error.message;
+      ended = { status: 'FAILED', error: m?.[1] ?? error.name, cause: m?.[2] ?? error.message };
     } finally {
       if (!this.stopping) await events.catch(() => undefined);
     }
+    Object.assign(record, ended);
     record.stopDate = new Date().toISOString();
     record.currentState = undefined;
     await this.save(record);

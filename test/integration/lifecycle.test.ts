@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 const quarters = [
   { quarter: '2025Q3', wages: 9100, seasonalBonus: 0 },
@@ -55,7 +55,7 @@ describe('change lifecycle (local stack)', () => {
     const target = await stack.api.target(TARGET);
     expect(target.liveVersion).toBe('1.1.0');
     expect(target.alias.routingPercent).toEqual({ '2': 100 });
-    expect(stack.runtime.sfn.execution(changeId)?.status).toBe('SUCCEEDED');
+    expect((await executionEnded(stack, changeId)).status).toBe('SUCCEEDED');
     const live = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
     expect(live).toMatchObject({ executedVersion: '2', ok: true, payload: { calculatorVersion: '1.1.0', maximumWeeklyBenefit: 1105 } });
   });
@@ -98,7 +98,7 @@ describe('change lifecycle (local stack)', () => {
     expect(target.liveVersion).toBe('1.1.0');
     expect(fromFunctionVersion).toBe(target.liveFunctionVersion);
     expect(target.alias.routingPercent).toEqual({ [fromFunctionVersion]: 100 });
-    const execution = stack.runtime.sfn.execution(changeId);
+    const execution = await executionEnded(stack, changeId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
     // Whoever rolled back first — the alarm's event (at once) or the workflow's check after a bake slice —
     // the rollback is recorded once and the workflow ends through it.
@@ -115,7 +115,7 @@ describe('change lifecycle (local stack)', () => {
     expect(change.tests).toMatchObject({ passed: false, buildStatus: 'FAILED' });
     expect(change.deployment).toBeUndefined();
     await waitForExecution(changeId);
-    expect(stack.runtime.sfn.execution(changeId)).toMatchObject({ status: 'FAILED', error: 'TestsFailed' });
+    expect(await executionEnded(stack, changeId)).toMatchObject({ status: 'FAILED', error: 'TestsFailed' });
     const versions = await stack.api.versions(TARGET);
     expect(versions.items.find((v) => v.version === '1.3.0')).toMatchObject({ testsPassed: false, status: 'tests_failed' });
   });
@@ -131,7 +131,7 @@ describe('change lifecycle (local stack)', () => {
     expect(change.status).toBe('rejected');
     expect(change.reason).toBe('rejected by bob: no ticket reference');
     await waitForExecution(changeId);
-    expect(stack.runtime.sfn.execution(changeId)).toMatchObject({ status: 'FAILED', error: 'ChangeRejected' });
+    expect(await executionEnded(stack, changeId)).toMatchObject({ status: 'FAILED', error: 'ChangeRejected' });
     expect((await stack.api.change(changeId)).deployment).toBeUndefined();
   });
 

@@ -6,6 +6,7 @@ import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
 import { type LocalRuntime, ROOT, startLocalRuntime } from '../../lib/local/runtime';
+import type { ExecutionRecord } from '../../lib/local/step-functions';
 
 /** The bundled example. */
 export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
@@ -123,4 +124,19 @@ export async function trafficUntil(api: CmvClient, done: Promise<unknown>): Prom
   };
   await Promise.all([loop(), loop(), loop()]);
   return seen;
+}
+
+/**
+ * Waits until the change's workflow execution ended (the change's final status is recorded a few
+ * steps before its execution ends: e.g. RetireVersions runs after promotion).
+ * @returns the execution's record
+ */
+export async function executionEnded(stack: Stack, changeId: string, timeoutMs = 30_000): Promise<ExecutionRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const execution = stack.runtime.sfn.execution(changeId);
+    if (execution && execution.status !== 'RUNNING') return execution;
+    if (Date.now() > deadline) throw new Error(`the execution of ${changeId} is ${execution?.status ?? 'missing'} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
