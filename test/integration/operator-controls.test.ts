@@ -81,6 +81,21 @@ describe('operator controls (local stack)', () => {
     expect(await ledgerTypes(changeId)).toContain('PromotionRequested:dana');
   });
 
+  it('refuses a pause after promote with 409 (it could not take effect), and the canary goes to 100 % unpaused', async () => {
+    const changeId = await deployingAt10();
+    await stack.api.control(changeId, 'promote', 'statutory deadline', 'dana');
+
+    // Refused whichever the workflow reached meanwhile: promotion requested, being promoted, or deployed.
+    await expect(stack.api.control(changeId, 'pause', 'too late', 'dana')).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/promotion of change .* was requested|being promoted|deployed, not deploying/),
+    });
+    const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+
+    expect({ status: done.status, paused: done.deployment?.paused ?? null }).toEqual({ status: 'deployed', paused: null });
+    expect(await ledgerTypes(changeId)).not.toContain('DeploymentPaused:dana');
+  });
+
   it('aborts a canary: the alias is back on the live version when the call returns', async () => {
     const before = await stack.api.target(TARGET);
     const changeId = await deployingAt10();

@@ -1,7 +1,7 @@
 import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
-import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /**
  * Races on every path that moves an alias, on the local stack over real HTTP: many concurrent
@@ -161,6 +161,59 @@ describe('concurrent callers (local stack)', () => {
       expect(target.route).toEqual({ functionVersion: from });
     } finally {
       svc.functions = original;
+      release();
+    }
+  });
+
+  it('ends the workflow as rolled back when an abort commits while the promotion is being recorded', async () => {
+    // Arrange: the workflow's ChangeDeployed commit waits at the gate.
+    const svc = stack.runtime.services as { store: typeof stack.runtime.services.store };
+    const original = svc.store;
+    let arrive!: () => void;
+    const arrived = new Promise<void>((r) => {
+      arrive = r;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    svc.store = Object.assign(Object.create(original), {
+      commit: async (...args: Parameters<typeof original.commit>) => {
+        if (args[1].type === 'ChangeDeployed') {
+          arrive();
+          await released;
+        }
+        return original.commit(...args);
+      },
+    });
+    try {
+      const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: '1.4.0',
+        baseVersion: '1.0.0',
+        code: undefined,
+        canary: { steps: [100], bakeSeconds: 0 },
+        config: { MAX_WEEKLY_BENEFIT: '1400', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      });
+      const { changeId } = await stack.api.propose(body);
+      await approveByBob(stack, changeId);
+      await arrived;
+
+      // Act
+      const aborted = await stack.api.control(changeId, 'abort', 'during promotion', 'dana');
+      release();
+      const execution = await executionEnded(stack, changeId);
+
+      // Assert: the record, the alias and the workflow all say rolled back.
+      expect(aborted.status).toBe('rolled_back');
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
+      const target = await stack.api.target(TARGET);
+      expect({ version: target.alias.functionVersion, extra: target.alias.additionalVersion ?? null }).toEqual({
+        version: aborted.deployment?.fromFunctionVersion,
+        extra: null,
+      });
+      expect((await stack.api.change(changeId)).status).toBe('rolled_back');
+    } finally {
+      svc.store = original;
       release();
     }
   });

@@ -229,7 +229,8 @@ async function observeStep(svc: Services, d: DeploymentRecord, from: string, to:
  * After the last healthy bake: the new version is live alone; the target is unlocked. A move the
  * last shift recorded but did not finish (a crash) is finished first; then the alias must route to
  * the new version alone (for codedeploy: CodeDeploy put it there).
- * @throws DeploymentError when the alias does not point at the new version alone
+ * @throws DeploymentError when the alias does not point at the new version alone, or the change
+ *   ended otherwise meanwhile (an /abort or an alarm's rollback committed first)
  */
 export async function finalizeDeployment(svc: Services, changeId: string): Promise<Change> {
   const before = await loadChange(svc, changeId);
@@ -263,6 +264,8 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
     };
   });
   await syncAlias(svc, after.target);
+  // An /abort or an alarm that committed first wins: the workflow must end as the record says, not as deployed.
+  if (after.status !== 'deployed') throw new DeploymentError(`change ${changeId} is ${after.status}: it was not promoted`);
   return after;
 }
 

@@ -23,7 +23,8 @@ export type Control = (typeof CONTROLS)[number];
  * @returns the change as recorded
  * @throws ForbiddenError (403) without release_admin
  * @throws ConflictError (409) when the change is not deploying, the control does not apply to its
- *   strategy, or the canary is already (not) paused
+ *   strategy, the canary is already (not) paused, or it could no longer take effect: pause or promote
+ *   after promotion was requested or once the last step decided to promote
  */
 export async function controlDeployment(svc: Services, caller: Caller, changeId: string, control: Control, reason?: string): Promise<Change> {
   if (!caller.roles.includes('release_admin')) throw new ForbiddenError(`${control} needs the release_admin role`);
@@ -37,6 +38,17 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
         `CodeDeploy cannot ${control} a Lambda deployment: change ${changeId} deploys with the codedeploy strategy (abort it, or let it finish)`,
       );
     }
+    // A control that could no longer take effect is refused, not recorded: once promotion was requested
+    // or the last step decided to promote, the canary goes to 100 % and ends whatever is asked.
+    const promoting = d.history.at(-1)?.decision === 'promote';
+    if (control === 'pause' || control === 'promote') {
+      if (d.promoteRequested) {
+        throw new ConflictError(
+          `promotion of change ${changeId} was requested by ${d.promoteRequested.by}: it cannot be ${control === 'pause' ? 'paused' : 'promoted again'}`,
+        );
+      }
+      if (promoting) throw new ConflictError(`change ${changeId} passed its last step and is being promoted: it can only be aborted`);
+    }
     if (control === 'pause') {
       if (d.paused) throw new ConflictError(`change ${changeId} is already paused (by ${d.paused.by} at ${d.paused.at})`);
       return {
@@ -49,7 +61,6 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
       if (!d.paused) throw new ConflictError(`change ${changeId} is not paused`);
       return { event: 'DeploymentResumed', patch: { deployment: { ...d, paused: undefined } }, details: { reason: why, weight: d.currentWeight } };
     }
-    if (d.promoteRequested) throw new ConflictError(`promotion of change ${changeId} was already requested by ${d.promoteRequested.by}`);
     return {
       event: 'PromotionRequested',
       patch: { deployment: { ...d, paused: undefined, promoteRequested: { by: caller.id, at, reason: why } } },
