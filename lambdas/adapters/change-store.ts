@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Change, ChangeStatus } from '../core/change';
-import { ValidationError } from '../core/errors';
+import { LedgerContentionError, ValidationError } from '../core/errors';
 import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
 import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
@@ -19,8 +19,8 @@ export interface StoreTables {
 /**
  * The changes table and the ledger, over DynamoDB. `commit` is the only way state changes: one
  * TransactWriteItems holding each record's conditional put, the new ledger entry (must not exist)
- * and the ledger head (must still be where it was read). Ledger contention is retried; a record's
- * failed condition surfaces as WriteConflictError.
+ * and the ledger head (must still be where it was read). Ledger contention is retried, then surfaces
+ * as LedgerContentionError (503); a record's failed condition surfaces as WriteConflictError.
  */
 export class DynamoChangeStore implements ChangeStore {
   constructor(
@@ -135,7 +135,14 @@ export class DynamoChangeStore implements ChangeStore {
         const reasons = err.CancellationReasons ?? [];
         const failed = reasons.findIndex((r, i) => i < puts.length && r.Code === 'ConditionalCheckFailed');
         if (failed >= 0) throw new WriteConflictError(failed);
-        if (attempt >= LEDGER_ATTEMPTS) throw err;
+        if (attempt >= LEDGER_ATTEMPTS) {
+          throw new LedgerContentionError(
+            `the audit ledger is busy: ${LEDGER_ATTEMPTS} attempts to append ${draft.type} lost to other writers; nothing was written, try again`,
+            {
+              cause: err,
+            },
+          );
+        }
         await sleep(Math.random() * 20 * attempt);
       }
     }

@@ -71,6 +71,17 @@ export class TargetBusyError extends CmvError {
   readonly statusCode = 409;
 }
 
+/**
+ * 503: a write could not commit because other writers kept moving the audit ledger's head (every
+ * state change appends through it). Nothing was written; trying again later succeeds. The API
+ * answers 503 with `Retry-After` ({@link retryAfterSeconds}, s); every workflow task retries it.
+ */
+export class LedgerContentionError extends CmvError {
+  override readonly name = 'LedgerContention';
+  readonly statusCode = 503;
+  readonly retryAfterSeconds = 1;
+}
+
 /** Raised by deploy steps when the artifact, alias or function is not in the state required; ASL → rollback. */
 export class DeploymentError extends CmvError {
   override readonly name = 'DeploymentError';

@@ -218,6 +218,38 @@ describe('concurrent callers (local stack)', () => {
     }
   });
 
+  it('answers 50 concurrent proposals with 201 or 503 + Retry-After, never 500, and fails none of the accepted changes for contention', async () => {
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: CALLERS }, async (_, i) => {
+        const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+          version: `1.5.${i}`,
+          baseVersion: '1.0.0',
+          code: undefined,
+          riskLevel: 'low',
+          config: { MAX_WEEKLY_BENEFIT: String(1500 + i), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+        });
+        const res = await fetch(`${stack.runtime.url}/changes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-user': 'alice' },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { changeId?: string } };
+      }),
+    );
+
+    // Assert
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([]);
+    expect(answers.filter((a) => a.status === 503 && !a.retryAfter)).toEqual([]);
+    const accepted = answers.flatMap((a) => (a.body.changeId ? [a.body.changeId] : []));
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const changeId of accepted) {
+      const change = await waitForStatus(stack.api, changeId, ['awaiting_approval', 'tests_failed', 'failed'], 120_000);
+      expect({ changeId, status: change.status, reason: change.reason ?? null }).toEqual({ changeId, status: 'awaiting_approval', reason: null });
+    }
+    expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
+  });
+
   const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 30_000): Promise<Change> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

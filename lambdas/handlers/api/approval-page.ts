@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { strFromU8 } from 'fflate';
 import { linkHash, verifyLink } from '../../core/approval-link';
 import { ApprovalDecisionRequest } from '../../core/change-request';
-import { CmvError } from '../../core/errors';
+import { CmvError, LedgerContentionError } from '../../core/errors';
 import { decideApproval } from '../../core/use-cases/decide-approval';
 import type { Services } from '../../core/use-cases/services';
 import { whatFollowsTheVote } from '../../core/vote-outcome';
@@ -69,6 +69,16 @@ export const makeHandler = (svc: Services) =>
       const next = whatFollowsTheVote(after);
       return html(200, noticePage(`You ${verb} the change`, `Change ${change.target} ${change.version}: ${next} Thank you.`));
     } catch (err) {
+      if (err instanceof LedgerContentionError) {
+        const busy = html(
+          503,
+          noticePage(
+            'Busy: your vote was not recorded',
+            'Many changes are being recorded at this moment. Nothing was changed; submit the form again in a moment.',
+          ),
+        );
+        return { ...busy, headers: { ...busy.headers, 'retry-after': String(err.retryAfterSeconds) } };
+      }
       if (err instanceof CmvError && err.statusCode < 500) return html(err.statusCode, noticePage('Your vote was not recorded', err.message));
       throw err;
     }

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ZodError, type ZodType } from 'zod';
-import { type FieldError, ForbiddenError, UnauthorizedError, ValidationError } from '../../core/errors';
+import { type FieldError, ForbiddenError, LedgerContentionError, UnauthorizedError, ValidationError } from '../../core/errors';
 import { Role } from '../../core/policy/change-policy';
 import type { User } from '../../core/ports';
 
@@ -44,6 +44,12 @@ export function jsonErrors(): Mw {
       if (!err) return;
       let statusCode = err.statusCode ?? 500;
       let body: Record<string, unknown>;
+      if (err instanceof LedgerContentionError) {
+        // Busy, not broken: the caller may try again; nothing was written.
+        request.response = json(503, { message: err.message });
+        request.response.headers = { ...request.response.headers, 'retry-after': String(err.retryAfterSeconds) };
+        return;
+      }
       if (err instanceof ZodError) {
         statusCode = 400;
         body = { message: 'invalid request', errors: fieldErrors(err) };
