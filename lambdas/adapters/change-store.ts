@@ -5,7 +5,8 @@ import { LedgerContentionError, ValidationError } from '../core/errors';
 import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
 import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
-import { decodeToken, encodeToken } from './dynamo';
+import { decodeToken, encodeToken, type PageQuery } from './dynamo';
+import { CHANGES_TABLE } from './tables';
 
 /** Attempts at appending to the ledger when other writers move its head first. */
 const LEDGER_ATTEMPTS = 8;
@@ -38,7 +39,11 @@ export class DynamoChangeStore implements ChangeStore {
       TableName: this.tables.changes,
       ScanIndexForward: false,
       Limit: q.limit,
-      ExclusiveStartKey: pageKey(q.nextToken),
+      ExclusiveStartKey: pageKey(q.nextToken, {
+        table: CHANGES_TABLE,
+        indexName: q.target ? 'byTarget' : q.status ? 'byStatus' : 'byCreated',
+        partitionValue: q.target ?? q.status ?? 'change',
+      }),
     };
     let input: QueryCommandInput;
     if (q.target) {
@@ -262,11 +267,11 @@ function strip<T>(item: Record<string, unknown>): T {
   return rest as T;
 }
 
-function pageKey(token: string | undefined): Record<string, unknown> | undefined {
+function pageKey(token: string | undefined, query: PageQuery): Record<string, unknown> | undefined {
   try {
-    return decodeToken(token);
+    return decodeToken(token, query);
   } catch {
-    throw ValidationError.field('nextToken', 'is not a token this API returned');
+    throw ValidationError.field('nextToken', 'is not a token this API returned for this query');
   }
 }
 

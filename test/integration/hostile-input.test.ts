@@ -166,6 +166,9 @@ describe('hostile input (local stack)', () => {
       ['a partial key', { pk: 'CHANGE#x' }],
       ['a key with a value of the wrong type', { pk: 'CHANGE#x', sk: 'CHANGE', kind: 'change', createdKey: 7 }],
       ['an array', [1, 2]],
+      ['a key of the ledger', { chain: 'main', seq: 5 }],
+      ['a key of another index (byStatus) than the query reads', { pk: 'CHANGE#x', sk: 'CHANGE', status: 'deployed', createdKey: 'k' }],
+      ['a key of the index with another partition (a target item)', { pk: 'TARGET#x', sk: 'TARGET', kind: 'target', createdKey: 'k' }],
     ])('answers 400 on nextToken to GET /changes when the token decodes to %s', async (_what, key) => {
       const out = await answer('GET', `/changes?nextToken=${token(key)}`);
 
