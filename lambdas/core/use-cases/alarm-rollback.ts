@@ -1,4 +1,5 @@
 import { aliasWeight, firingAlarms } from '../canary';
+import { stopCodeDeployment } from './code-deploy';
 import { loadTarget, rollBack } from './deploy';
 import { wakeWorkflow } from './operator-controls';
 import type { Services } from './services';
@@ -41,15 +42,14 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
   const trigger = { actor: `alarm:${change.alarmName}`, kind: 'alarm' as const, alarm: { name: change.alarmName, at: change.at } };
   if (d.strategy === 'codedeploy') {
     if (!d.codeDeployId || !svc.codeDeploy) return { action: 'none', why: `change ${changeId} has no CodeDeploy deployment yet` };
-    // CodeDeploy may have shifted since the workflow last looked: the weight is the alias's.
-    const weight = d.toFunctionVersion ? aliasWeight(await svc.functions.getAlias(d.functionName, d.alias), d.toFunctionVersion) : d.currentWeight;
-    const reason = `alarm ${change.alarmName} in ALARM at ${weight}%: ${change.reason}`;
-    // CodeDeploy stops and rolls back (its rollback deployment takes a while in AWS); the alias goes back now,
-    // guarded by its RevisionId, and the rollback is recorded with the alarm as its reason.
-    await svc.codeDeploy.stop(d.codeDeployId).catch((err: Error) => {
-      if (err.name !== 'ConflictError') throw err; // already ended: the rollback below still records it
-    });
-    await rollBack(svc, changeId, reason, trigger);
+    // CodeDeploy may have shifted since the workflow last looked: the weight is the alias's — unless
+    // CodeDeploy already rolled the alias back itself (it polls the same alarm), then the last one recorded.
+    const live = d.toFunctionVersion ? aliasWeight(await svc.functions.getAlias(d.functionName, d.alias), d.toFunctionVersion) : 0;
+    const weight = live > 0 ? live : d.currentWeight;
+    // Recorded first (the alarm as the reason, the route back on the previous version, the alias
+    // following), then CodeDeploy's deployment is stopped with rollback and the alias synced again.
+    const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${weight}%: ${change.reason}`, trigger);
+    await stopCodeDeployment(svc, rolled.target, d.codeDeployId);
     await wakeWorkflow(svc, changeId);
     return { action: 'stopped_codedeploy', changeId };
   }

@@ -1,11 +1,12 @@
 import { aliasWeight, observe } from '../canary';
 import type { CanaryStepRecord, Change } from '../change';
-import { DeploymentError } from '../errors';
+import { ConflictError, DeploymentError } from '../errors';
 import type { CodeDeploymentStatus } from '../ports';
 import { CODEDEPLOY_POLL_SECONDS, type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { requireSmokeTests } from './smoke-tests';
+import { syncAlias } from './sync-alias';
 
 /**
  * The codedeploy strategy: CodeDeploy shifts the alias (per its deployment config), watches the
@@ -65,7 +66,12 @@ export async function createCodeDeployment(svc: Services, changeId: string, stat
 export async function followCodeDeployment(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
   const { client } = codeDeployOf(svc);
   const c = await loadChange(svc, changeId);
-  if (c.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
+  if (c.status !== 'deploying') {
+    // Rolled back by /abort or an alarm: the record came first; if the stop that follows it was lost
+    // (a crash), CodeDeploy is still shifting: stop it now.
+    if (c.deployment?.codeDeployId && c.status === 'rolled_back') await stopCodeDeployment(svc, c.target, c.deployment.codeDeployId);
+    return { ...state, decision: 'stopped', waitSeconds: 0 };
+  }
   const d = requireDeployment(c.deployment, changeId);
   if (!d.codeDeployId || !d.toFunctionVersion) throw new DeploymentError(`change ${changeId} has no CodeDeploy deployment`);
   const status = await client.get(d.codeDeployId);
@@ -111,6 +117,23 @@ async function observeOf(svc: Services, c: Change, from: string, to: string) {
   const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.fromFunctionVersion, d.toFunctionVersion], new Date(from), new Date(to));
   const none = { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null };
   return observe(stats[d.fromFunctionVersion] ?? none, stats[d.toFunctionVersion] ?? none, from, to);
+}
+
+/**
+ * Stops a CodeDeploy deployment whose change was already recorded rolled back (its target's route is
+ * back on the previous version): StopDeployment with rollback — a deployment that already ended is
+ * fine — then the alias is synced again, so a shift CodeDeploy made after the rollback's own sync
+ * (it overtook it) is undone.
+ */
+export async function stopCodeDeployment(svc: Services, targetName: string, deploymentId: string): Promise<void> {
+  const { client } = codeDeployOf(svc);
+  const status = await client.get(deploymentId);
+  if (!['Succeeded', 'Failed', 'Stopped'].includes(status.status)) {
+    await client.stop(deploymentId).catch((err: Error) => {
+      if (!(err instanceof ConflictError)) throw err;
+    });
+  }
+  await syncAlias(svc, targetName);
 }
 
 /** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */

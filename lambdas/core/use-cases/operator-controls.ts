@@ -1,5 +1,6 @@
 import type { Change } from '../change';
 import { ConflictError, ForbiddenError } from '../errors';
+import { stopCodeDeployment } from './code-deploy';
 import { isSpentToken } from './deliver-decision';
 import { requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
@@ -71,17 +72,19 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
   return changed;
 }
 
-/** Rolls back now: the alias at once (codedeploy: after StopDeployment with rollback), recorded with the operator's reason. */
+/**
+ * Rolls back now, recorded first: the rollback with the operator's reason and the target's route back
+ * on the previous version commit, the alias follows (syncAlias); for codedeploy, CodeDeploy's
+ * deployment is stopped after that (StopDeployment with rollback) and the alias synced again — so
+ * CodeDeploy's own end (MANUAL_STOP) can never be recorded in the operator's place.
+ */
 async function abort(svc: Services, caller: Caller, changeId: string, reason: string): Promise<Change> {
   const c = await loadChange(svc, changeId);
   const d = requireDeploying(c, 'abort');
-  if (d.strategy === 'codedeploy' && d.codeDeployId && svc.codeDeploy) {
-    // CodeDeploy stops and rolls back; the alias goes back now too (RevisionId-guarded) and the rollback is recorded with this reason.
-    await svc.codeDeploy.stop(d.codeDeployId).catch((err: Error) => {
-      if (err.name !== 'ConflictError') throw err;
-    });
-  }
   const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller.id, kind: 'operator' });
+  if (d.strategy === 'codedeploy' && changed.deployment?.codeDeployId && svc.codeDeploy) {
+    await stopCodeDeployment(svc, changed.target, changed.deployment.codeDeployId);
+  }
   await wakeWorkflow(svc, changeId);
   return changed;
 }
