@@ -1,7 +1,7 @@
 import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
-import { approveByBob, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approvalLink, approveByBob, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /**
  * Races on every path that moves an alias, on the local stack over real HTTP: many concurrent
@@ -216,6 +216,44 @@ describe('concurrent callers (local stack)', () => {
       svc.store = original;
       release();
     }
+  });
+
+  it('records one vote and resumes the workflow once when the same link is posted 20 times at once beside 20 API votes', async () => {
+    // Arrange
+    const body = await exampleChange('1.1.0-seasonal-bonus.json', {
+      version: '1.6.0',
+      baseVersion: '1.0.0',
+      code: undefined,
+      canary: { steps: [100], bakeSeconds: 0 },
+      config: { MAX_WEEKLY_BENEFIT: '1600', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+    });
+    const { changeId } = await stack.api.propose(body);
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    const link = await approvalLink(stack, changeId, 'bob@example.org');
+
+    // Act
+    const posts = Array.from({ length: 20 }, () =>
+      fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' }).then(
+        (r) => r.status,
+      ),
+    );
+    const votes = Array.from({ length: 20 }, () =>
+      stack.api.decide(changeId, 'approve', 'ok', 'carol').then(
+        () => 200,
+        (err: unknown) => (err instanceof ApiError ? err.status : 500),
+      ),
+    );
+    const answers = await Promise.all([...posts, ...votes]);
+    const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+
+    // Assert: only 200 and 409; one deciding vote, one approval entry, one deployment.
+    expect(answers.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(done.status).toBe('deployed');
+    const types = (await stack.api.audit({ changeId }, 'erin')).items.map((e) => e.type);
+    expect(types.filter((t) => t === 'ChangeApproved')).toHaveLength(1);
+    expect(types.filter((t) => t === 'DeploymentStarted')).toHaveLength(1);
+    expect(new Set(done.approvals.map((v) => v.approver)).size).toBe(done.approvals.length);
+    expect((await executionEnded(stack, changeId)).status).toBe('SUCCEEDED');
   });
 
   it('answers 50 concurrent proposals with 201 or 503 + Retry-After, never 500, and fails none of the accepted changes for contention', async () => {
