@@ -46,9 +46,11 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
     // CodeDeploy already rolled the alias back itself (it polls the same alarm), then the last one recorded.
     const live = d.toFunctionVersion ? aliasWeight(await svc.functions.getAlias(d.functionName, d.alias), d.toFunctionVersion) : 0;
     const weight = live > 0 ? live : d.currentWeight;
+    // 0: CodeDeploy shifted and already rolled back before anyone recorded the weight it reached.
+    const where = weight > 0 ? `at ${weight}%` : `during CodeDeploy deployment ${d.codeDeployId}`;
     // Recorded first (the alarm as the reason, the route back on the previous version, the alias
     // following), then CodeDeploy's deployment is stopped with rollback and the alias synced again.
-    const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${weight}%: ${change.reason}`, trigger);
+    const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM ${where}: ${change.reason}`, trigger);
     await stopCodeDeployment(svc, rolled.target, d.codeDeployId);
     await wakeWorkflow(svc, changeId);
     return { action: 'stopped_codedeploy', changeId };
