@@ -69,4 +69,36 @@ describe('emergency changes (local stack, default policy)', () => {
     const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.5.0', riskLevel: 'low', redeploy: true }));
     await expect(stack.api.review(changeId, { outcome: 'successful', summary: 'nothing to review here' }, 'dana')).rejects.toMatchObject({ status: 409 });
   });
+
+  it('records one post-implementation review when 20 reviewers post at once', async () => {
+    // Arrange: the rolled-back emergency change of the test below needs a review too; this one deploys.
+    const { changeId } = await stack.api.propose(
+      await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: '1.1.9',
+        code: undefined,
+        changeType: 'emergency',
+        riskLevel: 'high',
+        config: { MAX_WEEKLY_BENEFIT: '1119', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      }),
+    );
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    await approve(changeId, 'grace');
+    await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        stack.api.review(changeId, { outcome: 'successful', summary: `Restored service; review number ${i}.` }, i % 2 ? 'dana' : 'bob').then(
+          () => 200,
+          (err: { status?: number }) => err.status ?? 500,
+        ),
+      ),
+    );
+
+    // Assert
+    expect(answers.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(answers.filter((s) => s === 200)).toHaveLength(1);
+    expect(answers.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect((await stack.api.audit({ changeId, type: 'PostImplementationReviewRecorded' }, 'erin')).items).toHaveLength(1);
+  });
 });
