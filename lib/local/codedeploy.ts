@@ -486,17 +486,20 @@ export class LocalCodeDeploy {
   private async end(d: StoredDeployment, status: 'Failed' | 'Stopped', code: ErrorCode, message: string, rollback: AutoRollbackEvent | 'always' | 'never') {
     await this.exclusive(d, async () => {
       if (!ACTIVE.has(d.status)) return;
+      const rollBack = rollback === 'always' || (rollback !== 'never' && d.autoRollback.enabled && d.autoRollback.events.includes(rollback));
+      // As CodeDeploy: the rollback deployment exists (rollbackInfo names it) as soon as the deployment reads Stopped or Failed.
+      const rollbackDeployment = rollBack ? this.createRollback(d) : undefined;
       d.status = status;
       d.completeTime = new Date().toISOString();
       d.error = { code, message };
       for (const h of d.hooks) if (h.status === 'InProgress') h.status = 'Failed';
       this.log(`CodeDeploy ${d.id}: ${status} (${code}) ${message}`);
-      const rollBack = rollback === 'always' || (rollback !== 'never' && d.autoRollback.enabled && d.autoRollback.events.includes(rollback));
-      if (rollBack) {
+      if (rollbackDeployment) {
         try {
-          await this.rollBack(d);
+          await this.applyRollback(d, rollbackDeployment);
         } catch (err) {
-          d.rollbackInfo = { rollbackMessage: `The rollback of ${d.id} failed: ${(err as Error).message}` };
+          rollbackDeployment.status = 'Failed';
+          d.rollbackInfo = { ...d.rollbackInfo, rollbackMessage: `The rollback of ${d.id} failed: ${(err as Error).message}` };
           this.log(`CodeDeploy ${d.id}: ${d.rollbackInfo.rollbackMessage}`);
         }
       }
@@ -504,8 +507,8 @@ export class LocalCodeDeploy {
     });
   }
 
-  /** Puts the alias back on CurrentVersion alone and records the rollback deployment CodeDeploy would create. */
-  private async rollBack(d: StoredDeployment): Promise<void> {
+  /** Records the rollback deployment CodeDeploy creates for `d` (in progress) and names it in `d.rollbackInfo`. */
+  private createRollback(d: StoredDeployment): StoredDeployment {
     const now = new Date().toISOString();
     const spec = d.appSpec;
     const rollback: StoredDeployment = {
@@ -514,33 +517,34 @@ export class LocalCodeDeploy {
       creator: 'codeDeployRollback',
       appSpec: { ...spec, currentVersion: spec.targetVersion, targetVersion: spec.currentVersion, hooks: {} },
       description: `Rollback of ${d.id}`,
-      status: 'Succeeded',
+      status: 'InProgress',
       createTime: now,
       startTime: now,
-      completeTime: now,
+      completeTime: undefined,
       error: undefined,
       rollbackInfo: { rollbackTriggeringDeploymentId: d.id },
       hooks: [],
     };
-    for (let attempt = 1; ; attempt++) {
-      const alias = await this.alias(d);
-      try {
-        await this.options.lambda.send(
-          new UpdateAliasCommand({
-            FunctionName: spec.functionName,
-            Name: spec.alias,
-            FunctionVersion: spec.currentVersion,
-            RoutingConfig: { AdditionalVersionWeights: {} },
-            RevisionId: alias.RevisionId,
-          }),
-        );
-        break;
-      } catch (err) {
-        if ((err as Error).name !== 'PreconditionFailedException' || attempt >= 3) throw err;
-      }
-    }
     this.state.deployments[rollback.id] = rollback;
     d.rollbackInfo = { rollbackDeploymentId: rollback.id, rollbackMessage: `Deployment ${d.id} was rolled back by deployment ${rollback.id}.` };
+    return rollback;
+  }
+
+  /** Puts the alias back on CurrentVersion alone: the rollback deployment's work. */
+  private async applyRollback(d: StoredDeployment, rollback: StoredDeployment): Promise<void> {
+    const spec = d.appSpec;
+    // The rollback puts the alias back whatever moved it meanwhile (no RevisionId): it must not lose to
+    // another writer's revision, as CMV's own syncs of the same rollback are.
+    await this.options.lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: spec.functionName,
+        Name: spec.alias,
+        FunctionVersion: spec.currentVersion,
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      }),
+    );
+    rollback.status = 'Succeeded';
+    rollback.completeTime = new Date().toISOString();
     this.log(`CodeDeploy ${d.id}: rolled back (${spec.functionName}:${spec.alias} → ${spec.currentVersion}) by ${rollback.id}`);
   }
 
