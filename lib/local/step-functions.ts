@@ -147,9 +147,11 @@ export class LocalStepFunctions {
       if (!saved) continue;
       const record = saved as ExecutionRecord;
       this.executions.set(record.name, record);
-      if (record.status === 'RUNNING' && record.currentState) {
-        this.opts.log?.(`↻  resuming execution ${record.name} at ${record.currentState}`);
-        this.launch(record, record.currentState, record.currentInput);
+      if (record.status === 'RUNNING') {
+        // StartExecution answered once the record was saved: an execution killed before it saved its first state starts at StartAt.
+        const at = record.currentState ?? this.opts.definition.StartAt;
+        this.opts.log?.(`↻  resuming execution ${record.name} at ${at}`);
+        this.launch(record, at, record.currentState ? record.currentInput : JSON.parse(record.input));
         resumed++;
       }
     }

@@ -78,6 +78,21 @@ describe('LocalStepFunctions', () => {
       expect(log).toEqual([expect.stringMatching(/c-odd\.json: not the stored shape: .*lost: the execution of change c-odd/)]);
     });
 
+    it('resumes at its first state an execution saved as started that never saved a state (a crash right after StartExecution)', async () => {
+      // Arrange: StartExecution saved the record and answered; the process died before the first state was saved.
+      const started: ExecutionRecord = { ...succeeded('c-new'), status: 'RUNNING', stopDate: undefined, output: undefined, input: '{"changeId":"c-new"}' };
+      await writeFile(join(dir, 'c-new.json'), JSON.stringify(started));
+      const sfn = start();
+
+      // Act
+      const resumed = await sfn.resume();
+      await sfn.idle();
+
+      // Assert
+      expect(resumed).toBe(1);
+      expect(sfn.execution('c-new')).toMatchObject({ status: 'SUCCEEDED', output: '{"changeId":"c-new"}' });
+    });
+
     it('ignores the temp file of a save that a crash interrupted before its rename, keeping the previous version', async () => {
       // Arrange: the previous version, and beside it the half-written temp file write-file-atomic names `<file>.<number>`.
       const previous = JSON.stringify(succeeded('c-1'));
