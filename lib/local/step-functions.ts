@@ -70,6 +70,8 @@ export interface LocalStepFunctionsOptions {
   /** Divides every Wait (bake) time: 60 turns a 60 s bake into 1 s. */
   readonly speed: number;
   readonly log?: (line: string) => void;
+  /** Called each time an execution entered a state and saved it as its current state, before the state runs (crash points). */
+  readonly onStateEntered?: (stateName: string) => void;
 }
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
@@ -82,6 +84,7 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
  * service integration calls its stand-in. Each execution's current state and input are saved
  * under `dir`; on start, RUNNING executions resume from that state (a waiting approval gets a new
  * task token; the e-mailed links keep working because they name the change, not the token).
+ * A Task runs only once its state is saved, so a restart never resumes behind a task that started.
  * Each save replaces the file atomically; a file that does not parse at start (a crash of a run
  * before saves were atomic, a hand edit) is quarantined and reported with the change it belonged to.
  */
@@ -210,11 +213,13 @@ export class LocalStepFunctions {
     };
     // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it).
     let waitSeconds: number | undefined;
+    const entered = new EnteredStates();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const call = this.taskFor(state);
       overrides[stateName] = async (taskInput) => {
+        await entered.saved(stateName);
         const result = roundTrip(
           await call(taskInput, () => {
             const t = token;
@@ -244,7 +249,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides, retryIntervalOverrides: this.retryIntervals() },
     });
     this.aborts.add(execution.abort);
-    const done = this.follow(record, execution as never).finally(() => {
+    const done = this.follow(record, execution as never, entered).finally(() => {
       this.running.delete(done);
       this.aborts.delete(execution.abort);
     });
@@ -290,7 +295,11 @@ export class LocalStepFunctions {
     return fn;
   }
 
-  private async follow(record: ExecutionRecord, execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> }): Promise<void> {
+  private async follow(
+    record: ExecutionRecord,
+    execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> },
+    entered: EnteredStates,
+  ): Promise<void> {
     const events = (async () => {
       for await (const ev of execution.eventLogs) {
         const state = (ev.state as { name?: string; input?: unknown } | undefined) ?? undefined;
@@ -303,8 +312,12 @@ export class LocalStepFunctions {
         if (ev.type === 'StateEntered' && state?.name) {
           record.currentState = state.name;
           record.currentInput = state.input;
-          await this.save(record);
+          // A failed save is reported, not fatal: the task waiting for it (EnteredStates) must still run.
+          await this.save(record).catch((e: Error) => this.opts.log?.(`execution ${record.name}: saving state ${state.name} failed: ${e.message}`));
+          this.opts.onStateEntered?.(state.name);
+          entered.mark(state.name);
         }
+        if (ev.type === 'StateRetried' && state?.name) entered.mark(state.name);
       }
     })();
     try {
@@ -332,6 +345,37 @@ export class LocalStepFunctions {
     // After stop() the saved state must stay what it was: where the next start resumes.
     if (this.stopping) return;
     await writeStoreFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
+  }
+}
+
+/**
+ * Which task attempts may run. The interpreter emits StateEntered (or StateRetried) and runs the
+ * state without waiting for its listeners; a Task's n-th attempt waits here until the event loop has
+ * handled the n-th such event of its state (for an entry: saved it as the current state).
+ */
+class EnteredStates {
+  private readonly handled = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+  private readonly waiting: { state: string; attempt: number; resolve: () => void }[] = [];
+
+  /** Resolves once the event that started this attempt of `state` is handled. */
+  saved(state: string): Promise<void> {
+    const attempt = (this.attempts.get(state) ?? 0) + 1;
+    this.attempts.set(state, attempt);
+    if ((this.handled.get(state) ?? 0) >= attempt) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ state, attempt, resolve }));
+  }
+
+  /** The event loop handled an entry or retry of `state`. */
+  mark(state: string): void {
+    const handled = (this.handled.get(state) ?? 0) + 1;
+    this.handled.set(state, handled);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const w = this.waiting[i];
+      if (w.state !== state || w.attempt > handled) continue;
+      w.resolve();
+      this.waiting.splice(i, 1);
+    }
   }
 }
 

@@ -110,6 +110,54 @@ describe('LocalStepFunctions', () => {
     });
   });
 
+  describe('onStateEntered', () => {
+    it('is called once each state is saved as current, and a Task runs only after that', async () => {
+      // Arrange: a Task, a Choice and the same Task again; the hook reads what is saved when it is called.
+      const order: string[] = [];
+      let runs = 0;
+      const sfn = new LocalStepFunctions({
+        definition: {
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:work', Next: 'Again' } as never,
+            Again: { Type: 'Choice', Choices: [{ Variable: '$.runs', NumericEquals: 1, Next: 'Work' }], Default: 'Done' } as never,
+            Done: { Type: 'Succeed' },
+          },
+        },
+        stateMachineArn: ARN,
+        lambdas: {
+          'arn:aws:lambda:local:0:function:work': async () => {
+            order.push('run Work');
+            return { runs: ++runs };
+          },
+        },
+        integrations: {},
+        dir,
+        speed: 1,
+        onStateEntered: (state) => {
+          const saved = JSON.parse(require('node:fs').readFileSync(join(dir, 'c-1.json'), 'utf8')) as ExecutionRecord;
+          order.push(`entered ${state} (saved at ${saved.currentState})`);
+        },
+      });
+
+      // Act
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{}' }));
+      await sfn.idle();
+
+      // Assert
+      expect(order).toEqual([
+        'entered Work (saved at Work)',
+        'run Work',
+        'entered Again (saved at Again)',
+        'entered Work (saved at Work)',
+        'run Work',
+        'entered Again (saved at Again)',
+        'entered Done (saved at Done)',
+      ]);
+      expect(sfn.execution('c-1')).toMatchObject({ status: 'SUCCEEDED' });
+    });
+  });
+
   describe('send(StartExecution)', () => {
     it('starts a new execution after an earlier one was quarantined', async () => {
       // Arrange
