@@ -78,7 +78,7 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
 
 /**
  * Local stand-in for Step Functions: runs the same ASL file in aws-local-stepfunctions.
- * StartExecution (unique names), SendTaskSuccess / SendTaskFailure (task tokens of
+ * StartExecution (unique names; a repeat of a running one's name and input answers with it), SendTaskSuccess / SendTaskFailure (task tokens of
  * `.waitForTaskToken` states), DescribeExecution. Overrides are keyed by state name, derived from
  * the definition: a Task whose resource is a function ARN calls that function's handler; a
  * service integration calls its stand-in. Each execution's current state and input are saved
@@ -99,7 +99,12 @@ export class LocalStepFunctions {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof StartExecutionCommand) {
       const name = command.input.name ?? randomUUID();
-      if (this.executions.has(name)) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+      const existing = this.executions.get(name);
+      // Idempotent as in Step Functions (Standard): the same name and input as a running execution answer with that execution.
+      if (existing?.status === 'RUNNING' && existing.input === (command.input.input ?? '{}')) {
+        return { executionArn: existing.executionArn, startDate: new Date(existing.startDate) };
+      }
+      if (existing) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
       const record: ExecutionRecord = {
         executionArn: `${this.opts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
         name,

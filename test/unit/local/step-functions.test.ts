@@ -159,6 +159,39 @@ describe('LocalStepFunctions', () => {
   });
 
   describe('send(StartExecution)', () => {
+    it('answers a repeat with the same name and input as the running execution with that execution, as Step Functions does', async () => {
+      // Arrange: an execution waiting in a task until released.
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const sfn = new LocalStepFunctions({
+        definition: { StartAt: 'Wait', States: { Wait: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:hang', End: true } as never } },
+        stateMachineArn: ARN,
+        lambdas: { 'arn:aws:lambda:local:0:function:hang': async () => held },
+        integrations: {},
+        dir,
+        speed: 1,
+      });
+      const first = (await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }))) as {
+        executionArn: string;
+        startDate: Date;
+      };
+
+      // Act
+      const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }));
+      const other = sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-2"}' }));
+
+      // Assert
+      expect(again).toEqual(first);
+      await expect(other).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+      release();
+      await sfn.idle();
+      await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }))).rejects.toMatchObject({
+        name: 'ExecutionAlreadyExists',
+      });
+    });
+
     it('starts a new execution after an earlier one was quarantined', async () => {
       // Arrange
       await writeFile(join(dir, 'c-lost.json'), '');
