@@ -279,6 +279,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sweepHandler()
         .then((out) => {
           for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
+          for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
           for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
           for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
           for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
