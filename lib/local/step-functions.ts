@@ -216,8 +216,10 @@ export class LocalStepFunctions {
         return token;
       },
     };
-    // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it).
-    let waitSeconds: number | undefined;
+    // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it);
+    // resumed at such a Wait, there is no task result yet: its input holds the seconds.
+    const first = this.opts.definition.States[startAt];
+    let waitSeconds: number | undefined = first?.Type === 'Wait' && first.SecondsPath ? numberAt(input, first.SecondsPath) : undefined;
     const entered = new EnteredStates();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
@@ -398,6 +400,17 @@ function scaleTimeouts(definition: Definition, speed: number): Definition {
         : state;
   }
   return { ...definition, States };
+}
+
+/** The number at a plain JSONPath (`$.a.b`) of `value`, or undefined. */
+function numberAt(value: unknown, path: string): number | undefined {
+  let at: unknown = value;
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean))
+    at = (at as Record<string, unknown> | null)?.[key];
+  return typeof at === 'number' ? at : undefined;
 }
 
 /** Lambda serialises payloads as JSON; so does the local runtime, so nothing passes that could not in AWS. */
