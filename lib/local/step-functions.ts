@@ -217,9 +217,8 @@ export class LocalStepFunctions {
       },
     };
     // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it);
-    // resumed at such a Wait, there is no task result yet: its input holds the seconds.
-    const first = this.opts.definition.States[startAt];
-    let waitSeconds: number | undefined = first?.Type === 'Wait' && first.SecondsPath ? numberAt(input, first.SecondsPath) : undefined;
+    // resumed at such a Wait, or at a Choice before it, no task ran yet: the resumed input holds them.
+    let waitSeconds: number | undefined;
     const entered = new EnteredStates();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
@@ -246,7 +245,7 @@ export class LocalStepFunctions {
       get: (_t, stateName: string) => {
         const state = states[stateName];
         if (state?.Type !== 'Wait') return undefined;
-        const seconds = state.Seconds ?? (state.SecondsPath ? waitSeconds : undefined);
+        const seconds = state.Seconds ?? (state.SecondsPath ? (waitSeconds ?? numberAt(input, state.SecondsPath)) : undefined);
         return seconds === undefined ? undefined : (seconds * 1000) / speed;
       },
     });

@@ -93,33 +93,46 @@ describe('LocalStepFunctions', () => {
       expect(sfn.execution('c-new')).toMatchObject({ status: 'SUCCEEDED', output: '{"changeId":"c-new"}' });
     });
 
-    it('divides by the speed factor the wait of a Wait state it resumes at, whose seconds come from its input (SecondsPath)', async () => {
-      // Arrange: saved in a bake of an hour; at speed 3600 it lasts a second.
-      const baking: ExecutionRecord = {
-        ...succeeded('c-bake'),
-        status: 'RUNNING',
-        stopDate: undefined,
-        output: undefined,
-        currentState: 'Bake',
-        currentInput: { deployment: { waitSeconds: 3600 } },
-      };
-      await writeFile(join(dir, 'c-bake.json'), JSON.stringify(baking));
-      const sfn = new LocalStepFunctions({
-        definition: { StartAt: 'Bake', States: { Bake: { Type: 'Wait', SecondsPath: '$.deployment.waitSeconds', End: true } as never } },
-        stateMachineArn: ARN,
-        lambdas: {},
-        integrations: {},
-        dir,
-        speed: 3600,
-      });
+    it.each([
+      ['at', 'Bake'],
+      ['before (at a Choice leading to it)', 'Decide'],
+    ])(
+      'divides by the speed factor the wait of a Wait whose seconds come from its input (SecondsPath), resumed %s it',
+      async (_where, state) => {
+        // Arrange: saved in (or just before) a bake of an hour; at speed 3600 it lasts a second.
+        const baking: ExecutionRecord = {
+          ...succeeded('c-bake'),
+          status: 'RUNNING',
+          stopDate: undefined,
+          output: undefined,
+          currentState: state,
+          currentInput: { deployment: { waitSeconds: 3600 } },
+        };
+        await writeFile(join(dir, 'c-bake.json'), JSON.stringify(baking));
+        const sfn = new LocalStepFunctions({
+          definition: {
+            StartAt: 'Decide',
+            States: {
+              Decide: { Type: 'Choice', Choices: [{ Variable: '$.deployment.waitSeconds', IsPresent: true, Next: 'Bake' }], Default: 'Bake' } as never,
+              Bake: { Type: 'Wait', SecondsPath: '$.deployment.waitSeconds', End: true } as never,
+            },
+          },
+          stateMachineArn: ARN,
+          lambdas: {},
+          integrations: {},
+          dir,
+          speed: 3600,
+        });
 
-      // Act
-      await sfn.resume();
-      await sfn.idle();
+        // Act
+        await sfn.resume();
+        await sfn.idle();
 
-      // Assert: an hour unscaled would outlast the test's timeout many times over.
-      expect(sfn.execution('c-bake')).toMatchObject({ status: 'SUCCEEDED' });
-    }, 20_000);
+        // Assert: an hour unscaled would outlast the test's timeout many times over.
+        expect(sfn.execution('c-bake')).toMatchObject({ status: 'SUCCEEDED' });
+      },
+      20_000,
+    );
 
     it('ignores the temp file of a save that a crash interrupted before its rename, keeping the previous version', async () => {
       // Arrange: the previous version, and beside it the half-written temp file write-file-atomic names `<file>.<number>`.
