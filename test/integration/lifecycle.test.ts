@@ -55,6 +55,8 @@ describe('change lifecycle (local stack)', () => {
     const target = await stack.api.target(TARGET);
     expect(target.liveVersion).toBe('1.1.0');
     expect(target.alias.routingPercent).toEqual({ '2': 100 });
+    // The change is deployed before its execution ends (RetireVersions runs after Promote).
+    await waitForExecution(changeId);
     expect(stack.runtime.sfn.execution(changeId)?.status).toBe('SUCCEEDED');
     const live = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
     expect(live).toMatchObject({ executedVersion: '2', ok: true, payload: { calculatorVersion: '1.1.0', maximumWeeklyBenefit: 1105 } });
@@ -98,6 +100,7 @@ describe('change lifecycle (local stack)', () => {
     expect(target.liveVersion).toBe('1.1.0');
     expect(fromFunctionVersion).toBe(target.liveFunctionVersion);
     expect(target.alias.routingPercent).toEqual({ [fromFunctionVersion]: 100 });
+    await waitForExecution(changeId);
     const execution = stack.runtime.sfn.execution(changeId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
     // Whoever rolled back first — the alarm's event (at once) or the workflow's check after a bake slice —
