@@ -388,7 +388,8 @@ export class CmvStack extends Stack {
       environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
       timeout: Duration.minutes(2),
     });
-    for (const capability of ['store:read', 'store:write', 'workflow:respond', 'targets:read-alias', 'targets:shift'] as const) grant(sweeper, capability);
+    for (const capability of ['store:read', 'store:write', 'workflow:start', 'workflow:respond', 'targets:read-alias', 'targets:shift'] as const)
+      grant(sweeper, capability);
     new Rule(this, 'SweepSchedule', {
       description: 'CMV: expire approvals past the change-control policy timeout; reconcile aliases and workflow waits',
       schedule: Schedule.rate(Duration.minutes(5)),

@@ -75,6 +75,11 @@ export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 30_0
   };
 }
 
+/** A DynamoDB (Local) someone else runs, at `endpoint`: `stop()` leaves it running. */
+export function externalDynamo(endpoint: string): LocalDynamo {
+  return { endpoint, config: { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }, stop: async () => {} };
+}
+
 /** Creates each table (keys, indexes, TTL, stream) from its definition unless it exists; turns on a stream an existing table lacks. */
 export async function ensureTables(client: DynamoDBClient, tables: readonly { name: string; definition: TableDefinition }[]): Promise<void> {
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);

@@ -2,9 +2,11 @@ import { localDataDir } from './data-dir';
 import { startLocalRuntime } from './runtime';
 
 /**
- * `npm start`: the whole CMV on this machine. PORT (default 3000), CMV_DATA_DIR (default .cmv),
- * CMV_SPEED (default 1), CMV_POLICY_FILE (default: the built-in policy), CMV_SOURCE_ROOT (the only
- * directory `file://` artifacts are read from; default examples/).
+ * `npm start`: the whole CMV on this machine. PORT (default 3000; 0: a free port, shown in the
+ * banner), CMV_DATA_DIR (default .cmv), CMV_SPEED (default 1), CMV_POLICY_FILE (default: the
+ * built-in policy), CMV_SOURCE_ROOT (the only directory `file://` artifacts are read from; default
+ * examples/), CMV_DYNAMODB_ENDPOINT (a DynamoDB Local already running; default: start one),
+ * CMV_CRASH_AT (crash points for crash tests, see lib/local/faults.ts; default none).
  */
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
     speed: Number(process.env.CMV_SPEED ?? 1),
     policyFile: process.env.CMV_POLICY_FILE,
     sourceRoot: process.env.CMV_SOURCE_ROOT,
+    dynamoEndpoint: process.env.CMV_DYNAMODB_ENDPOINT || undefined,
+    crashAt: process.env.CMV_CRASH_AT,
     log: (line) => console.log(line),
   });
   console.log(`CMV local runtime

@@ -36,8 +36,9 @@ import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
 import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
-import { ensureTables, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
+import { ensureTables, externalDynamo, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
+import { CrashPoints } from './faults';
 import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
@@ -89,6 +90,14 @@ export interface LocalRuntimeOptions {
   readonly sourceRoot?: string;
   /** Keep DynamoDB in memory instead of `dataDir` (tests). @default false */
   readonly inMemory?: boolean;
+  /**
+   * Use the DynamoDB (Local) already listening at this URL instead of starting one; it is not
+   * stopped with the runtime (crash tests: the database outlives the runtime, as in AWS).
+   * @default - start DynamoDB Local
+   */
+  readonly dynamoEndpoint?: string;
+  /** Crash points (`CMV_CRASH_AT`, see {@link CrashPoints}): the process kills itself with SIGKILL at the first one reached. @default - none */
+  readonly crashAt?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -121,8 +130,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? (() => {});
   const dataDir = resolve(options.dataDir);
   const speed = options.speed ?? 1;
+  const faults = new CrashPoints(options.crashAt);
   await mkdir(dataDir, { recursive: true });
-  const dynamo: LocalDynamo = await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
+  const dynamo: LocalDynamo = options.dynamoEndpoint
+    ? externalDynamo(options.dynamoEndpoint)
+    : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
     const tables = { changes: 'cmv-changes', ledger: 'cmv-audit-ledger' };
     const raw = new DynamoDBClient(dynamo.config);
@@ -162,7 +174,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     await codeDeploy.load();
     const storeRef: { current?: Services['store'] } = {};
-    const codeDeployments = new CodeDeployDeployments(codeDeploy as never);
+    const codeDeployments = new CodeDeployDeployments(faults.client(codeDeploy) as never);
     // The CDK stack gives each registered target its deployment group; here the group is created the first time a change deploys with it.
     const localCodeDeploy: CodeDeployments = {
       create: async (request) => {
@@ -185,12 +197,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const lambdas: Record<string, LocalTask> = {};
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
+    const sfnClient = { send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) };
     const services: Services = {
-      store: new DynamoChangeStore(db, tables),
+      store: faults.store(new DynamoChangeStore(db, tables)),
       ledger: new DynamoLedgerReader(db, tables.ledger),
-      workflow: new StepFunctionsWorkflow({ send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) } as never, stateMachineArn),
+      workflow: new StepFunctionsWorkflow(faults.client(sfnClient) as never, stateMachineArn),
       artifacts,
-      functions: new LambdaFunctionHost(lambda as never),
+      functions: new LambdaFunctionHost(faults.client(lambda) as never),
       alarms: new CloudWatchAlarmWatch(cloudwatch as never),
       metrics: new CloudWatchMetricsReader(cloudwatch as never),
       codeDeploy: localCodeDeploy,
@@ -235,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dir: join(dataDir, 'executions'),
       speed,
       log,
+      onStateEntered: faults.any ? (state) => faults.reach(`state:${state}`) : undefined,
     });
     sfnRef.current = sfn;
 
@@ -255,11 +269,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The sweep, as the scheduled handler does every 5 minutes in AWS (scaled by the speed factor
     // here): the approval timeout, then the reconciler; it also runs once now, so whatever a crash
     // left out of step (an alias behind its record, a decision the workflow never heard) is put right at start.
-    const sweepHandler = makeSweepHandler(services);
+    // Its AWS calls are no crash points (see CrashPoints): the sweep re-syncs every alias each run.
+    const sweepHandler = makeSweepHandler({
+      ...services,
+      workflow: new StepFunctionsWorkflow(sfnClient as never, stateMachineArn),
+      functions: new LambdaFunctionHost(lambda as never),
+    });
     const runSweep = () =>
       sweepHandler()
         .then((out) => {
           for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
+          for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
           for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
           for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
           for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);

@@ -70,18 +70,21 @@ export interface LocalStepFunctionsOptions {
   /** Divides every Wait (bake) time: 60 turns a 60 s bake into 1 s. */
   readonly speed: number;
   readonly log?: (line: string) => void;
+  /** Called each time an execution entered a state and saved it as its current state, before the state runs (crash points). */
+  readonly onStateEntered?: (stateName: string) => void;
 }
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 /**
  * Local stand-in for Step Functions: runs the same ASL file in aws-local-stepfunctions.
- * StartExecution (unique names), SendTaskSuccess / SendTaskFailure (task tokens of
+ * StartExecution (unique names; a repeat of a running one's name and input answers with it), SendTaskSuccess / SendTaskFailure (task tokens of
  * `.waitForTaskToken` states), DescribeExecution. Overrides are keyed by state name, derived from
  * the definition: a Task whose resource is a function ARN calls that function's handler; a
  * service integration calls its stand-in. Each execution's current state and input are saved
  * under `dir`; on start, RUNNING executions resume from that state (a waiting approval gets a new
  * task token; the e-mailed links keep working because they name the change, not the token).
+ * A Task runs only once its state is saved, so a restart never resumes behind a task that started.
  * Each save replaces the file atomically; a file that does not parse at start (a crash of a run
  * before saves were atomic, a hand edit) is quarantined and reported with the change it belonged to.
  */
@@ -96,7 +99,12 @@ export class LocalStepFunctions {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof StartExecutionCommand) {
       const name = command.input.name ?? randomUUID();
-      if (this.executions.has(name)) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+      const existing = this.executions.get(name);
+      // Idempotent as in Step Functions (Standard): the same name and input as a running execution answer with that execution.
+      if (existing?.status === 'RUNNING' && existing.input === (command.input.input ?? '{}')) {
+        return { executionArn: existing.executionArn, startDate: new Date(existing.startDate) };
+      }
+      if (existing) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
       const record: ExecutionRecord = {
         executionArn: `${this.opts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
         name,
@@ -147,9 +155,11 @@ export class LocalStepFunctions {
       if (!saved) continue;
       const record = saved as ExecutionRecord;
       this.executions.set(record.name, record);
-      if (record.status === 'RUNNING' && record.currentState) {
-        this.opts.log?.(`↻  resuming execution ${record.name} at ${record.currentState}`);
-        this.launch(record, record.currentState, record.currentInput);
+      if (record.status === 'RUNNING') {
+        // StartExecution answered once the record was saved: an execution killed before it saved its first state starts at StartAt.
+        const at = record.currentState ?? this.opts.definition.StartAt;
+        this.opts.log?.(`↻  resuming execution ${record.name} at ${at}`);
+        this.launch(record, at, record.currentState ? record.currentInput : JSON.parse(record.input));
         resumed++;
       }
     }
@@ -206,13 +216,16 @@ export class LocalStepFunctions {
         return token;
       },
     };
-    // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it).
+    // Waits with a SecondsPath read the last task result's `waitSeconds` (the deploy steps return it);
+    // resumed at such a Wait, or at a Choice before it, no task ran yet: the resumed input holds them.
     let waitSeconds: number | undefined;
+    const entered = new EnteredStates();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const call = this.taskFor(state);
       overrides[stateName] = async (taskInput) => {
+        await entered.saved(stateName);
         const result = roundTrip(
           await call(taskInput, () => {
             const t = token;
@@ -232,7 +245,7 @@ export class LocalStepFunctions {
       get: (_t, stateName: string) => {
         const state = states[stateName];
         if (state?.Type !== 'Wait') return undefined;
-        const seconds = state.Seconds ?? (state.SecondsPath ? waitSeconds : undefined);
+        const seconds = state.Seconds ?? (state.SecondsPath ? (waitSeconds ?? numberAt(input, state.SecondsPath)) : undefined);
         return seconds === undefined ? undefined : (seconds * 1000) / speed;
       },
     });
@@ -242,7 +255,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides, retryIntervalOverrides: this.retryIntervals() },
     });
     this.aborts.add(execution.abort);
-    const done = this.follow(record, execution as never).finally(() => {
+    const done = this.follow(record, execution as never, entered).finally(() => {
       this.running.delete(done);
       this.aborts.delete(execution.abort);
     });
@@ -288,7 +301,11 @@ export class LocalStepFunctions {
     return fn;
   }
 
-  private async follow(record: ExecutionRecord, execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> }): Promise<void> {
+  private async follow(
+    record: ExecutionRecord,
+    execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> },
+    entered: EnteredStates,
+  ): Promise<void> {
     const events = (async () => {
       for await (const ev of execution.eventLogs) {
         const state = (ev.state as { name?: string; input?: unknown } | undefined) ?? undefined;
@@ -301,8 +318,12 @@ export class LocalStepFunctions {
         if (ev.type === 'StateEntered' && state?.name) {
           record.currentState = state.name;
           record.currentInput = state.input;
-          await this.save(record);
+          // A failed save is reported, not fatal: the task waiting for it (EnteredStates) must still run.
+          await this.save(record).catch((e: Error) => this.opts.log?.(`execution ${record.name}: saving state ${state.name} failed: ${e.message}`));
+          this.opts.onStateEntered?.(state.name);
+          entered.mark(state.name);
         }
+        if (ev.type === 'StateRetried' && state?.name) entered.mark(state.name);
       }
     })();
     // The outcome is recorded only once every event of the run is in the history: a reader that sees
@@ -335,6 +356,37 @@ export class LocalStepFunctions {
 }
 
 /**
+ * Which task attempts may run. The interpreter emits StateEntered (or StateRetried) and runs the
+ * state without waiting for its listeners; a Task's n-th attempt waits here until the event loop has
+ * handled the n-th such event of its state (for an entry: saved it as the current state).
+ */
+class EnteredStates {
+  private readonly handled = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+  private readonly waiting: { state: string; attempt: number; resolve: () => void }[] = [];
+
+  /** Resolves once the event that started this attempt of `state` is handled. */
+  saved(state: string): Promise<void> {
+    const attempt = (this.attempts.get(state) ?? 0) + 1;
+    this.attempts.set(state, attempt);
+    if ((this.handled.get(state) ?? 0) >= attempt) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ state, attempt, resolve }));
+  }
+
+  /** The event loop handled an entry or retry of `state`. */
+  mark(state: string): void {
+    const handled = (this.handled.get(state) ?? 0) + 1;
+    this.handled.set(state, handled);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const w = this.waiting[i];
+      if (w.state !== state || w.attempt > handled) continue;
+      w.resolve();
+      this.waiting.splice(i, 1);
+    }
+  }
+}
+
+/**
  * Timeouts of human waits (`.waitForTaskToken` tasks) divided by the speed factor, like Wait times:
  * 72 h of approval wait last 72 min at speed 60. Machine tasks (test builds) keep their real timeout.
  */
@@ -348,6 +400,17 @@ function scaleTimeouts(definition: Definition, speed: number): Definition {
         : state;
   }
   return { ...definition, States };
+}
+
+/** The number at a plain JSONPath (`$.a.b`) of `value`, or undefined. */
+function numberAt(value: unknown, path: string): number | undefined {
+  let at: unknown = value;
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean))
+    at = (at as Record<string, unknown> | null)?.[key];
+  return typeof at === 'number' ? at : undefined;
 }
 
 /** Lambda serialises payloads as JSON; so does the local runtime, so nothing passes that could not in AWS. */

@@ -490,7 +490,7 @@ describe('CmvStack', () => {
       expect(buildSpec).toContain('aws s3 cp --only-show-errors \\"$WORK_DIR/report.json\\" \\"$CMV_REPORT_URI\\"');
     });
 
-    it('runs the sweep (approval expiry and the reconciler) every 5 minutes, allowed to move aliases and answer task tokens', () => {
+    it('runs the sweep (approval expiry and the reconciler) every 5 minutes, allowed to move aliases, start workflows and answer task tokens', () => {
       // THEN
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
@@ -504,6 +504,7 @@ describe('CmvStack', () => {
         'lambda:UpdateAlias',
         'states:SendTaskFailure',
         'states:SendTaskSuccess',
+        'states:StartExecution',
       ]);
     });
 

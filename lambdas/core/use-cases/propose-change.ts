@@ -29,10 +29,16 @@ export async function previewChange(svc: Services, caller: Caller, request: Prop
   return { target: target.name, version, baseVersion, artifactSha256: sha256Base64(zip), plan };
 }
 
+/** The input of a change's workflow execution (named by the change id): always the same, so that a repeated StartExecution is idempotent. */
+export function workflowInput(change: Pick<Change, 'changeId' | 'target'>): Record<string, unknown> {
+  return { changeId: change.changeId, target: change.target };
+}
+
 /**
  * Intake: validates a change request against its target, gives it an immutable version, stores the
  * artifact (content-addressed), writes the change and its version with the `ChangeProposed` ledger
- * entry in one transaction, and starts the workflow (execution name = change id).
+ * entry in one transaction, and starts the workflow (execution name = change id); a workflow that
+ * does not start (a crash right after the commit) is started by the reconciler.
  * Nothing is written when validation fails.
  * @returns the stored change
  * @throws ValidationError (400) for a bad diff, artifact or base version; NotFoundError (404) for an
@@ -107,7 +113,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     if (err instanceof WriteConflictError) throw new ConflictError(`version ${version} of ${target.name} already exists`);
     throw err;
   }
-  const executionArn = await svc.workflow.start(changeId, { changeId, target: target.name });
+  const executionArn = await svc.workflow.start(changeId, workflowInput(change));
   return { ...change, executionArn };
 }
 

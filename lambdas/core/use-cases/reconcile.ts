@@ -1,9 +1,13 @@
+import type { Change } from '../change';
 import { deliverDecision, isSpentToken } from './deliver-decision';
+import { workflowInput } from './propose-change';
 import type { Services } from './services';
 import { syncAlias } from './sync-alias';
 
 /** What a reconciliation found out of step and put right, and what it could not. */
 export interface Reconciliation {
+  /** Changes recorded as submitted whose workflow was started here (the proposal's StartExecution never happened). */
+  readonly workflowsStarted: readonly string[];
   /** Targets whose alias lagged behind their record and was moved to match it. */
   readonly aliasesMoved: readonly string[];
   /** Changes whose recorded approval outcome was delivered to the waiting workflow. */
@@ -17,6 +21,8 @@ export interface Reconciliation {
 /**
  * Puts the outside world back in step with the records after a crash, a lost SendTaskSuccess or an
  * interrupted alias move — the records are the truth, the effects follow them:
+ * - every change still `submitted` gets its workflow started (StartExecution is idempotent for the
+ *   same name and input; an execution that already exists under the change's id is left alone);
  * - every target's alias is synced to its recorded route (`syncAlias`);
  * - every outstanding task token whose change records a decision the wait has not heard of is
  *   delivered: an approval outcome (`deliverDecision`), or a canary no longer paused (resume).
@@ -25,6 +31,7 @@ export interface Reconciliation {
  * sweep (every 5 minutes in AWS).
  */
 export async function reconcile(svc: Services): Promise<Reconciliation> {
+  const workflowsStarted: string[] = [];
   const aliasesMoved: string[] = [];
   const decisionsDelivered: string[] = [];
   const resumed: string[] = [];
@@ -36,6 +43,16 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
       failures.push({ what, error: `${(err as Error).name}: ${(err as Error).message}` });
     }
   };
+  for (const change of await submittedChanges(svc)) {
+    await attempt(`workflow of change ${change.changeId}`, async () => {
+      try {
+        await svc.workflow.start(change.changeId, workflowInput(change));
+        workflowsStarted.push(change.changeId);
+      } catch (err) {
+        if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+      }
+    });
+  }
   for (const target of await svc.store.listTargets()) {
     await attempt(`alias of ${target.name}`, async () => {
       if ((await syncAlias(svc, target.name)) === 'moved') aliasesMoved.push(target.name);
@@ -59,5 +76,17 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
       await svc.store.spendTaskToken(change.changeId, token.taskToken);
     });
   }
-  return { aliasesMoved, decisionsDelivered, resumed, failures };
+  return { workflowsStarted, aliasesMoved, decisionsDelivered, resumed, failures };
+}
+
+/** Every change in `submitted`: normally none, as the workflow's first step moves a change to testing at once. */
+async function submittedChanges(svc: Services): Promise<Change[]> {
+  const changes: Change[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await svc.store.listChanges({ status: 'submitted', limit: 100, nextToken });
+    changes.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return changes;
 }

@@ -9,8 +9,11 @@ import { type Services, WORKFLOW_ACTOR } from './services';
  * The approval wait: keeps the task token in the backend, moves the change to `awaiting_approval`
  * with its expiry (the policy rule's approval timeout), and e-mails every eligible approver a link
  * of their own. A rule without approver groups (pre-approved, e.g. non-production) approves at once.
- * On a repeat (a restart re-entering the wait) only the token is replaced: the links already sent
- * keep working because they name the change, not the token.
+ * On a repeat (a restart re-entering the wait, a retry) the token is replaced — the links already
+ * sent keep working because they name the change, not the token — and a decision already recorded
+ * is delivered; while votes are still open, the links go out again to whoever has not voted: the
+ * e-mails follow the record, so a crash or a failed send after it commits must not leave the
+ * approvers without a link (at least once, never none).
  */
 export async function requestApproval(svc: Services, changeId: string, taskToken: string): Promise<void> {
   const before = await loadChange(svc, changeId);
@@ -33,10 +36,11 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
           },
         },
   );
-  // Re-entered after a restart: only the token changed; the links already sent still work, and a
-  // decision recorded before the restart (whose SendTaskSuccess never happened) is delivered now.
+  // Re-entered after a restart: the token changed; a decision recorded before the restart (whose
+  // SendTaskSuccess never happened) is delivered now; otherwise the links may never have gone out.
   if (before.status !== 'testing') {
-    await deliverDecision(svc, change, taskToken);
+    if (await deliverDecision(svc, change, taskToken)) return;
+    if (change.status === 'awaiting_approval') await sendLinks(svc, change, new Set(change.approvals.map((v) => v.approver)));
     return;
   }
   if (groups.length === 0) {
@@ -51,11 +55,12 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
   await sendLinks(svc, change);
 }
 
-async function sendLinks(svc: Services, change: Change): Promise<void> {
+/** E-mails each eligible approver not in `voted` a link of their own. */
+async function sendLinks(svc: Services, change: Change, voted: ReadonlySet<string> = new Set()): Promise<void> {
   const secret = await svc.settings.linkSecret();
   const groups = change.plan.approvals.groups;
   const needs = groups.map((g) => `${g.name}: ${g.required} of ${g.eligible.length}`).join('; ');
-  for (const approver of approversToNotify(groups, svc.directory.all())) {
+  for (const approver of approversToNotify(groups, svc.directory.all()).filter((a) => !voted.has(a.id))) {
     const token = signLink(secret, { changeId: change.changeId, approver: approver.id }, svc.now(), svc.settings.approvalLinkTtlSeconds);
     const link = `${svc.settings.apiBaseUrl}/approvals/${token}`;
     await svc.notifier.send({

@@ -78,6 +78,62 @@ describe('LocalStepFunctions', () => {
       expect(log).toEqual([expect.stringMatching(/c-odd\.json: not the stored shape: .*lost: the execution of change c-odd/)]);
     });
 
+    it('resumes at its first state an execution saved as started that never saved a state (a crash right after StartExecution)', async () => {
+      // Arrange: StartExecution saved the record and answered; the process died before the first state was saved.
+      const started: ExecutionRecord = { ...succeeded('c-new'), status: 'RUNNING', stopDate: undefined, output: undefined, input: '{"changeId":"c-new"}' };
+      await writeFile(join(dir, 'c-new.json'), JSON.stringify(started));
+      const sfn = start();
+
+      // Act
+      const resumed = await sfn.resume();
+      await sfn.idle();
+
+      // Assert
+      expect(resumed).toBe(1);
+      expect(sfn.execution('c-new')).toMatchObject({ status: 'SUCCEEDED', output: '{"changeId":"c-new"}' });
+    });
+
+    it.each([
+      ['at', 'Bake'],
+      ['before (at a Choice leading to it)', 'Decide'],
+    ])(
+      'divides by the speed factor the wait of a Wait whose seconds come from its input (SecondsPath), resumed %s it',
+      async (_where, state) => {
+        // Arrange: saved in (or just before) a bake of an hour; at speed 3600 it lasts a second.
+        const baking: ExecutionRecord = {
+          ...succeeded('c-bake'),
+          status: 'RUNNING',
+          stopDate: undefined,
+          output: undefined,
+          currentState: state,
+          currentInput: { deployment: { waitSeconds: 3600 } },
+        };
+        await writeFile(join(dir, 'c-bake.json'), JSON.stringify(baking));
+        const sfn = new LocalStepFunctions({
+          definition: {
+            StartAt: 'Decide',
+            States: {
+              Decide: { Type: 'Choice', Choices: [{ Variable: '$.deployment.waitSeconds', IsPresent: true, Next: 'Bake' }], Default: 'Bake' } as never,
+              Bake: { Type: 'Wait', SecondsPath: '$.deployment.waitSeconds', End: true } as never,
+            },
+          },
+          stateMachineArn: ARN,
+          lambdas: {},
+          integrations: {},
+          dir,
+          speed: 3600,
+        });
+
+        // Act
+        await sfn.resume();
+        await sfn.idle();
+
+        // Assert: an hour unscaled would outlast the test's timeout many times over.
+        expect(sfn.execution('c-bake')).toMatchObject({ status: 'SUCCEEDED' });
+      },
+      20_000,
+    );
+
     it('ignores the temp file of a save that a crash interrupted before its rename, keeping the previous version', async () => {
       // Arrange: the previous version, and beside it the half-written temp file write-file-atomic names `<file>.<number>`.
       const previous = JSON.stringify(succeeded('c-1'));
@@ -95,7 +151,88 @@ describe('LocalStepFunctions', () => {
     });
   });
 
+  describe('onStateEntered', () => {
+    it('is called once each state is saved as current, and a Task runs only after that', async () => {
+      // Arrange: a Task, a Choice and the same Task again; the hook reads what is saved when it is called.
+      const order: string[] = [];
+      let runs = 0;
+      const sfn = new LocalStepFunctions({
+        definition: {
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:work', Next: 'Again' } as never,
+            Again: { Type: 'Choice', Choices: [{ Variable: '$.runs', NumericEquals: 1, Next: 'Work' }], Default: 'Done' } as never,
+            Done: { Type: 'Succeed' },
+          },
+        },
+        stateMachineArn: ARN,
+        lambdas: {
+          'arn:aws:lambda:local:0:function:work': async () => {
+            order.push('run Work');
+            return { runs: ++runs };
+          },
+        },
+        integrations: {},
+        dir,
+        speed: 1,
+        onStateEntered: (state) => {
+          const saved = JSON.parse(require('node:fs').readFileSync(join(dir, 'c-1.json'), 'utf8')) as ExecutionRecord;
+          order.push(`entered ${state} (saved at ${saved.currentState})`);
+        },
+      });
+
+      // Act
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{}' }));
+      await sfn.idle();
+
+      // Assert
+      expect(order).toEqual([
+        'entered Work (saved at Work)',
+        'run Work',
+        'entered Again (saved at Again)',
+        'entered Work (saved at Work)',
+        'run Work',
+        'entered Again (saved at Again)',
+        'entered Done (saved at Done)',
+      ]);
+      expect(sfn.execution('c-1')).toMatchObject({ status: 'SUCCEEDED' });
+    });
+  });
+
   describe('send(StartExecution)', () => {
+    it('answers a repeat with the same name and input as the running execution with that execution, as Step Functions does', async () => {
+      // Arrange: an execution waiting in a task until released.
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const sfn = new LocalStepFunctions({
+        definition: { StartAt: 'Wait', States: { Wait: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:hang', End: true } as never } },
+        stateMachineArn: ARN,
+        lambdas: { 'arn:aws:lambda:local:0:function:hang': async () => held },
+        integrations: {},
+        dir,
+        speed: 1,
+      });
+      const first = (await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }))) as {
+        executionArn: string;
+        startDate: Date;
+      };
+
+      // Act
+      const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }));
+      const other = sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-2"}' }));
+
+      // Assert
+      expect(again).toEqual(first);
+      await expect(other).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+      release();
+      await sfn.idle();
+      await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }))).rejects.toMatchObject({
+        name: 'ExecutionAlreadyExists',
+      });
+    });
+
     it('starts a new execution after an earlier one was quarantined', async () => {
       // Arrange
       await writeFile(join(dir, 'c-lost.json'), '');
