@@ -1,4 +1,4 @@
-import type { StepObservation } from './change';
+import type { CanaryStepRecord, StepObservation } from './change';
 import type { AlarmStatus, VersionStats } from './ports';
 
 /**
@@ -122,4 +122,27 @@ export function aliasWeight(alias: { functionVersion: string; additionalVersion?
 export function observe(old: VersionStats, next: VersionStats, from: string, to: string): StepObservation {
   const total = old.requests + next.requests;
   return { newSharePercent: total === 0 ? null : Math.round((10_000 * next.requests) / total) / 100, old, new: next, from, to };
+}
+
+/**
+ * The canary's step history with the rollback recorded as its last decision, so that a rolled-back
+ * deployment's history always ends in `rollback`: a step still open (an alarm's event, an abort, a
+ * failed smoke test mid-bake) is decided by the rollback; when every step was already decided (the
+ * rollback came between a `continue` and the next shift) a step at the current weight is appended.
+ * A history without steps stays empty: no traffic ever moved (e.g. smoke tests failed before it).
+ * @param currentWeight - % of traffic on the new version when the rollback was decided
+ * @param at - ISO-8601 time of the rollback
+ */
+export function historyWithRollback(
+  history: readonly CanaryStepRecord[],
+  currentWeight: number,
+  at: string,
+  reason: string,
+  alarm?: { readonly name: string },
+): CanaryStepRecord[] {
+  const alarms = alarm ? { alarms: [{ name: alarm.name, state: 'ALARM' }] } : {};
+  const open = history.at(-1);
+  if (!open) return [];
+  if (!open.decision) return [...history.slice(0, -1), { ...open, checkedAt: at, decision: 'rollback', reason, ...alarms }];
+  return [...history, { weight: currentWeight, at, checkedAt: at, decision: 'rollback', reason, ...alarms }];
 }

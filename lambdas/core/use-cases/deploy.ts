@@ -1,4 +1,4 @@
-import { checkStep, observe, routeForWeight } from '../canary';
+import { checkStep, historyWithRollback, observe, routeForWeight } from '../canary';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
 import type { StoreWrite, VersionStats } from '../ports';
@@ -300,21 +300,7 @@ export async function rollBack(
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     const restoredAt = svc.now().toISOString();
-    // A step still open (an alarm's event, an abort, a failed smoke test mid-bake) is decided by the rollback.
-    const open = d.history.at(-1);
-    const history =
-      open && !open.decision
-        ? [
-            ...d.history.slice(0, -1),
-            {
-              ...open,
-              checkedAt: restoredAt,
-              decision: 'rollback' as const,
-              reason,
-              ...(trigger.alarm ? { alarms: [{ name: trigger.alarm.name, state: 'ALARM' }] } : {}),
-            },
-          ]
-        : d.history;
+    const history = historyWithRollback(d.history, d.currentWeight, restoredAt, reason, trigger.alarm);
     return {
       event: 'ChangeRolledBack',
       patch: { deployment: { ...d, history, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined }, reason },

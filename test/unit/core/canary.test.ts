@@ -1,4 +1,4 @@
-import { aliasWeight, bakeSlice, type CanaryCheckInput, checkStep, decideAfterBake, observe, routeForWeight } from '../../../lambdas/core/canary';
+import { aliasWeight, bakeSlice, type CanaryCheckInput, checkStep, decideAfterBake, historyWithRollback, observe, routeForWeight } from '../../../lambdas/core/canary';
 import type { AlarmStatus } from '../../../lambdas/core/ports';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
@@ -176,5 +176,30 @@ describe('canary', () => {
     it('has no share without requests', () => {
       expect(observe(stats(0, 0), stats(0, 0), 'a', 'b').newSharePercent).toBeNull();
     });
+  });
+});
+
+describe('historyWithRollback', () => {
+  const at = '2026-11-29T10:00:00.000Z';
+
+  it('decides the open step by the rollback, naming the alarm', () => {
+    const history = [
+      { weight: 10, at: '2026-11-29T09:00:00.000Z', decision: 'continue' as const, reason: 'healthy at 10%' },
+      { weight: 50, at: '2026-11-29T09:30:00.000Z' },
+    ];
+    expect(historyWithRollback(history, 50, at, 'errors', { name: 'err' })).toEqual([
+      history[0],
+      { weight: 50, at: '2026-11-29T09:30:00.000Z', checkedAt: at, decision: 'rollback', reason: 'errors', alarms: [{ name: 'err', state: 'ALARM' }] },
+    ]);
+  });
+
+  it('appends the rollback when it came between a continue and the next shift, so the history ends in rollback', () => {
+    const history = [{ weight: 10, at: '2026-11-29T09:00:00.000Z', checkedAt: '2026-11-29T09:05:00.000Z', decision: 'continue' as const, reason: 'healthy at 10%' }];
+    const after = historyWithRollback(history, 10, at, 'aborted by dana');
+    expect(after).toEqual([history[0], { weight: 10, at, checkedAt: at, decision: 'rollback', reason: 'aborted by dana' }]);
+  });
+
+  it('leaves a history without steps empty: no traffic moved', () => {
+    expect(historyWithRollback([], 0, at, 'smoke tests failed')).toEqual([]);
   });
 });
