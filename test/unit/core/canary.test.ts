@@ -1,4 +1,13 @@
-import { aliasWeight, bakeSlice, type CanaryCheckInput, checkStep, decideAfterBake, historyWithRollback, observe, routeForWeight } from '../../../lambdas/core/canary';
+import {
+  aliasWeight,
+  bakeSlice,
+  type CanaryCheckInput,
+  checkStep,
+  decideAfterBake,
+  historyWithRollback,
+  observe,
+  routeForWeight,
+} from '../../../lambdas/core/canary';
 import type { AlarmStatus } from '../../../lambdas/core/ports';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
@@ -194,7 +203,9 @@ describe('historyWithRollback', () => {
   });
 
   it('appends the rollback when it came between a continue and the next shift, so the history ends in rollback', () => {
-    const history = [{ weight: 10, at: '2026-11-29T09:00:00.000Z', checkedAt: '2026-11-29T09:05:00.000Z', decision: 'continue' as const, reason: 'healthy at 10%' }];
+    const history = [
+      { weight: 10, at: '2026-11-29T09:00:00.000Z', checkedAt: '2026-11-29T09:05:00.000Z', decision: 'continue' as const, reason: 'healthy at 10%' },
+    ];
     const after = historyWithRollback(history, 10, at, 'aborted by dana');
     expect(after).toEqual([history[0], { weight: 10, at, checkedAt: at, decision: 'rollback', reason: 'aborted by dana' }]);
   });
