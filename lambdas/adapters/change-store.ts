@@ -5,6 +5,7 @@ import { LedgerContentionError, ValidationError } from '../core/errors';
 import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
 import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
+import { versionOrderKey } from '../core/versioning';
 import { decodeToken, encodeToken, type PageQuery } from './dynamo';
 import { CHANGES_TABLE } from './tables';
 
@@ -111,8 +112,28 @@ export class DynamoChangeStore implements ChangeStore {
     return items;
   }
 
+  async highestVersion(target: string): Promise<string | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.changes,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)',
+        ExpressionAttributeValues: { ':pk': `TARGET#${target}`, ':o': 'VERSION_ORDER#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? String(item.version) : undefined;
+  }
+
   async commit(writes: readonly StoreWrite[], draft: LedgerEntryDraft): Promise<LedgerEntry> {
-    const puts = writes.map((w) => this.conditionalPut(w));
+    // A new version also gets its order marker (what `highestVersion` reads); `owner[i]` is the write item i belongs to.
+    const items = writes.flatMap((w, index) => [
+      { put: this.conditionalPut(w), index },
+      ...(w.kind === 'version' && w.expectedRevision === null ? [{ put: this.versionOrderPut(w.record), index }] : []),
+    ]);
+    const puts = items.map((i) => i.put);
     for (let attempt = 1; ; attempt++) {
       const head = await this.readHead();
       const entry = chainEntry(head, draft, this.now());
@@ -139,7 +160,7 @@ export class DynamoChangeStore implements ChangeStore {
         if (!(err instanceof TransactionCanceledException)) throw err;
         const reasons = err.CancellationReasons ?? [];
         const failed = reasons.findIndex((r, i) => i < puts.length && r.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) throw new WriteConflictError(failed);
+        if (failed >= 0) throw new WriteConflictError(items[failed].index);
         if (attempt >= LEDGER_ATTEMPTS) {
           throw new LedgerContentionError(
             `the audit ledger is busy: ${LEDGER_ATTEMPTS} attempts to append ${draft.type} lost to other writers; nothing was written, try again`,
@@ -215,6 +236,17 @@ export class DynamoChangeStore implements ChangeStore {
   async readHead(): Promise<LedgerHead> {
     const out = await this.db.send(new GetCommand({ TableName: this.tables.ledger, Key: { chain: 'head', seq: 0 }, ConsistentRead: true }));
     return out.Item ? { seq: out.Item.headSeq as number, hash: out.Item.headHash as string } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The order marker of a new version: its sort key orders by semver precedence (see versionOrderKey). */
+  private versionOrderPut(record: VersionRecord) {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { pk: `TARGET#${record.target}`, sk: `VERSION_ORDER#${versionOrderKey(record.version)}`, version: record.version },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
   }
 
   private conditionalPut(write: StoreWrite) {

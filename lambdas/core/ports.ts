@@ -53,6 +53,8 @@ export interface ChangeStore {
   listTargets(): Promise<Target[]>;
   getVersion(target: string, version: string): Promise<VersionRecord | undefined>;
   listVersions(target: string): Promise<VersionRecord[]>;
+  /** The target's highest version by semver precedence, in one strongly consistent read of one small item; none: undefined. */
+  highestVersion(target: string): Promise<string | undefined>;
   /**
    * Writes every record and appends the ledger entry in ONE transaction: all or nothing.
    * @returns the ledger entry as chained

@@ -24,3 +24,25 @@ export function nextVersion(existing: readonly string[], requested: string | und
 export function newestFirst(versions: readonly string[]): string[] {
   return semver.rsort([...versions]);
 }
+
+/**
+ * A string whose byte order is the versions' semver precedence (semver.org §11), for a sort key:
+ * `MAJOR.MINOR.PATCH` as length-prefixed numbers, then `~` for a release or `-` and the
+ * pre-release identifiers (numeric ones length-prefixed and before alphanumeric ones, separated
+ * by `!`, which sorts below every character an identifier may hold), so a pre-release sorts
+ * before its release and a shorter identifier list before a longer one with the same start.
+ * @param version - a valid semantic version without build metadata
+ * @throws Error when `version` is not one
+ */
+export function versionOrderKey(version: string): string {
+  const parsed = semver.parse(version);
+  if (!parsed || parsed.build.length) throw new Error(`not a semantic version without build metadata: ${version}`);
+  const numeric = (n: number | string) => {
+    const digits = String(n);
+    return `${String(digits.length).padStart(2, '0')}${digits}`;
+  };
+  const core = [parsed.major, parsed.minor, parsed.patch].map(numeric).join('.');
+  if (!parsed.prerelease.length) return `${core}~`;
+  const ids = parsed.prerelease.map((id) => (typeof id === 'number' || /^\d+$/.test(id) ? `0${numeric(id)}` : `1${id}`));
+  return `${core}-${ids.join('!')}`;
+}

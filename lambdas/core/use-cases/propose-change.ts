@@ -122,18 +122,24 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
   const target = await svc.store.getTarget(request.target);
   if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
-  const versions = await svc.store.listVersions(target.name);
+  // Read what is needed — the highest version, the requested, the base and the live one — not every version.
+  const [highest, requested] = await Promise.all([
+    svc.store.highestVersion(target.name),
+    request.version ? svc.store.getVersion(target.name, request.version) : undefined,
+  ]);
   const version = nextVersion(
-    versions.map((v) => v.version),
+    [highest, requested?.version].filter((v) => v !== undefined),
     request.version,
     request.bump,
   );
   const baseVersion = request.baseVersion ?? target.liveVersion;
-  const base = versions.find((v) => v.version === baseVersion);
+  const [base, live] = await Promise.all([
+    svc.store.getVersion(target.name, baseVersion),
+    target.liveVersion ? svc.store.getVersion(target.name, target.liveVersion) : undefined,
+  ]);
   if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
   const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
   const config = request.config ?? base.config;
-  const live = versions.find((v) => v.version === target.liveVersion);
   if (live && !request.redeploy && sha256Base64(zip) === live.artifact.sha256 && isDeepStrictEqual(config, live.config)) {
     // It would canary the live version against itself: nothing to test, approve or watch.
     throw new ConflictError(

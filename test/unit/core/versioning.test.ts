@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import semver from 'semver';
 import { ConflictError } from '../../../lambdas/core/errors';
-import { newestFirst, nextVersion } from '../../../lambdas/core/versioning';
+import { newestFirst, nextVersion, versionOrderKey } from '../../../lambdas/core/versioning';
 
 describe('versioning', () => {
   describe('nextVersion()', () => {
@@ -57,5 +59,40 @@ describe('versioning', () => {
       expect(sorted).not.toBe(versions);
       expect(versions).toEqual(['1.0.0', '2.0.0']);
     });
+  });
+});
+
+describe('versionOrderKey()', () => {
+  const semverArb = fc
+    .tuple(
+      fc.nat({ max: 10_000_000 }),
+      fc.nat({ max: 30 }),
+      fc.nat({ max: 12_000 }),
+      fc.option(
+        fc.array(fc.oneof(fc.nat({ max: 1_000_000 }).map(String), fc.stringMatching(/^[0-9A-Za-z-]*[A-Za-z-][0-9A-Za-z-]*$/)), { minLength: 1, maxLength: 4 }),
+      ),
+    )
+    .map(([major, minor, patch, pre]) => `${major}.${minor}.${patch}${pre ? `-${pre.join('.')}` : ''}`)
+    .filter((v) => semver.valid(v) === v);
+
+  it('orders keys as byte strings exactly as semver orders the versions (semver.org §11)', () => {
+    fc.assert(
+      fc.property(semverArb, semverArb, (a, b) => {
+        const byKey = Math.sign(Buffer.compare(Buffer.from(versionOrderKey(a)), Buffer.from(versionOrderKey(b))));
+        expect(byKey).toBe(semver.compare(a, b));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it.each([
+    ['1.0.0-alpha', '1.0.0-alpha.1'],
+    ['1.0.0-alpha.1', '1.0.0-alpha.beta'],
+    ['1.0.0-alpha.x', '1.0.0-alpha-b'],
+    ['1.0.0-beta.2', '1.0.0-beta.11'],
+    ['1.0.0-rc.1', '1.0.0'],
+    ['1.9.0', '1.10.0'],
+  ])('puts %s before %s', (lower, higher) => {
+    expect(versionOrderKey(lower) < versionOrderKey(higher)).toBe(true);
   });
 });
