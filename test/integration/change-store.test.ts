@@ -7,7 +7,7 @@ import type { VersionRecord } from '../../lambdas/core/target';
 import { ensureTables, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
 
 /** The change store's version reads and writes on DynamoDB Local. */
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('DynamoChangeStore on DynamoDB Local', () => {
   let dynamo: LocalDynamo;

@@ -7,7 +7,7 @@ import type { ProposeChangeRequest } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { type ChangePlan, planChange } from '../policy/plan';
 import { WriteConflictError } from '../ports';
-import { nextVersion } from '../versioning';
+import { newestFirst, nextVersion } from '../versioning';
 import type { Caller, Services } from './services';
 
 /** What a dry run answers: the change as it would be created, and its plan. Nothing is written. */
@@ -124,7 +124,7 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
   // Read what is needed — the highest version, the requested, the base and the live one — not every version.
   const [highest, requested] = await Promise.all([
-    svc.store.highestVersion(target.name),
+    highestVersion(svc, target.name),
     request.version ? svc.store.getVersion(target.name, request.version) : undefined,
   ]);
   const version = nextVersion(
@@ -166,6 +166,11 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   if (missing.length)
     throw new ConflictError(`the policy (rule ${plan.policy.ruleId}) requires test suites ${target.name} does not have: ${missing.join(', ')}`);
   return { target, version, baseVersion, base, zip, config, plan };
+}
+
+/** The target's highest version; a target stored before versions had order markers has none, so all are read once. */
+async function highestVersion(svc: Services, target: string): Promise<string | undefined> {
+  return (await svc.store.highestVersion(target)) ?? newestFirst((await svc.store.listVersions(target)).map((v) => v.version))[0];
 }
 
 async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseUri: string, baseLabel: string): Promise<Uint8Array> {
