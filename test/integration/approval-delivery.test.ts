@@ -62,11 +62,11 @@ describe('approval decisions (local stack)', () => {
       },
     );
     const stuck = await stack.api.change(changeId);
-    const report = await reconcile(stack.runtime.services);
+    await reconcile(stack.runtime.services);
 
-    // Assert: out of step until the reconciler delivered the recorded outcome; then it deploys.
+    // Assert: out of step until the reconciler delivered the recorded outcome — this call or the
+    // runtime's own sweep, which runs every few seconds and may come first; then it deploys.
     expect(stuck.status).toBe('awaiting_approval');
-    expect(report.decisionsDelivered).toContain(changeId);
     expect((await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'])).status).toBe('deployed');
   });
 

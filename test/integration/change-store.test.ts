@@ -4,7 +4,8 @@ import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { TABLES } from '../../lambdas/adapters/tables';
 import { WriteConflictError } from '../../lambdas/core/ports';
 import type { VersionRecord } from '../../lambdas/core/target';
-import { ensureTables, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
+import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
+import { testDynamo } from './local-stack';
 
 /** The change store's version reads and writes on DynamoDB Local. */
 jest.setTimeout(120_000);
@@ -28,7 +29,7 @@ describe('DynamoChangeStore on DynamoDB Local', () => {
     store.commit([{ kind: 'version', record: version(target, v), expectedRevision: null }], { type: 'VersionCreated', target, actor: 'test', details: {} });
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(null);
+    dynamo = await testDynamo();
     client = new DynamoDBClient(dynamo.config);
     await ensureTables(
       client,

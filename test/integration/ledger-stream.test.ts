@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { LEDGER_TABLE } from '../../lambdas/adapters/tables';
-import { ensureTables, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
+import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
 import { LedgerStreamPoller } from '../../lib/local/ledger-stream';
+import { testDynamo } from './local-stack';
 
 /** The ledger stream's consumer on DynamoDB Local's stream of a ledger table. */
 jest.setTimeout(60_000);
@@ -20,7 +21,7 @@ describe('LedgerStreamPoller', () => {
     client.send(new PutItemCommand({ TableName: table, Item: { chain: { S: 'main' }, seq: { N: String(++seq) }, type: { S: 'ChangeProposed' } } }));
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal(null);
+    dynamo = await testDynamo();
     client = new DynamoDBClient(dynamo.config);
     await ensureTables(client, [{ name: table, definition: LEDGER_TABLE }]);
     dir = await mkdtemp(join(tmpdir(), 'cmv-ledger-stream-'));

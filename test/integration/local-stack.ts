@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,8 +6,10 @@ import type { Change, ChangeStatus } from '../../lambdas/core/change';
 import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
+import { externalDynamo, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
 import { type LocalRuntime, ROOT, startLocalRuntime } from '../../lib/local/runtime';
 import type { ExecutionRecord } from '../../lib/local/step-functions';
+import { SHARED_DYNAMODB_ENV } from './shared-dynamodb';
 
 /** The bundled example. */
 export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
@@ -19,6 +22,23 @@ export interface Stack {
   readonly api: CmvClient;
   readonly dataDir: string;
   stop(): Promise<void>;
+}
+
+/**
+ * The suite's one DynamoDB Local (test/integration/global-setup.ts), with a namespace of its own
+ * for `dataDir` (the same data dir finds its tables again after a restart); none when a test file
+ * runs without the global setup: then the runtime starts its own.
+ */
+export function sharedDynamo(dataDir: string): { dynamoEndpoint?: string; dynamoNamespace?: string } {
+  const endpoint = process.env[SHARED_DYNAMODB_ENV];
+  if (!endpoint) return {};
+  return { dynamoEndpoint: endpoint, dynamoNamespace: `it${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}` };
+}
+
+/** A DynamoDB Local for a test file: a fresh namespace on the suite's shared one, or its own instance. */
+export async function testDynamo(): Promise<LocalDynamo> {
+  const endpoint = process.env[SHARED_DYNAMODB_ENV];
+  return endpoint ? externalDynamo(endpoint, `it${randomUUID().replaceAll('-', '')}`) : startDynamoDbLocal(null);
 }
 
 /**
@@ -40,6 +60,7 @@ export async function startStack(
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
   const runtime = await startLocalRuntime({
     dataDir,
+    ...sharedDynamo(dataDir),
     port: 0,
     speed: options.speed ?? 60,
     inMemory: options.inMemory ?? true,
