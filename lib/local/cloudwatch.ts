@@ -107,7 +107,7 @@ export class LocalCloudWatch {
   startEvaluating(intervalMs = Math.max(10, 1000 / this.speed)): void {
     this.stopEvaluating();
     this.timer = setInterval(() => {
-      for (const name of this.alarms.keys()) this.evaluate(name);
+      for (const name of this.alarms.keys()) this.refresh(name);
     }, intervalMs);
     this.timer.unref();
   }
@@ -158,7 +158,7 @@ export class LocalCloudWatch {
         MetricAlarms: names
           .filter((n) => this.alarms.has(n))
           .map((n) => {
-            const alarm = this.evaluate(n);
+            const alarm = this.refresh(n);
             return { ...alarm.input, AlarmName: n, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt };
           }),
       };
@@ -195,6 +195,21 @@ export class LocalCloudWatch {
       .slice(0, verdict.evaluated);
     this.transition(name, alarm, verdict.state, reasonFor(verdict, points, alarm.input, DatapointsToAlarm));
     return alarm;
+  }
+
+  /**
+   * {@link evaluate}, except that an alarm that cannot be evaluated (a statistic not supported here)
+   * keeps its state and says why in its reason, as CloudWatch's EVALUATION_ERROR does, instead of
+   * stopping the other alarms, DescribeAlarms or the process.
+   */
+  private refresh(name: string): StoredAlarm {
+    const alarm = this.alarms.get(name) as StoredAlarm;
+    try {
+      return this.evaluate(name);
+    } catch (err) {
+      alarm.reason = `Evaluation error: ${(err as Error).message}`;
+      return alarm;
+    }
   }
 
   /** The latest evaluation instant at or before now (epoch ms), in scaled time. */

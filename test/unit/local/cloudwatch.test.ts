@@ -132,6 +132,28 @@ describe('LocalCloudWatch', () => {
       await expect(cw.send(new DescribeAlarmsCommand({ AlarmNames: ['errors'] }))).resolves.toEqual({ MetricAlarms: [] });
     });
 
+    it('keeps an alarm it cannot evaluate in its state with the reason, and goes on evaluating the others', async () => {
+      const cw = new LocalCloudWatch(1);
+      await cw.send(new PutMetricAlarmCommand({ ...alarm, AlarmName: 'trimmed', Statistic: undefined, ExtendedStatistic: 'tm99' }));
+      await cw.send(new PutMetricAlarmCommand(alarm));
+      jest.setSystemTime(AT + 30_000);
+      cw.record('AWS/Lambda', 'Errors', dims, 1);
+      cw.startEvaluating(1_000);
+      jest.advanceTimersByTime(60_000);
+      cw.stopEvaluating();
+      const out = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['trimmed', 'errors'] }))) as {
+        MetricAlarms: { AlarmName: string; StateValue: string; StateReason: string }[];
+      };
+      expect(out.MetricAlarms.map((a) => [a.AlarmName, a.StateValue, a.StateReason])).toEqual([
+        ['trimmed', 'INSUFFICIENT_DATA', 'Evaluation error: LocalCloudWatch does not support the statistic tm99'],
+        [
+          'errors',
+          'ALARM',
+          expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoint \[1\.0 \(22\/11\/26 10:00:00\)\] was greater than the threshold/),
+        ],
+      ]);
+    });
+
     it('keeps one aggregate per metric and minute however many values are recorded, and forgets them after 15 days', async () => {
       const cw = new LocalCloudWatch(1);
       for (let i = 0; i < 20_000; i++) {
