@@ -6,18 +6,10 @@ import {
   type MetricDataResult,
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
+  SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-
-/** One recorded datapoint (epoch ms). */
-interface Datapoint {
-  readonly namespace: string;
-  readonly name: string;
-  readonly dimensions: Record<string, string>;
-  readonly value: number;
-  readonly at: number;
-}
-
-type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+import { type AlarmState, type AlarmVerdict, alarmState, evaluationIntervalSeconds, evaluationRangeLength, type TreatMissingData } from './alarm-evaluation';
+import { MetricStore } from './metric-store';
 
 /**
  * The event CloudWatch sends to EventBridge when an alarm changes state ("CloudWatch Alarm State
@@ -49,6 +41,8 @@ interface StoredAlarm {
   state: AlarmState;
   reason: string;
   updatedAt: Date;
+  /** The evaluation instant (epoch ms) last evaluated, or set by SetAlarmState; -Infinity before the first. */
+  evaluatedAt: number;
 }
 
 let mathjs: ReturnType<typeof import('mathjs').create> | undefined;
@@ -65,29 +59,40 @@ function math() {
   return mathjs;
 }
 
+/** 1-minute data, as CloudWatch stores standard-resolution metrics (Lambda's), kept 15 days. */
+const RESOLUTION_S = 60;
+const RETENTION_S = 15 * 86_400;
+
 /**
  * Local stand-in for CloudWatch: metrics the local Lambda host records (AWS/Lambda Invocations,
- * Errors, Duration by FunctionName, Resource and ExecutedVersion) and metric alarms (PutMetricAlarm,
- * DescribeAlarms) evaluated like CloudWatch: `EvaluationPeriods` periods of `Period` s each, a
- * period breaching when the returned metric (or expression) crosses the threshold, ALARM when
- * `DatapointsToAlarm` of them breach, and periods without data treated per `TreatMissingData`.
- * `speed` divides every period (a 60 s period lasts 1 s at speed 60). Like CloudWatch, it
- * evaluates every alarm continuously once {@link startEvaluating} runs, and tells each state change
- * to its {@link onStateChange} listeners as the EventBridge event AWS sends. GetMetricData answers
- * MetricStat queries (no expressions).
+ * Errors, Duration by FunctionName, Resource and ExecutedVersion), kept per minute in a
+ * {@link MetricStore}, and metric alarms (PutMetricAlarm, SetAlarmState, DescribeAlarms) evaluated
+ * as CloudWatch evaluates them: at each evaluation instant (every minute, or every 10 s for
+ * periods under a minute: {@link evaluationIntervalSeconds}) over the periods that end there — the
+ * evaluation range, longer than `EvaluationPeriods` — with missing data treated as the User Guide's
+ * tables say ({@link alarmState}). `speed` divides every duration (a 60 s period lasts 1 s at speed
+ * 60). Like CloudWatch, it evaluates every alarm continuously once {@link startEvaluating} runs, and
+ * tells each state change to its {@link onStateChange} listeners as the EventBridge event AWS sends.
+ * GetMetricData answers MetricStat queries (no expressions), its start rounded down to the minute.
  */
 export class LocalCloudWatch {
-  private readonly points: Datapoint[] = [];
+  private readonly store: MetricStore;
   private readonly alarms = new Map<string, StoredAlarm>();
   private readonly listeners: ((event: AlarmStateChangeEvent) => void)[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly speed = 1) {}
+  constructor(private readonly speed = 1) {
+    this.store = new MetricStore((RESOLUTION_S * 1000) / speed, (RETENTION_S * 1000) / speed);
+  }
 
-  /** Records one datapoint (the Lambda host calls this for every invocation). */
+  /** Records one value (the Lambda host calls this for every invocation), at the current time. */
   record(namespace: string, name: string, dimensions: Record<string, string>, value: number): void {
-    this.points.push({ namespace, name, dimensions, value, at: Date.now() });
-    if (this.points.length > 200_000) this.points.splice(0, 100_000);
+    this.store.record({ namespace, name, dimensions }, value, Date.now());
+  }
+
+  /** How many per-minute buckets the metrics hold (bounded by time with data, not by values recorded). */
+  get storedBuckets(): number {
+    return this.store.bucketCount;
   }
 
   /** Calls `listener` with the "CloudWatch Alarm State Change" event of every alarm state change. */
@@ -95,11 +100,14 @@ export class LocalCloudWatch {
     this.listeners.push(listener);
   }
 
-  /** Evaluates every alarm each `intervalMs` (default 1 s of scaled time: 1000 / speed ms, at least 10 ms), as CloudWatch does. */
+  /**
+   * Evaluates every alarm as its evaluation instants pass, checking each `intervalMs` (default 1 s of
+   * scaled time: 1000 / speed ms, at least 10 ms); a check between two instants costs nothing.
+   */
   startEvaluating(intervalMs = Math.max(10, 1000 / this.speed)): void {
     this.stopEvaluating();
     this.timer = setInterval(() => {
-      for (const name of this.alarms.keys()) this.evaluate(name);
+      for (const name of this.alarms.keys()) this.refresh(name);
     }, intervalMs);
     this.timer.unref();
   }
@@ -112,15 +120,36 @@ export class LocalCloudWatch {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof GetMetricDataCommand) {
       const { StartTime, EndTime, MetricDataQueries = [] } = command.input;
-      const from = new Date(StartTime ?? 0).getTime();
+      const minute = (60 * 1000) / this.speed;
+      // GetMetricData rounds a start less than 15 days ago down to the minute; the end is exclusive.
+      const from = Math.floor(new Date(StartTime ?? 0).getTime() / minute) * minute;
       const to = new Date(EndTime ?? Date.now()).getTime();
       const results: MetricDataResult[] = MetricDataQueries.map((q) => this.metricData(q, from, to));
       return { MetricDataResults: results, Messages: [] };
     }
     if (command instanceof PutMetricAlarmCommand) {
+      validateAlarm(command.input);
       const name = command.input.AlarmName ?? '';
       // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
-      this.alarms.set(name, { input: command.input, state: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', updatedAt: new Date() });
+      this.alarms.set(name, {
+        input: command.input,
+        state: 'INSUFFICIENT_DATA',
+        reason: 'Unchecked: Initial alarm creation',
+        updatedAt: new Date(),
+        evaluatedAt: Number.NEGATIVE_INFINITY,
+      });
+      return {};
+    }
+    if (command instanceof SetAlarmStateCommand) {
+      const { AlarmName = '', StateValue, StateReason = '' } = command.input;
+      const alarm = this.alarms.get(AlarmName);
+      if (!alarm) throw Object.assign(new Error(`alarm ${AlarmName} does not exist`), { name: 'ResourceNotFound' });
+      if (!StateValue || !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(StateValue)) {
+        throw Object.assign(new Error(`StateValue must be OK, ALARM or INSUFFICIENT_DATA, got ${StateValue}`), { name: 'ValidationError' });
+      }
+      // The state lasts until the next evaluation instant, as SetAlarmState's does.
+      alarm.evaluatedAt = this.lastInstant(alarm.input);
+      this.transition(AlarmName, alarm, StateValue, StateReason);
       return {};
     }
     if (command instanceof DescribeAlarmsCommand) {
@@ -129,7 +158,7 @@ export class LocalCloudWatch {
         MetricAlarms: names
           .filter((n) => this.alarms.has(n))
           .map((n) => {
-            const alarm = this.evaluate(n);
+            const alarm = this.refresh(n);
             return { ...alarm.input, AlarmName: n, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt };
           }),
       };
@@ -137,36 +166,60 @@ export class LocalCloudWatch {
     throw new Error(`LocalCloudWatch does not support ${(command as object).constructor.name}`);
   }
 
-  /** Evaluates an alarm now and updates its state (and state time, on a change). */
+  /**
+   * Brings an alarm up to date: evaluates it at the latest evaluation instant, unless that instant
+   * was already evaluated (or its state set since). A state change is told to the listeners.
+   */
   evaluate(name: string): StoredAlarm {
     const alarm = this.alarms.get(name);
     if (!alarm) throw Object.assign(new Error(`alarm ${name} does not exist`), { name: 'ResourceNotFound' });
-    const {
-      EvaluationPeriods = 1,
-      DatapointsToAlarm = EvaluationPeriods,
-      Threshold = 0,
-      ComparisonOperator = 'GreaterThanThreshold',
-      TreatMissingData = 'missing',
-    } = alarm.input;
-    const periodMs = ((alarm.input.Period ?? alarm.input.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? 60) * 1000) / this.speed;
-    const now = Date.now();
+    const instant = this.lastInstant(alarm.input);
+    if (instant <= alarm.evaluatedAt) return alarm;
+    alarm.evaluatedAt = instant;
+    const { EvaluationPeriods = 1, Threshold = 0, ComparisonOperator = 'GreaterThanThreshold', TreatMissingData = 'missing' } = alarm.input;
+    const DatapointsToAlarm = alarm.input.DatapointsToAlarm ?? EvaluationPeriods;
+    const periodMs = (periodOf(alarm.input) * 1000) / this.speed;
+    const length = evaluationRangeLength(EvaluationPeriods);
     const values: (number | undefined)[] = [];
-    for (let i = EvaluationPeriods - 1; i >= 0; i--) values.push(this.valueIn(alarm.input, now - (i + 1) * periodMs, now - i * periodMs));
-    const present = values.filter((v): v is number => v !== undefined);
-    const breaching =
-      present.filter((v) => compare(v, ComparisonOperator, Threshold)).length + (TreatMissingData === 'breaching' ? values.length - present.length : 0);
-    let state: AlarmState;
-    let reason: string;
-    if (breaching >= DatapointsToAlarm) {
-      state = 'ALARM';
-      reason = `Threshold Crossed: ${breaching} of ${values.length} datapoints [${present.map((v) => v.toFixed(2)).join(', ')}] were ${ComparisonOperator} ${Threshold}`;
-    } else if (present.length === 0 && TreatMissingData === 'missing') {
-      state = 'INSUFFICIENT_DATA';
-      reason = 'Insufficient Data: no datapoints in the evaluation periods';
-    } else {
-      state = 'OK';
-      reason = `Threshold Crossed: ${breaching} of ${values.length} datapoints [${present.map((v) => v.toFixed(2)).join(', ')}] were ${ComparisonOperator} ${Threshold}`;
+    for (let i = length; i >= 1; i--) values.push(this.valueIn(alarm.input, instant - i * periodMs, instant - (i - 1) * periodMs));
+    const verdict = alarmState(
+      values.map((v) => (v === undefined ? undefined : compare(v, ComparisonOperator, Threshold))),
+      { evaluationPeriods: EvaluationPeriods, datapointsToAlarm: DatapointsToAlarm, treatMissingData: TreatMissingData as TreatMissingData },
+      alarm.state,
+    );
+    if (verdict.basis === 'retained') return alarm;
+    const points = values
+      .map((v, i) => ({ v, at: instant - (length - i) * periodMs }))
+      .filter((p): p is { v: number; at: number } => p.v !== undefined)
+      .reverse()
+      .slice(0, verdict.evaluated);
+    this.transition(name, alarm, verdict.state, reasonFor(verdict, points, alarm.input, DatapointsToAlarm));
+    return alarm;
+  }
+
+  /**
+   * {@link evaluate}, except that an alarm that cannot be evaluated (a statistic not supported here)
+   * keeps its state and says why in its reason, as CloudWatch's EVALUATION_ERROR does, instead of
+   * stopping the other alarms, DescribeAlarms or the process.
+   */
+  private refresh(name: string): StoredAlarm {
+    const alarm = this.alarms.get(name) as StoredAlarm;
+    try {
+      return this.evaluate(name);
+    } catch (err) {
+      alarm.reason = `Evaluation error: ${(err as Error).message}`;
+      return alarm;
     }
+  }
+
+  /** The latest evaluation instant at or before now (epoch ms), in scaled time. */
+  private lastInstant(input: PutMetricAlarmCommandInput): number {
+    const intervalMs = (evaluationIntervalSeconds(periodOf(input), input.EvaluationPeriods ?? 1) * 1000) / this.speed;
+    return Math.floor(Date.now() / intervalMs) * intervalMs;
+  }
+
+  /** Sets the alarm's reason, and its state and state time on a change, telling the change to the listeners. */
+  private transition(name: string, alarm: StoredAlarm, state: AlarmState, reason: string): void {
     if (state !== alarm.state) {
       const previous = { value: alarm.state, reason: alarm.reason, timestamp: cloudWatchTime(alarm.updatedAt) };
       alarm.state = state;
@@ -175,7 +228,6 @@ export class LocalCloudWatch {
       this.emit(name, alarm, previous);
     }
     alarm.reason = reason;
-    return alarm;
   }
 
   private emit(name: string, alarm: StoredAlarm, previousState: AlarmStateChangeEvent['detail']['previousState']): void {
@@ -204,17 +256,11 @@ export class LocalCloudWatch {
     if (!m?.Metric)
       throw Object.assign(new Error(`query ${q.Id}: LocalCloudWatch answers MetricStat queries only`), { name: 'InvalidParameterValueException' });
     const periodMs = ((m.Period ?? 60) * 1000) / this.speed;
+    const metric = { namespace: m.Metric.Namespace ?? '', name: m.Metric.MetricName ?? '', dimensions: dims(m.Metric.Dimensions) };
     const timestamps: Date[] = [];
     const values: number[] = [];
     for (let start = from; start < to; start += periodMs) {
-      const v = this.stat(
-        m.Metric.Namespace ?? '',
-        m.Metric.MetricName ?? '',
-        dims(m.Metric.Dimensions),
-        m.Stat ?? 'Sum',
-        start,
-        Math.min(to, start + periodMs),
-      );
+      const v = this.store.statistic(metric, m.Stat ?? 'Sum', start, Math.min(to, start + periodMs));
       if (v === undefined) continue;
       timestamps.unshift(new Date(start));
       values.unshift(v);
@@ -225,17 +271,17 @@ export class LocalCloudWatch {
   /** The alarm's returned value over [from, to), or undefined when there is no data. */
   private valueIn(input: PutMetricAlarmCommandInput, from: number, to: number): number | undefined {
     if (input.MetricName) {
-      return this.stat(input.Namespace ?? '', input.MetricName, dims(input.Dimensions), input.ExtendedStatistic ?? input.Statistic ?? 'Sum', from, to);
+      const metric = { namespace: input.Namespace ?? '', name: input.MetricName, dimensions: dims(input.Dimensions) };
+      return this.store.statistic(metric, input.ExtendedStatistic ?? input.Statistic ?? 'Sum', from, to);
     }
     const queries = input.Metrics ?? [];
     const scope: Record<string, number> = {};
     for (const q of queries) {
       if (!q.MetricStat?.Metric) continue;
-      const v = this.stat(
-        q.MetricStat.Metric.Namespace ?? '',
-        q.MetricStat.Metric.MetricName ?? '',
-        dims(q.MetricStat.Metric.Dimensions),
-        q.MetricStat.Stat ?? 'Sum',
+      const { Metric, Stat } = q.MetricStat;
+      const v = this.store.statistic(
+        { namespace: Metric.Namespace ?? '', name: Metric.MetricName ?? '', dimensions: dims(Metric.Dimensions) },
+        Stat ?? 'Sum',
         from,
         to,
       );
@@ -247,26 +293,74 @@ export class LocalCloudWatch {
     if (returned.Expression) return Number(math().evaluate(returned.Expression, scope));
     return scope[returned.Id ?? ''];
   }
+}
 
-  private stat(namespace: string, name: string, dimensions: Record<string, string>, stat: string, from: number, to: number): number | undefined {
-    const values = this.points
-      .filter(
-        (p) => p.namespace === namespace && p.name === name && p.at >= from && p.at < to && Object.entries(dimensions).every(([k, v]) => p.dimensions[k] === v),
-      )
-      .map((p) => p.value);
-    if (values.length === 0) return undefined;
-    if (stat === 'Sum') return values.reduce((a, b) => a + b, 0);
-    if (stat === 'Average') return values.reduce((a, b) => a + b, 0) / values.length;
-    if (stat === 'Maximum') return Math.max(...values);
-    if (stat === 'Minimum') return Math.min(...values);
-    if (stat === 'SampleCount') return values.length;
-    const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
-    if (p) {
-      const sorted = [...values].sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.ceil((Number(p[1]) / 100) * sorted.length) - 1)];
-    }
-    throw new Error(`LocalCloudWatch does not support the statistic ${stat}`);
+/** The alarm's period in s: its own, or its metric-math queries'. */
+const periodOf = (input: PutMetricAlarmCommandInput): number => input.Period ?? input.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? 60;
+
+const TREATMENTS = ['missing', 'ignore', 'breaching', 'notBreaching'];
+const OPERATORS: Record<string, string> = {
+  GreaterThanThreshold: 'greater than',
+  GreaterThanOrEqualToThreshold: 'greater than or equal to',
+  LessThanThreshold: 'less than',
+  LessThanOrEqualToThreshold: 'less than or equal to',
+};
+
+/**
+ * Refuses an alarm CloudWatch's PutMetricAlarm refuses: a period other than 10, 20, 30 or a
+ * multiple of 60 s; EvaluationPeriods under 1; DatapointsToAlarm outside 1..EvaluationPeriods;
+ * Period × EvaluationPeriods over a day (periods under an hour) or 7 days; an unknown
+ * TreatMissingData or ComparisonOperator (anomaly-detection operators are not supported here).
+ * @throws Error named ValidationError, naming the field and the value
+ */
+function validateAlarm(input: PutMetricAlarmCommandInput): void {
+  const refuse = (message: string) => {
+    throw Object.assign(new Error(message), { name: 'ValidationError' });
+  };
+  const period = periodOf(input);
+  const n = input.EvaluationPeriods ?? 0;
+  if (![10, 20, 30].includes(period) && (period <= 0 || period % 60 !== 0)) refuse(`Period must be 10, 20, 30 or a multiple of 60 seconds, got ${period}`);
+  if (!Number.isInteger(n) || n < 1) refuse(`EvaluationPeriods must be at least 1, got ${input.EvaluationPeriods}`);
+  const m = input.DatapointsToAlarm ?? n;
+  if (!Number.isInteger(m) || m < 1 || m > n) refuse(`DatapointsToAlarm must be within 1..EvaluationPeriods (${n}), got ${m}`);
+  const limit = period < 3_600 ? 86_400 : 604_800;
+  if (period * n > limit) refuse(`Period × EvaluationPeriods must be at most ${limit} seconds for a ${period} s period, got ${period * n}`);
+  if (input.TreatMissingData !== undefined && !TREATMENTS.includes(input.TreatMissingData))
+    refuse(`TreatMissingData must be one of ${TREATMENTS.join(', ')}, got ${input.TreatMissingData}`);
+  if (!OPERATORS[input.ComparisonOperator ?? '']) refuse(`LocalCloudWatch does not support the ComparisonOperator ${input.ComparisonOperator}`);
+}
+
+/** A StateReason in CloudWatch's words, e.g. `Threshold Crossed: 1 out of the last 1 datapoints [34.2 (22/11/26 10:00:00)] was greater than the threshold (5.0) …`. */
+function reasonFor(verdict: AlarmVerdict, points: readonly { v: number; at: number }[], input: PutMetricAlarmCommandInput, m: number): string {
+  const n = input.EvaluationPeriods ?? 1;
+  const op = OPERATORS[input.ComparisonOperator ?? ''];
+  const threshold = (input.Threshold ?? 0).toFixed(1);
+  const s = (k: number) => (k === 1 ? '' : 's');
+  if (verdict.basis === 'no-data') {
+    if (verdict.state === 'INSUFFICIENT_DATA') return `Insufficient Data: ${n} datapoint${s(n)} ${n === 1 ? 'was' : 'were'} unknown.`;
+    const as = verdict.state === 'ALARM' ? 'Breaching' : 'NonBreaching';
+    return `Threshold Crossed: no datapoints were received for ${n} period${s(n)} and ${n} missing datapoint${s(n)} ${n === 1 ? 'was' : 'were'} treated as [${as}].`;
   }
+  const list = `[${points.map((p) => `${p.v.toFixed(1)} (${shortTime(p.at)})`).join(', ')}]`;
+  if (verdict.basis === 'too-early') {
+    return `Insufficient Data: ${verdict.breaching} datapoint${s(verdict.breaching)} ${list} ${op} the threshold (${threshold}), too recent to alarm on with fewer than ${m}.`;
+  }
+  const filled =
+    verdict.basis === 'filled'
+      ? ` and ${verdict.evaluated - points.length} missing datapoint${s(verdict.evaluated - points.length)} treated as [${input.TreatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching'}]`
+      : '';
+  if (verdict.state === 'ALARM') {
+    const which = verdict.basis === 'premature' ? `the oldest of ${verdict.evaluated}` : `${verdict.breaching} out of the last ${verdict.evaluated}`;
+    return `Threshold Crossed: ${which} datapoint${s(verdict.evaluated)} ${list}${filled} ${verdict.breaching === 1 ? 'was' : 'were'} ${op} the threshold (${threshold}) (minimum ${m} datapoint${s(m)} for OK -> ALARM transition).`;
+  }
+  const within = verdict.evaluated - verdict.breaching;
+  return `Threshold Crossed: ${within} out of the last ${verdict.evaluated} datapoint${s(verdict.evaluated)} ${list}${filled} ${within === 1 ? 'was' : 'were'} not ${op} the threshold (${threshold}) (minimum ${n - m + 1} datapoint${s(n - m + 1)} for ALARM -> OK transition).`;
+}
+
+/** `22/11/26 10:00:00`: how CloudWatch writes datapoint times in a StateReason. */
+function shortTime(at: number): string {
+  const d = new Date(at).toISOString();
+  return `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(2, 4)} ${d.slice(11, 19)}`;
 }
 
 function dims(list: readonly { Name?: string; Value?: string }[] | undefined): Record<string, string> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { type EventPattern, matchesPattern } from './event-pattern';
+import { compilePattern, type EventMatcher, type EventPattern } from './event-pattern';
 import { report } from './store-file';
 
 /** An event as EventBridge delivers it to a rule's target. `time` ISO-8601 without milliseconds. */
@@ -20,7 +20,7 @@ export interface BusEnvelope {
 
 interface LocalRule {
   readonly name: string;
-  readonly pattern: EventPattern;
+  readonly matches: EventMatcher;
   readonly target: (event: BusEnvelope) => Promise<unknown>;
   readonly retryAttempts: number;
 }
@@ -58,9 +58,12 @@ export class LocalEventBridge {
     this.file = join(dir, 'events.jsonl');
   }
 
-  /** Routes matching events to `target` (a rule with a Lambda target); a failed delivery is retried `retryAttempts` times. */
+  /**
+   * Routes matching events to `target` (a rule with a Lambda target); a failed delivery is retried `retryAttempts` times.
+   * @throws InvalidEventPatternException for a pattern PutRule refuses (the rule is not added)
+   */
   putRule(name: string, pattern: EventPattern, target: (event: BusEnvelope) => Promise<unknown>, retryAttempts = 2): void {
-    this.rules.push({ name, pattern, target, retryAttempts });
+    this.rules.push({ name, matches: compilePattern(pattern), target, retryAttempts });
   }
 
   async send(command: unknown): Promise<unknown> {
@@ -116,7 +119,9 @@ export class LocalEventBridge {
         this.skipped(i + 1, last ? 'is incomplete (torn by a crash, or still being written)' : `does not parse: ${(err as Error).message}`);
       }
     });
-    return filter ? events.filter((e) => matchesPattern(filter, e)) : events;
+    if (!filter) return events;
+    const matches = compilePattern(filter);
+    return events.filter(matches);
   }
 
   /** Resolves when every delivery so far has ended (tests). */
@@ -145,7 +150,7 @@ export class LocalEventBridge {
       await mkdir(this.dir, { recursive: true });
       await appendFile(this.file, (await this.endsTorn()) ? `\n${line}` : line);
     });
-    for (const rule of this.rules.filter((r) => matchesPattern(r.pattern, event))) {
+    for (const rule of this.rules.filter((r) => r.matches(event))) {
       const delivery = this.deliver(rule, event).finally(() => this.pending.delete(delivery));
       this.pending.add(delivery);
     }

@@ -247,9 +247,13 @@ export class LocalLambda {
       this.pending.set(id, resolve);
       worker.postMessage({ id, event });
     });
+    // The dimension sets Lambda publishes: by function, by version or alias, and by alias and the version it ran
+    // (CloudWatch finds a metric by its whole set of dimensions, so each is a metric of its own).
+    const resource = `${fn.name}:${qualifier ?? '$LATEST'}`;
     const dimensionSets: Record<string, string>[] = [
       { FunctionName: fn.name },
-      { FunctionName: fn.name, Resource: `${fn.name}:${qualifier ?? '$LATEST'}`, ExecutedVersion: version },
+      { FunctionName: fn.name, Resource: resource },
+      { FunctionName: fn.name, Resource: resource, ExecutedVersion: version },
     ];
     for (const d of dimensionSets) {
       this.cloudwatch.record('AWS/Lambda', 'Invocations', d, 1);

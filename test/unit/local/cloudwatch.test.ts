@@ -1,4 +1,4 @@
-import { GetMetricDataCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../../lambdas/handlers/events/patterns';
 import { type AlarmStateChangeEvent, LocalCloudWatch } from '../../../lib/local/cloudwatch';
 import { matchesPattern } from '../../../lib/local/event-pattern';
@@ -66,5 +66,118 @@ describe('LocalCloudWatch', () => {
     const count = events.length;
     await new Promise((r) => setTimeout(r, 300)); // the errors age out of the period, but nothing evaluates any more
     expect(events).toHaveLength(count);
+  });
+
+  describe('with a controlled clock', () => {
+    const AT = Date.UTC(2026, 10, 22, 10, 0, 0); // a minute boundary
+    const alarm: PutMetricAlarmCommandInput = {
+      AlarmName: 'errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    };
+    const stateAt = async (cw: LocalCloudWatch, at: number) => {
+      jest.setSystemTime(at);
+      const out = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['errors'] }))) as { MetricAlarms: { StateValue: string }[] };
+      return out.MetricAlarms[0]?.StateValue;
+    };
+    beforeEach(() => jest.useFakeTimers({ now: AT, doNotFake: ['nextTick', 'setImmediate'] }));
+    afterEach(() => jest.useRealTimers());
+
+    it('evaluates periods aligned to minute boundaries, and changes state only at an evaluation instant', async () => {
+      const cw = new LocalCloudWatch(1);
+      await cw.send(new PutMetricAlarmCommand(alarm));
+      jest.setSystemTime(AT + 30_000);
+      cw.record('AWS/Lambda', 'Errors', dims, 1);
+
+      // 10:00:45: the period 10:00–10:01 has not ended; the last evaluation (10:00) saw none of it.
+      expect(await stateAt(cw, AT + 45_000)).toBe('OK');
+      // 10:01:00: the period that holds the error has ended.
+      expect(await stateAt(cw, AT + 60_000)).toBe('ALARM');
+      // 10:01:59: a sliding minute would have lost the error; CloudWatch evaluates again at 10:02 only.
+      expect(await stateAt(cw, AT + 119_000)).toBe('ALARM');
+      // The evaluation range (3 periods for 1) keeps the last datapoint until 10:04, when it leaves it.
+      expect(await stateAt(cw, AT + 180_000)).toBe('ALARM');
+      expect(await stateAt(cw, AT + 240_000)).toBe('OK');
+    });
+
+    it('finds a metric by its whole set of dimensions only, as CloudWatch does', async () => {
+      const cw = new LocalCloudWatch(1);
+      await cw.send(new PutMetricAlarmCommand({ ...alarm, Dimensions: [{ Name: 'FunctionName', Value: 'svc' }], TreatMissingData: 'missing' }));
+      jest.setSystemTime(AT + 30_000);
+      cw.record('AWS/Lambda', 'Errors', dims, 1);
+      expect(await stateAt(cw, AT + 60_000)).toBe('INSUFFICIENT_DATA');
+      cw.record('AWS/Lambda', 'Errors', { FunctionName: 'svc' }, 1);
+      expect(await stateAt(cw, AT + 120_000)).toBe('ALARM');
+    });
+
+    it.each([
+      [{ Period: 45 }, /Period must be 10, 20, 30 or a multiple of 60 seconds, got 45/],
+      [{ EvaluationPeriods: 0 }, /EvaluationPeriods must be at least 1, got 0/],
+      [{ EvaluationPeriods: 2, DatapointsToAlarm: 3 }, /DatapointsToAlarm must be within 1..EvaluationPeriods \(2\), got 3/],
+      [{ Period: 60, EvaluationPeriods: 1441 }, /Period × EvaluationPeriods must be at most 86400 seconds/],
+      [{ TreatMissingData: 'zero' }, /TreatMissingData must be one of missing, ignore, breaching, notBreaching, got zero/],
+    ] as [Partial<PutMetricAlarmCommandInput>, RegExp][])('refuses PutMetricAlarm with %j, as CloudWatch does', async (change, message) => {
+      const cw = new LocalCloudWatch(1);
+      await expect(cw.send(new PutMetricAlarmCommand({ ...alarm, ...change }))).rejects.toMatchObject({
+        name: 'ValidationError',
+        message: expect.stringMatching(message),
+      });
+      await expect(cw.send(new DescribeAlarmsCommand({ AlarmNames: ['errors'] }))).resolves.toEqual({ MetricAlarms: [] });
+    });
+
+    it('keeps an alarm it cannot evaluate in its state with the reason, and goes on evaluating the others', async () => {
+      const cw = new LocalCloudWatch(1);
+      await cw.send(new PutMetricAlarmCommand({ ...alarm, AlarmName: 'trimmed', Statistic: undefined, ExtendedStatistic: 'tm99' }));
+      await cw.send(new PutMetricAlarmCommand(alarm));
+      jest.setSystemTime(AT + 30_000);
+      cw.record('AWS/Lambda', 'Errors', dims, 1);
+      cw.startEvaluating(1_000);
+      jest.advanceTimersByTime(60_000);
+      cw.stopEvaluating();
+      const out = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['trimmed', 'errors'] }))) as {
+        MetricAlarms: { AlarmName: string; StateValue: string; StateReason: string }[];
+      };
+      expect(out.MetricAlarms.map((a) => [a.AlarmName, a.StateValue, a.StateReason])).toEqual([
+        ['trimmed', 'INSUFFICIENT_DATA', 'Evaluation error: LocalCloudWatch does not support the statistic tm99'],
+        [
+          'errors',
+          'ALARM',
+          expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoint \[1\.0 \(22\/11\/26 10:00:00\)\] was greater than the threshold/),
+        ],
+      ]);
+    });
+
+    it('keeps one aggregate per metric and minute however many values are recorded, and forgets them after 15 days', async () => {
+      const cw = new LocalCloudWatch(1);
+      for (let i = 0; i < 20_000; i++) {
+        jest.setSystemTime(AT + (i % 120) * 1_000); // two minutes of traffic
+        cw.record('AWS/Lambda', 'Duration', dims, i % 500);
+      }
+      expect(cw.storedBuckets).toBe(2);
+      const out = (await cw.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(AT),
+          EndTime: new Date(AT + 120_000),
+          MetricDataQueries: [
+            { Id: 'n', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: dimensions }, Period: 120, Stat: 'SampleCount' } },
+            { Id: 'max', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: dimensions }, Period: 120, Stat: 'Maximum' } },
+            { Id: 'p50', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: dimensions }, Period: 120, Stat: 'p50' } },
+          ],
+        }),
+      )) as { MetricDataResults: { Id: string; Values: number[] }[] };
+      const [n, max, p50] = out.MetricDataResults.map((r) => r.Values[0] ?? Number.NaN);
+      expect([n, max]).toEqual([20_000, 499]);
+      expect(Math.abs(p50 - 249) / 249).toBeLessThanOrEqual(0.01);
+      jest.setSystemTime(AT + 15 * 86_400_000 + 120_000);
+      cw.record('AWS/Lambda', 'Duration', dims, 1);
+      expect(cw.storedBuckets).toBe(1);
+    });
   });
 });

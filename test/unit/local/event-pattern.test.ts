@@ -35,6 +35,6 @@ describe('matchesPattern (EventBridge pattern semantics)', () => {
   });
 
   it('refuses entries it does not know rather than silently not matching', () => {
-    expect(() => matchesPattern({ ip: [{ cidr: '10.0.0.0/8' }] }, { ip: '10.0.0.1' })).toThrow(/does not support/);
+    expect(() => matchesPattern({ type: [{ contains: 'Normal' }] }, { type: 'Normal' })).toThrow(/contains is not an EventBridge pattern operator/);
   });
 });

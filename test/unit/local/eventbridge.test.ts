@@ -58,6 +58,17 @@ describe('LocalEventBridge', () => {
     expect(await bus.read({ detail: { state: { value: ['OK'] } } })).toHaveLength(1);
   });
 
+  it('refuses a rule whose pattern EventBridge refuses, as PutRule does, and keeps no such rule', async () => {
+    const bus = new LocalEventBridge(dir);
+    const got: BusEnvelope[] = [];
+    expect(() => bus.putRule('bad', { source: [{ contains: 'cmv' }] }, async (e) => got.push(e))).toThrow(
+      expect.objectContaining({ name: 'InvalidEventPatternException' }),
+    );
+    await bus.send(new PutEventsCommand({ Entries: [{ Source: 'cmv', DetailType: 'x', Detail: '{}' }] }));
+    await bus.settled();
+    expect(got).toEqual([]);
+  });
+
   describe('read() after a crash mid-append', () => {
     const event = (id: string): BusEnvelope => ({
       version: '0',
