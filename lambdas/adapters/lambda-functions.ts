@@ -16,9 +16,9 @@ import { ConflictError, DeploymentError, NotFoundError, StaleAliasError } from '
 import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
 
 /**
- * The target's Lambda function. Publishing uploads the zip, sets the environment, waits for each
- * update to finish, and publishes with `CodeSha256` so Lambda refuses code other than the
- * artifact's. Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
+ * The target's Lambda function. Publishing uploads the zip, sets the environment and the change's
+ * description, waits for each update to finish, and publishes with `CodeSha256` so Lambda refuses
+ * code other than the artifact's. Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
  */
 export class LambdaFunctionHost implements FunctionHost {
   constructor(private readonly lambda: LambdaClient) {}
@@ -26,11 +26,14 @@ export class LambdaFunctionHost implements FunctionHost {
   async publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion> {
     await this.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zip }));
     await this.waitUpdated(functionName);
-    await this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: env } }));
+    // The description goes on $LATEST too: Lambda publishes no new version when $LATEST is unchanged
+    // since the latest one, so a redeploy of the live code and config would get the live version back
+    // (and no canary can route to its own primary). With the change in it, each change has its own
+    // version, and a retry of the same change still gets the version it published.
+    const Description = description.slice(0, 256);
+    await this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: env }, Description }));
     await this.waitUpdated(functionName);
-    const out = await this.lambda.send(
-      new PublishVersionCommand({ FunctionName: functionName, CodeSha256: expectedSha256, Description: description.slice(0, 256) }),
-    );
+    const out = await this.lambda.send(new PublishVersionCommand({ FunctionName: functionName, CodeSha256: expectedSha256, Description }));
     if (!out.Version || !out.CodeSha256) throw new DeploymentError(`PublishVersion of ${functionName} returned no version`);
     if (out.CodeSha256 !== expectedSha256) throw new DeploymentError(`published code hash ${out.CodeSha256} does not match the artifact's ${expectedSha256}`);
     return { functionVersion: out.Version, codeSha256: out.CodeSha256 };

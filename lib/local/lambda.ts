@@ -21,13 +21,17 @@ import {
 import { z } from 'zod';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
+import { checkEnvironment, checkRouting } from './lambda-limits';
 import { writeSourceFiles } from './source-dir';
 import { jsonOf, readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
 interface VersionState {
   readonly codeSha256: string;
   readonly env: Record<string, string>;
+  /** `$LATEST`: the function's description (its configuration); a version: the one it was published with. */
   readonly description: string;
+  /** A published version: {@link fingerprint} of `$LATEST` when it was published (absent in state saved before it existed). */
+  readonly publishedFrom?: string;
 }
 
 interface AliasState {
@@ -46,7 +50,12 @@ interface FunctionState {
   nextVersion?: number;
 }
 
-const SavedVersion = z.looseObject({ codeSha256: z.string(), env: z.record(z.string(), z.string()), description: z.string() });
+const SavedVersion = z.looseObject({
+  codeSha256: z.string(),
+  env: z.record(z.string(), z.string()),
+  description: z.string(),
+  publishedFrom: z.string().optional(),
+});
 /** What {@link LocalLambda.load} needs of a function's state file; a file that is not this is quarantined. */
 const SavedFunction = z.looseObject({
   name: z.string(),
@@ -82,7 +91,10 @@ parentPort.on('message', async ({ id, event }) => {
  * commands, outputs and errors as Lambda (ResourceNotFoundException, PreconditionFailedException on a
  * stale RevisionId, InvalidParameterValueException when PublishVersion's CodeSha256 does not match),
  * ListVersionsByFunction, and DeleteFunction of a published version (ResourceConflictException while
- * an alias routes to it); version numbers are never reused. Workers of versions that are not deleted
+ * an alias routes to it); version numbers are never reused. It refuses what Lambda refuses
+ * (lambda-limits.ts): environments over 4 KB, alias routings other than one weighted published
+ * version besides the primary. PublishVersion returns the latest version instead of a new one only
+ * when `$LATEST`'s code and configuration did not change since it was published. Workers of versions that are not deleted
  * keep running, so the previous live version answers a rollback warm.
  * Each version runs in a worker thread whose `process.env` is that version's config; every Invoke
  * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
@@ -116,14 +128,15 @@ export class LocalLambda {
 
   async send(command: unknown): Promise<unknown> {
     if (command instanceof CreateFunctionCommand) {
-      const { FunctionName = '', Handler = 'index.handler', Code, Environment } = command.input;
+      const { FunctionName = '', Handler = 'index.handler', Code, Environment, Description = '' } = command.input;
       if (this.functions.has(FunctionName)) throw err('ResourceConflictException', `Function already exist: ${FunctionName}`);
-      const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, '');
+      checkEnvironment(Environment?.Variables ?? {});
+      const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, Description);
       const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
       this.functions.set(FunctionName, fn);
       // Like Lambda: `Publish` creates version 1 of the new function along with it.
       if (command.input.Publish) {
-        fn.versions['1'] = { ...latest, description: command.input.Description ?? '' };
+        fn.versions['1'] = { ...latest, publishedFrom: fingerprint(latest) };
         fn.nextVersion = 2;
         await this.extract(fn.name, '1');
       }
@@ -132,20 +145,27 @@ export class LocalLambda {
     }
     if (command instanceof CreateAliasCommand) {
       const fn = this.fn(command.input.FunctionName);
-      const alias: AliasState = { functionVersion: command.input.FunctionVersion ?? '$LATEST', weights: {}, revisionId: randomUUID() };
+      const functionVersion = command.input.FunctionVersion ?? '$LATEST';
+      const weights = command.input.RoutingConfig?.AdditionalVersionWeights ?? {};
+      this.checkRoute(fn, functionVersion, weights);
+      const alias: AliasState = { functionVersion, weights, revisionId: randomUUID() };
       fn.aliases[command.input.Name ?? ''] = alias;
       await this.save(fn);
       return this.aliasOut(fn, command.input.Name ?? '');
     }
     if (command instanceof UpdateFunctionCodeCommand) {
       const fn = this.fn(command.input.FunctionName);
-      fn.latest = await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, '');
+      fn.latest = await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description);
       await this.save(fn);
       return this.configuration(fn, '$LATEST');
     }
     if (command instanceof UpdateFunctionConfigurationCommand) {
       const fn = this.fn(command.input.FunctionName);
-      fn.latest = { ...fn.latest, env: command.input.Environment?.Variables ?? {} };
+      const { Environment, Description } = command.input;
+      // Like Lambda: an omitted setting keeps its value; `Environment` without `Variables` clears them.
+      const env = Environment ? (Environment.Variables ?? {}) : fn.latest.env;
+      checkEnvironment(env);
+      fn.latest = { ...fn.latest, env, description: Description ?? fn.latest.description };
       await this.save(fn);
       return this.configuration(fn, '$LATEST');
     }
@@ -172,13 +192,13 @@ export class LocalLambda {
           `CodeSha256 (${command.input.CodeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again from a fresh state.`,
         );
       }
-      // Like Lambda: publishing unchanged code and config returns the last version instead of a new one.
-      const same = Object.entries(fn.versions).find(
-        ([, v]) => v.codeSha256 === fn.latest.codeSha256 && JSON.stringify(v.env) === JSON.stringify(fn.latest.env),
-      );
-      const version = same?.[0] ?? String(nextVersion(fn));
-      if (!same) {
-        fn.versions[version] = { ...fn.latest, description: command.input.Description ?? '' };
+      // Like Lambda: nothing changed since the latest version was published → that version, not a new
+      // one. Only the latest counts: code and config equal to an older version's publish a new version.
+      const last = fn.versions[String(nextVersion(fn) - 1)];
+      const unchanged = last && (last.publishedFrom ?? fingerprint({ ...last, description: fn.latest.description })) === fingerprint(fn.latest);
+      const version = unchanged ? String(nextVersion(fn) - 1) : String(nextVersion(fn));
+      if (!unchanged) {
+        fn.versions[version] = { ...fn.latest, description: command.input.Description ?? fn.latest.description, publishedFrom: fingerprint(fn.latest) };
         fn.nextVersion = Number(version) + 1;
         await this.extract(fn.name, version);
         await this.save(fn);
@@ -206,11 +226,9 @@ export class LocalLambda {
         );
       }
       const target = command.input.FunctionVersion ?? alias.functionVersion;
-      const weights = command.input.RoutingConfig?.AdditionalVersionWeights ?? alias.weights;
-      for (const v of [target, ...Object.keys(weights)]) {
-        if (v !== '$LATEST' && !fn.versions[v]) throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${v}`);
-      }
-      if (Object.values(weights).some((w) => w < 0 || w > 1)) throw err('InvalidParameterValueException', 'weights must be between 0.0 and 1.0');
+      const { RoutingConfig } = command.input;
+      const weights = RoutingConfig ? (RoutingConfig.AdditionalVersionWeights ?? {}) : alias.weights;
+      this.checkRoute(fn, target, weights);
       Object.assign(alias, { functionVersion: target, weights, revisionId: randomUUID() });
       await this.save(fn);
       return this.aliasOut(fn, command.input.Name ?? '');
@@ -307,6 +325,17 @@ export class LocalLambda {
     return dir;
   }
 
+  /**
+   * An alias route Lambda accepts: the routing rules (checkRouting), then every version it names published (or `$LATEST` alone).
+   * @throws ValidationException, InvalidParameterValueException or ResourceNotFoundException, as Lambda
+   */
+  private checkRoute(fn: FunctionState, primary: string, weights: Record<string, number>): void {
+    checkRouting(primary, weights);
+    for (const v of [primary, ...Object.keys(weights)]) {
+      if (v !== '$LATEST' && !fn.versions[v]) throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${v}`);
+    }
+  }
+
   private fn(name: string | undefined): FunctionState {
     const fn = this.functions.get(name ?? '');
     if (!fn) throw err('ResourceNotFoundException', `Function not found: ${name}`);
@@ -378,6 +407,12 @@ export class LocalLambda {
 /** The next version number: Lambda never reuses one, even after a delete (state saved before `nextVersion`: the highest + 1). */
 function nextVersion(fn: FunctionState): number {
   return fn.nextVersion ?? Math.max(0, ...Object.keys(fn.versions).map(Number)) + 1;
+}
+
+/** What PublishVersion compares: `$LATEST`'s code and configuration (environment in any key order, description). */
+function fingerprint(state: VersionState): string {
+  const env = Object.entries(state.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([state.codeSha256, env, state.description]);
 }
 
 /** `src/index.handler` → [`src/index.js`, `handler`]. */

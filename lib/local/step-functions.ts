@@ -4,6 +4,17 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import {
+  checkExecutionName,
+  checkRequestPayload,
+  dataLimitExceeded,
+  HISTORY_LIMIT_CAUSE,
+  HISTORY_LIMIT_EVENTS,
+  HistoryEventCounter,
+  PAYLOAD_LIMIT_BYTES,
+  payloadBytes,
+  resourceLabel,
+} from './step-functions-limits';
 import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
 // aws-local-stepfunctions 3 needs Promise.withResolvers (Node ≥ 22); polyfill it on Node 20.
@@ -87,11 +98,18 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
  * A Task runs only once its state is saved, so a restart never resumes behind a task that started.
  * Each save replaces the file atomically; a file that does not parse at start (a crash of a run
  * before saves were atomic, a hand edit) is quarantined and reported with the change it belonged to.
+ * It refuses what Step Functions refuses (step-functions-limits.ts): execution names that are not
+ * 1–80 allowed characters (InvalidName, ValidationException), request payloads over 256 KiB
+ * (ValidationException); a task input or result over 256 KiB fails the task with
+ * States.DataLimitExceeded, a state output over 256 KiB fails the execution with it; an execution
+ * whose history (counted as AWS writes it) reaches 25,000 events fails with States.Runtime. Both
+ * execution failures end it at once, whatever its Catch says.
  */
 export class LocalStepFunctions {
   private readonly machines = new Map<string, InstanceType<typeof StateMachine>>();
   private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Waiting tasks by task token, with the name of the execution they belong to. */
+  private readonly tokens = new Map<string, { execution: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {}
@@ -99,6 +117,8 @@ export class LocalStepFunctions {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof StartExecutionCommand) {
       const name = command.input.name ?? randomUUID();
+      checkExecutionName(name);
+      checkRequestPayload('input', command.input.input ?? '{}');
       const existing = this.executions.get(name);
       // Idempotent as in Step Functions (Standard): the same name and input as a running execution answer with that execution.
       if (existing?.status === 'RUNNING' && existing.input === (command.input.input ?? '{}')) {
@@ -119,6 +139,7 @@ export class LocalStepFunctions {
       return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
     }
     if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) {
+      if (command instanceof SendTaskSuccessCommand) checkRequestPayload('output', command.input.output ?? '');
       const token = command.input.taskToken ?? '';
       const waiter = this.tokens.get(token);
       if (!waiter) throw err('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used or timed out');
@@ -223,9 +244,12 @@ export class LocalStepFunctions {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [stateName, state] of Object.entries(this.opts.definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
-      const call = this.taskFor(state);
+      const call = this.taskFor(state, record.name);
+      const resource = resourceLabel(state.Resource);
       overrides[stateName] = async (taskInput) => {
         await entered.saved(stateName);
+        // Step Functions schedules no task whose input, after Parameters, is over its payload quota.
+        if (payloadBytes(taskInput) > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded(stateName);
         const result = roundTrip(
           await call(taskInput, () => {
             const t = token;
@@ -233,6 +257,8 @@ export class LocalStepFunctions {
             return t;
           }),
         );
+        // A task error (AWS's Retry and Catch see it, States.ALL included): what the task returned is too large.
+        if (payloadBytes(result) > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded(resource);
         const wait = (result as { waitSeconds?: unknown } | null)?.waitSeconds;
         if (typeof wait === 'number') waitSeconds = wait;
         return result;
@@ -273,13 +299,13 @@ export class LocalStepFunctions {
     return intervals;
   }
 
-  private taskFor(state: StateDefinition): (input: unknown, nextToken: () => string) => Promise<unknown> {
+  private taskFor(state: StateDefinition, execution: string): (input: unknown, nextToken: () => string) => Promise<unknown> {
     const resource = state.Resource ?? '';
     if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       const fn = this.lambda(String(state.Parameters?.FunctionName));
       return async (input, nextToken) => {
         const t = nextToken();
-        const waiting = new Promise((resolve, reject) => this.tokens.set(t, { resolve, reject }));
+        const waiting = new Promise((resolve, reject) => this.tokens.set(t, { execution, resolve, reject }));
         waiting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
         // The invoke's own failure fails the task, as Lambda's would.
         await fn(roundTrip((input as { Payload: unknown }).Payload));
@@ -303,18 +329,41 @@ export class LocalStepFunctions {
 
   private async follow(
     record: ExecutionRecord,
-    execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json> },
+    execution: { result: Promise<unknown>; eventLogs: AsyncGenerator<Json>; abort: () => void },
     entered: EnteredStates,
   ): Promise<void> {
+    // Step Functions ends an execution at once, whatever its Catch says, when its history is full or a
+    // state's output is over the payload quota: the interpreter is aborted, and this is the failure recorded.
+    let terminal: { error: string; cause: string } | undefined;
+    const terminate = (error: string, cause: string) => {
+      terminal = { error, cause };
+      execution.abort();
+      entered.close();
+      for (const [token, waiter] of this.tokens) if (waiter.execution === record.name) this.tokens.delete(token);
+    };
+    // A resumed execution's history goes on from what it saved.
+    const counter = new HistoryEventCounter(this.opts.definition);
+    for (const entry of record.history) counter.add(entry);
     const events = (async () => {
       for await (const ev of execution.eventLogs) {
-        const state = (ev.state as { name?: string; input?: unknown } | undefined) ?? undefined;
-        record.history.push({
+        const state = (ev.state as { name?: string; input?: unknown; output?: unknown } | undefined) ?? undefined;
+        const entry = {
           type: String(ev.type),
           timestamp: Number(ev.timestamp),
           ...(state?.name ? { state: state.name } : {}),
           ...(ev.Error ? { error: String(ev.Error) } : {}),
-        });
+        };
+        record.history.push(entry);
+        // Checked before a Task's entry is marked below: a task past either limit never runs.
+        if (counter.add(entry) >= HISTORY_LIMIT_EVENTS - 1 && !String(ev.type).startsWith('Execution')) {
+          terminate('States.Runtime', HISTORY_LIMIT_CAUSE);
+          break;
+        }
+        if (ev.type === 'StateExited' && state?.name && payloadBytes(state.output) > PAYLOAD_LIMIT_BYTES) {
+          const { name, message } = dataLimitExceeded(state.name);
+          terminate(name, message);
+          break;
+        }
         if (ev.type === 'StateEntered' && state?.name) {
           record.currentState = state.name;
           record.currentInput = state.input;
@@ -341,6 +390,10 @@ export class LocalStepFunctions {
     } finally {
       if (!this.stopping) await events.catch(() => undefined);
     }
+    if (terminal) {
+      ended = { status: 'FAILED', ...terminal };
+      record.history.push({ type: 'ExecutionFailed', timestamp: Date.now(), error: terminal.error });
+    }
     Object.assign(record, ended);
     record.stopDate = new Date().toISOString();
     record.currentState = undefined;
@@ -363,14 +416,25 @@ export class LocalStepFunctions {
 class EnteredStates {
   private readonly handled = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
-  private readonly waiting: { state: string; attempt: number; resolve: () => void }[] = [];
+  private readonly waiting: { state: string; attempt: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private closed = false;
 
-  /** Resolves once the event that started this attempt of `state` is handled. */
+  /** Resolves once the event that started this attempt of `state` is handled; rejects once the execution ended. */
   saved(state: string): Promise<void> {
+    if (this.closed) return Promise.reject(ended());
     const attempt = (this.attempts.get(state) ?? 0) + 1;
     this.attempts.set(state, attempt);
     if ((this.handled.get(state) ?? 0) >= attempt) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push({ state, attempt, resolve }));
+    return new Promise((resolve, reject) => this.waiting.push({ state, attempt, resolve, reject }));
+  }
+
+  /**
+   * The execution ended while the interpreter runs on (a limit failed it): no task attempt runs any
+   * more. The waiting ones fail, neither retried nor caught, so the interpreter stops and clears their timeouts.
+   */
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(ended());
   }
 
   /** The event loop handled an entry or retry of `state`. */
@@ -384,6 +448,11 @@ class EnteredStates {
       this.waiting.splice(i, 1);
     }
   }
+}
+
+/** The error of a task attempt after its execution ended: aws-local-stepfunctions neither retries nor catches it. */
+function ended(): Error {
+  return Object.assign(new Error('the execution has ended'), { name: 'States.Runtime', isRetryable: false, isCatchable: false });
 }
 
 /**

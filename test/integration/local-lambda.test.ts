@@ -13,7 +13,8 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
-import { zipSource } from '../../lambdas/core/artifact';
+import { sha256Base64, zipSource } from '../../lambdas/core/artifact';
+import { routeForWeight } from '../../lambdas/core/canary';
 import { LocalCloudWatch } from '../../lib/local/cloudwatch';
 import { LocalLambda } from '../../lib/local/lambda';
 
@@ -171,6 +172,32 @@ describe('LocalLambda', () => {
 
       // Act / Assert
       expect(await publish('d')).toBe('4');
+    });
+  });
+
+  describe('LambdaFunctionHost.publish()', () => {
+    it("publishes a version of its own for a redeploy of the live version's code and config, so a canary can route to it", async () => {
+      // Arrange: version 3 (code CODE, V=c) is live and the latest version.
+      const { revisionId } = await host.getAlias(FN, 'live');
+
+      // Act
+      const published = await host.publish(FN, CODE, { V: 'c' }, sha256Base64(CODE), 'svc 1.3.0 (change-redeploy)');
+      const routed = host.updateAlias(FN, 'live', routeForWeight(10, '3', published.functionVersion), revisionId);
+
+      // Assert: Lambda refuses an alias whose additional version is its primary one.
+      expect(published.functionVersion).toBe('4');
+      await expect(routed).resolves.toMatchObject({ functionVersion: '3', additionalVersion: '4', additionalWeight: 0.1 });
+    });
+
+    it('returns the same version when a retry publishes the same change again', async () => {
+      // Arrange
+      const first = await host.publish(FN, CODE, { V: 'd' }, sha256Base64(CODE), 'svc 1.4.0 (change-4)');
+
+      // Act
+      const again = await host.publish(FN, CODE, { V: 'd' }, sha256Base64(CODE), 'svc 1.4.0 (change-4)');
+
+      // Assert
+      expect(again).toEqual(first);
     });
   });
 });

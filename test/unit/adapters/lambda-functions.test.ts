@@ -40,7 +40,7 @@ describe('lambda-functions', () => {
       lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({ FunctionName: FN, LastUpdateStatus: 'InProgress' });
     });
 
-    it('uploads the code, waits, sets the environment, waits, and publishes with the expected hash', async () => {
+    it("uploads the code, waits, sets the environment and the change's description, waits, and publishes with the expected hash", async () => {
       // Arrange
       lambdaMock.on(PublishVersionCommand).resolves({ Version: '7', CodeSha256: SHA });
 
@@ -50,7 +50,11 @@ describe('lambda-functions', () => {
       // Assert
       expect(published).toEqual({ functionVersion: '7', codeSha256: SHA });
       expect(lambdaMock).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, { FunctionName: FN, ZipFile: ZIP });
-      expect(lambdaMock).toHaveReceivedCommandWith(UpdateFunctionConfigurationCommand, { FunctionName: FN, Environment: { Variables: ENV } });
+      expect(lambdaMock).toHaveReceivedCommandWith(UpdateFunctionConfigurationCommand, {
+        FunctionName: FN,
+        Environment: { Variables: ENV },
+        Description: 'benefit-calculator 1.1.0 (chg-1)',
+      });
       expect(lambdaMock).toHaveReceivedCommandWith(PublishVersionCommand, {
         FunctionName: FN,
         CodeSha256: SHA,

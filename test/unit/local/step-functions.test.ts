@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type ExecutionRecord, LocalStepFunctions } from '../../../lib/local/step-functions';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type ExecutionRecord, LocalStepFunctions, type LocalStepFunctionsOptions } from '../../../lib/local/step-functions';
+import { countHistoryEvents } from '../../../lib/local/step-functions-limits';
 
 const ARN = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
 
@@ -246,6 +247,327 @@ describe('LocalStepFunctions', () => {
       // Assert
       expect(sfn.execution('c-new')).toMatchObject({ status: 'SUCCEEDED' });
       expect(JSON.parse(await readFile(join(dir, 'c-new.json'), 'utf8'))).toMatchObject({ name: 'c-new', status: 'SUCCEEDED' });
+    });
+  });
+
+  describe('limits', () => {
+    const FN = 'arn:aws:lambda:local:0:function:work';
+    /** A local Step Functions running `definition`, with the Lambda task FN answering `work`. */
+    const machine = (definition: LocalStepFunctionsOptions['definition'], work: (input: unknown) => Promise<unknown>) =>
+      new LocalStepFunctions({ definition, stateMachineArn: ARN, lambdas: { [FN]: work }, integrations: {}, dir, speed: 1 });
+    const run = async (sfn: LocalStepFunctions, input = '{}') => {
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input }));
+      await sfn.idle();
+      return sfn.execution('c-1');
+    };
+    /** A string whose JSON is `bytes` long. */
+    const jsonOfBytes = (bytes: number) => 'x'.repeat(bytes - 2);
+    const exceeded = (what: string) => `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit.`;
+
+    describe('execution names', () => {
+      it.each([
+        ' ',
+        '\t',
+        '<',
+        '>',
+        '{',
+        '}',
+        '[',
+        ']',
+        '?',
+        '*',
+        '"',
+        '#',
+        '%',
+        '\\',
+        '^',
+        '|',
+        '~',
+        '`',
+        '$',
+        '&',
+        ',',
+        ';',
+        ':',
+        '/',
+        '\u0000',
+        '\u001f',
+        '\u007f',
+        '\u009f',
+      ])('refuses a name with %j with InvalidName, as StartExecution does, and starts nothing', async (char) => {
+        // Arrange
+        const sfn = start();
+        const name = `change${char}1`;
+
+        // Act
+        const started = sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name, input: '{}' }));
+
+        // Assert
+        await expect(started).rejects.toMatchObject({ name: 'InvalidName', message: `Invalid Name: '${name}'` });
+        expect(sfn.execution(name)).toBeUndefined();
+        expect(await readdir(dir)).toEqual([]);
+      });
+
+      it.each([
+        ['81 characters', 'c'.repeat(81), 'less than or equal to 80'],
+        ['none', '', 'greater than or equal to 1'],
+      ])('refuses a name of %s with ValidationException', async (_, name, constraint) => {
+        // Arrange
+        const sfn = start();
+
+        // Act
+        const started = sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name, input: '{}' }));
+
+        // Assert
+        await expect(started).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length ${constraint}`,
+        });
+        expect(await readdir(dir)).toEqual([]);
+      });
+
+      it.each([
+        ['80 characters', 'c'.repeat(80)],
+        ['a change id (UUID)', '4e65fd92-fc31-4f3c-beb2-329dd04fd26f'],
+        ['letters that are not ASCII', 'änderung_1.2'],
+      ])('starts an execution named with %s', async (_, name) => {
+        // Arrange
+        const sfn = start();
+
+        // Act
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name, input: '{}' }));
+        await sfn.idle();
+
+        // Assert
+        expect(sfn.execution(name)).toMatchObject({ status: 'SUCCEEDED' });
+      });
+    });
+
+    describe('payloads of 256 KiB', () => {
+      it('refuses StartExecution with an input over 256 KiB with ValidationException', async () => {
+        // Arrange
+        const sfn = start();
+
+        // Act
+        const started = sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: JSON.stringify(jsonOfBytes(262_145)) }));
+
+        // Assert
+        await expect(started).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+        });
+        expect(sfn.execution('c-1')).toBeUndefined();
+      });
+
+      it('passes on a task result of exactly 256 KiB', async () => {
+        // Arrange
+        const sfn = machine({ StartAt: 'Work', States: { Work: { Type: 'Task', Resource: FN, End: true } as never } }, async () => jsonOfBytes(262_144));
+
+        // Act
+        const execution = await run(sfn);
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+      });
+
+      it('fails the task with States.DataLimitExceeded when its result is over 256 KiB, failing the execution without a Catch', async () => {
+        // Arrange
+        const sfn = machine({ StartAt: 'Work', States: { Work: { Type: 'Task', Resource: FN, End: true } as never } }, async () => jsonOfBytes(262_145));
+
+        // Act
+        const execution = await run(sfn);
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: exceeded(FN) });
+      });
+
+      it("lets a task's Catch handle States.DataLimitExceeded of its result, as AWS did when recorded", async () => {
+        // Arrange
+        const sfn = machine(
+          {
+            StartAt: 'Work',
+            States: {
+              Work: { Type: 'Task', Resource: FN, End: true, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handled' }] } as never,
+              Handled: { Type: 'Pass', End: true } as never,
+            },
+          },
+          async () => jsonOfBytes(300_000),
+        );
+
+        // Act
+        const execution = await run(sfn);
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+        expect(JSON.parse(execution?.output ?? 'null')).toEqual({ Error: 'States.DataLimitExceeded', Cause: exceeded(FN) });
+      });
+
+      it('fails the task with States.DataLimitExceeded before calling it when its input after Parameters is over 256 KiB', async () => {
+        // Arrange: the state's input is 150 kB; its Parameters repeat it.
+        let calls = 0;
+        const sfn = machine(
+          { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: FN, Parameters: { 'a.$': '$.x', 'b.$': '$.x' }, End: true } as never } },
+          async () => ++calls,
+        );
+
+        // Act
+        const execution = await run(sfn, JSON.stringify({ x: jsonOfBytes(150_000) }));
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+        expect(calls).toBe(0);
+      });
+
+      it('fails the execution, uncaught, when a state outputs over 256 KiB (a result merged into its input by ResultPath)', async () => {
+        // Arrange: input and result of 150 kB each; a Catch that would take any task error.
+        const sfn = machine(
+          {
+            StartAt: 'Work',
+            States: {
+              Work: { Type: 'Task', Resource: FN, ResultPath: '$.result', Next: 'After', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handled' }] } as never,
+              After: { Type: 'Task', Resource: FN, End: true } as never,
+              Handled: { Type: 'Pass', End: true } as never,
+            },
+          },
+          async () => jsonOfBytes(150_000),
+        );
+
+        // Act
+        const execution = await run(sfn, JSON.stringify({ x: jsonOfBytes(150_000) }));
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: exceeded('Work') });
+        expect(execution?.history.map((h) => h.state).filter(Boolean)).not.toContain('After');
+      });
+
+      it('fails the execution when a Pass state outputs over 256 KiB', async () => {
+        // Arrange
+        const sfn = machine(
+          { StartAt: 'State_1', States: { State_1: { Type: 'Pass', Result: { Arg1: jsonOfBytes(263_168) }, End: true } as never } },
+          async () => null,
+        );
+
+        // Act
+        const execution = await run(sfn);
+
+        // Assert
+        expect(execution).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: exceeded('State_1') });
+      });
+
+      it('refuses SendTaskSuccess with an output over 256 KiB with ValidationException, and the task waits on for a valid one', async () => {
+        // Arrange: an execution waiting for its task token.
+        let token = '';
+        const sfn = new LocalStepFunctions({
+          definition: {
+            StartAt: 'Approve',
+            States: {
+              Approve: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: FN, Payload: { 'token.$': '$$.Task.Token' } },
+                End: true,
+              } as never,
+            },
+          },
+          stateMachineArn: ARN,
+          lambdas: {
+            [FN]: async (payload) => {
+              token = (payload as { token: string }).token;
+              return null;
+            },
+          },
+          integrations: {},
+          dir,
+          speed: 1,
+        });
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{}' }));
+        while (!token) await new Promise((r) => setImmediate(r));
+
+        // Act
+        const tooLarge = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(jsonOfBytes(262_145)) }));
+
+        // Assert
+        await expect(tooLarge).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144",
+        });
+        expect(sfn.execution('c-1')).toMatchObject({ status: 'RUNNING' });
+        await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
+        await sfn.idle();
+        expect(sfn.execution('c-1')).toMatchObject({ status: 'SUCCEEDED', output: '{"approved":true}' });
+      });
+    });
+
+    describe('history of 25,000 events', () => {
+      it('counts the history as Step Functions writes it: 5 events for a Lambda task, 6 for a callback, 2 for other states, 1 to start and 1 to end', async () => {
+        // Arrange
+        const definition = {
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Task', Resource: FN, Next: 'Bake' },
+            Bake: { Type: 'Wait', Seconds: 0, Next: 'Decide' },
+            Decide: { Type: 'Choice', Choices: [{ Variable: '$.n', NumericEquals: 1, Next: 'Done' }], Default: 'Done' },
+            Done: { Type: 'Succeed' },
+          },
+        } as never;
+        const sfn = machine(definition, async () => ({ n: 1 }));
+
+        // Act
+        const execution = await run(sfn);
+
+        // Assert: ExecutionStarted, 5 for Work, 2 each for Bake, Decide and Done, ExecutionSucceeded.
+        expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+        expect(countHistoryEvents(execution?.history ?? [], definition)).toBe(1 + 5 + 2 + 2 + 2 + 1);
+        expect(
+          countHistoryEvents(
+            [
+              { type: 'StateEntered', state: 'Wait' },
+              { type: 'StateExited', state: 'Wait' },
+            ],
+            {
+              States: { Wait: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken' } },
+            },
+          ),
+        ).toBe(6);
+      });
+
+      it('fails the execution with States.Runtime, uncatchably, when its history reaches 25,000 events, and runs no task after that', async () => {
+        // Arrange: a loop Spin → Work → Spin…, saved in Spin with 24,990 events in its history (a long bake, say).
+        const definition = {
+          StartAt: 'Spin',
+          States: {
+            Spin: { Type: 'Pass', Next: 'Work' },
+            Work: { Type: 'Task', Resource: FN, Next: 'Spin', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handled' }] },
+            Handled: { Type: 'Succeed' },
+          },
+        } as never;
+        const history = [
+          { type: 'ExecutionStarted', timestamp: 0 },
+          ...Array.from({ length: 24_989 }, (_, i) => ({ type: i % 2 ? 'StateExited' : 'StateEntered', timestamp: 0, state: 'Spin' })),
+        ];
+        expect(countHistoryEvents(history, definition)).toBe(24_990);
+        await writeFile(
+          join(dir, 'c-1.json'),
+          JSON.stringify({ ...succeeded('c-1'), status: 'RUNNING', stopDate: undefined, output: undefined, currentState: 'Spin', currentInput: {}, history }),
+        );
+        let calls = 0;
+        const sfn = machine(definition, async () => ({ calls: ++calls }));
+
+        // Act
+        await sfn.resume();
+        await sfn.idle();
+
+        // Assert: Spin (2) → 24,992, Work (5) → 24,997, Spin (2) → 24,999: the next event is the 25,000th, the failure.
+        const execution = sfn.execution('c-1');
+        expect(execution).toMatchObject({
+          status: 'FAILED',
+          error: 'States.Runtime',
+          cause: 'The execution reached the maximum number of history events (25000).',
+        });
+        expect(calls).toBe(1);
+        expect(countHistoryEvents(execution?.history ?? [], definition)).toBe(25_000);
+        expect(JSON.parse(await readFile(join(dir, 'c-1.json'), 'utf8'))).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      }, 30_000);
     });
   });
 });
