@@ -16,7 +16,7 @@ import { requireEnv } from '../adapters/env';
 import { EventBridgeBus } from '../adapters/event-bridge';
 import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
-import { policyFromEnvironment } from '../adapters/policy-file';
+import { policyFromEnvironment } from '../adapters/policy-document';
 import { S3ArtifactStore } from '../adapters/s3-artifacts';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { StaticDirectory } from '../adapters/static-directory';
