@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROLS, controlDeployment } from '../../core/use-cases/operator-controls';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

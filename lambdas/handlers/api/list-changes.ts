@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANGE_STATUSES } from '../../core/change';
 import { TargetName } from '../../core/change-request';
 import type { Services } from '../../core/use-cases/services';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

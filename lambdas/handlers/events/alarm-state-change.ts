@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollBackOnAlarm } from '../../core/use-cases/alarm-rollback';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { runDeploymentHook } from '../../core/use-cases/code-deploy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

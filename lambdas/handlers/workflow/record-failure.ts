@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordFailure } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deferTests, recordDeferredTests, recordTestResult } from '../../core/use-cases/run-tests';
 import type { Services } from '../../core/use-cases/services';
 import { awsServices } from '../aws-services';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollBack } from '../../core/use-cases/deploy';
 import { loadChange } from '../../core/use-cases/record-change';
 import type { Services } from '../../core/use-cases/services';

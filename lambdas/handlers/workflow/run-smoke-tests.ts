@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Services } from '../../core/use-cases/services';
 import { requireSmokeTests } from '../../core/use-cases/smoke-tests';
 import { awsServices } from '../aws-services';
