@@ -45,10 +45,11 @@ export interface CmvFunctionProps {
 }
 
 /**
- * A CMV handler as a Lambda function: Node 22 on ARM64, bundled locally with esbuild (CommonJS,
- * minified, with source maps, AWS SDK included so what was tested is what runs), X-Ray active,
- * JSON logs in its own log group with a retention. Its role has no AWS managed policy: it may write
- * to its log group, and everything else is granted by name (see `grants.ts`).
+ * A CMV handler as a Lambda function: Node 22 on ARM64, bundled locally with esbuild as
+ * `bundling.ts` says (CommonJS, minified, a linked source map, the AWS SDK v3 left to the runtime;
+ * ≤ 250 kB each, see `npm run bench:bundles`), X-Ray active, JSON logs in its own log group with a
+ * retention. Its role has no AWS managed policy: it may write to its log group, and everything else
+ * is granted by name (see `grants.ts`).
  */
 export class CmvFunction extends Construct implements IGrantable {
   /** The handler module, relative to the repository root (as given). */
