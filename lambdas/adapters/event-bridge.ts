@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { chunk } from 'lodash';
+import chunk from 'lodash/chunk';
 import { EVENT_SOURCE } from '../core/events';
 import type { BusEvent, EventBus } from '../core/ports';
 

@@ -1,28 +1,20 @@
 import { parse as parseYaml } from 'yaml';
-import { ChangePolicy } from '../core/policy/change-policy';
-import { DEFAULT_POLICY } from '../core/policy/default-policy';
+import type { ChangePolicy } from '../core/policy/change-policy';
+import { parsePolicyJson, validatePolicy } from './policy-document';
 
 /**
- * Loads a change-control policy from YAML or JSON text and validates it.
+ * Loads a change-control policy from YAML or JSON text (JSON when `source` ends in `.json`) and
+ * validates it: the policy file, read at synth and by the local runtime.
  * @param source - where it came from, for the error message
  * @throws Error naming the source and every invalid field (`rules.2.approvals.0.quorum: …`)
  */
 export function parsePolicy(text: string, source: string): ChangePolicy {
+  if (source.endsWith('.json')) return parsePolicyJson(text, source);
   let raw: unknown;
   try {
-    raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = parseYaml(text);
   } catch (err) {
-    throw new Error(`policy ${source} is not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new Error(`policy ${source} is not valid YAML: ${(err as Error).message}`);
   }
-  const result = ChangePolicy.safeParse(raw);
-  if (!result.success) {
-    throw new Error(`policy ${source} is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  return result.data;
-}
-
-/** The policy of a Lambda in AWS: CMV_POLICY_JSON when set (the stack puts the deployment's policy file there), else the default. */
-export function policyFromEnvironment(): ChangePolicy {
-  const text = process.env.CMV_POLICY_JSON;
-  return text ? parsePolicy(text, 'CMV_POLICY_JSON.json') : DEFAULT_POLICY;
+  return validatePolicy(raw, source);
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../core/policy/change-policy';
 import type { Directory, User } from '../core/ports';
 

@@ -1,5 +1,5 @@
-import semver from 'semver';
-import { z } from 'zod';
+import valid from 'semver/functions/valid';
+import * as z from 'zod';
 import { CanarySteps, DeploymentStrategy } from './target-settings';
 
 /**
@@ -26,7 +26,7 @@ export const TargetName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2â
 export const ChangeId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
 /** A semantic version `MAJOR.MINOR.PATCH` (semver.org 2.0.0), without a `v` prefix. */
-export const SemanticVersion = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.0');
+export const SemanticVersion = z.string().refine((v) => valid(v) === v, 'must be a semantic version such as 1.2.0');
 
 /** Lambda's pattern for environment variable keys: `[a-zA-Z]([a-zA-Z0-9_])+` (two characters at least). */
 const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]+$/;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * How a registered target is rolled out and watched: strategy, canary steps, CodeDeploy

@@ -1,4 +1,5 @@
-import semver from 'semver';
+import inc from 'semver/functions/inc';
+import rsort from 'semver/functions/rsort';
 import { ConflictError } from './errors';
 
 /**
@@ -14,15 +15,15 @@ export function nextVersion(existing: readonly string[], requested: string | und
     if (existing.includes(requested)) throw new ConflictError(`version ${requested} already exists for this target`);
     return requested;
   }
-  const highest = semver.rsort([...existing])[0] ?? '0.0.0';
-  const next = semver.inc(highest, bump);
+  const highest = rsort([...existing])[0] ?? '0.0.0';
+  const next = inc(highest, bump);
   if (!next) throw new Error(`cannot increment version ${highest}`);
   return next;
 }
 
 /** Sorts versions newest (highest) first. */
 export function newestFirst(versions: readonly string[]): string[] {
-  return semver.rsort([...versions]);
+  return rsort([...versions]);
 }
 
 /**

@@ -1,56 +1,73 @@
 import { randomUUID } from 'node:crypto';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoChangeStore } from '../adapters/change-store';
-import { CloudWatchAlarmWatch } from '../adapters/cloudwatch-alarms';
-import { CloudWatchMetricsReader } from '../adapters/cloudwatch-metrics';
-import { CodeDeployDeployments } from '../adapters/codedeploy-deployments';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
-import { EventBridgeBus } from '../adapters/event-bridge';
-import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
-import { policyFromEnvironment } from '../adapters/policy-file';
-import { S3ArtifactStore } from '../adapters/s3-artifacts';
-import { SnsNotifier } from '../adapters/sns-notifier';
+import { policyFromEnvironment } from '../adapters/policy-document';
 import { StaticDirectory } from '../adapters/static-directory';
-import { StepFunctionsWorkflow } from '../adapters/step-functions';
-import type { Services } from '../core/use-cases/services';
+import type { AlarmWatch, ArtifactStore, CodeDeployments, EventBus, FunctionHost, MetricsReader, Notifier, Workflow } from '../core/ports';
+import type { Services, Settings } from '../core/use-cases/services';
 
 /** Approval links live 72 h by default. */
 const DEFAULT_LINK_TTL_S = 72 * 3600;
 
 /**
- * The services of a Lambda in AWS, from its environment (set by the CDK stack):
- * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
- * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
- * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
- * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go.
- * Clients are created lazily by each adapter's first call; unused ones cost nothing.
+ * The AWS adapters a handler calls besides the tables, each built by a factory of its own module in
+ * `./aws` (e.g. `lambdaFunctions` of `./aws/lambda`): a handler names the ones it calls as its
+ * `awsPorts`, so that its bundle holds, and its cold start loads, only those SDK clients. Its role
+ * may call exactly these services (test/infra/handler-ports.test.ts holds both to one list).
  */
-export function awsServices(): Services {
+export interface AwsPorts {
+  readonly workflow?: () => Workflow;
+  readonly artifacts?: () => ArtifactStore;
+  readonly functions?: () => FunctionHost;
+  readonly alarms?: () => AlarmWatch;
+  readonly metrics?: () => MetricsReader;
+  /** Also needs CODEDEPLOY_APPLICATION: without it, the codedeploy strategy is off whatever the handler names. */
+  readonly codeDeploy?: () => CodeDeployments;
+  readonly events?: () => EventBus;
+  readonly notifier?: () => Notifier;
+  /** The approval links' HMAC secret. */
+  readonly linkSecret?: () => Settings['linkSecret'];
+}
+
+/**
+ * A port the handler did not name: any use of it throws, naming the port, instead of calling AWS
+ * without a client (and its role without a grant).
+ */
+function unnamed<T extends object>(port: keyof AwsPorts): T {
+  return new Proxy({} as T, {
+    get: (_, member) => {
+      throw new Error(`this handler has no ${port} port (reached through ${String(member)}): name it in the handler's awsPorts and grant its role the calls`);
+    },
+  });
+}
+
+/**
+ * The services of a Lambda in AWS, from its environment (set by the CDK stack): the tables
+ * (CHANGES_TABLE, LEDGER_TABLE), the directory (CMV_USERS_JSON), the policy (CMV_POLICY_JSON,
+ * optional) and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CODEDEPLOY_APPLICATION and the
+ * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
+ * enable the codedeploy strategy), plus the `ports` the handler names (see {@link AwsPorts} and the
+ * environment each factory reads). A required port not named throws when used; `metrics`,
+ * `codeDeploy` and `events` not named are absent.
+ * @throws Error when CHANGES_TABLE or LEDGER_TABLE is not set
+ */
+export function awsServices(ports: AwsPorts = {}): Services {
   const db = documentClient();
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
-  let secret: Promise<string> | undefined;
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
-  const cloudwatch = new CloudWatchClient({});
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
-    workflow: new StepFunctionsWorkflow(new SFNClient({}), process.env.STATE_MACHINE_ARN ?? ''),
-    artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
-    functions: new LambdaFunctionHost(new LambdaClient({})),
-    alarms: new CloudWatchAlarmWatch(cloudwatch),
-    metrics: new CloudWatchMetricsReader(cloudwatch),
-    ...(codeDeployApplication ? { codeDeploy: new CodeDeployDeployments(new CodeDeployClient({})) } : {}),
-    events: new EventBridgeBus(new EventBridgeClient({}), process.env.EVENT_BUS_NAME ?? 'default'),
-    notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
+    workflow: ports.workflow?.() ?? unnamed('workflow'),
+    artifacts: ports.artifacts?.() ?? unnamed('artifacts'),
+    functions: ports.functions?.() ?? unnamed('functions'),
+    alarms: ports.alarms?.() ?? unnamed('alarms'),
+    ...(ports.metrics ? { metrics: ports.metrics() } : {}),
+    ...(codeDeployApplication && ports.codeDeploy ? { codeDeploy: ports.codeDeploy() } : {}),
+    ...(ports.events ? { events: ports.events() } : {}),
+    notifier: ports.notifier?.() ?? unnamed('notifier'),
     directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
     policy: policyFromEnvironment(),
     settings: {
@@ -67,12 +84,7 @@ export function awsServices(): Services {
           }
         : {}),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
-      linkSecret: () => {
-        secret ??= new SecretsManagerClient({})
-          .send(new GetSecretValueCommand({ SecretId: requireEnv('LINK_SECRET_ARN') }))
-          .then((out) => out.SecretString ?? '');
-        return secret;
-      },
+      linkSecret: ports.linkSecret?.() ?? (async () => unnamed<Settings>('linkSecret').linkSecret()),
     },
     now: () => new Date(),
     newId: () => randomUUID(),

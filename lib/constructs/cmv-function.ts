@@ -1,9 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { NODE_OPTIONS, nodejsBundling } from './bundling';
 import { repoPath } from './repo';
 
 /** Why CMV's functions run nodejs22.x although a newer Node.js runtime exists (cdk-nag AwsSolutions-L1). */
@@ -44,18 +45,22 @@ export interface CmvFunctionProps {
 }
 
 /**
- * A CMV handler as a Lambda function: Node 22 on ARM64, bundled locally with esbuild (CommonJS,
- * minified, with source maps, AWS SDK included so what was tested is what runs), X-Ray active,
- * JSON logs in its own log group with a retention. Its role has no AWS managed policy: it may write
- * to its log group, and everything else is granted by name (see `grants.ts`).
+ * A CMV handler as a Lambda function: Node 22 on ARM64, bundled locally with esbuild as
+ * `bundling.ts` says (CommonJS, minified, a linked source map, the AWS SDK v3 left to the runtime;
+ * ≤ 250 kB each, see `npm run bench:bundles`), X-Ray active, JSON logs in its own log group with a
+ * retention. Its role has no AWS managed policy: it may write to its log group, and everything else
+ * is granted by name (see `grants.ts`).
  */
 export class CmvFunction extends Construct implements IGrantable {
+  /** The handler module, relative to the repository root (as given). */
+  readonly entry: string;
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: CmvFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
       // Logs of an audit system outlive the stack.
@@ -80,16 +85,8 @@ export class CmvFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        logLevel: LogLevel.ERROR,
-      },
+      environment: { NODE_OPTIONS, ...props.environment },
+      bundling: nodejsBundling(),
     });
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });

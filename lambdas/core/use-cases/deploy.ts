@@ -62,7 +62,8 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     // The policy plan already merged the change request's canary, the rule's and the target's.
     const { steps, bakeSeconds, finalBakeSeconds } = c.plan.canary;
     const strategy = c.plan.strategy ?? 'alias-weights';
-    if (strategy === 'codedeploy' && !svc.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
+    // Whether this deployment of CMV has CodeDeploy is a setting: this step calls no CodeDeploy API, so its function has no client.
+    if (strategy === 'codedeploy' && !svc.settings.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
     const deployment: DeploymentRecord = {
       strategy,
       functionName: target.functionName,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Change } from '../change';
 import { ConflictError, ForbiddenError } from '../errors';
 import { recordChange } from './record-change';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { FunctionConfig, SemanticVersion, TargetName } from '../change-request';
 import { ConflictError, ForbiddenError } from '../errors';

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { activateVersion } from '../../core/use-cases/activate-version';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { pathParams, VersionPath } from '../http/path-params';
@@ -15,4 +16,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, await activateVersion(svc, callerOf(event), target, version, event.body.reason));
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -6,7 +6,10 @@ import { CmvError, LedgerContentionError } from '../../core/errors';
 import { decideApproval } from '../../core/use-cases/decide-approval';
 import type { Services } from '../../core/use-cases/services';
 import { whatFollowsTheVote } from '../../core/vote-outcome';
-import { awsServices } from '../aws-services';
+import { s3Artifacts } from '../aws/s3';
+import { secretsManagerLinkSecret } from '../aws/secrets-manager';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { noticePage, reviewPage } from '../http/approval-view';
 
@@ -84,4 +87,7 @@ export const makeHandler = (svc: Services) =>
     }
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, linkSecret: secretsManagerLinkSecret, workflow: stepFunctionsWorkflow };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,7 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROLS, controlDeployment } from '../../core/use-cases/operator-controls';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { codeDeployDeployments } from '../aws/codedeploy';
+import { lambdaFunctions } from '../aws/lambda';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
@@ -21,4 +24,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, await controlDeployment(svc, callerOf(event), pathParams(event, ChangePath).id, control, event.body.reason));
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions, workflow: stepFunctionsWorkflow, codeDeploy: codeDeployDeployments };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,7 +1,8 @@
 import { ApprovalDecisionRequest } from '../../core/change-request';
 import { decideApproval } from '../../core/use-cases/decide-approval';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
@@ -13,4 +14,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, change);
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { workflow: stepFunctionsWorkflow };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

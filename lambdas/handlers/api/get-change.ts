@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
@@ -15,4 +15,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, change);
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -3,7 +3,7 @@ import Negotiator from 'negotiator';
 import { canaryReport } from '../../core/canary-report';
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
@@ -43,4 +43,7 @@ export const makeHandler = (svc: Services) =>
     return { ...res, headers: { ...res.headers, vary: 'Accept' } };
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { pathParams, TargetPath } from '../http/path-params';
@@ -19,4 +20,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, { ...target, alias: { name: target.alias, ...alias, routingPercent: routing } });
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

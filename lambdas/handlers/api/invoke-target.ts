@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json, requireRole } from '../http/middleware';
 import { pathParams, TargetPath } from '../http/path-params';
@@ -36,4 +37,7 @@ export const makeHandler = (svc: Services) =>
     };
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

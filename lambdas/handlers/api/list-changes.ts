@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANGE_STATUSES } from '../../core/change';
 import { TargetName } from '../../core/change-request';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json, parseWith } from '../http/middleware';
 
@@ -21,4 +21,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, await svc.store.listChanges(q));
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

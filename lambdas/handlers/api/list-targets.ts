@@ -1,5 +1,5 @@
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 
@@ -10,4 +10,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, { items: await svc.store.listTargets() });
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

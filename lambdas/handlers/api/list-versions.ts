@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
 import { newestFirst } from '../../core/versioning';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { pathParams, TargetPath } from '../http/path-params';
@@ -29,4 +29,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, { items });
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

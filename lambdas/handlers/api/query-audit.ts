@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json, parseWith, requireRole } from '../http/middleware';
 
@@ -29,4 +29,7 @@ export const makeHandler = (svc: Services) =>
     return json(200, await svc.ledger.query(parseWith(Query, event.queryStringParameters ?? {}, 'query')));
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,6 @@
 import { ReviewRequest, recordReview } from '../../core/use-cases/record-review';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 import { ChangePath, pathParams } from '../http/path-params';
@@ -9,4 +9,7 @@ import { ChangePath, pathParams } from '../http/path-params';
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, ReviewRequest, async (event) => json(200, await recordReview(svc, callerOf(event), pathParams(event, ChangePath).id, event.body)));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = {};
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

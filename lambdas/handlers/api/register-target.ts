@@ -1,6 +1,8 @@
 import { registerTarget, TargetRegistration } from '../../core/use-cases/register-target';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { s3Artifacts } from '../aws/s3';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
 
@@ -8,4 +10,7 @@ import { callerOf, json } from '../http/middleware';
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, TargetRegistration, async (event) => json(201, await registerTarget(svc, callerOf(event), event.body)));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

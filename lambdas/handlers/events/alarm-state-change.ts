@@ -1,7 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollBackOnAlarm } from '../../core/use-cases/alarm-rollback';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { codeDeployDeployments } from '../aws/codedeploy';
+import { lambdaFunctions } from '../aws/lambda';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 
 /** The part of a "CloudWatch Alarm State Change" event it reads. */
@@ -24,4 +27,7 @@ export const makeHandler = (svc: Services) => async (event: unknown) => {
   });
 };
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions, workflow: stepFunctionsWorkflow, codeDeploy: codeDeployDeployments };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -4,7 +4,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { busEventOf, rollbackNotice } from '../../core/events';
 import type { LedgerEntry } from '../../core/ledger';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { eventBridgeBus } from '../aws/eventbridge';
+import { snsNotifier } from '../aws/sns';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 
 /**
@@ -45,4 +47,7 @@ async function notifyRollback(svc: Services, entry: LedgerEntry): Promise<void> 
   if (to.length > 0) await svc.notifier.send({ ...notice, to, changeId: entry.changeId });
 }
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { events: eventBridgeBus, notifier: snsNotifier };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

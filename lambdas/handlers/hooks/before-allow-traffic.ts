@@ -1,7 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { runDeploymentHook } from '../../core/use-cases/code-deploy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { codeDeployDeployments } from '../aws/codedeploy';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 
 /** The event CodeDeploy invokes a Lambda lifecycle hook with. */
@@ -13,4 +15,7 @@ export const makeHandler = (svc: Services) => async (event: unknown) => {
   return { status: await runDeploymentHook(svc, 'before-traffic', e.DeploymentId, e.LifecycleEventHookExecutionId) };
 };
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions, codeDeploy: codeDeployDeployments };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type ZodType, z } from 'zod';
+import type { ZodType } from 'zod';
+import * as z from 'zod';
 import { ChangeId, SemanticVersion, TargetName } from '../../core/change-request';
 import { parseWith } from './middleware';
 

@@ -1,7 +1,9 @@
 import { expireApprovals } from '../../core/use-cases/expire-approvals';
 import { reconcile } from '../../core/use-cases/reconcile';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 
 /**
@@ -16,4 +18,7 @@ export const makeHandler = (svc: Services) => async () => {
   return { expired, ...reconciled };
 };
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { workflow: stepFunctionsWorkflow, functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,7 @@
 import { awaitResume } from '../../core/use-cases/operator-controls';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -9,4 +10,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ taskToken: ChangeRef.shape.changeId }), (i, svc) => awaitResume(svc, i.changeId, i.taskToken));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { workflow: stepFunctionsWorkflow };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,7 @@
 import { checkCanary } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { cloudWatchAlarms, cloudWatchMetrics } from '../aws/cloudwatch';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef, Deployment } from './schemas';
 import { taskHandler } from './task-handler';
@@ -9,4 +10,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ deployment: Deployment }), (i, svc) => checkCanary(svc, i.changeId, i.deployment));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { alarms: cloudWatchAlarms, metrics: cloudWatchMetrics };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,9 @@
 import { followCodeDeployment } from '../../core/use-cases/code-deploy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { cloudWatchAlarms, cloudWatchMetrics } from '../aws/cloudwatch';
+import { codeDeployDeployments } from '../aws/codedeploy';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef, Deployment } from './schemas';
 import { taskHandler } from './task-handler';
@@ -9,4 +12,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ deployment: Deployment }), (i, svc) => followCodeDeployment(svc, i.changeId, i.deployment));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { codeDeploy: codeDeployDeployments, functions: lambdaFunctions, alarms: cloudWatchAlarms, metrics: cloudWatchMetrics };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordFailure } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { CaughtError, ChangeRef, describeError } from './schemas';
 import { taskHandler } from './task-handler';
@@ -12,4 +13,7 @@ export const makeHandler = (svc: Services) =>
     recordFailure(svc, i.changeId, i.outcome, i.outcome === 'expired' ? 'quorum was not reached before the approval timeout' : describeError(i.error)),
   );
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deferTests, recordDeferredTests, recordTestResult } from '../../core/use-cases/run-tests';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { s3Artifacts } from '../aws/s3';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { CaughtError, ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -38,4 +39,7 @@ export const makeHandler = (svc: Services) =>
     return recordTestResult(svc, i.changeId, 'build' in i ? i.build : buildOfFailure(i.failure));
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,9 @@
 import { requestApproval } from '../../core/use-cases/request-approval';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { secretsManagerLinkSecret } from '../aws/secrets-manager';
+import { snsNotifier } from '../aws/sns';
+import { stepFunctionsWorkflow } from '../aws/step-functions';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -9,4 +12,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ taskToken: ChangeRef.shape.changeId }), (i, svc) => requestApproval(svc, i.changeId, i.taskToken));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { linkSecret: secretsManagerLinkSecret, notifier: snsNotifier, workflow: stepFunctionsWorkflow };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

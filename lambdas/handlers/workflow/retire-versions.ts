@@ -1,7 +1,8 @@
 import { loadChange } from '../../core/use-cases/record-change';
 import { retireVersions } from '../../core/use-cases/retire-versions';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -10,4 +11,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef, async (i, svc) => ({ retired: await retireVersions(svc, (await loadChange(svc, i.changeId)).target) }));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

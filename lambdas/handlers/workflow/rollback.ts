@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rollBack } from '../../core/use-cases/deploy';
 import { loadChange } from '../../core/use-cases/record-change';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { CaughtError, ChangeRef, describeError } from './schemas';
 import { taskHandler } from './task-handler';
@@ -22,4 +23,7 @@ export const makeHandler = (svc: Services) =>
     return { reason };
   });
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Services } from '../../core/use-cases/services';
 import { requireSmokeTests } from '../../core/use-cases/smoke-tests';
-import { awsServices } from '../aws-services';
+import { lambdaFunctions } from '../aws/lambda';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -10,4 +11,7 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ phase: z.enum(['before-traffic', 'after-traffic']) }), (i, svc) => requireSmokeTests(svc, i.changeId, i.phase));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeploymentStrategy } from '../../core/target-settings';
 
 /** `{changeId}`: the input of most workflow tasks. */

@@ -1,6 +1,9 @@
 import { startDeployment } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
-import { awsServices } from '../aws-services';
+import { cloudWatchAlarms } from '../aws/cloudwatch';
+import { lambdaFunctions } from '../aws/lambda';
+import { s3Artifacts } from '../aws/s3';
+import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
 import { taskHandler } from './task-handler';
@@ -8,4 +11,7 @@ import { taskHandler } from './task-handler';
 /** StartDeployment: publishes the version, arms its alarm, locks the target; returns the DeploymentState. */
 export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => startDeployment(svc, i.changeId));
 
-export const handler = lazy(() => makeHandler(awsServices()));
+/** The AWS services this handler calls besides the tables (its role may call exactly these). */
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, functions: lambdaFunctions, alarms: cloudWatchAlarms };
+
+export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePolicy, policyFromEnvironment } from '../../../lambdas/adapters/policy-file';
+import { policyFromEnvironment } from '../../../lambdas/adapters/policy-document';
+import { parsePolicy } from '../../../lambdas/adapters/policy-file';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
 
 const MINIMAL_YAML = `

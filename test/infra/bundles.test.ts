@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLE_LIMIT_BYTES, bundleHandlers, type HandlerBundle, stackHandlerEntries } from '../../bench/handler-bundles';
+import { CmvFunction } from '../../lib/constructs/cmv-function';
+
+/** The handler with the most dependencies (zod schemas, the policy, semver, zip, diff, luxon). */
+const REPRESENTATIVE = 'lambdas/handlers/api/propose-change.ts';
+
+describe('handler bundles', () => {
+  let dir: string;
+  let bundles: HandlerBundle[];
+
+  beforeAll(async () => {
+    // GIVEN every handler the stack ships, bundled as the stack bundles it
+    dir = mkdtempSync(path.join(tmpdir(), 'cmv-bundles-'));
+    bundles = await bundleHandlers(stackHandlerEntries(), dir);
+  }, 180_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('bundles the handler of every function of the stack', () => {
+    // THEN (a stack without functions would pass the checks below vacuously)
+    expect(bundles.map((b) => b.entry)).toEqual(expect.arrayContaining([REPRESENTATIVE, 'lambdas/handlers/workflow/start-deployment.ts']));
+  });
+
+  it(`keeps every bundle at or under ${BUNDLE_LIMIT_BYTES} bytes minified`, () => {
+    // THEN
+    const over = bundles.filter((b) => b.bytes > BUNDLE_LIMIT_BYTES).map((b) => `${b.entry}: ${b.bytes} bytes`);
+    expect(over).toEqual([]);
+  });
+
+  it('ships no inline source map and requires the AWS SDK from the runtime', () => {
+    // THEN
+    for (const b of bundles) {
+      const code = readFileSync(b.file, 'utf8');
+      expect({ entry: b.entry, inlineMap: code.includes('sourceMappingURL=data:') }).toEqual({ entry: b.entry, inlineMap: false });
+      const sdk = b.packages.filter(([name]) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/')).map(([name]) => name);
+      expect({ entry: b.entry, sdk }).toEqual({ entry: b.entry, sdk: [] });
+    }
+  });
+});
+
+describe('CmvFunction bundling', () => {
+  let assetDir: string;
+  let template: Template;
+
+  beforeAll(() => {
+    // GIVEN one function with bundling (as `cdk synth` does)
+    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'cmv-cdk-')) });
+    const stack = new Stack(app, 'S');
+    new CmvFunction(stack, 'Fn', { entry: REPRESENTATIVE });
+    // WHEN
+    const assembly = app.synth();
+    template = Template.fromStack(stack);
+    const code = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Code as { S3Key: string };
+    assetDir = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+  }, 180_000);
+
+  it('runs on nodejs22.x, whose runtime carries the AWS SDK v3', () => {
+    // THEN
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
+  });
+
+  it('leaves @aws-sdk/* to the runtime and bundles what the bench measures, byte for byte', async () => {
+    // GIVEN the same handler bundled with the bench's options
+    const dir = mkdtempSync(path.join(tmpdir(), 'cmv-bench-'));
+    try {
+      const [bench] = await bundleHandlers([REPRESENTATIVE], dir);
+      // THEN
+      const shipped = readFileSync(path.join(assetDir, 'index.js'));
+      const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      expect({ requiresSdkFromRuntime: shipped.includes('require("@aws-sdk/client-dynamodb")') }).toEqual({ requiresSdkFromRuntime: true });
+      expect({ bytes: shipped.length, sha256: sha256(shipped) }).toEqual({ bytes: bench.bytes, sha256: sha256(readFileSync(bench.file)) });
+      expect(readdirSync(assetDir).sort()).toEqual(readdirSync(path.dirname(bench.file)).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
