@@ -1,4 +1,5 @@
 import inc from 'semver/functions/inc';
+import parse from 'semver/functions/parse';
 import rsort from 'semver/functions/rsort';
 import { ConflictError } from './errors';
 
@@ -36,7 +37,7 @@ export function newestFirst(versions: readonly string[]): string[] {
  * @throws Error when `version` is not one
  */
 export function versionOrderKey(version: string): string {
-  const parsed = semver.parse(version);
+  const parsed = parse(version);
   if (!parsed || parsed.build.length) throw new Error(`not a semantic version without build metadata: ${version}`);
   const numeric = (n: number | string) => {
     const digits = String(n);
