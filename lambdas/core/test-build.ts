@@ -1,4 +1,4 @@
-import type { SuiteResult } from './change';
+import type { InstallResult, SuiteResult } from './change';
 
 /** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */
 export interface BuildReport {
@@ -6,15 +6,6 @@ export interface BuildReport {
   /** CodeBuild's BuildStatus: SUCCEEDED, FAILED, FAULT, TIMED_OUT, STOPPED. */
   readonly buildStatus: string;
   readonly logs?: string;
-}
-
-/** The install of the service's dependencies before its suites (`npm ci`, when it has a lockfile). */
-export interface InstallResult {
-  readonly command: string;
-  readonly passed: boolean;
-  readonly durationMs: number;
-  /** The last 4000 characters of its output. */
-  readonly output: string;
 }
 
 /** The report the test build writes to `reportUri`: the install (if any), then one result per suite, in order. */

@@ -65,6 +65,7 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
       buildId: build.buildId,
       buildStatus: build.buildStatus,
       ...(build.logs ? { logs: build.logs } : {}),
+      ...(report?.install ? { install: report.install } : {}),
       ...(report ? { suites: report.suites, reportUri } : {}),
       at: svc.now().toISOString(),
     };
