@@ -5,8 +5,8 @@ export const INSTALL_COMMAND = 'npm ci --no-audit --no-fund';
  * The script the test build runs, in CodeBuild (buildspec) and in the local CodeBuild alike:
  * `node -e "$SCRIPT" <report.json>` in the unzipped artifact. First it installs the service's
  * dependencies with INSTALL_COMMAND when the artifact has a lockfile (package-lock.json or
- * npm-shrinkwrap.json) that names any (artifacts never carry node_modules); a failed install runs
- * no suite. Then it runs each suite of CMV_TEST_SUITES (`[{suite, command}]`) in order with `sh -c`,
+ * npm-shrinkwrap.json) and it or package.json names any (artifacts never carry node_modules); a
+ * failed install runs no suite. Then it runs each suite of CMV_TEST_SUITES (`[{suite, command}]`) in order with `sh -c`,
  * prints its output, writes the report `{install?, suites: [{suite, command, passed, durationMs, output}]}`
  * (install: `{command, passed, durationMs, output}`; output: the last 4000 characters), and exits 1
  * when the install or any suite failed — after running all of them, so the report is complete.
@@ -24,13 +24,17 @@ export const SUITE_RUNNER_SCRIPT = [
   '};',
   'const report = { suites: [] };',
   'const lockfile = ["npm-shrinkwrap.json", "package-lock.json"].find((f) => fs.existsSync(f));',
-  // An empty lockfile (lockfileVersion 1: dependencies; 2 and 3: packages) has nothing to install: spare the npm start-up.
-  'const locked = lockfile ? JSON.parse(fs.readFileSync(lockfile, "utf8")) : {};',
-  'if (Object.keys(locked.packages || locked.dependencies || {}).some((k) => k !== "")) {',
+  // Nothing to install — a lockfile naming no package (lockfileVersion 1: dependencies; 2 and 3: packages) for a
+  // package.json declaring none — spares npm's start-up; a package.json declaring any still gets npm ci, which checks both agree.
+  'const json = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : {});',
+  'const locked = lockfile ? json(lockfile) : {};',
+  'const declared = json("package.json");',
+  'const names = [locked.packages, locked.dependencies, declared.dependencies, declared.devDependencies, declared.optionalDependencies].flatMap((o) => Object.keys(o || {}));',
+  'if (lockfile && names.some((k) => k !== "")) {',
   `  console.log("=== install: ${INSTALL_COMMAND}");`,
   `  report.install = run("${INSTALL_COMMAND}");`,
   '  console.log("=== install: " + (report.install.passed ? "PASSED" : "FAILED"));',
-  '} else if (lockfile) console.log("=== install: " + lockfile + " names no dependency");',
+  '} else if (lockfile) console.log("=== install: nothing to install");',
   'const suites = JSON.parse(process.env.CMV_TEST_SUITES || "[]");',
   'for (const s of report.install && !report.install.passed ? [] : suites) {',
   '  console.log("=== suite " + s.suite + ": " + s.command);',

@@ -31,6 +31,9 @@ const serviceWithDependency = (outOfStep = false) =>
     'dep/index.js': 'module.exports = 42;',
   });
 
+// Each build spawns node (and npm): seconds each on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('LocalCodeBuild', () => {
   let dir: string;
   let artifacts: S3ArtifactStore;
@@ -93,7 +96,7 @@ describe('LocalCodeBuild', () => {
       expect(outcome).toEqual({ status: 'SUCCEEDED' });
       expect(report?.install).toMatchObject({ command: 'npm ci --no-audit --no-fund', passed: true });
       expect(report?.suites).toMatchObject([{ suite: 'unit', passed: true }]);
-    }, 60_000);
+    });
 
     it('fails the build without running a suite when the dependencies do not install (a lockfile out of step with package.json)', async () => {
       // Act
@@ -102,7 +105,7 @@ describe('LocalCodeBuild', () => {
       // Assert: failed as a build fails (the Build as the cause); the report says why and lists no suite.
       expect(outcome).toMatchObject({ error: 'States.TaskFailed', cause: expect.stringContaining('"BuildStatus":"FAILED"') });
       expect(report).toMatchObject({ install: { command: 'npm ci --no-audit --no-fund', passed: false }, suites: [] });
-    }, 60_000);
+    });
 
     it('runs the suites without an install when the service has no lockfile', async () => {
       // Act
@@ -127,6 +130,19 @@ describe('LocalCodeBuild', () => {
       // Assert
       expect(outcome).toEqual({ status: 'SUCCEEDED' });
       expect(report?.install).toBeUndefined();
+    });
+
+    it('runs npm ci, which fails the build, when package.json declares a dependency its empty lockfile does not name', async () => {
+      // Arrange
+      const lock = { name: 'svc', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'svc', version: '1.0.0' } } };
+      const source = files({ 'package.json': { name: 'svc', version: '1.0.0', dependencies: { dep: 'file:dep' } }, 'package-lock.json': lock });
+
+      // Act
+      const { outcome, report } = await build(source, [{ suite: 'unit', command: 'true' }]);
+
+      // Assert
+      expect(outcome).toMatchObject({ error: 'States.TaskFailed' });
+      expect(report).toMatchObject({ install: { passed: false }, suites: [] });
     });
 
     it('fails the build, after running every suite, when a suite fails', async () => {

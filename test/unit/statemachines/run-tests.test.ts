@@ -26,6 +26,8 @@ const apiError = (code: string, message: string) =>
  * The RunTests state of the real ASL file, run in the local Step Functions (aws-local-stepfunctions)
  * with each workflow function a stub that records its input, and `startBuild.sync` answering as AWS does.
  */
+jest.setTimeout(30_000);
+
 describe('statemachines/change-lifecycle.asl.json: RunTests', () => {
   let dir: string;
   let calls: { state: string; input: unknown }[];
