@@ -40,9 +40,19 @@ export interface SuiteResult {
   readonly output: string;
 }
 
-/** The result of the change's test build, suite by suite. */
+/** The install of the service's dependencies before its suites (`npm ci`, when it has a lockfile). */
+export interface InstallResult {
+  readonly command: string;
+  readonly passed: boolean;
+  readonly durationMs: number;
+  /** The last 4000 characters of its output. */
+  readonly output: string;
+}
+
+/** The result of the change's test build: the install of its dependencies (if any), then suite by suite. */
 export interface TestResult {
   readonly passed: boolean;
+  readonly install?: InstallResult;
   readonly suites?: readonly SuiteResult[];
   readonly reportUri?: string;
   readonly buildId: string;

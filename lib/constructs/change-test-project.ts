@@ -1,8 +1,20 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { BuildEnvironmentVariableType, BuildSpec, type CfnProject, ComputeType, type IBuildImage, LinuxBuildImage, Project } from 'aws-cdk-lib/aws-codebuild';
+import {
+  BuildEnvironmentVariableType,
+  BuildSpec,
+  type CfnProject,
+  ComputeType,
+  EnvironmentType,
+  type IBuildImage,
+  LinuxArmBuildImage,
+  LinuxBuildImage,
+  Project,
+} from 'aws-cdk-lib/aws-codebuild';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { TEST_BUILD_TIMEOUTS } from '../test-build-timeouts';
 import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
 import type { ArtifactBucket } from './artifact-bucket';
 import { acknowledgeWildcardResource, allow, KEY_ENCRYPT_DECRYPT } from './grants';
@@ -19,7 +31,15 @@ export interface ChangeTestProjectProps {
    */
   readonly projectName?: string;
   /**
-   * @default LinuxBuildImage.AMAZON_LINUX_2_5 (Amazon Linux 2023, Node.js 22 available)
+   * The architecture the targets run on: the tests run on it too, so native dependencies and
+   * architecture-specific behaviour are tested as they will run.
+   * @default Architecture.ARM_64 (the targets' functions are arm64)
+   */
+  readonly architecture?: Architecture;
+  /**
+   * An image of `architecture`.
+   * @default LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0 for arm64 (Amazon Linux 2023 aarch64, Node.js 22 available),
+   *   LinuxBuildImage.AMAZON_LINUX_2_5 for x86_64
    */
   readonly buildImage?: IBuildImage;
   /**
@@ -28,10 +48,15 @@ export interface ChangeTestProjectProps {
    */
   readonly nodeVersion?: string;
   /**
-   * Longest a test run may take before CodeBuild stops it (and the change fails its tests).
-   * @default Duration.minutes(20)
+   * Longest a test run (install and suites) may take before CodeBuild stops it.
+   * @default Duration.minutes(TEST_BUILD_TIMEOUTS.buildMinutes) (20 min)
    */
   readonly timeout?: Duration;
+  /**
+   * Longest a build may wait for CodeBuild capacity before CodeBuild gives up on it.
+   * @default Duration.minutes(TEST_BUILD_TIMEOUTS.queuedMinutes) (60 min)
+   */
+  readonly queuedTimeout?: Duration;
   /**
    * @default RetentionDays.ONE_YEAR
    */
@@ -42,16 +67,30 @@ export interface ChangeTestProjectProps {
  * The CodeBuild project that tests a change before anyone is asked to approve it. The workflow's
  * `RunTests` state starts it with `CMV_ARTIFACT_URI` (an s3:// zip), `CMV_TEST_SUITES` (the suites
  * the policy requires, `[{suite, command}]`) and `CMV_REPORT_URI`; the build unzips the artifact,
- * runs the suites one by one with SUITE_RUNNER_SCRIPT (the same script the local CodeBuild runs)
- * and uploads the per-suite report. A failed suite fails the build, which fails the task (`States.TaskFailed`).
+ * runs SUITE_RUNNER_SCRIPT (the same script the local CodeBuild runs: `npm ci` when the service has
+ * a lockfile, then the suites one by one) and uploads the per-suite report. A failed suite fails
+ * the build, which fails the task (`States.TaskFailed`). It runs on the targets' architecture (arm64).
+ * @throws Error when `buildImage` is not of `architecture`
  */
 export class ChangeTestProject extends Construct {
   readonly project: Project;
   readonly logGroup: LogGroup;
+  /** Longest a build may take from StartBuild to its end: queued timeout + build timeout. */
+  readonly maxDuration: Duration;
 
   constructor(scope: Construct, id: string, props: ChangeTestProjectProps) {
     super(scope, id);
     const projectName = props.projectName ?? 'cmv-change-tests';
+    const architecture = props.architecture ?? Architecture.ARM_64;
+    const arm = architecture.name === Architecture.ARM_64.name;
+    const buildImage = props.buildImage ?? (arm ? LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0 : LinuxBuildImage.AMAZON_LINUX_2_5);
+    const environmentType = arm ? EnvironmentType.ARM_CONTAINER : EnvironmentType.LINUX_CONTAINER;
+    if (buildImage.type !== environmentType) {
+      throw new Error(`the build image ${buildImage.imageId} runs ${buildImage.type}, not the targets' architecture ${architecture.name} (${environmentType})`);
+    }
+    const timeout = props.timeout ?? Duration.minutes(TEST_BUILD_TIMEOUTS.buildMinutes);
+    const queuedTimeout = props.queuedTimeout ?? Duration.minutes(TEST_BUILD_TIMEOUTS.queuedMinutes);
+    this.maxDuration = Duration.minutes(timeout.toMinutes() + queuedTimeout.toMinutes());
     // The name CodeBuild would use by default, so the logging permission CDK adds to the role matches this group.
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/codebuild/${projectName}`,
@@ -61,7 +100,7 @@ export class ChangeTestProject extends Construct {
     this.project = new Project(this, 'Project', {
       projectName,
       description: 'CMV: runs a change’s test command on its candidate artifact before approval',
-      environment: { buildImage: props.buildImage ?? LinuxBuildImage.AMAZON_LINUX_2_5, computeType: ComputeType.SMALL, privileged: false },
+      environment: { buildImage, computeType: ComputeType.SMALL, privileged: false },
       environmentVariables: {
         CMV_CHANGE_ID: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
         CMV_ARTIFACT_URI: { type: BuildEnvironmentVariableType.PLAINTEXT, value: '' },
@@ -88,8 +127,8 @@ export class ChangeTestProject extends Construct {
           },
         },
       }),
-      timeout: props.timeout ?? Duration.minutes(20),
-      queuedTimeout: Duration.hours(1),
+      timeout,
+      queuedTimeout,
       logging: { cloudWatch: { logGroup: this.logGroup } },
       // No test reports: without this CDK grants codebuild:CreateReport* on `report-group/<name>-*`.
       grantReportGroupPermissions: false,

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_FILE, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
+import { TEST_TASK_MARGIN_MINUTES } from '../test-build-timeouts';
 import { allow } from './grants';
 import { repoPath } from './repo';
 
@@ -13,8 +14,11 @@ import { repoPath } from './repo';
 export interface CmvWorkflowProps {
   /** The function of each ASL placeholder of WORKFLOW_FUNCTIONS. */
   readonly functions: Readonly<Record<WorkflowPlaceholder, IFunction>>;
-  /** The CodeBuild project of the `RunTests` state (`${TestProjectName}`). */
-  readonly testProject: { readonly projectName: string; readonly projectArn: string };
+  /**
+   * The CodeBuild project of the `RunTests` state (`${TestProjectName}`), and the longest a build
+   * of it may take (queued + build timeouts), which the ASL's test build tasks must outwait.
+   */
+  readonly testProject: { readonly projectName: string; readonly projectArn: string; readonly maxDuration: Duration };
   /**
    * The ASL file, relative to the repository root.
    * @default STATE_MACHINE_FILE (statemachines/change-lifecycle.asl.json)
@@ -50,6 +54,27 @@ export function aslPlaceholders(asl: string): Set<string> {
 }
 
 /**
+ * Fails the synth when a test build task of the ASL (`codebuild:startBuild.sync`) would stop waiting
+ * before CodeBuild gives up on the build: its TimeoutSeconds must exceed the project's queued +
+ * build timeouts by TEST_TASK_MARGIN_MINUTES (time for Step Functions to learn that the build ended).
+ * @throws Error naming the state, both durations and the file
+ */
+export function checkTestBuildTimeouts(asl: string, file: string, maxDuration: Duration): void {
+  const states = (JSON.parse(asl) as { States: Record<string, { Resource?: string; TimeoutSeconds?: number }> }).States;
+  const needed = maxDuration.toSeconds();
+  const margin = TEST_TASK_MARGIN_MINUTES * 60;
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Resource !== 'arn:aws:states:::codebuild:startBuild.sync') continue;
+    // Without TimeoutSeconds Step Functions waits up to a year (the execution's limit): enough.
+    if (state.TimeoutSeconds !== undefined && state.TimeoutSeconds < needed + margin) {
+      throw new Error(
+        `${name} waits ${state.TimeoutSeconds} s for a test build, which may queue and run for ${needed} s (+ ${margin} s margin): raise its TimeoutSeconds in ${file} or lower the project's timeouts`,
+      );
+    }
+  }
+}
+
+/**
  * The change-lifecycle state machine, loaded from the same ASL file the local runtime runs, with
  * each `${Placeholder}` substituted by CloudFormation (the function ARNs and the test project's
  * name). Standard type, X-Ray tracing, ALL events with execution data to a log group.
@@ -67,7 +92,9 @@ export class CmvWorkflow extends Construct {
     const file = repoPath(props.definitionFile ?? STATE_MACHINE_FILE);
     const substitutions: Record<string, string> = { [TEST_PROJECT_PLACEHOLDER]: props.testProject.projectName };
     for (const [placeholder, fn] of Object.entries(props.functions)) substitutions[placeholder] = fn.functionArn;
-    const needed = aslPlaceholders(readFileSync(file, 'utf8'));
+    const aslText = readFileSync(file, 'utf8');
+    checkTestBuildTimeouts(aslText, file, props.testProject.maxDuration);
+    const needed = aslPlaceholders(aslText);
     const missing = [...needed].filter((p) => !(p in substitutions));
     const unused = Object.keys(substitutions).filter((p) => !needed.has(p));
     if (missing.length > 0 || unused.length > 0) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore } from '../../lambdas/core/ports';
+import { TEST_BUILD_TIMEOUTS } from '../test-build-timeouts';
 import { SUITE_RUNNER_SCRIPT } from '../test-suite-runner';
 import { writeSourceFiles } from './source-dir';
 import { writeStoreFile } from './store-file';
@@ -27,21 +28,51 @@ export interface LocalBuild {
   readonly Logs: { readonly DeepLink: string };
 }
 
+/** Options of the local CodeBuild. */
+export interface LocalCodeBuildOptions {
+  /** The projects that exist (StartBuild of another fails as in AWS). */
+  readonly projects: readonly string[];
+  /**
+   * Longest a build may run before it is stopped and ends TIMED_OUT, in ms.
+   * @default TEST_BUILD_TIMEOUTS.buildMinutes (the CodeBuild project's build timeout)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Where the local builds live, in the ARNs they report. */
+const ARN_PREFIX = 'arn:aws:codebuild:local:000000000000';
+
 /**
  * Local stand-in for CodeBuild's `startBuild.sync` integration, doing what the buildspec does in
- * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir (never outside it: writeSourceFiles), runs the suites of
- * `CMV_TEST_SUITES` there with the same SUITE_RUNNER_SCRIPT, uploads the report to `CMV_REPORT_URI`,
+ * AWS: unzips the artifact named by `CMV_ARTIFACT_URI` into a temp dir (never outside it: writeSourceFiles), runs
+ * SUITE_RUNNER_SCRIPT there (which installs the service's dependencies with `npm ci` when it has a
+ * lockfile, then runs the suites of `CMV_TEST_SUITES`), uploads the report to `CMV_REPORT_URI`,
  * keeps the log under `<dataDir>/builds/<id>.log` (written whole, atomically), and answers like Step
- * Functions: the `{Build}` on success, or a `States.TaskFailed` error whose cause is the Build as JSON.
+ * Functions: the `{Build}` on success, a `States.TaskFailed` error whose cause is the Build as JSON
+ * when the build ran and did not succeed, and `CodeBuild.ResourceNotFoundException` (AWS's message)
+ * for a project that does not exist. It has no queue: every build starts at once.
  */
 export class LocalCodeBuild {
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly artifacts: ArtifactStore,
     private readonly logDir: string,
-    private readonly timeoutMs = 10 * 60_000,
-  ) {}
+    private readonly options: LocalCodeBuildOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? TEST_BUILD_TIMEOUTS.buildMinutes * 60_000;
+  }
 
+  /**
+   * @throws `CodeBuild.ResourceNotFoundException` when the project does not exist
+   * @throws `States.TaskFailed` (message: the Build as JSON) when the build ended other than SUCCEEDED
+   */
   async startBuildSync(params: { ProjectName: string; EnvironmentVariablesOverride?: EnvOverride[] }): Promise<{ Build: LocalBuild }> {
+    if (!this.options.projects.includes(params.ProjectName)) {
+      // What StartBuild answers, as the Step Functions integration reports it (the Java SDK's message).
+      const message = `Project cannot be found: ${ARN_PREFIX}:project/${params.ProjectName} (Service: AWSCodeBuild; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: ${randomUUID()}; Proxy: null)`;
+      throw Object.assign(new Error(message), { name: 'CodeBuild.ResourceNotFoundException' });
+    }
     const env = Object.fromEntries((params.EnvironmentVariablesOverride ?? []).map((e) => [e.Name, e.Value]));
     const id = `${params.ProjectName}:${randomUUID()}`;
     const logFile = join(this.logDir, `${id.replace(':', '-')}.log`);
@@ -73,7 +104,7 @@ export class LocalCodeBuild {
     await writeStoreFile(logFile, log);
     const build: LocalBuild = {
       Id: id,
-      Arn: `arn:aws:codebuild:local:000000000000:build/${id}`,
+      Arn: `${ARN_PREFIX}:build/${id}`,
       ProjectName: params.ProjectName,
       BuildStatus: status,
       StartTime: started,

@@ -240,7 +240,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const mod = require(join(ROOT, 'lambdas', 'handlers', 'workflow', name)) as { makeHandler: (s: Services) => LocalTask };
       lambdas[arn] = mod.makeHandler(services);
     }
-    const codebuild = new LocalCodeBuild(artifacts, join(dataDir, 'builds'));
+    const codebuild = new LocalCodeBuild(artifacts, join(dataDir, 'builds'), { projects: [TEST_PROJECT] });
     const definitionText = (await readFile(join(ROOT, STATE_MACHINE_FILE), 'utf8')).replace(
       /\$\{(\w+)\}/g,
       (whole, key: string) => substitutions[key] ?? whole,

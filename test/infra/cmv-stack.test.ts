@@ -479,7 +479,7 @@ describe('CmvStack', () => {
       template.hasResourceProperties('AWS::CodeBuild::Project', {
         Name: 'cmv-change-tests',
         EncryptionKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
-        Environment: { Image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0', PrivilegedMode: false },
+        Environment: { Type: 'ARM_CONTAINER', Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', PrivilegedMode: false },
         Source: { Type: 'NO_SOURCE', BuildSpec: Match.stringLikeRegexp('aws s3 cp[^\\n]*\\$CMV_ARTIFACT_URI') },
         LogsConfig: { CloudWatchLogs: { Status: 'ENABLED' } },
       });
@@ -488,6 +488,30 @@ describe('CmvStack', () => {
       expect(buildSpec).toContain('unzip');
       expect(buildSpec).toContain(JSON.stringify(SUITE_RUNNER_SCRIPT).slice(1, 40));
       expect(buildSpec).toContain('aws s3 cp --only-show-errors \\"$WORK_DIR/report.json\\" \\"$CMV_REPORT_URI\\"');
+    });
+
+    it('tests changes on the architecture the targets run on', () => {
+      // GIVEN every registered target's function
+      const targetFunctions = stack.targets.map((t) => resources[logicalId(t.function)]);
+      expect(targetFunctions.length).toBeGreaterThan(0);
+      // THEN each runs on arm64, as the test build does
+      for (const fn of targetFunctions) expect(fn.Properties?.Architectures).toEqual(['arm64']);
+      template.hasResourceProperties('AWS::CodeBuild::Project', { Environment: { Type: 'ARM_CONTAINER' } });
+    });
+
+    it('waits for a test build longer than CodeBuild may queue and run it', () => {
+      // GIVEN the project's timeouts and the workflow's test build tasks
+      const [project] = Object.values(template.findResources('AWS::CodeBuild::Project'));
+      const { QueuedTimeoutInMinutes, TimeoutInMinutes } = project.Properties as { QueuedTimeoutInMinutes: number; TimeoutInMinutes: number };
+      const states = (
+        JSON.parse(readFileSync(path.resolve(__dirname, '../..', STATE_MACHINE_FILE), 'utf8')) as {
+          States: Record<string, { Resource?: string; TimeoutSeconds?: number }>;
+        }
+      ).States;
+      const tasks = Object.values(states).filter((s) => s.Resource === 'arn:aws:states:::codebuild:startBuild.sync');
+      // THEN
+      expect(tasks).toHaveLength(2);
+      for (const task of tasks) expect(task.TimeoutSeconds).toBeGreaterThan((QueuedTimeoutInMinutes + TimeoutInMinutes) * 60);
     });
 
     it('runs the sweep (approval expiry and the reconciler) every 5 minutes, allowed to move aliases, start workflows and answer task tokens', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -92,7 +92,11 @@ describe('CmvWorkflow()', () => {
         new LambdaFunction(stack, p, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=1') }),
       ]),
     ) as Record<WorkflowPlaceholder, LambdaFunction>;
-  const testProject = { projectName: 'cmv-change-tests', projectArn: 'arn:aws:codebuild:eu-west-1:111111111111:project/cmv-change-tests' };
+  const testProject = {
+    projectName: 'cmv-change-tests',
+    projectArn: 'arn:aws:codebuild:eu-west-1:111111111111:project/cmv-change-tests',
+    maxDuration: Duration.minutes(80),
+  };
 
   it('rejects functions that do not match the placeholders of the ASL file', () => {
     // GIVEN every workflow function but Rollback

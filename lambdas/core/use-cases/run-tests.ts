@@ -1,6 +1,7 @@
 import { strFromU8 } from 'fflate';
-import type { SuiteResult, TestResult } from '../change';
+import type { ChangeStatus, TestResult } from '../change';
 import { NotFoundError } from '../errors';
+import { type BuildReport, judgeFailedBuild, type TestReport } from '../test-build';
 import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -12,11 +13,6 @@ export interface TestPlan {
   readonly reportUri: string;
   /** Emergency: tests run after the deployment, not now. */
   readonly testsAfterDeploy: boolean;
-}
-
-/** The report the test build writes to `reportUri`: one result per suite, in order. */
-export interface TestReport {
-  readonly suites: readonly SuiteResult[];
 }
 
 /**
@@ -41,13 +37,6 @@ export async function startTests(svc: Services, changeId: string): Promise<TestP
   };
 }
 
-/** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */
-export interface BuildReport {
-  readonly buildId: string;
-  readonly buildStatus: string;
-  readonly logs?: string;
-}
-
 /** Reads the per-suite report the build wrote; undefined when there is none (the build failed before it). */
 async function readReport(svc: Services, uri: string): Promise<TestReport | undefined> {
   try {
@@ -59,12 +48,15 @@ async function readReport(svc: Services, uri: string): Promise<TestReport | unde
 
 /**
  * Records the test result. Passed: the version is marked as having passed its tests (what
- * activate requires); the change stays `testing` until the approval wait is set up. Failed:
- * `tests_failed`, final. A retry finding the result recorded records nothing.
+ * activate requires); the change stays `testing` until the approval wait is set up. Not passed:
+ * judged by its report (judgeFailedBuild): failing suites end the change `tests_failed`; a build
+ * that ended without one (FAULT, STOPPED, before its suites ran) ends it `failed`, with the reason.
+ * A retry finding the result recorded records nothing.
+ * @returns whether the tests passed, and the change's status afterwards (the workflow's next state reads it)
  */
-export async function recordTestResult(svc: Services, changeId: string, build: BuildReport): Promise<{ passed: boolean }> {
+export async function recordTestResult(svc: Services, changeId: string, build: BuildReport): Promise<{ passed: boolean; status: ChangeStatus }> {
   const passed = build.buildStatus === 'SUCCEEDED';
-  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+  const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'testing' || c.tests) return undefined;
     const reportUri = svc.artifacts.uriFor(`reports/${changeId}/tests.json`);
     const report = await readReport(svc, reportUri);
@@ -73,21 +65,24 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
       buildId: build.buildId,
       buildStatus: build.buildStatus,
       ...(build.logs ? { logs: build.logs } : {}),
+      ...(report?.install ? { install: report.install } : {}),
       ...(report ? { suites: report.suites, reportUri } : {}),
       at: svc.now().toISOString(),
     };
-    const failed = report?.suites.filter((r) => !r.passed).map((r) => r.suite) ?? [];
     const details = {
       buildId: build.buildId,
       buildStatus: build.buildStatus,
       logs: build.logs,
       suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })),
+      ...(report?.install ? { install: { command: report.install.command, passed: report.install.passed } } : {}),
     };
     if (!passed) {
-      const reason = failed.length
-        ? `test suite(s) failed: ${failed.join(', ')} (build ${build.buildId})`
-        : `tests ${build.buildStatus.toLowerCase()} (build ${build.buildId})`;
-      return { event: 'TestsFailed', patch: { tests, reason }, details };
+      const verdict = judgeFailedBuild(build, report);
+      return {
+        event: verdict.status === 'tests_failed' ? 'TestsFailed' : 'ChangeFailed',
+        patch: { tests, reason: verdict.reason },
+        details: { ...details, reason: verdict.reason },
+      };
     }
     const version = await svc.store.getVersion(c.target, c.version);
     if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
@@ -98,7 +93,7 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
       writes: [{ kind: 'version', record: { ...version, testsPassed: true }, expectedRevision: version.revision }],
     };
   });
-  return { passed };
+  return { passed, status: after.status };
 }
 
 /** Emergency: records that the tests are deferred until after the deployment (the policy allows it). */

@@ -24,10 +24,12 @@ export function describeError(e: z.infer<typeof CaughtError> | undefined): strin
   if (!e) return 'unknown error';
   let cause = e.Cause ?? '';
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string; Id?: string; BuildStatus?: string };
+    type Build = { Id?: string; BuildStatus?: string };
+    const parsed = JSON.parse(cause) as { errorMessage?: string; Build?: Build } & Build;
     if (parsed.errorMessage) cause = parsed.errorMessage;
-    // A failed test build (startBuild.sync): its cause is the Build.
-    if (parsed.BuildStatus) return `tests ${parsed.BuildStatus.toLowerCase()} (build ${parsed.Id})`;
+    // A failed test build (startBuild.sync): its cause is the Build (`{Build}` or the Build itself).
+    const build = parsed.Build ?? parsed;
+    if (build.BuildStatus) return `tests ${build.BuildStatus.toLowerCase()} (build ${build.Id})`;
   } catch {
     // not JSON: keep the text
   }
