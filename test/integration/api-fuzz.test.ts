@@ -11,7 +11,7 @@ import { type Stack, startStack, TARGET } from './local-stack';
  * in, the answer is below 500, and a refused request (4xx) leaves the ledger head where it was.
  * Deterministic: a fixed seed and number of runs.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const SEED = 20_260_309;
 const RUNS = 300;

@@ -7,7 +7,7 @@ import { ApiError } from '../../lib/client/api-client';
 import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /** The REST contract over real HTTP: status codes, field errors, and that refused requests write nothing. */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('REST API (local stack)', () => {
   let stack: Stack;

@@ -6,7 +6,7 @@ import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } fr
  * on the local stack, with the failure injected where AWS could fail (Step Functions after the
  * vote's commit; the vote's commit itself).
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('approval decisions (local stack)', () => {
   let stack: Stack;

@@ -8,7 +8,7 @@ import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } fr
  * the POST decides; forged, tampered, expired, replayed, wrong-approver and already-decided links
  * get a clear page and no state change.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('approval links (local stack)', () => {
   let stack: Stack;

@@ -9,7 +9,7 @@ import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } fr
  * The approval page in a real headless Chromium (Debian's `chromium`, driven by playwright-core),
  * with JavaScript disabled: the page must work as plain HTML forms.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('approval page in Chromium (local stack)', () => {
   let stack: Stack;

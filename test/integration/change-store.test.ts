@@ -8,7 +8,7 @@ import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
 import { testDynamo } from './local-stack';
 
 /** The change store's version reads and writes on DynamoDB Local. */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('DynamoChangeStore on DynamoDB Local', () => {
   let dynamo: LocalDynamo;

@@ -10,7 +10,7 @@ import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, t
  * here), CodeDeploy's hooks run CMV's smoke tests, its alarms stop an unhealthy deployment and
  * CodeDeploy rolls the alias back; the workflow follows it and records the outcome.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('codedeploy strategy (local stack)', () => {
   let stack: Stack;
@@ -46,7 +46,7 @@ describe('codedeploy strategy (local stack)', () => {
   it('promotes a healthy change: CodeDeploy shifts 10 % then 100 % per the custom config, its hooks pass the smoke tests', async () => {
     const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
     await approve(changeId);
-    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 120_000);
     await trafficUntil(stack.api, done);
     const change = await done;
 
@@ -69,7 +69,7 @@ describe('codedeploy strategy (local stack)', () => {
     const before = await stack.api.target(TARGET);
     const { changeId } = await stack.api.propose(await exampleChange('1.2.0-itemised-dependants.json'));
     await approve(changeId);
-    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+    const done = waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 120_000);
     const seen = await trafficUntil(stack.api, done);
     const change = await done;
 
@@ -95,7 +95,7 @@ describe('codedeploy strategy (local stack)', () => {
       }),
     );
     await approve(changeId);
-    const change = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+    const change = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 120_000);
 
     expect(change.status).toBe('rolled_back');
     expect(change.reason).toMatch(/HOOK_EXECUTION_FAILURE/);

@@ -7,7 +7,7 @@ import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForSta
  * The local runtime starts on a data dir whose store files a crash (or a hand) corrupted: each is
  * moved aside to `<name>.corrupt-<time>` and reported, and the rest works.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('local runtime on corrupt store files', () => {
   let dataDir: string;
@@ -61,7 +61,7 @@ describe('local runtime on corrupt store files', () => {
   it('works on: a change is proposed, approved through its e-mailed link and deployed, and its events are on the bus', async () => {
     const { changeId } = await (stack as Stack).api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
     await approveByBob(stack as Stack, changeId);
-    const change = await waitForStatus((stack as Stack).api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+    const change = await waitForStatus((stack as Stack).api, changeId, ['deployed', 'rolled_back', 'failed'], 120_000);
 
     expect(change.status).toBe('deployed');
     expect((await (stack as Stack).api.target(TARGET)).liveVersion).toBe('1.1.0');

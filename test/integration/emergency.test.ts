@@ -4,7 +4,7 @@ import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForSta
  * Emergency changes under the default policy: the emergency CAB decides, no window, tests deferred
  * until the new version serves 100 % (a failure rolls back), and a post-implementation review.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('emergency changes (local stack, default policy)', () => {
   let stack: Stack;

@@ -9,7 +9,7 @@ import { approveByBob, exampleChange, type Stack, startStack, TARGET, trafficUnt
  * table's DynamoDB stream and the publisher, as `source: cmv` events in ledger order whose hash is
  * the entry's; a rollback also e-mails the requester and the approvers.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('events (local stack)', () => {
   let stack: Stack;

@@ -12,7 +12,7 @@ import { EXAMPLE, exampleChange, type Stack, startStack, TARGET } from './local-
  * source root, a temp dir holding a copy of the example's service (changed, so that it is a change)
  * and a crafted zip.
  */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('hostile input (local stack)', () => {
   let stack: Stack;

@@ -7,7 +7,7 @@ import { ROOT } from '../../lib/local/runtime';
 import { LocalS3 } from '../../lib/local/s3';
 
 /** A process killed in the middle of writing a local store file leaves the previous version whole, never a torn file. */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'write-store.ts');
 const BIG = 4 * 1024 * 1024;

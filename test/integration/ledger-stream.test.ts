@@ -9,7 +9,7 @@ import { LedgerStreamPoller } from '../../lib/local/ledger-stream';
 import { testDynamo } from './local-stack';
 
 /** The ledger stream's consumer on DynamoDB Local's stream of a ledger table. */
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('LedgerStreamPoller', () => {
   let dynamo: LocalDynamo;

@@ -14,7 +14,7 @@ const quarters = [
  * The whole lifecycle on the local stack: the real ASL file in aws-local-stepfunctions, DynamoDB
  * Local, the API over HTTP, the example service running in the local Lambda host.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('change lifecycle (local stack)', () => {
   let stack: Stack;
@@ -165,7 +165,7 @@ describe('approval timeout (local stack)', () => {
     const stack = await startStack({ speed: 259_200 });
     try {
       const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json'));
-      const change = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'deploying', 'failed'], 30_000);
+      const change = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'deploying', 'failed'], 90_000);
 
       expect(change.status).toBe('expired');
       const audit = await stack.api.audit({ changeId }, 'erin');
@@ -197,8 +197,8 @@ describe('one deployment per target (local stack)', () => {
       await stack.api.decide(first.changeId, 'approve', 'go', 'bob');
       await stack.api.decide(second.changeId, 'approve', 'go', 'bob');
       const [a, b] = await Promise.all([
-        waitForStatus(stack.api, first.changeId, ['deployed', 'rolled_back', 'failed'], 60_000),
-        waitForStatus(stack.api, second.changeId, ['deployed', 'rolled_back', 'failed'], 60_000),
+        waitForStatus(stack.api, first.changeId, ['deployed', 'rolled_back', 'failed'], 120_000),
+        waitForStatus(stack.api, second.changeId, ['deployed', 'rolled_back', 'failed'], 120_000),
       ]);
 
       // Assert: both deployed, one after the other — never two deployments of the target at once.

@@ -15,7 +15,7 @@ import { LocalLambda } from '../../lib/local/lambda';
  * shifts, the hooks' reports, an alarm stopping and rolling back, StopDeployment, one active
  * deployment per group. Speed 600: a minute lasts 100 ms.
  */
-jest.setTimeout(30_000);
+jest.setTimeout(180_000);
 
 const FN = 'svc';
 const CODE = zipSource({ 'index.js': new TextEncoder().encode('exports.handler = async () => ({ v: process.env.V });') });

@@ -90,7 +90,7 @@ export async function exampleChange(file: string, overrides: Record<string, unkn
  * Polls a change until its status is one of `statuses`.
  * @throws Error with the last status when `timeoutMs` passes first
  */
-export async function waitForStatus(api: CmvClient, changeId: string, statuses: readonly ChangeStatus[], timeoutMs = 30_000): Promise<Change> {
+export async function waitForStatus(api: CmvClient, changeId: string, statuses: readonly ChangeStatus[], timeoutMs = 90_000): Promise<Change> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const change = await api.change(changeId);
@@ -101,7 +101,7 @@ export async function waitForStatus(api: CmvClient, changeId: string, statuses: 
 }
 
 /** The approval link e-mailed to `email` for a change (waits for the e-mail). */
-export async function approvalLink(stack: Stack, changeId: string, email: string, timeoutMs = 10_000): Promise<string> {
+export async function approvalLink(stack: Stack, changeId: string, email: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mail = stack.runtime.sns.messages.find((m) => m.to === email && m.text.includes(changeId));
@@ -152,7 +152,7 @@ export async function trafficUntil(api: CmvClient, done: Promise<unknown>): Prom
  * steps before its execution ends: e.g. RetireVersions runs after promotion).
  * @returns the execution's record
  */
-export async function executionEnded(stack: Stack, changeId: string, timeoutMs = 30_000): Promise<ExecutionRecord> {
+export async function executionEnded(stack: Stack, changeId: string, timeoutMs = 90_000): Promise<ExecutionRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const execution = stack.runtime.sfn.execution(changeId);

@@ -6,7 +6,7 @@ import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForSta
  * skips the remaining steps, abort rolls back at once; each needs release_admin and is ledgered.
  * Bakes of 120 s last 2 s at speed 60.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('operator controls (local stack)', () => {
   let stack: Stack;
@@ -35,7 +35,7 @@ describe('operator controls (local stack)', () => {
     return changeId;
   };
 
-  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 30_000): Promise<Change> => {
+  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 90_000): Promise<Change> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const c = await stack.api.change(changeId);

@@ -12,7 +12,7 @@ import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus }
  * known: dry-run plans that write nothing, quorum of different roles, a change held for its window,
  * and the policy's approval timeout.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 /** Two days from now (UTC), so "now" is never inside the window. */
@@ -137,7 +137,7 @@ describe('change-control policy (local stack)', () => {
   it('expires a change when the policy’s approval timeout passes, and records it', async () => {
     const { changeId } = await stack.api.propose(await change('5.4.0', 'low'));
 
-    const expired = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'failed'], 30_000);
+    const expired = await waitForStatus(stack.api, changeId, ['expired', 'deployed', 'failed'], 90_000);
 
     expect(expired.status).toBe('expired');
     expect((await stack.api.audit({ changeId, type: 'ApprovalExpired' }, 'erin')).items).toHaveLength(1);

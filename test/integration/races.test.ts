@@ -93,7 +93,7 @@ describe('concurrent callers (local stack)', () => {
           ),
         ),
       );
-      const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 60_000);
+      const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed'], 120_000);
       await stack.runtime.sfn.idle();
 
       // Assert: only 200 and 409; the alias serves the version the outcome says, alone.

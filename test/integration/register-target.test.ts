@@ -11,7 +11,7 @@ import { EXAMPLE, type Stack, startStack, TARGET } from './local-stack';
  * never moves an alias — it adopts the version the alias serves when that runs the registered code
  * and config, and refuses anything else with 409, writing nothing.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('POST /targets (local stack)', () => {
   let stack: Stack;

@@ -9,7 +9,7 @@ import { type Stack, startStack } from './local-stack';
  * playwright-core), JavaScript off: the step table and the inline SVG chart as a person sees them.
  * The local API server takes the caller from `X-User`, which the browser context sends.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('canary report page in Chromium (local stack)', () => {
   let stack: Stack;

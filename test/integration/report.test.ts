@@ -12,7 +12,7 @@ import { approvalLink, exampleChange, type Stack, startStack, trafficUntil, wait
  * recorded deployment history are seeded through the store (one ledgered commit each), and one
  * canary is run for real by the workflow with live traffic.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 const run = promisify(execFile);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exampleChange, startStack, waitForStatus } from './local-stack';
 
 /** State survives a restart: a change waiting for approval can still be approved through the link e-mailed before. */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('local runtime restart', () => {
   it('resumes a waiting approval after a restart and deploys when the earlier e-mailed link is used', async () => {

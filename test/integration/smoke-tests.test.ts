@@ -7,7 +7,7 @@ import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, w
  * Smoke tests on the local stack: the target's smoke tests run on the new version before any
  * traffic reaches it, and through the alias at 100 %; a failure rolls back.
  */
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 describe('smoke tests (local stack)', () => {
   let stack: Stack;

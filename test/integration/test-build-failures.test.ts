@@ -9,7 +9,7 @@ import { EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET,
  * CodeBuild running the buildspec's runner, DynamoDB Local): the change ends `failed`, with the
  * reason, not `tests_failed`.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('test build failures (local stack)', () => {
   let stack: Stack;

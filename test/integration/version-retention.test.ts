@@ -24,7 +24,7 @@ const CLAIM = {
  * version. Four config-only changes: 1.1.0, 1.2.0 deployed, 1.3.0 aborted mid-canary, 1.4.0 deployed.
  * The workflow retires versions after each promotion (RetireVersions); the direct calls here find what it left.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('retireVersions() (local stack)', () => {
   let stack: Stack;
