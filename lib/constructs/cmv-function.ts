@@ -24,7 +24,7 @@ export interface CmvFunctionProps {
    */
   readonly description?: string;
   /**
-   * Environment variables (see `lambdas/handlers/aws-services.ts` for what handlers read).
+   * Environment variables (see `lambdas/handlers/aws-services.ts` and `lambdas/handlers/aws/` for what handlers read).
    * @default - only NODE_OPTIONS
    */
   readonly environment?: Record<string, string>;
