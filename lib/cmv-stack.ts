@@ -62,7 +62,7 @@ export interface CmvStackProps extends StackProps {
  * - `ledger:append` the ledger head read and the PutItems of `DynamoChangeStore.commit`; `ledger:read` queries,
  * - `artifacts:*` GetObject/PutObject in the artifact bucket,
  * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
- * - `targets:*` the registered target functions (alias read/shift, publish, invoke), `alarms:*` their canary alarms.
+ * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
  */
 type Capability =
   | 'store:read'
@@ -343,7 +343,7 @@ export class CmvStack extends Stack {
           for (const t of this.targets) t.grantDescribeVersions(fn);
           return;
         case 'targets:invoke':
-          for (const t of this.targets) t.grantInvokeAlias(fn);
+          for (const t of this.targets) t.grantInvokeVersions(fn);
           return;
         case 'targets:retire':
           for (const t of this.targets) t.grantRetireVersions(fn);

@@ -398,9 +398,25 @@ export class RegisteredTarget extends Construct {
     return allow(grantee, ['cloudwatch:DescribeAlarms'], this.canaryAlarmArns);
   }
 
-  /** Allows invoking the alias only (not $LATEST or a version), as live traffic does. */
-  grantInvokeAlias(grantee: IGrantable): Grant {
-    return allow(grantee, ['lambda:InvokeFunction'], [this.alias.functionArn]);
+  /**
+   * Allows invoking the function's qualified ARNs (`<function ARN>:*`): the version being deployed,
+   * as the smoke tests before traffic do (Invoke with `Qualifier` = its number), and the alias, as
+   * they do after traffic. Lambda authorizes an invoke against the ARN it names: a grant on the alias
+   * does not cover the version it routes to, nor one on a version another (Lambda developer guide,
+   * "Using aliases in resource policies"; "Fine-tuning the Resources and Conditions sections of
+   * policies"). The version numbers are assigned at publish time, after the stack is deployed, so
+   * no grant can name them; the alternative, a resource policy per version (lambda:AddPermission at
+   * publish), would let the deploy step grant invoke to anyone. The unqualified ARN ($LATEST, the
+   * code no change has published) is not matched.
+   */
+  grantInvokeVersions(grantee: IGrantable): Grant {
+    const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>:*`,
+      `lambda:InvokeFunction on the qualified ARNs of target ${this.name}'s function only: the smoke tests invoke the version being deployed by its number (assigned at publish time, so it cannot be named in advance) before traffic, and the alias after. The unqualified function ($LATEST) is not matched.`,
+    );
+    return allow(grantee, ['lambda:InvokeFunction'], [`${this.function.functionArn}:*`]);
   }
 
   /**

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RegisteredTarget } from '../../lib/constructs/registered-target';
+import { type ArnValues, allows, statementsOfRole } from './iam-policy';
 
 describe('RegisteredTarget', () => {
   describe('grantRetireVersions()', () => {
@@ -54,6 +55,52 @@ describe('RegisteredTarget', () => {
       // THEN
       const onRetirer = report.violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.includes('/Retirer')));
       expect(onRetirer.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+    });
+  });
+});
+
+describe('RegisteredTarget: the smoke tests', () => {
+  const SOURCE = path.join(__dirname, '..', '..', 'examples', 'benefit-calculator', 'service');
+  /** A stack with one target `svc` (function `svc`, alias `live`) and a role granted by `grant`. */
+  const synth = (grant: (t: RegisteredTarget, role: Role) => void, props: Partial<ConstructorParameters<typeof RegisteredTarget>[2]> = {}) => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const target = new RegisteredTarget(stack, 'Target', { name: 'svc', source: SOURCE, handler: 'src/index.handler', ...props });
+    const role = new Role(stack, 'Grantee', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    grant(target, role);
+    const template = Template.fromStack(stack);
+    const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+    const values: ArnValues = {
+      arns: { [id(target.function)]: `${LAMBDA}:function:svc` },
+      refs: { [id(target.alias)]: `${LAMBDA}:function:svc:live` },
+    };
+    return { app, stack, target, template, values, statements: statementsOfRole(template, id(role)) };
+  };
+  const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012';
+
+  describe('grantInvokeVersions()', () => {
+    // GIVEN the grant of the smoke tests (RunSmokeTests, the CodeDeploy hooks)
+    const { app, statements, values } = synth((t, role) => t.grantInvokeVersions(role));
+
+    it('allows invoking the version being deployed by its qualified ARN, as the smoke tests before traffic do (Qualifier = version)', () => {
+      // THEN: Lambda authorizes `Invoke(Qualifier=7)` against function:svc:7, never against the alias that will route to it
+      expect(allows(statements, 'lambda:InvokeFunction', `${LAMBDA}:function:svc:7`, values)).toBe(true);
+      expect(allows(statements, 'lambda:InvokeFunction', `${LAMBDA}:function:svc:123`, values)).toBe(true);
+    });
+
+    it('allows invoking the alias, as the smoke tests after traffic do', () => {
+      expect(allows(statements, 'lambda:InvokeFunction', `${LAMBDA}:function:svc:live`, values)).toBe(true);
+    });
+
+    it('does not allow invoking the unqualified function ($LATEST) nor another function', () => {
+      expect(allows(statements, 'lambda:InvokeFunction', `${LAMBDA}:function:svc`, values)).toBe(false);
+      expect(allows(statements, 'lambda:InvokeFunction', `${LAMBDA}:function:svc-other:7`, values)).toBe(false);
+    });
+
+    it('leaves no unacknowledged cdk-nag finding on the grantee', () => {
+      const report = new AwsSolutionsChecks(app).validateScope(app);
+      const onGrantee = report.violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.includes('/Grantee')));
+      expect(onGrantee.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
     });
   });
 });
