@@ -13,6 +13,7 @@ import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib
 import {
   Alias,
   Architecture,
+  type CfnAlias,
   type CfnFunction,
   Code,
   type IFunction,
@@ -20,6 +21,7 @@ import {
   LoggingFormat,
   Runtime,
   Tracing,
+  Version,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -150,7 +152,8 @@ function readTargetFile(file: string): TargetFile {
 /**
  * A Lambda service that CMV deploys changes to: the function (its code as the first version), the
  * alias on that version, and a standing error-rate alarm on the alias (metric math
- * `100 * errors / invocations`). CMV then publishes versions and shifts the alias itself.
+ * `100 * errors / invocations`). CMV then publishes versions and shifts the alias itself; a later
+ * stack update never moves the alias (see the constructor).
  *
  * The grants are scoped to this function, its alias and its canary alarm (`cmv-<name>-error-rate`,
  * which the deploy steps create per version): no `function:*`, no `alarm:*`.
@@ -221,7 +224,14 @@ export class RegisteredTarget extends Construct {
       loggingFormat: LoggingFormat.JSON,
       environment: props.environment,
     });
-    this.alias = new Alias(this, 'Alias', { aliasName, version: this.function.currentVersion });
+    // CMV owns what is live once the target is registered. The alias names a version resource whose
+    // properties never change (not `currentVersion`, whose logical id follows the code and config):
+    // a later `cdk deploy` updates the function's $LATEST but finds nothing to do on the version or
+    // the alias, so it never publishes and never moves production back to the stack's code. Keep
+    // both as they are: a changed property of either would publish or move the alias. Retained: CMV
+    // records it as the target's first version, which may be live or activated again.
+    const firstVersion = new Version(this, 'FirstVersion', { lambda: this.function, removalPolicy: RemovalPolicy.RETAIN });
+    this.alias = new Alias(this, 'Alias', { aliasName, version: firstVersion });
 
     const period = props.alarmPeriod ?? Duration.minutes(1);
     const minimumRequests = props.minimumRequests ?? 5;
@@ -261,9 +271,10 @@ export class RegisteredTarget extends Construct {
    * strategy's deployments in it): the target's default deployment config, its custom configs
    * (named as in target.json, so a change may name them), the canary alarms (CMV re-arms them on
    * each new version before the deployment starts), rollback on failure, on stop and on alarm, and
-   * CMV's smoke-test hooks. CDK puts a `CodeDeployLambdaAliasUpdate` update policy on the alias:
-   * a CloudFormation update of the alias then goes through CodeDeploy too, whose hooks fail any
-   * deployment that is not a CMV change — every change goes through CMV.
+   * invoke rights on CMV's smoke-test hooks, which CMV's AppSpec names. The alias gets no
+   * `CodeDeployLambdaAliasUpdate` update policy (CDK's default): with it, a stack update that
+   * touched the alias would run a CodeDeploy deployment through CMV's hooks, which fail any
+   * deployment that is not a CMV change, and the stack would roll back.
    */
   addDeploymentGroup(application: ILambdaApplication, hooks: DeploymentHooks): LambdaDeploymentGroup {
     const settings = this.codeDeploySettings;
@@ -291,6 +302,8 @@ export class RegisteredTarget extends Construct {
       preHook: hooks.beforeAllowTraffic,
       postHook: hooks.afterAllowTraffic,
     });
+    // LambdaDeploymentGroup always puts CodeDeployLambdaAliasUpdate on its alias; CMV owns the alias.
+    (this.alias.node.defaultChild as CfnAlias).cfnOptions.updatePolicy = undefined;
     Validations.of(this.group.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:

@@ -590,7 +590,7 @@ describe('CmvStack', () => {
       });
       template.hasResourceProperties('AWS::Lambda::Alias', {
         Name: target.alias,
-        FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TargetbenefitcalculatorFunctionCurrentVersion'), 'Version'] },
+        FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TargetbenefitcalculatorFirstVersion'), 'Version'] },
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `cmv-${target.name}-${target.alias}-error-rate`,

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -59,7 +61,7 @@ describe('RegisteredTarget', () => {
   });
 });
 
-describe('RegisteredTarget: the smoke tests', () => {
+describe('RegisteredTarget: the smoke tests and the live alias', () => {
   const SOURCE = path.join(__dirname, '..', '..', 'examples', 'benefit-calculator', 'service');
   /** A stack with one target `svc` (function `svc`, alias `live`) and a role granted by `grant`. */
   const synth = (grant: (t: RegisteredTarget, role: Role) => void, props: Partial<ConstructorParameters<typeof RegisteredTarget>[2]> = {}) => {
@@ -101,6 +103,38 @@ describe('RegisteredTarget: the smoke tests', () => {
       const report = new AwsSolutionsChecks(app).validateScope(app);
       const onGrantee = report.violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.includes('/Grantee')));
       expect(onGrantee.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+    });
+  });
+
+  describe('the live alias (CMV owns what is live once the target is registered)', () => {
+    /** The alias and the version resource it names, as a second `cdk deploy` would see them. */
+    const aliasAndVersion = (template: Template) => {
+      const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+      const [alias] = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Alias');
+      const versions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Version');
+      return { alias, versions };
+    };
+
+    it('keeps the alias and its version resource as they are when the code and config change (a second cdk deploy moves nothing live)', () => {
+      // GIVEN the first deployment, then the same target with other code and another config
+      const changedSource = mkdtempSync(path.join(tmpdir(), 'cmv-target-'));
+      cpSync(SOURCE, changedSource, { recursive: true });
+      writeFileSync(path.join(changedSource, 'src', 'index.js'), `${readFileSync(path.join(SOURCE, 'src', 'index.js'), 'utf8')}\n// changed\n`);
+      const first = synth(() => undefined, { environment: { MAX_WEEKLY_BENEFIT: '1105' } });
+      // WHEN
+      const second = synth(() => undefined, { source: changedSource, environment: { MAX_WEEKLY_BENEFIT: '1120' } });
+      // THEN the code did change (the function's $LATEST follows the stack) …
+      expect(JSON.stringify(second.template.findResources('AWS::Lambda::Function'))).not.toEqual(
+        JSON.stringify(first.template.findResources('AWS::Lambda::Function')),
+      );
+      // … but CloudFormation sees nothing to do on the alias: same resource, same version resource
+      expect(aliasAndVersion(second.template)).toEqual(aliasAndVersion(first.template));
+      expect(aliasAndVersion(first.template).versions).toHaveLength(1);
+    });
+
+    it('retains the first version when the stack would delete it (CMV may have it live or activate it again)', () => {
+      const { versions } = aliasAndVersion(synth(() => undefined).template);
+      expect(versions.map(([, r]) => r.DeletionPolicy)).toEqual(['Retain']);
     });
   });
 });
