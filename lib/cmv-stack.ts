@@ -264,6 +264,8 @@ export class CmvStack extends Stack {
     this.targets = (props.targetFiles ?? ['examples/benefit-calculator/target.json']).map((file) =>
       RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, repoPath(file)),
     );
+    // Registration refuses a target these grants do not cover (its deploy steps would be denied).
+    apiFunctions['register-target'].addEnvironment('CMV_STACK_TARGETS', JSON.stringify(this.targets.map((t) => t.registration)));
 
     // The codedeploy strategy: one CodeDeploy application, a deployment group per target, and CMV's
     // smoke tests as the lifecycle hooks of every deployment.

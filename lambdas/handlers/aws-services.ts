@@ -19,6 +19,7 @@ import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { policyFromEnvironment } from '../adapters/policy-file';
 import { S3ArtifactStore } from '../adapters/s3-artifacts';
 import { SnsNotifier } from '../adapters/sns-notifier';
+import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
 import { StaticDirectory } from '../adapters/static-directory';
 import { StepFunctionsWorkflow } from '../adapters/step-functions';
 import type { Services } from '../core/use-cases/services';
@@ -31,7 +32,8 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
  * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
  * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
- * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go.
+ * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go;
+ * CMV_STACK_TARGETS (register-target only) the targets the stack's grants cover.
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
  */
 export function awsServices(): Services {
@@ -55,6 +57,7 @@ export function awsServices(): Services {
     policy: policyFromEnvironment(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
+      stackTargets: stackTargetsFromEnvironment(),
       ...(codeDeployApplication
         ? {
             codeDeploy: {

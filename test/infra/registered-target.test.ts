@@ -5,6 +5,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { alarmNamesFor } from '../../lambdas/core/alarm-definitions';
+import { AlarmSettings, DEFAULT_ALARMS } from '../../lambdas/core/target-settings';
 import { RegisteredTarget } from '../../lib/constructs/registered-target';
 import { type ArnValues, allows, statementsOfRole } from './iam-policy';
 
@@ -61,7 +63,7 @@ describe('RegisteredTarget', () => {
   });
 });
 
-describe('RegisteredTarget: the smoke tests and the live alias', () => {
+describe('RegisteredTarget: the smoke tests, the live alias and the alarms', () => {
   const SOURCE = path.join(__dirname, '..', '..', 'examples', 'benefit-calculator', 'service');
   /** A stack with one target `svc` (function `svc`, alias `live`) and a role granted by `grant`. */
   const synth = (grant: (t: RegisteredTarget, role: Role) => void, props: Partial<ConstructorParameters<typeof RegisteredTarget>[2]> = {}) => {
@@ -79,6 +81,7 @@ describe('RegisteredTarget: the smoke tests and the live alias', () => {
     return { app, stack, target, template, values, statements: statementsOfRole(template, id(role)) };
   };
   const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012';
+  const ALARM = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm';
 
   describe('grantInvokeVersions()', () => {
     // GIVEN the grant of the smoke tests (RunSmokeTests, the CodeDeploy hooks)
@@ -135,6 +138,36 @@ describe('RegisteredTarget: the smoke tests and the live alias', () => {
     it('retains the first version when the stack would delete it (CMV may have it live or activate it again)', () => {
       const { versions } = aliasAndVersion(synth(() => undefined).template);
       expect(versions.map(([, r]) => r.DeletionPolicy)).toEqual(['Retain']);
+    });
+  });
+
+  describe('grantArmAlarm() and grantReadAlarm()', () => {
+    // GIVEN a target whose stack names no guard beyond the error rate: a registration may still add them
+    const { statements } = synth((t, role) => {
+      t.grantArmAlarm(role);
+      t.grantReadAlarm(role);
+    });
+    const registered = AlarmSettings.parse({
+      ...DEFAULT_ALARMS,
+      p99LatencyMs: 800,
+      throttles: 0,
+      custom: [{ name: 'declined', namespace: 'Benefits', metricName: 'ClaimsDeclined', statistic: 'Sum', threshold: 3 }],
+    });
+
+    it('allows putting and reading every alarm a registration of the target may arm: error rate, p99, throttles, custom', () => {
+      // THEN
+      const names = alarmNamesFor('svc', registered);
+      expect(names).toHaveLength(4);
+      for (const name of names) {
+        expect([name, allows(statements, 'cloudwatch:PutMetricAlarm', `${ALARM}:${name}`)]).toEqual([name, true]);
+        expect([name, allows(statements, 'cloudwatch:DescribeAlarms', `${ALARM}:${name}`)]).toEqual([name, true]);
+      }
+    });
+
+    it("does not allow putting the stack's own standing alarm, another target's alarms or any other alarm", () => {
+      for (const name of ['cmv-svc-live-error-rate', 'cmv-other-error-rate', 'cmv-svc', 'billing-error-rate']) {
+        expect([name, allows(statements, 'cloudwatch:PutMetricAlarm', `${ALARM}:${name}`)]).toEqual([name, false]);
+      }
     });
   });
 });
