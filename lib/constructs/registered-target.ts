@@ -418,8 +418,8 @@ export class RegisteredTarget extends Construct {
    * as the smoke tests before traffic do (Invoke with `Qualifier` = its number), and the alias, as
    * they do after traffic. Lambda authorizes an invoke against the ARN it names: a grant on the alias
    * does not cover the version it routes to, nor one on a version another (Lambda developer guide,
-   * "Using aliases in resource policies"; "Fine-tuning the Resources and Conditions sections of
-   * policies"). The version numbers are assigned at publish time, after the stack is deployed, so
+   * "Using Lambda aliases in event sources and permissions policies"; "Fine-tuning the Resources and
+   * Conditions sections of policies"). The version numbers are assigned at publish time, after the stack is deployed, so
    * no grant can name them; the alternative, a resource policy per version (lambda:AddPermission at
    * publish), would let the deploy step grant invoke to anyone. The unqualified ARN ($LATEST, the
    * code no change has published) is not matched.
