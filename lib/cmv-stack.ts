@@ -62,7 +62,7 @@ export interface CmvStackProps extends StackProps {
  * - `ledger:append` the ledger head read and the PutItems of `DynamoChangeStore.commit`; `ledger:read` queries,
  * - `artifacts:*` GetObject/PutObject in the artifact bucket,
  * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
- * - `targets:*` the registered target functions (alias read/shift, publish, invoke), `alarms:*` their canary alarms.
+ * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
  */
 type Capability =
   | 'store:read'
@@ -264,6 +264,8 @@ export class CmvStack extends Stack {
     this.targets = (props.targetFiles ?? ['examples/benefit-calculator/target.json']).map((file) =>
       RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, repoPath(file)),
     );
+    // Registration refuses a target these grants do not cover (its deploy steps would be denied).
+    apiFunctions['register-target'].addEnvironment('CMV_STACK_TARGETS', JSON.stringify(this.targets.map((t) => t.registration)));
 
     // The codedeploy strategy: one CodeDeploy application, a deployment group per target, and CMV's
     // smoke tests as the lifecycle hooks of every deployment.
@@ -343,7 +345,7 @@ export class CmvStack extends Stack {
           for (const t of this.targets) t.grantDescribeVersions(fn);
           return;
         case 'targets:invoke':
-          for (const t of this.targets) t.grantInvokeAlias(fn);
+          for (const t of this.targets) t.grantInvokeVersions(fn);
           return;
         case 'targets:retire':
           for (const t of this.targets) t.grantRetireVersions(fn);

@@ -47,8 +47,9 @@ export function lambdaAppSpec(request: CodeDeploymentRequest): string {
 
 /**
  * CodeDeploy for the codedeploy strategy: CreateDeployment of an AppSpec moving the target's alias
- * (CodeDeploy then shifts traffic per the deployment config, runs the hooks, watches the group's
- * alarms and rolls back), GetDeployment, StopDeployment with rollback, and the hooks' reports.
+ * (CodeDeploy then shifts traffic per the deployment config, runs the hooks, watches the alarms the
+ * request names — `overrideAlarmConfiguration`, which needs codedeploy:UpdateDeploymentGroup — and
+ * rolls back), GetDeployment, StopDeployment with rollback, and the hooks' reports.
  * Errors: DeploymentLimitExceededException (another deployment is active in the group) →
  * TargetBusyError; DeploymentDoesNotExistException → NotFoundError;
  * DeploymentAlreadyCompletedException on stop → ConflictError; the rest as the SDK throws them.
@@ -65,6 +66,8 @@ export class CodeDeployDeployments implements CodeDeployments {
           deploymentConfigName: request.deploymentConfig,
           description: request.description,
           revision: { revisionType: 'AppSpecContent', appSpecContent: { content: lambdaAppSpec(request) } },
+          // The target's alarms as registered (the group's list was fixed when the stack was deployed).
+          overrideAlarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: request.alarms.map((name) => ({ name })) },
         }),
       );
       if (!out.deploymentId) throw new DeploymentError(`CreateDeployment in ${request.application}/${request.deploymentGroup} returned no deployment id`);

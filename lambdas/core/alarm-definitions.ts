@@ -9,7 +9,7 @@ type TreatMissingData = CustomAlarm['treatMissingData'];
  * dimension on the alias (`Resource` = `function:alias`) — so the old version's errors never count
  * against the new one, and they are re-armed on each new version before traffic reaches it. Each
  * fires when `evaluationPeriods` periods of `periodSeconds` in a row breach. Names are
- * `cmv-<target>-<what>`: the CDK grants and the deployment group name them exactly.
+ * `cmv-<target>-<what>`: the CDK grants name them by {@link alarmNamePatternsFor}.
  */
 
 /** A metric of a metric alarm or of one of its metric-math queries. */
@@ -57,6 +57,9 @@ export interface AlarmSubject {
 
 /** The name of a target's error-rate alarm (always armed). */
 export const errorRateAlarmName = (target: string) => `cmv-${target}-error-rate`;
+const p99AlarmName = (target: string) => `cmv-${target}-p99-latency`;
+const throttlesAlarmName = (target: string) => `cmv-${target}-throttles`;
+const customAlarmName = (target: string, name: string) => `cmv-${target}-custom-${name}`;
 
 /**
  * The names of every alarm that guards a deployment of `target`: error rate, then p99 latency and
@@ -65,10 +68,21 @@ export const errorRateAlarmName = (target: string) => `cmv-${target}-error-rate`
 export function alarmNamesFor(target: string, alarms: AlarmSettings): string[] {
   return [
     errorRateAlarmName(target),
-    ...(alarms.p99LatencyMs !== undefined ? [`cmv-${target}-p99-latency`] : []),
-    ...(alarms.throttles !== undefined ? [`cmv-${target}-throttles`] : []),
-    ...alarms.custom.map((c) => `cmv-${target}-custom-${c.name}`),
+    ...(alarms.p99LatencyMs !== undefined ? [p99AlarmName(target)] : []),
+    ...(alarms.throttles !== undefined ? [throttlesAlarmName(target)] : []),
+    ...alarms.custom.map((c) => customAlarmName(target, c.name)),
   ];
+}
+
+/**
+ * Every alarm name a registration of `target` may arm, whatever its `alarms` say, as IAM resource
+ * patterns: the error rate, p99 and throttle alarms by name, the custom ones by the prefix
+ * `cmv-<target>-custom-` (`*` matches any custom alarm's name). The stack grants exactly these, so
+ * the grants depend on the target's name only and a registration that adds an alarm is covered;
+ * never the stack's own standing alarm on the alias (`cmv-<target>-<alias>-error-rate`).
+ */
+export function alarmNamePatternsFor(target: string): string[] {
+  return [errorRateAlarmName(target), p99AlarmName(target), throttlesAlarmName(target), customAlarmName(target, '*')];
 }
 
 const STATISTICS = new Set(['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount']);

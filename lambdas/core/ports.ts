@@ -220,6 +220,8 @@ export interface CodeDeploymentRequest {
   readonly description: string;
   /** Function names of the AppSpec's lifecycle hooks. */
   readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string };
+  /** The alarms CodeDeploy watches during this deployment (they replace the group's own list). */
+  readonly alarms: readonly string[];
 }
 
 /** A CodeDeploy deployment as GetDeployment reports it. */

@@ -14,6 +14,17 @@ export interface AliasRoute {
   readonly additionalWeight?: number;
 }
 
+/**
+ * A target the deployment's IAM grants cover (in AWS: one of the stack's target.json files). Its
+ * deploy steps may touch this function, its alias and versions, and the alarms named after this
+ * target only, so a registration must name all three as the stack did.
+ */
+export interface StackTarget {
+  readonly name: string;
+  readonly functionName: string;
+  readonly alias: string;
+}
+
 /** A registered service: its Lambda function and alias, how to test it, how to canary it. */
 export interface Target {
   readonly name: string;

@@ -4,6 +4,7 @@ import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { policyFromEnvironment } from '../adapters/policy-document';
+import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
 import { StaticDirectory } from '../adapters/static-directory';
 import type { AlarmWatch, ArtifactStore, CodeDeployments, EventBus, FunctionHost, MetricsReader, Notifier, Workflow } from '../core/ports';
 import type { Services, Settings } from '../core/use-cases/services';
@@ -46,7 +47,7 @@ function unnamed<T extends object>(port: keyof AwsPorts): T {
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack): the tables
  * (CHANGES_TABLE, LEDGER_TABLE), the directory (CMV_USERS_JSON), the policy (CMV_POLICY_JSON,
- * optional) and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CODEDEPLOY_APPLICATION and the
+ * optional) and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CMV_STACK_TARGETS, register-target only: the targets the stack grants cover; CODEDEPLOY_APPLICATION and the
  * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
  * enable the codedeploy strategy), plus the `ports` the handler names (see {@link AwsPorts} and the
  * environment each factory reads). A required port not named throws when used; `metrics`,
@@ -72,6 +73,7 @@ export function awsServices(ports: AwsPorts = {}): Services {
     policy: policyFromEnvironment(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
+      stackTargets: stackTargetsFromEnvironment(),
       ...(codeDeployApplication
         ? {
             codeDeploy: {

@@ -1,4 +1,4 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -41,4 +41,24 @@ export const KEY_ENCRYPT_DECRYPT = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encry
  */
 export function acknowledgeWildcardResource(grantee: IGrantable, finding: string, reason: string): void {
   if (Construct.isConstruct(grantee)) Validations.of(grantee).acknowledge({ id: `AwsSolutions-IAM5[Resource::${finding}]`, reason });
+}
+
+/**
+ * A resource as cdk-nag names it in a finding: the resolved value with `Ref`s written `<Id>` and
+ * `Fn::GetAtt`s `<Id.Attr>` (e.g. `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:…`).
+ * @throws Error naming an intrinsic other than those and `Fn::Join`
+ */
+export function nagResource(scope: Construct, value: string): string {
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return `<${o.Ref}>`;
+    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    throw new Error(`cannot name ${JSON.stringify(v)} as cdk-nag does`);
+  };
+  return render(Stack.of(scope).resolve(value));
 }

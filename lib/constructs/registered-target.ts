@@ -13,6 +13,7 @@ import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib
 import {
   Alias,
   Architecture,
+  type CfnAlias,
   type CfnFunction,
   Code,
   type IFunction,
@@ -20,14 +21,16 @@ import {
   LoggingFormat,
   Runtime,
   Tracing,
+  Version,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { alarmNamesFor, errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
+import { alarmNamePatternsFor, errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambdas/core/deployment-config';
-import { AlarmSettings, CodeDeploySettings, DEFAULT_ALARMS } from '../../lambdas/core/target-settings';
+import type { StackTarget } from '../../lambdas/core/target';
+import { CodeDeploySettings } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
-import { acknowledgeWildcardResource, allow } from './grants';
+import { acknowledgeWildcardResource, allow, nagResource } from './grants';
 import { sourceZip } from './source-zip';
 
 /** Properties of a {@link RegisteredTarget}. */
@@ -85,12 +88,6 @@ export interface RegisteredTargetProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * The deployment's other guards (target.json `alarms`): p99 latency in ms, throttles per period,
-   * custom alarms. CMV arms them per version; the grants and the deployment group name them.
-   * @default - none
-   */
-  readonly guards?: { readonly p99LatencyMs?: number; readonly throttles?: number; readonly custom?: readonly unknown[] };
-  /**
    * The codedeploy strategy's settings (target.json `codeDeploy`): the deployment group's default
    * config and the custom configs to create.
    * @default - CodeDeployDefault.LambdaCanary10Percent5Minutes, no custom configs
@@ -132,9 +129,6 @@ interface TargetFile {
     readonly periodSeconds?: number;
     readonly evaluationPeriods?: number;
     readonly minimumRequests?: number;
-    readonly p99LatencyMs?: number;
-    readonly throttles?: number;
-    readonly custom?: readonly unknown[];
   };
 }
 
@@ -150,10 +144,13 @@ function readTargetFile(file: string): TargetFile {
 /**
  * A Lambda service that CMV deploys changes to: the function (its code as the first version), the
  * alias on that version, and a standing error-rate alarm on the alias (metric math
- * `100 * errors / invocations`). CMV then publishes versions and shifts the alias itself.
+ * `100 * errors / invocations`). CMV then publishes versions and shifts the alias itself; a later
+ * stack update never moves the alias (see the constructor).
  *
- * The grants are scoped to this function, its alias and its canary alarm (`cmv-<name>-error-rate`,
- * which the deploy steps create per version): no `function:*`, no `alarm:*`.
+ * The grants are scoped to this function, its alias and versions, and the canary alarms a
+ * registration of this target may arm ({@link alarmNamePatternsFor}: by the target's name, not by
+ * the alarms a target.json lists, which registration may change): no `function:*`, no `alarm:*`.
+ * A registration must name this target's name, function and alias ({@link registration}).
  */
 export class RegisteredTarget extends Construct {
   /**
@@ -175,7 +172,6 @@ export class RegisteredTarget extends Construct {
       alarmPeriod: t.alarms?.periodSeconds === undefined ? undefined : Duration.seconds(t.alarms.periodSeconds),
       evaluationPeriods: t.alarms?.evaluationPeriods,
       minimumRequests: t.alarms?.minimumRequests,
-      guards: { p99LatencyMs: t.alarms?.p99LatencyMs, throttles: t.alarms?.throttles, custom: t.alarms?.custom },
       codeDeploy: t.codeDeploy,
     });
   }
@@ -185,10 +181,8 @@ export class RegisteredTarget extends Construct {
   readonly alias: Alias;
   /** The standing alarm on the alias (all versions); CDK owns it. */
   readonly alarm: Alarm;
-  /** The per-version error-rate alarm's name. */
-  readonly canaryAlarmName: string;
-  /** Every per-version canary alarm's name (error rate, p99, throttles, custom): the deploy steps put and read them (CloudWatchAlarmWatch). */
-  readonly canaryAlarmNames: readonly string[];
+  /** What POST /targets must name for the grants of this construct to cover the target: its name, function name and alias. */
+  readonly registration: StackTarget;
   /** The codedeploy strategy's settings, validated. */
   readonly codeDeploySettings: CodeDeploySettings;
   private group?: LambdaDeploymentGroup;
@@ -221,7 +215,14 @@ export class RegisteredTarget extends Construct {
       loggingFormat: LoggingFormat.JSON,
       environment: props.environment,
     });
-    this.alias = new Alias(this, 'Alias', { aliasName, version: this.function.currentVersion });
+    // CMV owns what is live once the target is registered. The alias names a version resource whose
+    // properties never change (not `currentVersion`, whose logical id follows the code and config):
+    // a later `cdk deploy` updates the function's $LATEST but finds nothing to do on the version or
+    // the alias, so it never publishes and never moves production back to the stack's code. Keep
+    // both as they are: a changed property of either would publish or move the alias. Retained: CMV
+    // records it as the target's first version, which may be live or activated again.
+    const firstVersion = new Version(this, 'FirstVersion', { lambda: this.function, removalPolicy: RemovalPolicy.RETAIN });
+    this.alias = new Alias(this, 'Alias', { aliasName, version: firstVersion });
 
     const period = props.alarmPeriod ?? Duration.minutes(1);
     const minimumRequests = props.minimumRequests ?? 5;
@@ -245,12 +246,7 @@ export class RegisteredTarget extends Construct {
       datapointsToAlarm: props.evaluationPeriods ?? 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.canaryAlarmName = errorRateAlarmName(props.name);
-    const alarmSettings = AlarmSettings.parse({
-      ...DEFAULT_ALARMS,
-      ...Object.fromEntries(Object.entries(props.guards ?? {}).filter(([, v]) => v !== undefined)),
-    });
-    this.canaryAlarmNames = alarmNamesFor(props.name, alarmSettings);
+    this.registration = { name: props.name, functionName: props.functionName ?? props.name, alias: aliasName };
 
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
@@ -259,11 +255,13 @@ export class RegisteredTarget extends Construct {
   /**
    * The target's CodeDeploy deployment group, named after the target (CMV creates the codedeploy
    * strategy's deployments in it): the target's default deployment config, its custom configs
-   * (named as in target.json, so a change may name them), the canary alarms (CMV re-arms them on
-   * each new version before the deployment starts), rollback on failure, on stop and on alarm, and
-   * CMV's smoke-test hooks. CDK puts a `CodeDeployLambdaAliasUpdate` update policy on the alias:
-   * a CloudFormation update of the alias then goes through CodeDeploy too, whose hooks fail any
-   * deployment that is not a CMV change — every change goes through CMV.
+   * (named as in target.json, so a change may name them), rollback on failure, on stop and on alarm,
+   * and invoke rights on CMV's smoke-test hooks, which CMV's AppSpec names. Its own alarm list is the
+   * error-rate alarm every target has: each CMV deployment names the registered target's alarms
+   * (`overrideAlarmConfiguration`), so CodeDeploy watches what CMV armed, not what the stack was
+   * given. The alias gets no `CodeDeployLambdaAliasUpdate` update policy (CDK's default): with it,
+   * a stack update that touched the alias would run a CodeDeploy deployment through CMV's hooks,
+   * which fail any deployment that is not a CMV change, and the stack would roll back.
    */
   addDeploymentGroup(application: ILambdaApplication, hooks: DeploymentHooks): LambdaDeploymentGroup {
     const settings = this.codeDeploySettings;
@@ -286,11 +284,13 @@ export class RegisteredTarget extends Construct {
       deploymentGroupName: this.name,
       alias: this.alias,
       deploymentConfig,
-      alarms: this.canaryAlarmNames.map((name) => Alarm.fromAlarmName(this, `CanaryAlarm-${name}`, name)),
+      alarms: [Alarm.fromAlarmName(this, 'CanaryAlarm', errorRateAlarmName(this.name))],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
       preHook: hooks.beforeAllowTraffic,
       postHook: hooks.afterAllowTraffic,
     });
+    // LambdaDeploymentGroup always puts CodeDeployLambdaAliasUpdate on its alias; CMV owns the alias.
+    (this.alias.node.defaultChild as CfnAlias).cfnOptions.updatePolicy = undefined;
     Validations.of(this.group.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       reason:
@@ -316,11 +316,15 @@ export class RegisteredTarget extends Construct {
    * Allows creating a deployment in the target's group (codedeploy:CreateDeployment on the group),
    * with any of CodeDeploy's Lambda configs or the target's custom ones (GetDeploymentConfig), of
    * an AppSpecContent revision (Register/GetApplicationRevision on the application) — the
-   * permissions the CodeDeploy user guide lists for CreateDeployment.
+   * permissions the CodeDeploy user guide lists for CreateDeployment — naming the registered
+   * target's alarms: CreateDeployment with `overrideAlarmConfiguration` also needs
+   * codedeploy:UpdateDeploymentGroup (CodeDeploy API reference), on this group only. It cannot
+   * change the group's service role (that needs iam:PassRole, not granted).
    */
   grantCreateDeployment(grantee: IGrantable): void {
     const group = this.deploymentGroup;
     allow(grantee, ['codedeploy:CreateDeployment'], [group.deploymentGroupArn]);
+    allow(grantee, ['codedeploy:UpdateDeploymentGroup'], [group.deploymentGroupArn]);
     const stack = Stack.of(this);
     const configArn = (name: string) =>
       stack.formatArn({ service: 'codedeploy', resource: 'deploymentconfig', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -347,9 +351,9 @@ export class RegisteredTarget extends Construct {
     return this.function.functionName;
   }
 
-  /** The canary alarms' ARNs (exact: one per name). */
+  /** The ARNs of every canary alarm a registration of this target may arm ({@link alarmNamePatternsFor}; custom ones by prefix). */
   get canaryAlarmArns(): string[] {
-    return this.canaryAlarmNames.map((name) =>
+    return alarmNamePatternsFor(this.name).map((name) =>
       Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
   }
@@ -388,19 +392,46 @@ export class RegisteredTarget extends Construct {
     return allow(grantee, ['lambda:GetFunctionConfiguration'], [this.function.functionArn, `${this.function.functionArn}:*`]);
   }
 
-  /** Allows creating or updating the canary alarm (cloudwatch:PutMetricAlarm). */
+  /** Allows creating or updating the canary alarms (cloudwatch:PutMetricAlarm), custom ones by their prefix. */
   grantArmAlarm(grantee: IGrantable): Grant {
+    this.acknowledgeCustomAlarms(grantee);
     return allow(grantee, ['cloudwatch:PutMetricAlarm'], this.canaryAlarmArns);
   }
 
-  /** Allows reading the canary alarm's state (cloudwatch:DescribeAlarms with AlarmNames; metric alarms only need the alarm's ARN). */
+  /** Allows reading the canary alarms' state (cloudwatch:DescribeAlarms with AlarmNames; metric alarms only need the alarm's ARN). */
   grantReadAlarm(grantee: IGrantable): Grant {
+    this.acknowledgeCustomAlarms(grantee);
     return allow(grantee, ['cloudwatch:DescribeAlarms'], this.canaryAlarmArns);
   }
 
-  /** Allows invoking the alias only (not $LATEST or a version), as live traffic does. */
-  grantInvokeAlias(grantee: IGrantable): Grant {
-    return allow(grantee, ['lambda:InvokeFunction'], [this.alias.functionArn]);
+  private acknowledgeCustomAlarms(grantee: IGrantable): void {
+    const custom = this.canaryAlarmArns[this.canaryAlarmArns.length - 1];
+    acknowledgeWildcardResource(
+      grantee,
+      nagResource(this, custom),
+      `the custom canary alarms of target ${this.name} (cmv-${this.name}-custom-<name>): a registration names them, after the stack was deployed.`,
+    );
+  }
+
+  /**
+   * Allows invoking the function's qualified ARNs (`<function ARN>:*`): the version being deployed,
+   * as the smoke tests before traffic do (Invoke with `Qualifier` = its number), and the alias, as
+   * they do after traffic. Lambda authorizes an invoke against the ARN it names: a grant on the alias
+   * does not cover the version it routes to, nor one on a version another (Lambda developer guide,
+   * "Using Lambda aliases in event sources and permissions policies"; "Fine-tuning the Resources and
+   * Conditions sections of policies"). The version numbers are assigned at publish time, after the stack is deployed, so
+   * no grant can name them; the alternative, a resource policy per version (lambda:AddPermission at
+   * publish), would let the deploy step grant invoke to anyone. The unqualified ARN ($LATEST, the
+   * code no change has published) is not matched.
+   */
+  grantInvokeVersions(grantee: IGrantable): Grant {
+    const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>:*`,
+      `lambda:InvokeFunction on the qualified ARNs of target ${this.name}'s function only: the smoke tests invoke the version being deployed by its number (assigned at publish time, so it cannot be named in advance) before traffic, and the alias after. The unqualified function ($LATEST) is not matched.`,
+    );
+    return allow(grantee, ['lambda:InvokeFunction'], [`${this.function.functionArn}:*`]);
   }
 
   /**

@@ -20,7 +20,7 @@ import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
-import { alarmNamesFor } from '../../lambdas/core/alarm-definitions';
+import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
@@ -190,7 +190,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             deploymentGroup: target.name,
             deploymentConfig: target.codeDeploy.deploymentConfig,
             customConfigs: target.codeDeploy.customConfigs,
-            alarmNames: alarmNamesFor(target.name, target.alarms),
+            // As the stack's group: the error-rate alarm; each deployment names the target's alarms.
+            alarmNames: [errorRateAlarmName(target.name)],
           });
         }
         return codeDeployments.create(request);

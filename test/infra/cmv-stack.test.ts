@@ -461,9 +461,11 @@ describe('CmvStack', () => {
       for (const fn of [stack.workflowFunctions.ShiftTrafficFunctionArn, stack.workflowFunctions.RollbackFunctionArn, stack.apiFunctions['activate-version']]) {
         expect(actionsOn(fn, aliasArn)).toEqual(['lambda:GetAlias', 'lambda:UpdateAlias']);
       }
-      // The smoke tests invoke the alias at 100 %; no API function does (the target's callers reach it directly).
-      expect(actionsOn(stack.workflowFunctions.RunSmokeTestsFunctionArn, aliasArn)).toEqual(['lambda:InvokeFunction']);
-      for (const fn of Object.values(stack.apiFunctions)) expect(actionsOn(fn, aliasArn)).not.toContain('lambda:InvokeFunction');
+      // The smoke tests invoke the new version (before traffic) and the alias (at 100 %) by their qualified ARNs; no API
+      // function invokes anything (the target's callers reach it directly).
+      const qualifiedArns = { 'Fn::Join': ['', [fnArn, ':*']] };
+      expect(actionsOn(stack.workflowFunctions.RunSmokeTestsFunctionArn, qualifiedArns)).toEqual(['lambda:InvokeFunction']);
+      for (const fn of Object.values(stack.apiFunctions)) expect(allActions(fn)).not.toContain('lambda:InvokeFunction');
       expect(JSON.stringify(alarmArn)).toContain(':alarm:cmv-benefit-calculator-error-rate');
       // and nothing of the kind on anything else
       const lambdaResources = statements()
@@ -612,7 +614,7 @@ describe('CmvStack', () => {
       });
       template.hasResourceProperties('AWS::Lambda::Alias', {
         Name: target.alias,
-        FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TargetbenefitcalculatorFunctionCurrentVersion'), 'Version'] },
+        FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TargetbenefitcalculatorFirstVersion'), 'Version'] },
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `cmv-${target.name}-${target.alias}-error-rate`,

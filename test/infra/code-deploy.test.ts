@@ -9,17 +9,13 @@ import { RegisteredTarget } from '../../lib/constructs/registered-target';
 
 /** The codedeploy strategy's infrastructure for one registered target: deployment group, configs, alarms, hooks, grants. */
 describe('RegisteredTarget.addDeploymentGroup()', () => {
-  // GIVEN a target whose default config is a custom linear one
+  // GIVEN a target whose default config is a custom linear one (its alarms are the registration's business, not the stack's)
   const app = new App();
   const stack = new Stack(app, 'S');
   const target = new RegisteredTarget(stack, 'Target', {
     name: 'svc',
     source: path.join(__dirname, '..', '..', 'examples', 'benefit-calculator', 'service'),
     handler: 'src/index.handler',
-    guards: {
-      p99LatencyMs: 800,
-      custom: [{ name: 'declined', namespace: 'Benefits', metricName: 'ClaimsDeclined', statistic: 'Sum', threshold: 3 }],
-    },
     codeDeploy: { deploymentConfig: 'svc-linear-20-2', customConfigs: [{ name: 'svc-linear-20-2', type: 'linear', percentage: 20, intervalMinutes: 2 }] },
   });
   const hook = (id: string) =>
@@ -41,14 +37,14 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
 
-  it('creates a deployment group named after the target on its alias, watching every canary alarm of the target (error rate, p99, custom), rolling back on failure, stop and alarm', () => {
+  it('creates a deployment group named after the target, rolling back on failure, stop and alarm, watching by default the one alarm every target has (CMV names the registered ones per deployment)', () => {
     // THEN
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       ApplicationName: { Ref: id(application) },
       DeploymentGroupName: 'svc',
       DeploymentConfigName: { Ref: Match.anyValue() },
       DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
-      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: 'cmv-svc-error-rate' }, { Name: 'cmv-svc-p99-latency' }, { Name: 'cmv-svc-custom-declined' }] },
+      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: 'cmv-svc-error-rate' }] },
       AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayWith(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
     });
   });
@@ -67,13 +63,15 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
     expect(group.Properties.DeploymentConfigName).toEqual({ Ref: Object.keys(configs)[0] });
   });
 
-  it("runs CMV's hooks: the alias's update policy names them and the group's role may invoke them", () => {
+  it("leaves the alias out of CloudFormation's CodeDeploy updates: no CodeDeployLambdaAliasUpdate policy (a stack update never deploys through the hooks)", () => {
     // THEN
-    template.hasResource('AWS::Lambda::Alias', {
-      UpdatePolicy: {
-        CodeDeployLambdaAliasUpdate: Match.objectLike({ BeforeAllowTrafficHook: { Ref: id(before) }, AfterAllowTrafficHook: { Ref: id(after) } }),
-      },
-    });
+    const [alias] = Object.values(template.findResources('AWS::Lambda::Alias'));
+    expect(alias).toBeDefined();
+    expect(alias.UpdatePolicy).toBeUndefined();
+  });
+
+  it("lets the group's role invoke CMV's hooks, which CMV's AppSpec names", () => {
+    // THEN
     const invoke = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
       .filter((s) => s.Action === 'lambda:InvokeFunction');
@@ -97,6 +95,8 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
       `{"Ref":"${Object.keys(template.findResources('AWS::CodeDeploy::DeploymentConfig'))[0]}"}`,
     );
     expect(byAction['codedeploy:RegisterApplicationRevision,codedeploy:GetApplicationRevision']).toBeDefined();
+    // CreateDeployment with overrideAlarmConfiguration (the registered target's alarms) needs UpdateDeploymentGroup (CodeDeploy API reference)
+    expect(byAction['codedeploy:UpdateDeploymentGroup']).toEqual(groupArn);
     expect(
       deployerStatements()
         .flatMap((s) => s.Action)
@@ -104,10 +104,12 @@ describe('RegisteredTarget.addDeploymentGroup()', () => {
     ).toEqual([]);
   });
 
-  it('lets the deploy steps put exactly the canary alarms of the target', () => {
+  it('lets the deploy steps put the alarms any registration of the target may arm, whatever the stack was given', () => {
     const puts = deployerStatements().filter((s) => s.Action === 'cloudwatch:PutMetricAlarm');
-    expect(JSON.stringify(puts.map((s) => s.Resource))).toMatch(/alarm:cmv-svc-error-rate".*alarm:cmv-svc-p99-latency".*alarm:cmv-svc-custom-declined"/);
-    expect(puts.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))).toHaveLength(3);
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toMatch(
+      /alarm:cmv-svc-error-rate".*alarm:cmv-svc-p99-latency".*alarm:cmv-svc-throttles".*alarm:cmv-svc-custom-\*"/,
+    );
+    expect(puts.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))).toHaveLength(4);
   });
 
   it("refuses a target whose deployment config is neither CodeDeploy's nor a custom one", () => {

@@ -1,6 +1,9 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
 import { rollBackOnAlarm } from '../../lambdas/core/use-cases/alarm-rollback';
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 /**
  * The alarm handler's use case on the local stack: which alarm state changes roll a deploying
@@ -13,7 +16,11 @@ describe('rollBackOnAlarm() (local stack)', () => {
   let stack: Stack;
   let n = 0;
   beforeAll(async () => {
-    stack = await startStack({ speed: 60 });
+    // The example without its smoke tests: a version that cannot start must reach traffic here, for its alarm to fire.
+    const dir = await mkdtemp(join(tmpdir(), 'cmv-alarm-rollback-'));
+    const target = JSON.parse(await readFile(join(EXAMPLE, 'target.json'), 'utf8'));
+    await writeFile(join(dir, 'target.json'), JSON.stringify({ ...target, source: join(EXAMPLE, target.source), smokeTests: [] }));
+    stack = await startStack({ speed: 60, targets: [join(dir, 'target.json')] });
   });
   afterAll(async () => {
     await stack?.stop();

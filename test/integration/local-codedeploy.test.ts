@@ -52,6 +52,7 @@ describe('LocalCodeDeploy', () => {
               targetVersion: '2',
               description: 'test',
               hooks: { beforeAllowTraffic: 'before-hook', afterAllowTraffic: 'after-hook' },
+              alarms: [],
             }),
           },
         },

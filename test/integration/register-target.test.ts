@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
+import { ValidationError } from '../../lambdas/core/errors';
+import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import { ApiError } from '../../lib/client/api-client';
 import { EXAMPLE, type Stack, startStack, TARGET } from './local-stack';
 
@@ -79,6 +81,36 @@ describe('POST /targets (local stack)', () => {
     expect(await stack.runtime.services.functions.getAlias('other-config', 'live')).toMatchObject({ functionVersion: '1' });
     expect(await stack.runtime.services.functions.listVersions('other-config')).toEqual(['1']);
     expect(await stack.runtime.services.ledger.head()).toEqual(head);
+  });
+
+  it("refuses with 400, naming the field, a registration the stack's grants do not cover, and writes nothing", async () => {
+    // Arrange: the services as in AWS, where the stack grants deployments of its own target.json only (CMV_STACK_TARGETS)
+    const services = stack.runtime.services;
+    const inAws = { ...services, settings: { ...services.settings, stackTargets: [{ name: TARGET, functionName: 'benefit-calculator', alias: 'live' }] } };
+    const dana = services.directory.find('dana');
+    if (!dana) throw new Error('examples/users.json has no dana');
+    await createFunction('not-in-stack', example.config as Record<string, string>);
+    const head = await services.ledger.head();
+    const attempt = (body: Record<string, unknown>) =>
+      registerTarget(inAws, dana, TargetRegistration.parse({ ...example, ...body })).then(
+        () => 'registered',
+        (err: unknown) => err,
+      );
+
+    // Act: a target the stack does not know (its alarms cmv-not-in-stack-* were never granted), and the stack's own
+    // target with another alias (the stack grants benefit-calculator:live only)
+    const unknown = await attempt({ name: 'not-in-stack', functionName: 'not-in-stack' });
+    const otherAlias = await attempt({ name: TARGET, alias: 'prod' });
+
+    // Assert
+    expect(unknown).toBeInstanceOf(ValidationError);
+    expect(unknown).toMatchObject({
+      statusCode: 400,
+      errors: [{ path: 'name', message: expect.stringMatching(/alarms cmv-<target>-.*only \(benefit-calculator\), not to "not-in-stack"/) }],
+    });
+    expect(otherAlias).toMatchObject({ statusCode: 400, errors: [{ path: 'alias', message: expect.stringMatching(/"live", not "prod"/) }] });
+    expect(await services.ledger.head()).toEqual(head);
+    await expect(stack.api.target('not-in-stack')).rejects.toMatchObject({ status: 404 });
   });
 
   it('adopts the version the alias serves when it runs the registered code and config', async () => {

@@ -1,3 +1,4 @@
+import { alarmNamesFor } from '../alarm-definitions';
 import { aliasWeight, observe } from '../canary';
 import type { CanaryStepRecord, Change } from '../change';
 import { ConflictError, DeploymentError } from '../errors';
@@ -10,7 +11,7 @@ import { syncAlias } from './sync-alias';
 
 /**
  * The codedeploy strategy: CodeDeploy shifts the alias (per its deployment config), watches the
- * deployment group's alarms and runs CMV's BeforeAllowTraffic/AfterAllowTraffic hooks (the smoke
+ * target's alarms (named in each deployment) and runs CMV's BeforeAllowTraffic/AfterAllowTraffic hooks (the smoke
  * tests); CMV creates the deployment, follows it to its end and records each shift it sees, and
  * stops it at once when an alarm fires (CodeDeploy itself only polls).
  */
@@ -44,6 +45,8 @@ export async function createCodeDeployment(svc: Services, changeId: string, stat
     targetVersion: d.toFunctionVersion,
     description: `CMV change ${changeId}: ${target.name} ${c.version}`,
     hooks: settings.hooks,
+    // What StartDeployment armed, from the registered target: CodeDeploy watches these, not the group's own list.
+    alarms: alarmNamesFor(target.name, target.alarms),
   });
   await recordChange(svc, changeId, WORKFLOW_ACTOR, (now) => {
     const current = requireDeployment(now.deployment, changeId);

@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { FunctionConfig, SemanticVersion, TargetName } from '../change-request';
-import { ConflictError, ForbiddenError } from '../errors';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors';
 import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
-import type { Target } from '../target';
+import type { StackTarget, Target } from '../target';
 import {
   AlarmSettings,
   CanarySettings,
@@ -53,12 +53,15 @@ export type TargetRegistration = z.infer<typeof TargetRegistration>;
  * claim on its name is written in the same transaction as the target, so of two registrations
  * naming the same function one is refused. The artifact is stored only once the checks passed.
  * @throws ForbiddenError (403) without release_admin
+ * @throws ValidationError (400) naming `name`, `functionName` or `alias` when the deployment's grants
+ *   (`settings.stackTargets`) do not cover the target: its deploy steps would be denied
  * @throws ConflictError (409) when the target is already registered, its function belongs to another
  *   target, or the alias does not serve exactly the registered code and config
  * @throws NotFoundError (404) when the function or its alias does not exist
  */
 export async function registerTarget(svc: Services, caller: Caller, reg: TargetRegistration): Promise<Target> {
   if (!caller.roles.includes('release_admin')) throw new ForbiddenError('registering a target needs the release_admin role');
+  requireGranted(svc.settings.stackTargets, reg);
   if (await svc.store.getTarget(reg.name)) throw new ConflictError(`target ${reg.name} is already registered`);
   const owner = await functionOwner(svc, reg.functionName);
   if (owner) throw new ConflictError(`function ${reg.functionName} already belongs to target ${owner}: a function belongs to one target`);
@@ -123,6 +126,29 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     throw err;
   }
   return target;
+}
+
+/**
+ * Refuses a registration that the deployment's grants do not cover (when it says which they cover):
+ * its deploy steps would be denied — the alarms they arm are granted by target name
+ * (`cmv-<target>-…`), the Lambda actions on the stack's function and alias only.
+ * @throws ValidationError (400) naming the field that differs from the stack's target
+ */
+function requireGranted(stackTargets: readonly StackTarget[] | undefined, reg: TargetRegistration): void {
+  if (!stackTargets) return;
+  const granted = stackTargets.find((t) => t.name === reg.name);
+  if (!granted) {
+    const names = stackTargets.map((t) => t.name).join(', ') || 'none';
+    throw ValidationError.field(
+      'name',
+      `the stack grants deployments (the alarms cmv-<target>-…, the function, its alias) to the targets of its target.json files only (${names}), not to "${reg.name}": add the service's target.json to the stack and deploy it, then register`,
+    );
+  }
+  for (const field of ['functionName', 'alias'] as const) {
+    if (granted[field] !== reg[field]) {
+      throw ValidationError.field(field, `the stack grants target ${reg.name}'s deployments on ${field} "${granted[field]}", not "${reg[field]}"`);
+    }
+  }
 }
 
 /** The target a function belongs to: its claim, or (targets registered before claims existed) a target naming it. */

@@ -13,6 +13,7 @@ import type {
   User,
   Workflow,
 } from '../ports';
+import type { StackTarget } from '../target';
 
 /** Settings of a deployment of CMV. */
 export interface Settings {
@@ -22,6 +23,11 @@ export interface Settings {
   readonly linkSecret: () => Promise<string>;
   /** Approval link lifetime in s. */
   readonly approvalLinkTtlSeconds: number;
+  /**
+   * The targets the deployment's grants cover (the CDK stack's target.json files): registration
+   * refuses any other. Absent: no limit (the local runtime, which checks no grants).
+   */
+  readonly stackTargets?: readonly StackTarget[];
   /** The codedeploy strategy: CMV's CodeDeploy application and its lifecycle-hook function names. */
   readonly codeDeploy?: { readonly application: string; readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string } };
 }

@@ -26,6 +26,7 @@ const REQUEST: CodeDeploymentRequest = {
   targetVersion: '4',
   description: 'CMV change chg-1: benefit-calculator 1.1.0',
   hooks: { beforeAllowTraffic: 'cmv-before-allow-traffic', afterAllowTraffic: 'cmv-after-allow-traffic' },
+  alarms: ['cmv-benefit-calculator-error-rate', 'cmv-benefit-calculator-p99-latency'],
 };
 
 const APPSPEC =
@@ -74,6 +75,21 @@ describe('codedeploy-deployments', () => {
         deploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
         description: 'CMV change chg-1: benefit-calculator 1.1.0',
         revision: { revisionType: 'AppSpecContent', appSpecContent: { content: APPSPEC } },
+      });
+    });
+
+    it("names the request's alarms in the deployment, replacing the group's list (overrideAlarmConfiguration)", async () => {
+      // Arrange
+      codeDeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ABC123' });
+      // Act
+      await deployments.create(REQUEST);
+      // Assert
+      expect(codeDeployMock).toHaveReceivedCommandWith(CreateDeploymentCommand, {
+        overrideAlarmConfiguration: {
+          enabled: true,
+          ignorePollAlarmFailure: false,
+          alarms: [{ name: 'cmv-benefit-calculator-error-rate' }, { name: 'cmv-benefit-calculator-p99-latency' }],
+        },
       });
     });
 

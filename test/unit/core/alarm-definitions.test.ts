@@ -1,4 +1,4 @@
-import { alarmDefinitions, alarmNamesFor } from '../../../lambdas/core/alarm-definitions';
+import { alarmDefinitions, alarmNamePatternsFor, alarmNamesFor } from '../../../lambdas/core/alarm-definitions';
 import type { AlarmSettings } from '../../../lambdas/core/target-settings';
 
 const subject = { target: 'svc', functionName: 'svc-fn', alias: 'live', functionVersion: '7' };
@@ -39,6 +39,26 @@ const versionDims = [
 ];
 
 describe('alarm-definitions', () => {
+  describe('alarmNamePatternsFor()', () => {
+    /** IAM's `*` wildcard, as the grants built from these patterns match alarm ARNs. */
+    const matchesAny = (patterns: string[], name: string) =>
+      patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name));
+
+    it('covers every alarm any registration of the target may arm, whatever its alarm settings', () => {
+      // Arrange
+      const patterns = alarmNamePatternsFor('svc');
+      // Act / Assert
+      for (const name of [...alarmNamesFor('svc', base), ...alarmNamesFor('svc', full)]) expect([name, matchesAny(patterns, name)]).toEqual([name, true]);
+    });
+
+    it("leaves out the stack's standing alarm on the alias and other targets' alarms", () => {
+      const patterns = alarmNamePatternsFor('svc');
+      for (const name of ['cmv-svc-live-error-rate', 'cmv-other-error-rate', 'cmv-svc-error-rate-x', 'cmv-svcx-custom-a']) {
+        expect([name, matchesAny(patterns, name)]).toEqual([name, false]);
+      }
+    });
+  });
+
   it('names the error-rate alarm always, then p99, throttles and custom alarms when the target sets them', () => {
     expect(alarmNamesFor('svc', base)).toEqual(['cmv-svc-error-rate']);
     expect(alarmNamesFor('svc', full)).toEqual([
