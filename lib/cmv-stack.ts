@@ -210,7 +210,7 @@ export class CmvStack extends Stack {
     Validations.of(linkSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The HMAC key of approval links has no rotation Lambda: rotating it invalidates every outstanding link (they live 72 h). Rotate by hand between approval rounds with put-secret-value.',
+        'The HMAC key of approval links is rotated with put-secret-value (README, "Rotating the link secret"): links verify with the AWSCURRENT and the AWSPREVIOUS version, so links already e-mailed stay valid until they expire.',
     });
 
     const tests = new ChangeTestProject(this, 'ChangeTests', { artifacts: this.artifacts, encryptionKey: key });

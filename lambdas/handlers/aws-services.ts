@@ -4,7 +4,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoChangeStore } from '../adapters/change-store';
@@ -18,6 +18,7 @@ import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { policyFromEnvironment } from '../adapters/policy-file';
 import { S3ArtifactStore } from '../adapters/s3-artifacts';
+import { SecretsManagerLinkKeys } from '../adapters/secrets-manager-link-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { StaticDirectory } from '../adapters/static-directory';
 import { StepFunctionsWorkflow } from '../adapters/step-functions';
@@ -37,7 +38,6 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
 export function awsServices(): Services {
   const db = documentClient();
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
-  let secret: Promise<string> | undefined;
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
   const cloudwatch = new CloudWatchClient({});
   return {
@@ -67,12 +67,7 @@ export function awsServices(): Services {
           }
         : {}),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
-      linkSecret: () => {
-        secret ??= new SecretsManagerClient({})
-          .send(new GetSecretValueCommand({ SecretId: requireEnv('LINK_SECRET_ARN') }))
-          .then((out) => out.SecretString ?? '');
-        return secret;
-      },
+      linkKeys: new SecretsManagerLinkKeys(new SecretsManagerClient({}), requireEnv('LINK_SECRET_ARN')),
     },
     now: () => new Date(),
     newId: () => randomUUID(),

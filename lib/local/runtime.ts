@@ -215,7 +215,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         get apiBaseUrl() {
           return `http://127.0.0.1:${port}`;
         },
-        linkSecret: async () => linkSecret,
+        // One key that never rotates: a new one is made only when the file is lost, and then links e-mailed before are lost with it.
+        linkKeys: { signing: async () => linkSecret, verifying: async () => [linkSecret] },
         approvalLinkTtlSeconds: 72 * 3600,
         codeDeploy: CODEDEPLOY,
       },

@@ -57,7 +57,7 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
 
 /** E-mails each eligible approver not in `voted` a link of their own. */
 async function sendLinks(svc: Services, change: Change, voted: ReadonlySet<string> = new Set()): Promise<void> {
-  const secret = await svc.settings.linkSecret();
+  const secret = await svc.settings.linkKeys.signing();
   const groups = change.plan.approvals.groups;
   const needs = groups.map((g) => `${g.name}: ${g.required} of ${g.eligible.length}`).join('; ');
   for (const approver of approversToNotify(groups, svc.directory.all()).filter((a) => !voted.has(a.id))) {

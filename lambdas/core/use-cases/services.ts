@@ -8,6 +8,7 @@ import type {
   EventBus,
   FunctionHost,
   LedgerReader,
+  LinkKeys,
   MetricsReader,
   Notifier,
   User,
@@ -18,8 +19,8 @@ import type {
 export interface Settings {
   /** Base URL of the API, for approval links (no trailing slash). */
   readonly apiBaseUrl: string;
-  /** HMAC secret of approval links. */
-  readonly linkSecret: () => Promise<string>;
+  /** The HMAC keys of approval links (rotatable). */
+  readonly linkKeys: LinkKeys;
   /** Approval link lifetime in s. */
   readonly approvalLinkTtlSeconds: number;
   /** The codedeploy strategy: CMV's CodeDeploy application and its lifecycle-hook function names. */

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { strFromU8 } from 'fflate';
-import { linkHash, verifyLink } from '../../core/approval-link';
+import { linkHash, verifyLinkWithKeys } from '../../core/approval-link';
 import { ApprovalDecisionRequest } from '../../core/change-request';
 import { CmvError, LedgerContentionError } from '../../core/errors';
 import { decideApproval } from '../../core/use-cases/decide-approval';
@@ -36,7 +36,7 @@ const REFUSED = {
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     const token = event.pathParameters?.token ?? '';
-    const verified = verifyLink(await svc.settings.linkSecret(), token, svc.now());
+    const verified = await verifyLinkWithKeys(svc.settings.linkKeys, token, svc.now());
     if (!verified.ok) {
       const [status, title, message] = REFUSED[verified.problem];
       return html(status, noticePage(title, message));
