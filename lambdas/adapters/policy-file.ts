@@ -1,6 +1,5 @@
 import { parse as parseYaml } from 'yaml';
 import { ChangePolicy } from '../core/policy/change-policy';
-import { DEFAULT_POLICY } from '../core/policy/default-policy';
 
 /**
  * Loads a change-control policy from YAML or JSON text and validates it.
@@ -19,10 +18,4 @@ export function parsePolicy(text: string, source: string): ChangePolicy {
     throw new Error(`policy ${source} is invalid: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return result.data;
-}
-
-/** The policy of a Lambda in AWS: CMV_POLICY_JSON when set (the stack puts the deployment's policy file there), else the default. */
-export function policyFromEnvironment(): ChangePolicy {
-  const text = process.env.CMV_POLICY_JSON;
-  return text ? parsePolicy(text, 'CMV_POLICY_JSON.json') : DEFAULT_POLICY;
 }

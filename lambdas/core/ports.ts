@@ -275,10 +275,10 @@ export type { Role } from './policy/change-policy';
 
 import type { Role } from './policy/change-policy';
 
-/** Who the users are. */
+/** Who the users are (read from the deployment's config document: the first call may read it). */
 export interface Directory {
-  find(id: string): User | undefined;
-  all(): User[];
+  find(id: string): Promise<User | undefined>;
+  all(): Promise<User[]>;
 }
 
 /**

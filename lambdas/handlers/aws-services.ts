@@ -16,11 +16,10 @@ import { requireEnv } from '../adapters/env';
 import { EventBridgeBus } from '../adapters/event-bridge';
 import { LambdaFunctionHost } from '../adapters/lambda-functions';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
-import { policyFromEnvironment } from '../adapters/policy-file';
 import { S3ArtifactStore } from '../adapters/s3-artifacts';
+import { S3DeploymentConfig } from '../adapters/s3-deployment-config';
 import { SecretsManagerLinkKeys } from '../adapters/secrets-manager-link-keys';
 import { SnsNotifier } from '../adapters/sns-notifier';
-import { StaticDirectory } from '../adapters/static-directory';
 import { StepFunctionsWorkflow } from '../adapters/step-functions';
 import type { Services } from '../core/use-cases/services';
 
@@ -30,7 +29,7 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack):
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
- * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
+ * API_BASE_URL, LINK_SECRET_ARN, CMV_CONFIG_S3_URI (the users and the policy: `S3DeploymentConfig`), APPROVAL_LINK_TTL_SECONDS;
  * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
  * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go.
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
@@ -40,19 +39,21 @@ export function awsServices(): Services {
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
   const cloudwatch = new CloudWatchClient({});
+  const s3 = new S3Client({});
+  const config = new S3DeploymentConfig(s3, requireEnv('CMV_CONFIG_S3_URI'));
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), process.env.STATE_MACHINE_ARN ?? ''),
-    artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
+    artifacts: new S3ArtifactStore(s3, requireEnv('ARTIFACT_BUCKET')),
     functions: new LambdaFunctionHost(new LambdaClient({})),
     alarms: new CloudWatchAlarmWatch(cloudwatch),
     metrics: new CloudWatchMetricsReader(cloudwatch),
     ...(codeDeployApplication ? { codeDeploy: new CodeDeployDeployments(new CodeDeployClient({})) } : {}),
     events: new EventBridgeBus(new EventBridgeClient({}), process.env.EVENT_BUS_NAME ?? 'default'),
     notifier: new SnsNotifier(new SNSClient({}), process.env.APPROVAL_TOPIC_ARN ?? ''),
-    directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
-    policy: policyFromEnvironment(),
+    directory: config.directory,
+    policy: () => config.policy(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
       ...(codeDeployApplication

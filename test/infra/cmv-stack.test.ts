@@ -31,7 +31,7 @@ const ENV_EVERY_HANDLER_READS = [
   'APPROVAL_TOPIC_ARN',
   'API_BASE_URL',
   'LINK_SECRET_ARN',
-  'CMV_USERS_JSON',
+  'CMV_CONFIG_S3_URI',
   'APPROVAL_LINK_TTL_SECONDS',
 ];
 
@@ -223,7 +223,8 @@ describe('CmvStack', () => {
         const env = (resources[logicalId(fn.function)].Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
         expect(Object.keys(env)).toEqual(expect.arrayContaining(ENV_EVERY_HANDLER_READS));
         expect(env.STATE_MACHINE_ARN).toBeUndefined();
-        expect(env.CMV_USERS_JSON).toBe('{"users":[]}');
+        expect(env.CMV_USERS_JSON).toBeUndefined();
+        expect(env.CMV_POLICY_JSON).toBeUndefined();
       }
     });
 
@@ -433,6 +434,25 @@ describe('CmvStack', () => {
         .map(([name]) => name)
         .sort();
       expect(secretReaders).toEqual(['RequestApprovalFunctionArn', 'approval-page']);
+    });
+
+    it('lets only the handlers that read users or the policy get the deployment config object, and nothing else of the assets bucket', () => {
+      // THEN
+      const readers = [...Object.entries(stack.apiFunctions), ...Object.entries(stack.workflowFunctions)]
+        .filter(([, fn]) =>
+          statementsOfRole(fn).some(
+            (s) => list(s.Action).includes('s3:GetObject') && list(s.Resource).some((r) => JSON.stringify(r).includes('cdk-hnb659fds-assets')),
+          ),
+        )
+        .map(([name]) => name)
+        .sort();
+      expect(readers).toEqual(['RequestApprovalFunctionArn', 'ScheduleDeploymentFunctionArn', 'approval-page', 'propose-change']);
+      const statement = statementsOfRole(stack.apiFunctions['propose-change']).find((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
+      expect(statement).toMatchObject({ Effect: 'Allow', Action: 's3:GetObject' });
+      // One object, named by its content hash: `arn:<partition>:s3:::cdk-hnb659fds-assets-<account>-<region>/<sha256>.json`.
+      expect(JSON.stringify(statement?.Resource)).toMatch(
+        /^\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Fn::Sub":"cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}"\},"\/[0-9a-f]{64}\.json"\]\]\}$/,
+      );
     });
 
     it('lets request-approval publish to the approval topic', () => {

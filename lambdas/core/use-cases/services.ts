@@ -43,8 +43,8 @@ export interface Services {
   /** Where CMV's events go (EventBridge; the local bus). Absent: none are published. */
   readonly events?: EventBus;
   readonly directory: Directory;
-  /** The change-control policy in force (the default, or the deployment's policy file). */
-  readonly policy: ChangePolicy;
+  /** The change-control policy in force (the default, or the deployment's policy file), from the deployment's config document. */
+  readonly policy: () => Promise<ChangePolicy>;
   readonly settings: Settings;
   readonly now: () => Date;
   readonly newId: () => string;

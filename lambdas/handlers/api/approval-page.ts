@@ -42,7 +42,7 @@ export const makeHandler = (svc: Services) =>
       return html(status, noticePage(title, message));
     }
     const { changeId, approver: approverId, expiresAt } = verified.claims;
-    const approver = svc.directory.find(approverId);
+    const approver = await svc.directory.find(approverId);
     const change = await svc.store.getChange(changeId);
     if (!approver || !change) return html(404, noticePage('Change not found', 'The change or the approver of this link no longer exists.'));
     if (change.approvals.some((v) => v.approver === approverId)) {

@@ -41,7 +41,7 @@ async function notifyRollback(svc: Services, entry: LedgerEntry): Promise<void> 
   if (!notice || !entry.changeId) return;
   const change = await svc.store.getChange(entry.changeId);
   const ids = [change?.requester, ...(change?.approvals ?? []).map((v) => v.approver)].filter((id): id is string => Boolean(id));
-  const to = [...new Set(ids.map((id) => svc.directory.find(id)?.email).filter((e): e is string => Boolean(e)))];
+  const to = [...new Set((await Promise.all(ids.map((id) => svc.directory.find(id)))).map((u) => u?.email).filter((e): e is string => Boolean(e)))];
   if (to.length > 0) await svc.notifier.send({ ...notice, to, changeId: entry.changeId });
 }
 
