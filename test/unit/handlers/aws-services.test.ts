@@ -8,6 +8,7 @@ const ENV = {
   LEDGER_TABLE: 'ledger',
   ARTIFACT_BUCKET: 'artifacts',
   LINK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:link',
+  CMV_CONFIG_S3_URI: 's3://cdk-assets/config.json',
 };
 
 describe('awsServices()', () => {
