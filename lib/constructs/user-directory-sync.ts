@@ -1,5 +1,6 @@
-import { type CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Provider } from 'aws-cdk-lib/custom-resources';
@@ -61,7 +62,11 @@ export class UserDirectorySync extends Construct {
       'sns:GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe have no resource-level permissions; the sync calls them only for subscriptions of the approval topic.',
     );
 
-    const provider = new Provider(this, 'Provider', { onEventHandler: fn.function });
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: fn.function,
+      // Its log, like every CMV function's, is kept a year and outlives the stack.
+      logGroup: new LogGroup(this, 'ProviderLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
+    });
     const handlerId = Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnElement);
     Validations.of(provider).acknowledge(
       {
