@@ -1,19 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, FileSystem, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { parsePolicy } from '../lambdas/adapters/policy-file';
-import { UsersFile } from '../lambdas/adapters/static-directory';
+import { type DeploymentConfig, deploymentConfigDocument } from '../lambdas/adapters/deployment-config';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
-import type { User } from '../lambdas/core/ports';
 import { AWS_API_ROUTES, type AwsApiHandlerName } from '../lambdas/handlers/api/routes';
 import { ALARM_STATE_CHANGE_PATTERN } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
@@ -28,12 +26,15 @@ import { CmvWorkflow } from './constructs/cmv-workflow';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { RegisteredTarget } from './constructs/registered-target';
 import { repoPath } from './constructs/repo';
+import { UserDirectorySync } from './constructs/user-directory-sync';
+import { readDeploymentConfig } from './deployment-config-files';
 
 /** Properties of the {@link CmvStack}. */
 export interface CmvStackProps extends StackProps {
   /**
-   * The users file (`{"users": [{id, name, email, roles}]}`): the directory the Lambdas read as
-   * CMV_USERS_JSON, the Cognito users and groups, and the approvers' e-mail subscriptions.
+   * The users file (`{"users": [{id, name, email, roles}]}`): the directory the Lambdas read from
+   * the deployment's config document, and what `UserDirectorySync` makes of the Cognito users, their
+   * groups and the approvers' e-mail subscriptions at each deploy. Thousands of users are fine.
    * @default - the context value `cmvUsersFile` (relative to the working directory); else no users
    */
   readonly usersFile?: string;
@@ -44,7 +45,7 @@ export interface CmvStackProps extends StackProps {
    */
   readonly targetFiles?: readonly string[];
   /**
-   * The change-control policy file (YAML or JSON), validated at synth.
+   * The change-control policy file (YAML or JSON), validated at synth; the Lambdas read it from the deployment's config document.
    * @default - the context value `cmvPolicyFile`; else CMV's built-in default policy
    */
   readonly policyFile?: string;
@@ -62,6 +63,7 @@ export interface CmvStackProps extends StackProps {
  * - `ledger:append` the ledger head read and the PutItems of `DynamoChangeStore.commit`; `ledger:read` queries,
  * - `artifacts:*` GetObject/PutObject in the artifact bucket,
  * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
+ * - `config:read` GetObject of the deployment's config document (users and policy),
  * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
  */
 type Capability =
@@ -73,6 +75,7 @@ type Capability =
   | 'artifacts:write'
   | 'workflow:start'
   | 'workflow:respond'
+  | 'config:read'
   | 'link-secret:read'
   | 'approvals:notify'
   | 'targets:read-alias'
@@ -93,7 +96,7 @@ const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:appe
 
 /** Least privilege, per handler module. */
 const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, readonly Capability[]>> = {
-  'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start'],
+  'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start', 'config:read'],
   'list-changes': ['store:read'],
   'get-change': ['store:read'],
   'get-report': ['store:read'],
@@ -107,11 +110,11 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'activate-version': [...COMMIT, 'targets:shift'],
   'query-audit': ['ledger:read'],
   'verify-audit': ['ledger:read'],
-  'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond'],
+  'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond', 'config:read'],
   'plan-change': COMMIT,
   'record-test-result': [...COMMIT, 'artifacts:read'],
-  'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond'],
-  'schedule-deployment': COMMIT,
+  'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond', 'config:read'],
+  'schedule-deployment': [...COMMIT, 'config:read'],
   'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
   'check-canary': [...COMMIT, 'alarms:read', 'metrics:read'],
@@ -132,9 +135,6 @@ const SIZING: Partial<Record<AwsApiHandlerName | WorkflowHandlerName, { readonly
   'approval-page': { timeout: Duration.seconds(29), memorySize: 1024 },
   'start-deployment': { timeout: Duration.minutes(10), memorySize: 1024 },
 };
-
-/** Lambda allows 4 KB of environment variables in all; the users file is the only one that grows. */
-const MAX_USERS_JSON_BYTES = 3072;
 
 const FEATURE_FLAGS = ['@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', '@aws-cdk/aws-iam:minimizePolicies'] as const;
 
@@ -171,17 +171,12 @@ export class CmvStack extends Stack {
     // log-delivery ACL), and merged IAM statements (the per-capability grants repeat KMS statements).
     for (const flag of FEATURE_FLAGS) this.node.setContext(flag, true);
 
-    const users = readUsers(props.usersFile ?? this.node.tryGetContext('cmvUsersFile'));
-    const usersJson = JSON.stringify({ users });
-    if (Buffer.byteLength(usersJson) > MAX_USERS_JSON_BYTES) {
-      throw new Error(
-        `the users file is ${Buffer.byteLength(usersJson)} bytes as JSON; Lambda environments hold 4 KB, so keep it under ${MAX_USERS_JSON_BYTES}`,
-      );
-    }
-
-    const policyFile = props.policyFile ?? this.node.tryGetContext('cmvPolicyFile');
-    // Validated at synth with the schema the Lambdas use, so a bad policy never deploys.
-    const policyJson = policyFile ? JSON.stringify(parsePolicy(readFileSync(path.resolve(policyFile), 'utf8'), policyFile)) : undefined;
+    // Validated at synth with the schemas the Lambdas use, so a bad users or policy file never deploys.
+    const config = readDeploymentConfig({
+      usersFile: contextPath(this, props.usersFile, 'cmvUsersFile'),
+      policyFile: contextPath(this, props.policyFile, 'cmvPolicyFile'),
+    });
+    const configAsset = deploymentConfigAsset(this, config);
     const key = new Key(this, 'Key', {
       description: 'CMV: tables, artifacts, approval topic, link secret, test builds',
       enableKeyRotation: true,
@@ -195,13 +190,9 @@ export class CmvStack extends Stack {
       reason: 'This is the server access log bucket of the artifact bucket; logging its own access would log the logs.',
     });
 
+    // One Publish per approver with `approver` = their address, and one subscription per approver
+    // filtered to it (UserDirectorySync): each link reaches its owner only.
     const approvalTopic = new Topic(this, 'ApprovalTopic', { displayName: 'CMV approvals', masterKey: key, enforceSSL: true });
-    for (const approver of users.filter((u) => u.roles.includes('approver'))) {
-      // One Publish per approver with `approver` = their address: each link reaches its owner only.
-      approvalTopic.addSubscription(
-        new EmailSubscription(approver.email, { filterPolicy: { approver: SubscriptionFilter.stringFilter({ allowlist: [approver.email] }) } }),
-      );
-    }
     const linkSecret = new Secret(this, 'LinkSecret', {
       description: 'CMV: HMAC key of the signed approval links',
       encryptionKey: key,
@@ -210,12 +201,13 @@ export class CmvStack extends Stack {
     Validations.of(linkSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The HMAC key of approval links has no rotation Lambda: rotating it invalidates every outstanding link (they live 72 h). Rotate by hand between approval rounds with put-secret-value.',
+        'The HMAC key of approval links is rotated with put-secret-value (README, "Rotating the link secret"): links verify with the AWSCURRENT and the AWSPREVIOUS version, so links already e-mailed stay valid until they expire.',
     });
 
     const tests = new ChangeTestProject(this, 'ChangeTests', { artifacts: this.artifacts, encryptionKey: key });
 
-    const userPool = new CmvUserPool(this, 'Users', { users });
+    const userPool = new CmvUserPool(this, 'Users');
+    new UserDirectorySync(this, 'UserSync', { userPool: userPool.userPool, approvalTopic, config: configAsset });
 
     const environment: Record<string, string> = {
       CHANGES_TABLE: this.tables.table(CHANGES_TABLE).tableName,
@@ -223,8 +215,7 @@ export class CmvStack extends Stack {
       ARTIFACT_BUCKET: this.artifacts.bucketName,
       APPROVAL_TOPIC_ARN: approvalTopic.topicArn,
       LINK_SECRET_ARN: linkSecret.secretArn,
-      CMV_USERS_JSON: usersJson,
-      ...(policyJson ? { CMV_POLICY_JSON: policyJson } : {}),
+      CMV_CONFIG_S3_URI: configAsset.s3ObjectUrl,
       APPROVAL_LINK_TTL_SECONDS: String((props.approvalLinkTtl ?? Duration.hours(72)).toSeconds()),
     };
 
@@ -324,6 +315,10 @@ export class CmvStack extends Stack {
         case 'workflow:respond':
           this.workflow.grantTaskResponse(fn);
           return;
+        case 'config:read':
+          // The asset's one object (its key is its content hash); the bootstrap bucket's key lets any role of the account decrypt through S3.
+          allow(fn, ['s3:GetObject'], [`arn:${this.partition}:s3:::${configAsset.s3BucketName}/${configAsset.s3ObjectKey}`]);
+          return;
         case 'link-secret:read':
           allowKeyVia(fn, key, 'secretsmanager', KEY_DECRYPT);
           allow(fn, ['secretsmanager:GetSecretValue'], [linkSecret.secretArn]);
@@ -415,7 +410,7 @@ export class CmvStack extends Stack {
 
     // CMV's events: every ledger entry → EventBridge (source cmv); a rollback also e-mails the people on the change.
     const events = new CmvEvents(this, 'Events', { ledger: this.tables.table(LEDGER_TABLE), encryptionKey: key, environment });
-    for (const capability of ['store:read', 'approvals:notify'] as const) grant(events.publisher, capability);
+    for (const capability of ['store:read', 'approvals:notify', 'config:read'] as const) grant(events.publisher, capability);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });
@@ -428,13 +423,25 @@ export class CmvStack extends Stack {
 }
 
 /**
- * The users of a users file, validated with the schema the Lambdas use.
- * @throws Error naming the file when it cannot be read or does not match the schema
+ * A file named by a prop, else by a context value (`-c name=path`).
+ * @throws Error when the context value is not a path
  */
-function readUsers(file: unknown): User[] {
-  if (file === undefined || file === null || file === '') return [];
-  if (typeof file !== 'string') throw new Error(`cmvUsersFile must be a path, got ${JSON.stringify(file)}`);
-  const parsed = UsersFile.safeParse(JSON.parse(readFileSync(path.resolve(file), 'utf8')));
-  if (!parsed.success) throw new Error(`${file} is not a users file: ${parsed.error.message}`);
-  return parsed.data.users;
+function contextPath(stack: Stack, prop: string | undefined, contextKey: string): string | undefined {
+  const value: unknown = prop ?? stack.node.tryGetContext(contextKey);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`${contextKey} must be a path, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The deployment's users and policy as one JSON file asset: `cdk deploy` uploads it to the bootstrap
+ * bucket under its content hash, and the Lambdas read it from there (CMV_CONFIG_S3_URI) instead of
+ * from their environment, which Lambda limits to 4 KB in all. New users or a new policy are a new
+ * object and a new value of CMV_CONFIG_S3_URI: a config-only deploy.
+ */
+function deploymentConfigAsset(scope: Construct, config: DeploymentConfig): Asset {
+  const { json, sha256 } = deploymentConfigDocument(config);
+  const file = path.join(FileSystem.mkdtemp('cmv-config'), `${sha256}.json`);
+  writeFileSync(file, json);
+  return new Asset(scope, 'DeploymentConfig', { path: file });
 }

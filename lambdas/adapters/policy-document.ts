@@ -1,5 +1,4 @@
 import { ChangePolicy } from '../core/policy/change-policy';
-import { DEFAULT_POLICY } from '../core/policy/default-policy';
 
 /**
  * Validates a parsed change-control policy document (defaults filled in).
@@ -28,10 +27,4 @@ export function parsePolicyJson(text: string, source: string): ChangePolicy {
     throw new Error(`policy ${source} is not valid JSON: ${(err as Error).message}`);
   }
   return validatePolicy(raw, source);
-}
-
-/** The policy of a Lambda in AWS: CMV_POLICY_JSON when set (the stack puts the deployment's policy file there), else the default. */
-export function policyFromEnvironment(): ChangePolicy {
-  const text = process.env.CMV_POLICY_JSON;
-  return text ? parsePolicyJson(text, 'CMV_POLICY_JSON.json') : DEFAULT_POLICY;
 }

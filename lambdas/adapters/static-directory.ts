@@ -14,16 +14,17 @@ export const UsersFile = z.strictObject({
   ),
 });
 
-/** A directory from a users file (local runtime) or from the CMV_USERS_JSON setting (AWS). */
+/** A directory of users held in memory, indexed by id (thousands of users: one lookup, not a scan). */
 export class StaticDirectory implements Directory {
-  private readonly users: readonly User[];
+  private readonly byId: ReadonlyMap<string, User>;
+  /** @throws ZodError when `file` is not a users file */
   constructor(file: unknown) {
-    this.users = UsersFile.parse(file).users;
+    this.byId = new Map(UsersFile.parse(file).users.map((u) => [u.id, u]));
   }
-  find(id: string): User | undefined {
-    return this.users.find((u) => u.id === id);
+  async find(id: string): Promise<User | undefined> {
+    return this.byId.get(id);
   }
-  all(): User[] {
-    return [...this.users];
+  async all(): Promise<User[]> {
+    return [...this.byId.values()];
   }
 }

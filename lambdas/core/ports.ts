@@ -279,8 +279,26 @@ export type { Role } from './policy/change-policy';
 
 import type { Role } from './policy/change-policy';
 
-/** Who the users are. */
+/** Who the users are (read from the deployment's config document: the first call may read it). */
 export interface Directory {
-  find(id: string): User | undefined;
-  all(): User[];
+  find(id: string): Promise<User | undefined>;
+  all(): Promise<User[]>;
+}
+
+/**
+ * The HMAC keys of approval links: one secret that may be rotated. New links are signed with the
+ * current key; a link signed with the key before the last rotation still verifies until it expires.
+ */
+export interface LinkKeys {
+  /**
+   * The key new links are signed with.
+   * @throws when it cannot be read; a failed read is not remembered, the next call reads again
+   */
+  signing(): Promise<string>;
+  /**
+   * Every key a link may carry a valid signature of, current first: the current key and, after a
+   * rotation, the previous one. `fresh` reads them again rather than from a cache (a link none of
+   * the cached keys verifies may have been signed with a key rotated in since).
+   */
+  verifying(options?: { readonly fresh?: boolean }): Promise<readonly string[]>;
 }

@@ -3,11 +3,10 @@ import { DynamoChangeStore } from '../adapters/change-store';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
-import { policyFromEnvironment } from '../adapters/policy-document';
 import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
-import { StaticDirectory } from '../adapters/static-directory';
-import type { AlarmWatch, ArtifactStore, CodeDeployments, EventBus, FunctionHost, MetricsReader, Notifier, Workflow } from '../core/ports';
-import type { Services, Settings } from '../core/use-cases/services';
+import type { ChangePolicy } from '../core/policy/change-policy';
+import type { AlarmWatch, ArtifactStore, CodeDeployments, Directory, EventBus, FunctionHost, LinkKeys, MetricsReader, Notifier, Workflow } from '../core/ports';
+import type { Services } from '../core/use-cases/services';
 
 /** Approval links live 72 h by default. */
 const DEFAULT_LINK_TTL_S = 72 * 3600;
@@ -28,8 +27,16 @@ export interface AwsPorts {
   readonly codeDeploy?: () => CodeDeployments;
   readonly events?: () => EventBus;
   readonly notifier?: () => Notifier;
-  /** The approval links' HMAC secret. */
-  readonly linkSecret?: () => Settings['linkSecret'];
+  /** The approval links' HMAC keys (current and, after a rotation, previous). */
+  readonly linkKeys?: () => LinkKeys;
+  /** The deployment's users and change-control policy (its config document). */
+  readonly config?: () => DeploymentConfigPort;
+}
+
+/** What the deployment's config document gives a handler: who the users are, and the policy in force. */
+export interface DeploymentConfigPort {
+  readonly directory: Directory;
+  policy(): Promise<ChangePolicy>;
 }
 
 /**
@@ -46,8 +53,7 @@ function unnamed<T extends object>(port: keyof AwsPorts): T {
 
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack): the tables
- * (CHANGES_TABLE, LEDGER_TABLE), the directory (CMV_USERS_JSON), the policy (CMV_POLICY_JSON,
- * optional) and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CMV_STACK_TARGETS, register-target only: the targets the stack grants cover; CODEDEPLOY_APPLICATION and the
+ * (CHANGES_TABLE, LEDGER_TABLE), and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CMV_STACK_TARGETS, register-target only: the targets the stack grants cover; CODEDEPLOY_APPLICATION and the
  * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
  * enable the codedeploy strategy), plus the `ports` the handler names (see {@link AwsPorts} and the
  * environment each factory reads). A required port not named throws when used; `metrics`,
@@ -58,6 +64,7 @@ export function awsServices(ports: AwsPorts = {}): Services {
   const db = documentClient();
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
+  const config = ports.config?.();
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
@@ -69,8 +76,8 @@ export function awsServices(ports: AwsPorts = {}): Services {
     ...(codeDeployApplication && ports.codeDeploy ? { codeDeploy: ports.codeDeploy() } : {}),
     ...(ports.events ? { events: ports.events() } : {}),
     notifier: ports.notifier?.() ?? unnamed('notifier'),
-    directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
-    policy: policyFromEnvironment(),
+    directory: config?.directory ?? unnamed<Directory>('config'),
+    policy: () => (config ?? unnamed<DeploymentConfigPort>('config')).policy(),
     settings: {
       apiBaseUrl: (process.env.API_BASE_URL ?? '').replace(/\/$/, ''),
       stackTargets: stackTargetsFromEnvironment(),
@@ -86,7 +93,7 @@ export function awsServices(ports: AwsPorts = {}): Services {
           }
         : {}),
       approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
-      linkSecret: ports.linkSecret?.() ?? (async () => unnamed<Settings>('linkSecret').linkSecret()),
+      linkKeys: ports.linkKeys?.() ?? unnamed<LinkKeys>('linkKeys'),
     },
     now: () => new Date(),
     newId: () => randomUUID(),

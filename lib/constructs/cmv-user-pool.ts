@@ -1,17 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import {
-  AccountRecovery,
-  CfnUserPoolUser,
-  CfnUserPoolUserToGroupAttachment,
-  FeaturePlan,
-  Mfa,
-  StandardThreatProtectionMode,
-  UserPool,
-  type UserPoolClient,
-  UserPoolGroup,
-} from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { Role, User } from '../../lambdas/core/ports';
+import type { Role } from '../../lambdas/core/ports';
 
 /** The Cognito groups: one per CMV role. The API reads them from the `cognito:groups` claim. */
 export const ROLE_GROUPS = {
@@ -23,29 +13,19 @@ export const ROLE_GROUPS = {
   auditor: 'Reads and verifies the audit ledger',
 } as const satisfies Record<Role, string>;
 
-/** Properties of a {@link CmvUserPool}. */
-export interface CmvUserPoolProps {
-  /**
-   * Users to create, with their roles as group memberships (the same users file the Lambdas read as
-   * CMV_USERS_JSON, so Cognito groups and the directory agree). Each receives an invitation e-mail.
-   * Changing a user's name or e-mail replaces the Cognito user (new password and MFA device).
-   * @default - no users; create them with `aws cognito-idp admin-create-user` and add them to groups
-   */
-  readonly users?: readonly User[];
-}
-
 /**
  * Who may call the API: a Cognito user pool with no self sign-up, usernames equal to the users-file
  * ids (the `cognito:username` claim is the caller id), a strong password policy, TOTP MFA required,
  * Plus feature plan with threat protection enforced, and one group per CMV role. The `cli` client
- * signs in with SRP and no secret; API Gateway validates its ID tokens.
+ * signs in with SRP and no secret; API Gateway validates its ID tokens. Its users are no
+ * CloudFormation resources: `UserDirectorySync` applies the users file at each deploy.
  */
 export class CmvUserPool extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
   readonly groups: Readonly<Record<Role, UserPoolGroup>>;
 
-  constructor(scope: Construct, id: string, props: CmvUserPoolProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.userPool = new UserPool(this, 'Pool', {
       selfSignUpEnabled: false,
@@ -88,28 +68,5 @@ export class CmvUserPool extends Construct {
       groups[role] = new UserPoolGroup(this, `Group-${role}`, { userPool: this.userPool, groupName: role, description });
     }
     this.groups = groups;
-    for (const user of props.users ?? []) this.addUser(user);
-  }
-
-  private addUser(user: User): void {
-    const cfnUser = new CfnUserPoolUser(this, `User-${user.id}`, {
-      userPoolId: this.userPool.userPoolId,
-      username: user.id,
-      desiredDeliveryMediums: ['EMAIL'],
-      userAttributes: [
-        { name: 'email', value: user.email },
-        { name: 'email_verified', value: 'true' },
-        { name: 'name', value: user.name },
-      ],
-    });
-    for (const role of user.roles) {
-      const attachment = new CfnUserPoolUserToGroupAttachment(this, `Member-${user.id}-${role}`, {
-        userPoolId: this.userPool.userPoolId,
-        groupName: this.groups[role].groupName,
-        username: user.id,
-      });
-      // The username is a plain string, so CloudFormation needs to be told to create the user first.
-      attachment.addResourceDependency(cfnUser);
-    }
   }
 }

@@ -97,7 +97,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       const body = await readBody(req);
       let claims: Record<string, string> | undefined;
       if (route.auth) {
-        const user = directory.find(String(req.headers['x-user'] ?? ''));
+        const user = await directory.find(String(req.headers['x-user'] ?? ''));
         if (!user) {
           reply(401, JSON_TYPE, JSON.stringify({ message: 'Unauthorized: set X-User to a user of the local users file' }));
           return;

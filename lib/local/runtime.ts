@@ -5,24 +5,24 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
 import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metrics';
 import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
+import { type DeploymentConfig, deploymentConfigDocument } from '../../lambdas/adapters/deployment-config';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
-import { parsePolicy } from '../../lambdas/adapters/policy-file';
 import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
+import { S3DeploymentConfig } from '../../lambdas/adapters/s3-deployment-config';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
-import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
@@ -32,6 +32,7 @@ import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patter
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
+import { readDeploymentConfig } from '../deployment-config-files';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
@@ -53,6 +54,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const ROOT = resolve(__dirname, '..', '..');
 
 const ARTIFACT_BUCKET = 'cmv-artifacts';
+/** Stands in for the CDK bootstrap's file-assets bucket, where the deployment's config document is published. */
+const ASSETS_BUCKET = 'cdk-assets';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
 const TEST_PROJECT = 'cmv-change-tests';
@@ -149,10 +152,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ]);
     raw.destroy();
 
-    const users = JSON.parse(await readFile(options.usersFile ?? join(ROOT, 'examples', 'users.json'), 'utf8'));
-    const directory = new StaticDirectory(users);
-    const policy = options.policyFile ? parsePolicy(await readFile(options.policyFile, 'utf8'), options.policyFile) : DEFAULT_POLICY;
     const s3 = new LocalS3(join(dataDir, 's3'));
+    const config = new S3DeploymentConfig(
+      s3,
+      await publishDeploymentConfig(
+        s3,
+        readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
+      ),
+    );
+    const directory = config.directory;
     const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] });
     const cloudwatch = new LocalCloudWatch(speed);
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
@@ -216,12 +224,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
       events: new EventBridgeBus(events as never, 'default'),
       directory,
-      policy,
+      policy: () => config.policy(),
       settings: {
         get apiBaseUrl() {
           return `http://127.0.0.1:${port}`;
         },
-        linkSecret: async () => linkSecret,
+        // One key that never rotates: a new one is made only when the file is lost, and then links e-mailed before are lost with it.
+        linkKeys: { signing: async () => linkSecret, verifying: async () => [linkSecret] },
         approvalLinkTtlSeconds: 72 * 3600,
         codeDeploy: CODEDEPLOY,
       },
@@ -392,6 +401,17 @@ async function registerTargets(
     const target = await registerTarget({ ...services, artifacts: sourceStore(sourcePath) }, admin, reg);
     log(`registered target ${target.name} ${target.liveVersion} (function ${target.functionName}:${target.alias} → version ${target.liveFunctionVersion})`);
   }
+}
+
+/**
+ * Writes the deployment's config document (users and policy) to S3 as `cdk deploy` publishes the
+ * stack's asset of it: in the assets bucket, named by its SHA-256, never changed in place.
+ * @returns its `s3://` URI, which the handlers read it from (CMV_CONFIG_S3_URI in AWS)
+ */
+async function publishDeploymentConfig(s3: LocalS3, config: DeploymentConfig): Promise<string> {
+  const { json, sha256 } = deploymentConfigDocument(config);
+  await s3.send(new PutObjectCommand({ Bucket: ASSETS_BUCKET, Key: `${sha256}.json`, Body: new TextEncoder().encode(json) }));
+  return `s3://${ASSETS_BUCKET}/${sha256}.json`;
 }
 
 /**

@@ -31,7 +31,7 @@ const ENV_EVERY_HANDLER_READS = [
   'APPROVAL_TOPIC_ARN',
   'API_BASE_URL',
   'LINK_SECRET_ARN',
-  'CMV_USERS_JSON',
+  'CMV_CONFIG_S3_URI',
   'APPROVAL_LINK_TTL_SECONDS',
 ];
 
@@ -187,16 +187,19 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 5: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks and the ledger event publisher
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 5);
+      // + 7: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
+      // and the user sync with its custom-resource Provider framework function
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 7);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
     it('runs every function on nodejs22.x, ARM64, traced, logging to its own log group kept a year', () => {
       // THEN
       const functions = template.findResources('AWS::Lambda::Function');
-      for (const fn of Object.values(functions)) {
-        expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      for (const [id, fn] of Object.entries(functions)) {
+        // CDK's Provider framework function (of the user sync) runs on the runtime CDK chooses; its log is kept a year too.
+        if (!id.startsWith('UserSyncProviderframework'))
+          expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
         const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
         expect(resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 365 } });
       }
@@ -223,7 +226,8 @@ describe('CmvStack', () => {
         const env = (resources[logicalId(fn.function)].Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
         expect(Object.keys(env)).toEqual(expect.arrayContaining(ENV_EVERY_HANDLER_READS));
         expect(env.STATE_MACHINE_ARN).toBeUndefined();
-        expect(env.CMV_USERS_JSON).toBe('{"users":[]}');
+        expect(env.CMV_USERS_JSON).toBeUndefined();
+        expect(env.CMV_POLICY_JSON).toBeUndefined();
       }
     });
 
@@ -348,9 +352,10 @@ describe('CmvStack', () => {
     });
 
     it('uses Resource "*" only for actions that have no resource-level permissions', () => {
-      // GIVEN X-Ray tracing, Step Functions log delivery, the ledger stream's event source (dynamodb:ListStreams) and canary metrics
+      // GIVEN X-Ray tracing, Step Functions log delivery, the ledger stream's event source (dynamodb:ListStreams), canary metrics,
+      // and the user sync's reads and changes of approver subscriptions (SNS authorizes them on no resource type)
       const allowed =
-        /^(dynamodb:ListStreams|cloudwatch:GetMetricData|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
+        /^(dynamodb:ListStreams|cloudwatch:GetMetricData|sns:(GetSubscriptionAttributes|SetSubscriptionAttributes|Unsubscribe)|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
       // THEN
       const offending = statements()
         .filter(({ s }) => list(s.Resource).includes('*'))
@@ -433,6 +438,25 @@ describe('CmvStack', () => {
         .map(([name]) => name)
         .sort();
       expect(secretReaders).toEqual(['RequestApprovalFunctionArn', 'approval-page']);
+    });
+
+    it('lets only the handlers that read users or the policy get the deployment config object, and nothing else of the assets bucket', () => {
+      // THEN
+      const readers = [...Object.entries(stack.apiFunctions), ...Object.entries(stack.workflowFunctions)]
+        .filter(([, fn]) =>
+          statementsOfRole(fn).some(
+            (s) => list(s.Action).includes('s3:GetObject') && list(s.Resource).some((r) => JSON.stringify(r).includes('cdk-hnb659fds-assets')),
+          ),
+        )
+        .map(([name]) => name)
+        .sort();
+      expect(readers).toEqual(['RequestApprovalFunctionArn', 'ScheduleDeploymentFunctionArn', 'approval-page', 'propose-change']);
+      const statement = statementsOfRole(stack.apiFunctions['propose-change']).find((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
+      expect(statement).toMatchObject({ Effect: 'Allow', Action: 's3:GetObject' });
+      // One object, named by its content hash: `arn:<partition>:s3:::cdk-hnb659fds-assets-<account>-<region>/<sha256>.json`.
+      expect(JSON.stringify(statement?.Resource)).toMatch(
+        /^\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Fn::Sub":"cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}"\},"\/[0-9a-f]{64}\.json"\]\]\}$/,
+      );
     });
 
     it('lets request-approval publish to the approval topic', () => {

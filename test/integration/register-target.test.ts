@@ -87,7 +87,7 @@ describe('POST /targets (local stack)', () => {
     // Arrange: the services as in AWS, where the stack grants deployments of its own target.json only (CMV_STACK_TARGETS)
     const services = stack.runtime.services;
     const inAws = { ...services, settings: { ...services.settings, stackTargets: [{ name: TARGET, functionName: 'benefit-calculator', alias: 'live' }] } };
-    const dana = services.directory.find('dana');
+    const dana = await services.directory.find('dana');
     if (!dana) throw new Error('examples/users.json has no dana');
     await createFunction('not-in-stack', example.config as Record<string, string>);
     const head = await services.ledger.head();

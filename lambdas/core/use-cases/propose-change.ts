@@ -147,7 +147,7 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
     );
   }
   const plan = planChange(
-    svc.policy,
+    await svc.policy(),
     {
       changeType: request.changeType,
       riskLevel: request.riskLevel,
@@ -158,7 +158,7 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
       deploymentConfig: request.deploymentConfig,
     },
     target,
-    svc.directory.all(),
+    await svc.directory.all(),
     svc.now(),
   );
   if (plan.approvals.unmet) throw new ConflictError(`the policy's approvals cannot be met: ${plan.approvals.unmet}`);

@@ -57,10 +57,10 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
 
 /** E-mails each eligible approver not in `voted` a link of their own. */
 async function sendLinks(svc: Services, change: Change, voted: ReadonlySet<string> = new Set()): Promise<void> {
-  const secret = await svc.settings.linkSecret();
+  const secret = await svc.settings.linkKeys.signing();
   const groups = change.plan.approvals.groups;
   const needs = groups.map((g) => `${g.name}: ${g.required} of ${g.eligible.length}`).join('; ');
-  for (const approver of approversToNotify(groups, svc.directory.all()).filter((a) => !voted.has(a.id))) {
+  for (const approver of approversToNotify(groups, await svc.directory.all()).filter((a) => !voted.has(a.id))) {
     const token = signLink(secret, { changeId: change.changeId, approver: approver.id }, svc.now(), svc.settings.approvalLinkTtlSeconds);
     const link = `${svc.settings.apiBaseUrl}/approvals/${token}`;
     await svc.notifier.send({

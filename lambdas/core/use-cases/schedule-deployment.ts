@@ -16,6 +16,7 @@ export interface Schedule {
 export async function scheduleDeployment(svc: Services, changeId: string): Promise<Schedule> {
   const now = svc.now();
   let schedule: Schedule = { startAt: now.toISOString(), wait: false };
+  const { blackouts } = await svc.policy();
   await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) => {
     if (c.status === 'scheduled' && c.scheduledFor) {
       schedule = { startAt: c.scheduledFor, wait: c.scheduledFor > now.toISOString() };
@@ -23,7 +24,7 @@ export async function scheduleDeployment(svc: Services, changeId: string): Promi
     }
     if (c.status !== 'awaiting_approval') return undefined;
     const { windows, timeZone, bypass } = c.plan.window;
-    const start = earliestStart(now, windows, svc.policy.blackouts, timeZone, bypass);
+    const start = earliestStart(now, windows, blackouts, timeZone, bypass);
     if (start.getTime() <= now.getTime()) return undefined;
     schedule = { startAt: start.toISOString(), wait: true };
     return {

@@ -8,6 +8,7 @@ import type {
   EventBus,
   FunctionHost,
   LedgerReader,
+  LinkKeys,
   MetricsReader,
   Notifier,
   User,
@@ -19,8 +20,8 @@ import type { StackTarget } from '../target';
 export interface Settings {
   /** Base URL of the API, for approval links (no trailing slash). */
   readonly apiBaseUrl: string;
-  /** HMAC secret of approval links. */
-  readonly linkSecret: () => Promise<string>;
+  /** The HMAC keys of approval links (rotatable). */
+  readonly linkKeys: LinkKeys;
   /** Approval link lifetime in s. */
   readonly approvalLinkTtlSeconds: number;
   /**
@@ -48,8 +49,8 @@ export interface Services {
   /** Where CMV's events go (EventBridge; the local bus). Absent: none are published. */
   readonly events?: EventBus;
   readonly directory: Directory;
-  /** The change-control policy in force (the default, or the deployment's policy file). */
-  readonly policy: ChangePolicy;
+  /** The change-control policy in force (the default, or the deployment's policy file), from the deployment's config document. */
+  readonly policy: () => Promise<ChangePolicy>;
   readonly settings: Settings;
   readonly now: () => Date;
   readonly newId: () => string;

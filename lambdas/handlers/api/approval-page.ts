@@ -1,13 +1,13 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { strFromU8 } from 'fflate';
-import { linkHash, verifyLink } from '../../core/approval-link';
+import { linkHash, verifyLinkWithKeys } from '../../core/approval-link';
 import { ApprovalDecisionRequest } from '../../core/change-request';
 import { CmvError, LedgerContentionError } from '../../core/errors';
 import { decideApproval } from '../../core/use-cases/decide-approval';
 import type { Services } from '../../core/use-cases/services';
 import { whatFollowsTheVote } from '../../core/vote-outcome';
-import { s3Artifacts } from '../aws/s3';
-import { secretsManagerLinkSecret } from '../aws/secrets-manager';
+import { s3Artifacts, s3DeploymentConfig } from '../aws/s3';
+import { secretsManagerLinkKeys } from '../aws/secrets-manager';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -39,13 +39,13 @@ const REFUSED = {
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     const token = event.pathParameters?.token ?? '';
-    const verified = verifyLink(await svc.settings.linkSecret(), token, svc.now());
+    const verified = await verifyLinkWithKeys(svc.settings.linkKeys, token, svc.now());
     if (!verified.ok) {
       const [status, title, message] = REFUSED[verified.problem];
       return html(status, noticePage(title, message));
     }
     const { changeId, approver: approverId, expiresAt } = verified.claims;
-    const approver = svc.directory.find(approverId);
+    const approver = await svc.directory.find(approverId);
     const change = await svc.store.getChange(changeId);
     if (!approver || !change) return html(404, noticePage('Change not found', 'The change or the approver of this link no longer exists.'));
     if (change.approvals.some((v) => v.approver === approverId)) {
@@ -88,6 +88,6 @@ export const makeHandler = (svc: Services) =>
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { artifacts: s3Artifacts, linkSecret: secretsManagerLinkSecret, workflow: stepFunctionsWorkflow };
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, config: s3DeploymentConfig, linkKeys: secretsManagerLinkKeys, workflow: stepFunctionsWorkflow };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -2,7 +2,7 @@ import { ProposeChangeRequest } from '../../core/change-request';
 import { ValidationError } from '../../core/errors';
 import { previewChange, proposeChange } from '../../core/use-cases/propose-change';
 import type { Services } from '../../core/use-cases/services';
-import { s3Artifacts } from '../aws/s3';
+import { s3Artifacts, s3DeploymentConfig } from '../aws/s3';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -30,6 +30,6 @@ export const makeHandler = (svc: Services) =>
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { artifacts: s3Artifacts, workflow: stepFunctionsWorkflow };
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, config: s3DeploymentConfig, workflow: stepFunctionsWorkflow };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -5,6 +5,7 @@ import { busEventOf, rollbackNotice } from '../../core/events';
 import type { LedgerEntry } from '../../core/ledger';
 import type { Services } from '../../core/use-cases/services';
 import { eventBridgeBus } from '../aws/eventbridge';
+import { s3DeploymentConfig } from '../aws/s3';
 import { snsNotifier } from '../aws/sns';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
@@ -43,11 +44,11 @@ async function notifyRollback(svc: Services, entry: LedgerEntry): Promise<void> 
   if (!notice || !entry.changeId) return;
   const change = await svc.store.getChange(entry.changeId);
   const ids = [change?.requester, ...(change?.approvals ?? []).map((v) => v.approver)].filter((id): id is string => Boolean(id));
-  const to = [...new Set(ids.map((id) => svc.directory.find(id)?.email).filter((e): e is string => Boolean(e)))];
+  const to = [...new Set((await Promise.all(ids.map((id) => svc.directory.find(id)))).map((u) => u?.email).filter((e): e is string => Boolean(e)))];
   if (to.length > 0) await svc.notifier.send({ ...notice, to, changeId: entry.changeId });
 }
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { events: eventBridgeBus, notifier: snsNotifier };
+export const awsPorts: AwsPorts = { config: s3DeploymentConfig, events: eventBridgeBus, notifier: snsNotifier };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

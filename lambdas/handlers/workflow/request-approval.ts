@@ -1,6 +1,7 @@
 import { requestApproval } from '../../core/use-cases/request-approval';
 import type { Services } from '../../core/use-cases/services';
-import { secretsManagerLinkSecret } from '../aws/secrets-manager';
+import { s3DeploymentConfig } from '../aws/s3';
+import { secretsManagerLinkKeys } from '../aws/secrets-manager';
 import { snsNotifier } from '../aws/sns';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
@@ -13,6 +14,6 @@ export const makeHandler = (svc: Services) =>
   taskHandler(svc, ChangeRef.extend({ taskToken: ChangeRef.shape.changeId }), (i, svc) => requestApproval(svc, i.changeId, i.taskToken));
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { linkSecret: secretsManagerLinkSecret, notifier: snsNotifier, workflow: stepFunctionsWorkflow };
+export const awsPorts: AwsPorts = { config: s3DeploymentConfig, linkKeys: secretsManagerLinkKeys, notifier: snsNotifier, workflow: stepFunctionsWorkflow };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

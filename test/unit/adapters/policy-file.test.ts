@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { policyFromEnvironment } from '../../../lambdas/adapters/policy-document';
 import { parsePolicy } from '../../../lambdas/adapters/policy-file';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
 
@@ -107,42 +106,6 @@ describe('policy-file', () => {
 
     it('rejects a document that is not a policy at all, naming the root', () => {
       expect(() => parsePolicy('just a string', 'p.yaml')).toThrow(/^policy p\.yaml is invalid: \(root\): /);
-    });
-  });
-
-  describe('policyFromEnvironment()', () => {
-    const saved = process.env.CMV_POLICY_JSON;
-    afterEach(() => {
-      if (saved === undefined) delete process.env.CMV_POLICY_JSON;
-      else process.env.CMV_POLICY_JSON = saved;
-    });
-
-    it('returns the default policy when CMV_POLICY_JSON is not set', () => {
-      // Arrange
-      delete process.env.CMV_POLICY_JSON;
-
-      // Act
-      const policy = policyFromEnvironment();
-
-      // Assert
-      expect(policy).toBe(DEFAULT_POLICY);
-    });
-
-    it('returns the parsed policy when CMV_POLICY_JSON holds one', () => {
-      // Arrange
-      process.env.CMV_POLICY_JSON = JSON.stringify({ ...DEFAULT_POLICY, name: 'from the environment' });
-
-      // Act
-      const policy = policyFromEnvironment();
-
-      // Assert
-      expect(policy).toEqual({ ...DEFAULT_POLICY, name: 'from the environment' });
-    });
-
-    it('rejects an invalid policy in CMV_POLICY_JSON, naming the variable', () => {
-      process.env.CMV_POLICY_JSON = JSON.stringify(withTimeout(-1));
-
-      expect(() => policyFromEnvironment()).toThrow(/^policy CMV_POLICY_JSON\.json is invalid: rules\.0\.approvalTimeoutHours: /);
     });
   });
 });

@@ -34,6 +34,14 @@ describe('approval-link', () => {
       expect(verifyLink(SECRET, token, NOW)).toEqual({ ok: false, problem: 'forged' });
     });
 
+    it('accepts a token signed with any of the keys given (the current and the previous one after a rotation)', () => {
+      const token = signLink('previous-secret', claims, NOW, 3600);
+
+      expect(verifyLink(['current-secret', 'previous-secret'], token, NOW)).toMatchObject({ ok: true, claims: { approver: 'bob@example.org' } });
+      expect(verifyLink(['current-secret', 'older-secret'], token, NOW)).toEqual({ ok: false, problem: 'forged' });
+      expect(verifyLink([], token, NOW)).toEqual({ ok: false, problem: 'forged' });
+    });
+
     it('refuses the token as forged when the approver in the payload was swapped and the signature kept', () => {
       // Arrange
       const [payload, signature] = signLink(SECRET, claims, NOW, 3600).split('.');
