@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StackTarget } from '../core/target';
 
 const StackTargets = z.array(z.strictObject({ name: z.string().min(1), functionName: z.string().min(1), alias: z.string().min(1) }));

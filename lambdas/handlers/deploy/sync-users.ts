@@ -2,7 +2,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CognitoUserPool } from '../../adapters/cognito-user-pool';
 import { S3DeploymentConfig } from '../../adapters/s3-deployment-config';
 import { SnsSubscriptions } from '../../adapters/sns-subscriptions';
