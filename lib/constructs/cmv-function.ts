@@ -52,10 +52,13 @@ export interface CmvFunctionProps {
 export class CmvFunction extends Construct implements IGrantable {
   readonly function: NodejsFunction;
   readonly role: Role;
+  /** The handler module it runs, relative to the repository root (its props' `entry`): the local runtime runs that module under this role's policy. */
+  readonly entry: string;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: CmvFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
       // Logs of an audit system outlive the stack.
