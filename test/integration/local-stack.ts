@@ -5,12 +5,29 @@ import type { Change, ChangeStatus } from '../../lambdas/core/change';
 import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
-import { type LocalRuntime, ROOT, startLocalRuntime } from '../../lib/local/runtime';
+import type { Denial } from '../../lib/local/iam/iam-check';
+import { type LocalRuntime, type LocalRuntimeOptions, ROOT, startLocalRuntime } from '../../lib/local/runtime';
 import type { ExecutionRecord } from '../../lib/local/step-functions';
 
 /** The bundled example. */
 export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 export const TARGET = 'benefit-calculator';
+
+/**
+ * Grant defects the IAM check finds in the stack that are being fixed on their own (issue 10, defect 1):
+ * RunSmokeTests and the CodeDeploy hooks invoke the new version, which AWS authorizes against
+ * `function:<name>:<N>`, but are granted the alias only. Until that fix merges, these calls go through
+ * and are reported (`runtime.iam.denials`, `reported: true`), so that the rest of the suite runs under
+ * the check; delete this with the fix, and the smoke-test tests prove it.
+ */
+export function knownGrantDefect(denial: Pick<Denial, 'entry' | 'action' | 'resource'>): boolean {
+  const smokeTesters = [
+    'lambdas/handlers/workflow/run-smoke-tests.ts',
+    'lambdas/handlers/hooks/before-allow-traffic.ts',
+    'lambdas/handlers/hooks/after-allow-traffic.ts',
+  ];
+  return smokeTesters.includes(denial.entry) && denial.action === 'lambda:InvokeFunction' && /:function:[^:]+:\d+$/.test(denial.resource);
+}
 
 /** A local stack for one test file: its own data dir, DynamoDB Local, API on a free port. */
 export interface Stack {
@@ -35,6 +52,8 @@ export async function startStack(
     targets?: string[];
     log?: (line: string) => void;
     sourceRoot?: string;
+    /** The IAM check. @default enforce, with {@link knownGrantDefect} reported */
+    iam?: LocalRuntimeOptions['iam'];
   } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
@@ -48,6 +67,7 @@ export async function startStack(
     targets: options.targets,
     log: options.log,
     sourceRoot: options.sourceRoot,
+    iam: options.iam ?? { mode: 'enforce', tolerate: knownGrantDefect },
   });
   return {
     runtime,
