@@ -33,7 +33,7 @@ const lookups = {
 /** A client of `service` for the shift-traffic handler under `statements`, and the stand-in behind it. */
 function clientUnder(statements: Statement[], service: string, mode: IamMode = 'enforce') {
   const check = new IamCheck(policies(statements), { mode, lookups });
-  const standIn = { send: jest.fn(async () => ({ ok: true })) };
+  const standIn = { send: jest.fn(async (_command: unknown) => ({ ok: true })) };
   return { check, standIn, client: check.client(ENTRY, service, standIn) };
 }
 
