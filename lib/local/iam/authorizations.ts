@@ -7,13 +7,15 @@ export interface ResourceLookups {
   deploymentGroupOf(deploymentId: string): Promise<{ readonly application: string; readonly deploymentGroup: string; readonly config: string } | undefined>;
   /** The ARN of the state machine whose execution issued a task token. */
   stateMachineOfTaskToken(taskToken: string): Promise<string>;
+  /** The customer managed KMS key a bucket, topic or secret (by ARN) is encrypted with; undefined when none. */
+  keyOf(resourceArn: string): string | undefined;
 }
 
+/** One authorization: the action, the resource, and condition keys of the request beyond the global ones. */
+export type Authorization = Pick<IamRequest, 'action' | 'resource'> & { readonly context?: IamRequest['context'] };
+
 /** The IAM requests one API call makes: its action on each resource AWS authorizes it against (all must be allowed). */
-type Authorize = (
-  input: Record<string, unknown>,
-  lookups: ResourceLookups,
-) => readonly Omit<IamRequest, 'context'>[] | Promise<readonly Omit<IamRequest, 'context'>[]>;
+type Authorize = (input: Record<string, unknown>, lookups: ResourceLookups) => readonly Authorization[] | Promise<readonly Authorization[]>;
 
 const { partition: P, region: R, account: A } = LOCAL_AWS;
 const str = (v: unknown): string => String(v ?? '');
@@ -66,6 +68,19 @@ const perBatchTable =
     Object.keys((input.RequestItems as object) ?? {}).map((t) => ({ action, resource: tableArn(t) }));
 
 const objectArn = (input: Record<string, unknown>) => `arn:${P}:s3:::${str(input.Bucket)}/${str(input.Key)}`;
+const bucketArn = (input: Record<string, unknown>) => `arn:${P}:s3:::${str(input.Bucket)}`;
+
+/**
+ * The KMS calls a service makes on the caller's behalf for a resource encrypted with a customer
+ * managed key, which the caller's policy must allow with `kms:ViaService` = that service: S3 decrypts
+ * an object read and generates a data key for one written (also with a bucket key), SNS does both for
+ * a publish, Secrets Manager decrypts a secret read. (DynamoDB uses its own grant on the key.)
+ */
+function viaKey(resourceArn: string, service: string, actions: readonly string[], lookups: ResourceLookups): Authorization[] {
+  const key = lookups.keyOf(resourceArn);
+  const context = { 'kms:ViaService': `${service}.${R}.amazonaws.com`, 'kms:CallerAccount': A };
+  return key ? actions.map((action) => ({ action, resource: key, context })) : [];
+}
 
 const alarmArn = (name: unknown) => `arn:${P}:cloudwatch:${R}:${A}:alarm:${str(name)}`;
 
@@ -119,14 +134,20 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
   },
   s3: {
     // A read of a named version needs s3:GetObjectVersion instead.
-    GetObject: (input) => one(input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', objectArn(input)),
+    GetObject: (input, lookups) => [
+      ...one(input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', objectArn(input)),
+      ...viaKey(bucketArn(input), 's3', ['kms:Decrypt'], lookups),
+    ],
     HeadObject: (input) => one(input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', objectArn(input)),
-    PutObject: (input) => one('s3:PutObject', objectArn(input)),
+    PutObject: (input, lookups) => [...one('s3:PutObject', objectArn(input)), ...viaKey(bucketArn(input), 's3', ['kms:GenerateDataKey'], lookups)],
     DeleteObject: (input) => one('s3:DeleteObject', objectArn(input)),
-    ListObjectsV2: (input) => one('s3:ListBucket', `arn:${P}:s3:::${str(input.Bucket)}`),
+    ListObjectsV2: (input) => one('s3:ListBucket', bucketArn(input)),
   },
   sns: {
-    Publish: (input) => one('sns:Publish', str(input.TopicArn ?? input.TargetArn)),
+    Publish: (input, lookups) => {
+      const topic = str(input.TopicArn ?? input.TargetArn);
+      return [...one('sns:Publish', topic), ...viaKey(topic, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt'], lookups)];
+    },
   },
   states: {
     StartExecution: (input) => one('states:StartExecution', str(input.stateMachineArn)),
@@ -171,11 +192,10 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
       })),
   },
   secretsmanager: {
-    GetSecretValue: (input) =>
-      one(
-        'secretsmanager:GetSecretValue',
-        str(input.SecretId).startsWith('arn:') ? str(input.SecretId) : `arn:${P}:secretsmanager:${R}:${A}:secret:${str(input.SecretId)}`,
-      ),
+    GetSecretValue: (input, lookups) => {
+      const secret = str(input.SecretId).startsWith('arn:') ? str(input.SecretId) : `arn:${P}:secretsmanager:${R}:${A}:secret:${str(input.SecretId)}`;
+      return [...one('secretsmanager:GetSecretValue', secret), ...viaKey(secret, 'secretsmanager', ['kms:Decrypt'], lookups)];
+    },
   },
 };
 

@@ -38,7 +38,8 @@ export function accessDeniedMessage(principalArn: string, request: Pick<IamReque
 /** Options of an {@link IamCheck}. */
 export interface IamCheckOptions {
   readonly mode: IamMode;
-  readonly lookups: ResourceLookups;
+  /** What the stand-ins know (deployment groups, task tokens); the keys come from the policies. */
+  readonly lookups: Omit<ResourceLookups, 'keyOf'>;
   /**
    * Denials that go through even when enforcing, each reported: known grant defects awaiting their fix (see the integration
    * suite's local stack). @default - none
@@ -108,8 +109,9 @@ export class IamCheck {
       'aws:RequestedRegion': LOCAL_AWS.region,
       'aws:SecureTransport': 'true',
     };
-    for (const request of await authorize(input, this.options.lookups)) {
-      const decision = evaluate(role.statements, { ...request, context });
+    const lookups: ResourceLookups = { ...this.options.lookups, keyOf: (arn) => this.policies.keys[arn] };
+    for (const { context: extra, ...request } of await authorize(input, lookups)) {
+      const decision = evaluate(role.statements, { ...request, context: { ...context, ...extra } });
       if (decision.effect === 'allow') continue;
       const message = accessDeniedMessage(role.principalArn, request, decision);
       const tolerated = this.options.mode === 'report' || (this.options.tolerate?.({ entry: role.entry, ...request }) ?? false);

@@ -17,4 +17,6 @@ export interface RolePolicies {
   /** The target.json files the stack was synthesized with (their grants are in the policies). */
   readonly targetFiles: readonly string[];
   readonly roles: Readonly<Record<string, HandlerRole>>;
+  /** The KMS key ARN of each resource encrypted with a customer managed key (bucket, topic, secret ARN → key ARN): calls on them also need the key. */
+  readonly keys: Readonly<Record<string, string>>;
 }

@@ -12,6 +12,29 @@ import { type Template, TemplateResolver } from './template-resolver';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+/** Where each resource type names its customer managed key, and how the resource's ARN is got. */
+const KEY_OF: Readonly<Record<string, { key: (p: Record<string, unknown>) => unknown; arn: (id: string) => unknown }>> = {
+  'AWS::S3::Bucket': {
+    key: (p) =>
+      (p.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } }[] } | undefined)
+        ?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID,
+    arn: (id) => ({ 'Fn::GetAtt': [id, 'Arn'] }),
+  },
+  'AWS::SNS::Topic': { key: (p) => p.KmsMasterKeyId, arn: (id) => ({ Ref: id }) },
+  'AWS::SecretsManager::Secret': { key: (p) => p.KmsKeyId, arn: (id) => ({ Ref: id }) },
+};
+
+/** The key ARN of every bucket, topic and secret encrypted with a customer managed key, by the resource's ARN. */
+function encryptionKeys(resources: Resources, resolver: TemplateResolver): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [id, r] of Object.entries(resources)) {
+    const kind = KEY_OF[r.Type];
+    const key = kind?.key(r.Properties ?? {});
+    if (kind && key !== undefined) keys[resolver.resolve(kind.arn(id)) as string] = resolver.resolve(key) as string;
+  }
+  return keys;
+}
+
 /** The one resource of a type the local runtime names (topic, secret, key, CodeDeploy application). */
 function onlyOfType(resources: Resources, type: string): string {
   const ids = Object.keys(resources).filter((id) => resources[id].Type === type);
@@ -72,7 +95,7 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
       statements,
     };
   }
-  return { targetFiles, roles };
+  return { targetFiles, roles, keys: encryptionKeys(resources, resolver) };
 }
 
 // As a script (the runtime runs it in a child process, so that it never loads aws-cdk-lib itself):

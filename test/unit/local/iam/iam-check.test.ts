@@ -1,5 +1,6 @@
 import { CreateDeploymentCommand, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, InvokeCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,8 +15,11 @@ const LEDGER = 'arn:aws:dynamodb:local:000000000000:table/cmv-audit-ledger';
 const STATE_MACHINE = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
 const PRINCIPAL = 'arn:aws:sts::000000000000:assumed-role/cmv-ShiftTrafficRole/cmv-ShiftTrafficFunction';
 
+const BUCKET = 'arn:aws:s3:::cmv-artifacts';
+const KEY = 'arn:aws:kms:local:000000000000:key/cmv-key';
 const policies = (statements: Statement[]): RolePolicies => ({
   targetFiles: [],
+  keys: { [BUCKET]: KEY },
   roles: {
     [ENTRY]: {
       entry: ENTRY,
@@ -134,6 +138,25 @@ describe('IamCheck', () => {
       ).rejects.toThrow(
         'codedeploy:GetDeploymentConfig on resource: arn:aws:codedeploy:local:000000000000:deploymentconfig:CodeDeployDefault.LambdaAllAtOnce because',
       );
+    });
+
+    it('requires the key for an object of a KMS-encrypted bucket, through S3 only (kms:ViaService)', async () => {
+      // Arrange
+      const read: Statement = { Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/*` };
+      const viaS3: Statement = {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: KEY,
+        Condition: { StringEquals: { 'kms:ViaService': 's3.local.amazonaws.com' } },
+      };
+      const viaDynamo: Statement = { ...viaS3, Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.local.amazonaws.com' } } };
+      const get = new GetObjectCommand({ Bucket: 'cmv-artifacts', Key: 'changes/c1.zip' }) as never;
+      // Act / Assert
+      await expect(clientUnder([read, viaS3], 's3').client.send(get)).resolves.toEqual({ ok: true });
+      await expect(clientUnder([read, viaDynamo], 's3').client.send(get)).rejects.toMatchObject({
+        name: 'AccessDenied',
+        message: `User: ${PRINCIPAL} is not authorized to perform: kms:Decrypt on resource: ${KEY} because no identity-based policy allows the kms:Decrypt action`,
+      });
     });
 
     it('answers with the error name of the service (SNS: AuthorizationError)', async () => {
