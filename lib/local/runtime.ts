@@ -82,6 +82,13 @@ export interface LocalRuntimeOptions {
   readonly usersFile?: string;
   /** target.json files registered at start when not yet registered. @default the bundled example */
   readonly targets?: readonly string[];
+  /**
+   * target.json files the stack deploys besides `targets`, whose functions are not registered at start
+   * (a test creates the function and registers it through the API, as a platform team does after
+   * `cdk deploy`): the IAM check's policies grant on them as the stack would.
+   * @default - none
+   */
+  readonly stackTargets?: readonly string[];
   /** A change-control policy file (YAML or JSON). @default the built-in default policy */
   readonly policyFile?: string;
   /**
@@ -224,7 +231,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const iam =
       iamMode === 'off'
         ? undefined
-        : new IamCheck(await loadRolePolicies(ROOT, targetFiles, options.iam?.policiesFile), {
+        : new IamCheck(await loadRolePolicies(ROOT, [...targetFiles, ...(options.stackTargets ?? [])], options.iam?.policiesFile), {
             mode: iamMode,
             tolerate: options.iam?.tolerate,
             log,

@@ -50,6 +50,8 @@ export async function startStack(
     policyFile?: string;
     usersFile?: string;
     targets?: string[];
+    /** See {@link LocalRuntimeOptions.stackTargets}. */
+    stackTargets?: string[];
     log?: (line: string) => void;
     sourceRoot?: string;
     /** The IAM check. @default enforce, with {@link knownGrantDefect} reported */
@@ -65,6 +67,7 @@ export async function startStack(
     policyFile: options.policyFile,
     usersFile: options.usersFile,
     targets: options.targets,
+    stackTargets: options.stackTargets,
     log: options.log,
     sourceRoot: options.sourceRoot,
     iam: options.iam ?? { mode: 'enforce', tolerate: knownGrantDefect },
