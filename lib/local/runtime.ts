@@ -238,12 +238,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             lookups: {
               deploymentGroupOf: async (deploymentId) => {
                 const out = (await codeDeploy.send(new GetDeploymentCommand({ deploymentId })).catch(() => undefined)) as
-                  | { deploymentInfo?: { applicationName?: string; deploymentGroupName?: string; deploymentConfigName?: string } }
+                  | { deploymentInfo?: { applicationName?: string; deploymentGroupName?: string } }
                   | undefined;
                 const info = out?.deploymentInfo;
-                return info
-                  ? { application: info.applicationName ?? '', deploymentGroup: info.deploymentGroupName ?? '', config: info.deploymentConfigName ?? '' }
-                  : undefined;
+                return info ? { application: info.applicationName ?? '', deploymentGroup: info.deploymentGroupName ?? '' } : undefined;
               },
               // One state machine: every task token is one of its executions'.
               stateMachineOfTaskToken: async () => stateMachineArn,

@@ -4,7 +4,7 @@ import type { IamRequest } from './evaluate';
 /** What the stand-ins know that a request does not carry: which group a deployment is in, which state machine a task token belongs to. */
 export interface ResourceLookups {
   /** The application and deployment group of a CodeDeploy deployment; undefined when there is none (the stand-in then answers "not found"). */
-  deploymentGroupOf(deploymentId: string): Promise<{ readonly application: string; readonly deploymentGroup: string; readonly config: string } | undefined>;
+  deploymentGroupOf(deploymentId: string): Promise<{ readonly application: string; readonly deploymentGroup: string } | undefined>;
   /** The ARN of the state machine whose execution issued a task token. */
   stateMachineOfTaskToken(taskToken: string): Promise<string>;
   /** The customer managed KMS key a bucket, topic or secret (by ARN) is encrypted with; undefined when none. */

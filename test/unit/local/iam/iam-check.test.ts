@@ -31,7 +31,7 @@ const policies = (statements: Statement[]): RolePolicies => ({
   },
 });
 const lookups = {
-  deploymentGroupOf: async (id: string) => (id === 'd-1' ? { application: 'cmv', deploymentGroup: 'benefit-calculator', config: 'c' } : undefined),
+  deploymentGroupOf: async (id: string) => (id === 'd-1' ? { application: 'cmv', deploymentGroup: 'benefit-calculator' } : undefined),
   stateMachineOfTaskToken: async () => STATE_MACHINE,
 };
 /** A client of `service` for the shift-traffic handler under `statements`, and the stand-in behind it. */
