@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +25,9 @@ describe('POST /targets (local stack)', () => {
     dir = await mkdtemp(join(tmpdir(), 'cmv-targets-'));
     const stackTargets = await Promise.all(
       ['other-config', 'adopted', 'contested'].map(async (name) => {
-        const path = join(dir, `${name}.json`);
+        // One folder per target file: the stack names a target's constructs after its folder.
+        const path = join(dir, name, 'target.json');
+        await mkdir(join(dir, name));
         await writeFile(path, JSON.stringify({ ...file, name, functionName: name, source: join(EXAMPLE, file.source) }));
         return path;
       }),
