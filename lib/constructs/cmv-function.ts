@@ -52,10 +52,10 @@ export interface CmvFunctionProps {
  * is granted by name (see `grants.ts`).
  */
 export class CmvFunction extends Construct implements IGrantable {
-  /** The handler module, relative to the repository root (as given). */
-  readonly entry: string;
   readonly function: NodejsFunction;
   readonly role: Role;
+  /** The handler module it runs, relative to the repository root (its props' `entry`): the local runtime runs that module under this role's policy. */
+  readonly entry: string;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: CmvFunctionProps) {

@@ -6,7 +6,9 @@ import { startLocalRuntime } from './runtime';
  * banner), CMV_DATA_DIR (default .cmv), CMV_SPEED (default 1), CMV_POLICY_FILE (default: the
  * built-in policy), CMV_SOURCE_ROOT (the only directory `file://` artifacts are read from; default
  * examples/), CMV_DYNAMODB_ENDPOINT (a DynamoDB Local already running; default: start one),
- * CMV_CRASH_AT (crash points for crash tests, see lib/local/faults.ts; default none).
+ * CMV_CRASH_AT (crash points for crash tests, see lib/local/faults.ts; default none), CMV_IAM (the IAM
+ * check of each handler's AWS calls against its role in the synthesized stack: enforce, report or off;
+ * default enforce), CMV_IAM_POLICIES (a role-policies file to use instead of synthesizing; default: the cache).
  */
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
     sourceRoot: process.env.CMV_SOURCE_ROOT,
     dynamoEndpoint: process.env.CMV_DYNAMODB_ENDPOINT || undefined,
     crashAt: process.env.CMV_CRASH_AT,
+    iam: { mode: iamMode(process.env.CMV_IAM), policiesFile: process.env.CMV_IAM_POLICIES || undefined },
     log: (line) => console.log(line),
   });
   console.log(`CMV local runtime
@@ -30,6 +33,12 @@ Press Ctrl+C to stop; state survives a restart.`);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function iamMode(value: string | undefined): 'enforce' | 'report' | 'off' {
+  if (value === undefined || value === '') return 'enforce';
+  if (value === 'enforce' || value === 'report' || value === 'off') return value;
+  throw new Error(`CMV_IAM must be enforce, report or off, got '${value}'`);
 }
 
 main().catch((err) => {

@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -26,7 +27,7 @@ import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
-import { API_ROUTES } from '../../lambdas/handlers/api/routes';
+import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
@@ -34,12 +35,15 @@ import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/schedule
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { readDeploymentConfig } from '../deployment-config-files';
 import { type LocalApiHandler, startApiServer } from './api-server';
+import { LOCAL_NAMES, localArn } from './aws-names';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
 import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
 import { ensureTables, externalDynamo, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
 import { CrashPoints } from './faults';
+import { type Denial, IamCheck, type IamMode } from './iam/iam-check';
+import { loadRolePolicies } from './iam/policy-cache';
 import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
@@ -53,16 +57,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** Repository root (this file is lib/local/runtime.ts). */
 export const ROOT = resolve(__dirname, '..', '..');
 
-const ARTIFACT_BUCKET = 'cmv-artifacts';
+const ARTIFACT_BUCKET = LOCAL_NAMES.artifactBucket;
 /** Stands in for the CDK bootstrap's file-assets bucket, where the deployment's config document is published. */
 const ASSETS_BUCKET = 'cdk-assets';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
 const TEST_PROJECT = 'cmv-change-tests';
-const ACCOUNT = 'arn:aws:lambda:local:000000000000:function';
 /** CMV's CodeDeploy application and its lifecycle-hook functions, as the CDK stack names them. */
 const CODEDEPLOY = {
-  application: 'cmv',
+  application: LOCAL_NAMES.codeDeployApplication,
   hooks: { beforeAllowTraffic: 'cmv-before-allow-traffic', afterAllowTraffic: 'cmv-after-allow-traffic' },
 } as const;
 const HOOK_MODULES: Readonly<Record<string, string>> = {
@@ -82,6 +85,13 @@ export interface LocalRuntimeOptions {
   readonly usersFile?: string;
   /** target.json files registered at start when not yet registered. @default the bundled example */
   readonly targets?: readonly string[];
+  /**
+   * target.json files the stack deploys besides `targets`, whose functions are not registered at start
+   * (a test creates the function and registers it through the API, as a platform team does after
+   * `cdk deploy`): the IAM check's policies grant on them as the stack would.
+   * @default - none
+   */
+  readonly stackTargets?: readonly string[];
   /** A change-control policy file (YAML or JSON). @default the built-in default policy */
   readonly policyFile?: string;
   /**
@@ -106,6 +116,18 @@ export interface LocalRuntimeOptions {
   readonly dynamoNamespace?: string;
   /** Crash points (`CMV_CRASH_AT`, see {@link CrashPoints}): the process kills itself with SIGKILL at the first one reached. @default - none */
   readonly crashAt?: string;
+  /**
+   * The IAM check (lib/local/iam): each handler's AWS calls authorized against its role's policy in the
+   * synthesized stack (with `targets`), as AWS would — `enforce` fails a call its role does not allow
+   * with the error AWS sends, `report` only logs and records it, `off` checks nothing.
+   * `policiesFile` reads the policies from a file instead of the cache (CMV_IAM_POLICIES); `tolerate` lets known defects through, reported.
+   * @default { mode: 'enforce' }
+   */
+  readonly iam?: {
+    readonly mode: IamMode | 'off';
+    readonly policiesFile?: string;
+    readonly tolerate?: (denial: Pick<Denial, 'entry' | 'action' | 'resource'>) => boolean;
+  };
   readonly log?: (line: string) => void;
 }
 
@@ -124,6 +146,13 @@ export interface LocalRuntime {
   readonly ledgerStream: LedgerStreamPoller;
   readonly lambda: LocalLambda;
   readonly codeDeploy: LocalCodeDeploy;
+  /** The IAM check, unless it is off: its `denials` are every call a role did not allow. */
+  readonly iam?: IamCheck;
+  /**
+   * The services a handler module gets (its role's IAM check applied to each AWS call), e.g.
+   * `servicesOf('lambdas/handlers/workflow/shift-traffic.ts')`; `services` is the runtime's own, unchecked.
+   */
+  servicesOf(entry: string): Services;
   /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
   readonly dynamo: LocalDynamo['config'];
   stop(): Promise<void>;
@@ -144,7 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ? externalDynamo(options.dynamoEndpoint, options.dynamoNamespace)
     : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
-    const tables = { changes: 'cmv-changes', ledger: 'cmv-audit-ledger' };
+    const tables = { changes: LOCAL_NAMES.tables.Changes, ledger: LOCAL_NAMES.tables.AuditLedger };
     const raw = new DynamoDBClient(dynamo.config);
     await ensureTables(raw, [
       { name: tables.changes, definition: CHANGES_TABLE },
@@ -169,7 +198,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
     const linkSecret = await secretFile(join(dataDir, 'link-secret'), log);
     const db = documentClient(dynamo.config);
-    const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
+    const stateMachineArn = localArn.stateMachine(LOCAL_NAMES.stateMachine);
+    const targetFiles = options.targets ?? [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
 
     let port = options.port;
     const hooks: Record<string, (event: unknown) => Promise<unknown>> = {};
@@ -187,9 +217,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     await codeDeploy.load();
     const storeRef: { current?: Services['store'] } = {};
-    const codeDeployments = new CodeDeployDeployments(faults.client(codeDeploy) as never);
     // The CDK stack gives each registered target its deployment group; here the group is created the first time a change deploys with it.
-    const localCodeDeploy: CodeDeployments = {
+    const localCodeDeploy = (codeDeployments: CodeDeployDeployments): CodeDeployments => ({
       create: async (request) => {
         const target = await storeRef.current?.getTarget(request.deploymentGroup);
         if (target) {
@@ -207,48 +236,106 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       get: (id) => codeDeployments.get(id),
       stop: (id) => codeDeployments.stop(id),
       putHookStatus: (id, hookId, status) => codeDeployments.putHookStatus(id, hookId, status),
-    };
+    });
     const lambdas: Record<string, LocalTask> = {};
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
     const sfnClient = { send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) };
-    const services: Services = {
-      store: faults.store(new DynamoChangeStore(db, tables)),
-      ledger: new DynamoLedgerReader(db, tables.ledger),
-      workflow: new StepFunctionsWorkflow(faults.client(sfnClient) as never, stateMachineArn),
-      artifacts,
-      functions: new LambdaFunctionHost(faults.client(lambda) as never),
-      alarms: new CloudWatchAlarmWatch(cloudwatch as never),
-      metrics: new CloudWatchMetricsReader(cloudwatch as never),
-      codeDeploy: localCodeDeploy,
-      notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
-      events: new EventBridgeBus(events as never, 'default'),
-      directory,
-      policy: () => config.policy(),
-      settings: {
-        get apiBaseUrl() {
-          return `http://127.0.0.1:${port}`;
+    const iamMode = options.iam?.mode ?? 'enforce';
+    const iam =
+      iamMode === 'off'
+        ? undefined
+        : new IamCheck(await loadRolePolicies(ROOT, [...targetFiles, ...(options.stackTargets ?? [])], options.iam?.policiesFile), {
+            mode: iamMode,
+            tolerate: options.iam?.tolerate,
+            log,
+            lookups: {
+              deploymentGroupOf: async (deploymentId) => {
+                const out = (await codeDeploy.send(new GetDeploymentCommand({ deploymentId })).catch(() => undefined)) as
+                  | { deploymentInfo?: { applicationName?: string; deploymentGroupName?: string } }
+                  | undefined;
+                const info = out?.deploymentInfo;
+                return info ? { application: info.applicationName ?? '', deploymentGroup: info.deploymentGroupName ?? '' } : undefined;
+              },
+              // One state machine: every task token is one of its executions'.
+              stateMachineOfTaskToken: async () => stateMachineArn,
+            },
+          });
+    /**
+     * The services of a handler module: its AWS calls checked against its role (unless `entry` is
+     * undefined: the runtime's own calls, and those of the local-only invoke route, which stands in for
+     * the target's callers) and, with `crashPoints`, passing the crash points of its effects.
+     */
+    const servicesFor = (entry: string | undefined, crashPoints = true): Services => {
+      const checked = <C extends { send(command: never): Promise<unknown> }>(service: string, client: C): C =>
+        iam && entry ? iam.client(entry, service, client) : client;
+      const effects = <C extends { send(command: unknown): Promise<unknown> }>(client: C) => (crashPoints ? faults.client(client) : client);
+      const authorizeLinkSecret = async () => {
+        if (iam && entry) await iam.authorize(iam.role(entry), 'secretsmanager', 'GetSecretValue', { SecretId: localArn.secret(LOCAL_NAMES.linkSecret) });
+      };
+      const dbOf = checked('dynamodb', db);
+      const s3Of = checked('s3', s3);
+      return {
+        store: faults.store(new DynamoChangeStore(dbOf, tables)),
+        ledger: new DynamoLedgerReader(dbOf, tables.ledger),
+        workflow: new StepFunctionsWorkflow(checked('states', effects(sfnClient)) as never, stateMachineArn),
+        artifacts:
+          s3Of === s3 ? artifacts : new S3ArtifactStore(s3Of, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] }),
+        functions: new LambdaFunctionHost(checked('lambda', effects(lambda)) as never),
+        alarms: new CloudWatchAlarmWatch(checked('cloudwatch', cloudwatch) as never),
+        metrics: new CloudWatchMetricsReader(checked('cloudwatch', cloudwatch) as never),
+        codeDeploy: localCodeDeploy(new CodeDeployDeployments(checked('codedeploy', faults.client(codeDeploy)) as never)),
+        notifier: new SnsNotifier(checked('sns', sns) as never, localArn.topic(LOCAL_NAMES.approvalTopic)),
+        events: new EventBridgeBus(checked('events', events) as never, 'default'),
+        // Read by the runtime, not through the handler's checked S3 client: the config document's key is the asset hash
+        // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
+        directory,
+        policy: () => config.policy(),
+        settings: {
+          get apiBaseUrl() {
+            return `http://127.0.0.1:${port}`;
+          },
+          // Locally the secret is a file and one key that never rotates (a new one is made only when the file is lost, and
+          // then links e-mailed before are lost with it); in AWS it is a GetSecretValue, which the handler's role must allow.
+          linkKeys: {
+            signing: async () => {
+              await authorizeLinkSecret();
+              return linkSecret;
+            },
+            verifying: async () => {
+              await authorizeLinkSecret();
+              return [linkSecret];
+            },
+          },
+          approvalLinkTtlSeconds: 72 * 3600,
+          codeDeploy: CODEDEPLOY,
         },
-        // One key that never rotates: a new one is made only when the file is lost, and then links e-mailed before are lost with it.
-        linkKeys: { signing: async () => linkSecret, verifying: async () => [linkSecret] },
-        approvalLinkTtlSeconds: 72 * 3600,
-        codeDeploy: CODEDEPLOY,
-      },
-      now: () => new Date(),
-      newId: () => randomUUID(),
+        now: () => new Date(),
+        newId: () => randomUUID(),
+      };
     };
+    const handlerServices = new Map<string, Services>();
+    const servicesOf = (entry: string): Services => {
+      if (iam) iam.role(entry);
+      const existing = handlerServices.get(entry);
+      if (existing) return existing;
+      const created = servicesFor(entry);
+      handlerServices.set(entry, created);
+      return created;
+    };
+    const services = servicesFor(undefined);
 
     storeRef.current = services.store;
     for (const [functionName, module] of Object.entries(HOOK_MODULES)) {
       hooks[functionName] = (
         require(join(ROOT, 'lambdas', 'handlers', 'hooks', module)) as { makeHandler: (s: Services) => (e: unknown) => Promise<unknown> }
-      ).makeHandler(services);
+      ).makeHandler(servicesOf(`lambdas/handlers/hooks/${module}.ts`));
     }
     for (const [placeholder, name] of Object.entries(WORKFLOW_FUNCTIONS)) {
-      const arn = `${ACCOUNT}:cmv-${name}`;
+      const arn = localArn.function(`cmv-${name}`);
       substitutions[placeholder] = arn;
       const mod = require(join(ROOT, 'lambdas', 'handlers', 'workflow', name)) as { makeHandler: (s: Services) => LocalTask };
-      lambdas[arn] = mod.makeHandler(services);
+      lambdas[arn] = mod.makeHandler(servicesOf(`lambdas/handlers/workflow/${name}.ts`));
     }
     const codebuild = new LocalCodeBuild(artifacts, join(dataDir, 'builds'), { projects: [TEST_PROJECT] });
     const definitionText = (await readFile(join(ROOT, STATE_MACHINE_FILE), 'utf8')).replace(
@@ -271,13 +358,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const route of API_ROUTES) {
       handlers[route.handler] ??= (
         require(join(ROOT, 'lambdas', 'handlers', 'api', route.handler)) as { makeHandler: (s: Services) => LocalApiHandler }
-      ).makeHandler(services);
+      ).makeHandler(isLocalOnly(route) ? services : servicesOf(`lambdas/handlers/api/${route.handler}.ts`));
     }
     const server: Server = await startApiServer(handlers, directory, { port, accessLogFile: join(dataDir, 'logs', 'api-access.jsonl') });
     const address = server.address();
     port = typeof address === 'object' && address ? address.port : port;
 
-    const targetFiles = options.targets ?? [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
     await registerTargets(services, (root) => new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root, denied: [dataDir] }), lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
@@ -285,11 +371,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // here): the approval timeout, then the reconciler; it also runs once now, so whatever a crash
     // left out of step (an alias behind its record, a decision the workflow never heard) is put right at start.
     // Its AWS calls are no crash points (see CrashPoints): the sweep re-syncs every alias each run.
-    const sweepHandler = makeSweepHandler({
-      ...services,
-      workflow: new StepFunctionsWorkflow(sfnClient as never, stateMachineArn),
-      functions: new LambdaFunctionHost(lambda as never),
-    });
+    const sweepEntry = 'lambdas/handlers/scheduled/sweep.ts';
+    if (iam) iam.role(sweepEntry);
+    const sweepHandler = makeSweepHandler(servicesFor(sweepEntry, false));
     const runSweep = () =>
       sweepHandler()
         .then((out) => {
@@ -305,7 +389,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sweep.unref();
     // Event-driven rollback, as in AWS: CloudWatch evaluates the alarms continuously and puts each state
     // change on the default bus, where the rule of the CDK stack sends CMV's alarms going to ALARM to the alarm handler.
-    const alarmHandler = makeAlarmHandler(services);
+    const alarmHandler = makeAlarmHandler(servicesOf('lambdas/handlers/events/alarm-state-change.ts'));
     events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
     cloudwatch.startEvaluating();
@@ -314,7 +398,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamo: dynamo.config,
       tableName: tables.ledger,
       checkpointFile: join(dataDir, 'ledger-stream.json'),
-      handler: makeLedgerPublisher(services),
+      handler: makeLedgerPublisher(servicesOf('lambdas/handlers/events/publish-ledger.ts')),
       log,
     });
     await ledgerStream.start();
@@ -331,6 +415,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ledgerStream,
       lambda,
       codeDeploy,
+      iam,
+      servicesOf,
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);

@@ -32,9 +32,15 @@ describe('approval decisions (local stack)', () => {
     return changeId;
   };
 
-  /** Replaces a port's method for as long as `fn` runs, restoring it after. */
-  const replaced = async <K extends 'workflow' | 'store'>(port: K, method: string, impl: (...args: unknown[]) => unknown, fn: () => Promise<void>) => {
-    const svc = stack.runtime.services as unknown as Record<K, Record<string, unknown>>;
+  /** Replaces a port's method in the services of the handler module `entry` for as long as `fn` runs, restoring it after. */
+  const replaced = async <K extends 'workflow' | 'store'>(
+    entry: string,
+    port: K,
+    method: string,
+    impl: (...args: unknown[]) => unknown,
+    fn: () => Promise<void>,
+  ) => {
+    const svc = stack.runtime.servicesOf(entry) as unknown as Record<K, Record<string, unknown>>;
     const original = svc[port];
     svc[port] = Object.assign(Object.create(original), { [method]: impl });
     try {
@@ -51,6 +57,7 @@ describe('approval decisions (local stack)', () => {
 
     // Act: the approving vote, with Step Functions refusing every SendTaskSuccess meanwhile.
     await replaced(
+      'lambdas/handlers/api/decide-approval.ts',
       'workflow',
       'resume',
       async () => {
@@ -81,6 +88,7 @@ describe('approval decisions (local stack)', () => {
     let first = 0;
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     await replaced(
+      'lambdas/handlers/api/approval-page.ts',
       'store',
       'commit',
       async () => {

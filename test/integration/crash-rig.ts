@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { routesAs } from '../../lambdas/core/target';
 import { ApiError, CmvClient, type TargetView } from '../../lib/client/api-client';
 import { type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
+import { loadRolePolicies, rolePoliciesFile } from '../../lib/local/iam/policy-cache';
 import { ROOT } from '../../lib/local/runtime';
 
 /**
@@ -74,6 +75,8 @@ export class RuntimeChild {
         PORT: '0',
         CMV_SPEED: '60',
         CMV_CRASH_AT: crashAt ?? '',
+        // The compiled runtime cannot synthesize the stack (its sources are compiled); the rig did.
+        CMV_IAM_POLICIES: rig.iamPolicies,
       },
     });
     const run = new RuntimeChild(child, crashAt);
@@ -144,26 +147,36 @@ export interface Rig {
   readonly dynamo: LocalDynamo;
   /** The compiled sources: `<build>/lib/local/main.js` is `npm start`. */
   readonly build: string;
+  /** The role policies of the stack with the example target, for the IAM check of every run (CMV_IAM_POLICIES). */
+  readonly iamPolicies: string;
   dispose(): Promise<void>;
 }
 
 export async function startRig(): Promise<Rig> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cmv-crash-'));
-  const [dynamo, build] = await Promise.allSettled([startDynamoDbLocal(null), compileRuntime()]);
-  if (dynamo.status === 'rejected' || build.status === 'rejected') {
+  const [dynamo, build, iamPolicies] = await Promise.allSettled([startDynamoDbLocal(null), compileRuntime(), exampleRolePolicies()]);
+  if (dynamo.status === 'rejected' || build.status === 'rejected' || iamPolicies.status === 'rejected') {
     if (dynamo.status === 'fulfilled') await dynamo.value.stop();
     if (build.status === 'fulfilled') await rm(build.value, { recursive: true, force: true });
     await rm(dataDir, { recursive: true, force: true });
-    throw dynamo.status === 'rejected' ? dynamo.reason : (build as PromiseRejectedResult).reason;
+    throw ([dynamo, build, iamPolicies].find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
   }
-  return startedRig(dataDir, dynamo.value, build.value);
+  return startedRig(dataDir, dynamo.value, build.value, iamPolicies.value);
 }
 
-function startedRig(dataDir: string, dynamo: LocalDynamo, build: string): Rig {
+/** The cached role policies of the stack with the runtime's default target (synthesized if the sources changed). */
+async function exampleRolePolicies(): Promise<string> {
+  const targets = [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
+  await loadRolePolicies(ROOT, targets);
+  return rolePoliciesFile(ROOT, targets);
+}
+
+function startedRig(dataDir: string, dynamo: LocalDynamo, build: string, iamPolicies: string): Rig {
   return {
     dataDir,
     dynamo,
     build,
+    iamPolicies,
     dispose: async () => {
       await killAll();
       await dynamo.stop();

@@ -114,8 +114,8 @@ describe('concurrent callers (local stack)', () => {
   });
 
   it('leaves the alias on the previous version when an abort commits while a shift is between reading and moving the alias', async () => {
-    // Arrange: the workflow's first shift (a weighted UpdateAlias) is held at the gate.
-    const svc = stack.runtime.services as { functions: typeof stack.runtime.services.functions };
+    // Arrange: the workflow's first shift (a weighted UpdateAlias of ShiftTraffic) is held at the gate.
+    const svc = stack.runtime.servicesOf('lambdas/handlers/workflow/shift-traffic.ts') as { functions: typeof stack.runtime.services.functions };
     const original = svc.functions;
     let arrive!: () => void;
     const arrived = new Promise<void>((r) => {
@@ -166,8 +166,8 @@ describe('concurrent callers (local stack)', () => {
   });
 
   it('ends the workflow as rolled back when an abort commits while the promotion is being recorded', async () => {
-    // Arrange: the workflow's ChangeDeployed commit waits at the gate.
-    const svc = stack.runtime.services as { store: typeof stack.runtime.services.store };
+    // Arrange: the workflow's ChangeDeployed commit (FinalizeDeployment's) waits at the gate.
+    const svc = stack.runtime.servicesOf('lambdas/handlers/workflow/finalize-deployment.ts') as { store: typeof stack.runtime.services.store };
     const original = svc.store;
     let arrive!: () => void;
     const arrived = new Promise<void>((r) => {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -18,13 +19,28 @@ jest.setTimeout(180_000);
 describe('POST /targets (local stack)', () => {
   let stack: Stack;
   let example: Record<string, unknown>;
+  let dir: string;
   beforeAll(async () => {
-    stack = await startStack({ speed: 60 });
-    const { source, handler: _h, runtime: _r, traffic: _t, ...rest } = JSON.parse(await readFile(join(EXAMPLE, 'target.json'), 'utf8'));
+    const file = JSON.parse(await readFile(join(EXAMPLE, 'target.json'), 'utf8'));
+    // The functions these tests create are in the stack, as in AWS, where a function becomes a target's
+    // by its target.json in the stack (its grants), then POST /targets; not registered at start.
+    dir = await mkdtemp(join(tmpdir(), 'cmv-targets-'));
+    const stackTargets = await Promise.all(
+      ['other-config', 'adopted', 'contested'].map(async (name) => {
+        // One folder per target file: the stack names a target's constructs after its folder.
+        const path = join(dir, name, 'target.json');
+        await mkdir(join(dir, name));
+        await writeFile(path, JSON.stringify({ ...file, name, functionName: name, source: join(EXAMPLE, file.source) }));
+        return path;
+      }),
+    );
+    stack = await startStack({ speed: 60, stackTargets });
+    const { source, handler: _h, runtime: _r, traffic: _t, ...rest } = file;
     example = { ...rest, artifact: pathToFileURL(join(EXAMPLE, source)).href };
   });
   afterAll(async () => {
     await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const register = (body: unknown) =>

@@ -1,0 +1,33 @@
+/**
+ * Where the local runtime "is deployed": its account, region and the names of the resources the CDK
+ * stack leaves to CloudFormation (tables, bucket, topic…). The runtime names its stand-ins' resources
+ * with these, and the local IAM check resolves the synthesized template with the same ones, so that a
+ * grant in the template names exactly what the local runtime calls (lib/local/iam/synth-role-policies.ts).
+ */
+export const LOCAL_AWS = { partition: 'aws', region: 'local', account: '000000000000' } as const;
+
+/** The stack's name locally: the names the stack derives from it (the state machine's) are the local runtime's. */
+export const LOCAL_STACK_NAME = 'cmv';
+
+/** The local names of CMV's resources. */
+export const LOCAL_NAMES = {
+  /** By table definition id (lambdas/adapters/tables.ts). */
+  tables: { Changes: 'cmv-changes', AuditLedger: 'cmv-audit-ledger' },
+  artifactBucket: 'cmv-artifacts',
+  approvalTopic: 'cmv-approvals',
+  linkSecret: 'cmv-link-secret',
+  key: 'cmv-key',
+  codeDeployApplication: 'cmv',
+  /** `<stack>-change-lifecycle`, as CmvWorkflow names it. */
+  stateMachine: `${LOCAL_STACK_NAME}-change-lifecycle`,
+} as const;
+
+const { partition, region, account } = LOCAL_AWS;
+
+/** Local ARNs, formatted as AWS formats them. */
+export const localArn = {
+  stateMachine: (name: string) => `arn:${partition}:states:${region}:${account}:stateMachine:${name}`,
+  topic: (name: string) => `arn:${partition}:sns:${region}:${account}:${name}`,
+  secret: (name: string) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`,
+  function: (name: string) => `arn:${partition}:lambda:${region}:${account}:function:${name}`,
+};
