@@ -4,6 +4,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -21,6 +22,7 @@ import { S3ArtifactStore } from '../adapters/s3-artifacts';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { StaticDirectory } from '../adapters/static-directory';
 import { StepFunctionsWorkflow } from '../adapters/step-functions';
+import { EventBridgeWakeScheduler } from '../adapters/wake-scheduler';
 import type { Services } from '../core/use-cases/services';
 
 /** Approval links live 72 h by default. */
@@ -31,19 +33,32 @@ const DEFAULT_LINK_TTL_S = 72 * 3600;
  * CHANGES_TABLE, LEDGER_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, APPROVAL_TOPIC_ARN,
  * API_BASE_URL, LINK_SECRET_ARN, CMV_USERS_JSON, APPROVAL_LINK_TTL_SECONDS and CMV_POLICY_JSON (optional);
  * CODEDEPLOY_APPLICATION and the hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and
- * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go.
+ * CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK enable the codedeploy strategy; EVENT_BUS_NAME (default: `default`) is where CMV's events go;
+ * WAKE_SCHEDULE_GROUP, WAKE_FUNCTION_ARN and WAKE_ROLE_ARN are where the workflow's wake-ups are scheduled (read at the first one).
  * Clients are created lazily by each adapter's first call; unused ones cost nothing.
  */
 export function awsServices(): Services {
   const db = documentClient();
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   let secret: Promise<string> | undefined;
+  let wakes: EventBridgeWakeScheduler | undefined;
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
   const cloudwatch = new CloudWatchClient({});
   return {
     store: new DynamoChangeStore(db, tables),
     ledger: new DynamoLedgerReader(db, tables.ledger),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), process.env.STATE_MACHINE_ARN ?? ''),
+    wakes: {
+      // Only the steps that enter a timed wait schedule wake-ups: the others need neither the client nor its settings.
+      wakeAt: (name, at, changeId) => {
+        wakes ??= new EventBridgeWakeScheduler(new SchedulerClient({}), {
+          groupName: requireEnv('WAKE_SCHEDULE_GROUP'),
+          functionArn: requireEnv('WAKE_FUNCTION_ARN'),
+          roleArn: requireEnv('WAKE_ROLE_ARN'),
+        });
+        return wakes.wakeAt(name, at, changeId);
+      },
+    },
     artifacts: new S3ArtifactStore(new S3Client({}), requireEnv('ARTIFACT_BUCKET')),
     functions: new LambdaFunctionHost(new LambdaClient({})),
     alarms: new CloudWatchAlarmWatch(cloudwatch),

@@ -1,8 +1,8 @@
 import { aliasWeight, firingAlarms } from '../canary';
 import { stopCodeDeployment } from './code-deploy';
 import { loadTarget, rollBack } from './deploy';
-import { wakeWorkflow } from './operator-controls';
 import type { Services } from './services';
+import { wakeWorkflow } from './wake';
 
 /** An alarm's move to a new state, as the "CloudWatch Alarm State Change" event tells it. Times ISO-8601. */
 export interface AlarmStateChange {
@@ -52,10 +52,10 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
     // following), then CodeDeploy's deployment is stopped with rollback and the alias synced again.
     const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM ${where}: ${change.reason}`, trigger);
     await stopCodeDeployment(svc, rolled.target, d.codeDeployId);
-    await wakeWorkflow(svc, changeId);
+    await wakeWorkflow(svc, changeId, 'stopped');
     return { action: 'stopped_codedeploy', changeId };
   }
   await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${d.currentWeight}%: ${change.reason}`, trigger);
-  await wakeWorkflow(svc, changeId);
+  await wakeWorkflow(svc, changeId, 'stopped');
   return { action: 'rolled_back', changeId };
 }

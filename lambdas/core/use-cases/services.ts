@@ -11,6 +11,7 @@ import type {
   MetricsReader,
   Notifier,
   User,
+  WakeScheduler,
   Workflow,
 } from '../ports';
 
@@ -24,6 +25,12 @@ export interface Settings {
   readonly approvalLinkTtlSeconds: number;
   /** The codedeploy strategy: CMV's CodeDeploy application and its lifecycle-hook function names. */
   readonly codeDeploy?: { readonly application: string; readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string } };
+  /**
+   * How many seconds of the workflow's clock (bakes, CodeDeploy looks) pass per second of the wall
+   * clock: 1 in AWS; the local runtime's speed factor there, as its Waits and alarm periods are scaled.
+   * @default 1
+   */
+  readonly timeScale?: number;
 }
 
 /** Everything a use case may call: the ports, a clock and an id source. */
@@ -31,6 +38,8 @@ export interface Services {
   readonly store: ChangeStore;
   readonly ledger: LedgerReader;
   readonly workflow: Workflow;
+  /** One-time wake-ups of the workflow's bakes and CodeDeploy looks (EventBridge Scheduler). */
+  readonly wakes: WakeScheduler;
   readonly artifacts: ArtifactStore;
   readonly functions: FunctionHost;
   readonly alarms: AlarmWatch;

@@ -1,5 +1,5 @@
-import { awaitResume } from '../../core/use-cases/operator-controls';
 import type { Services } from '../../core/use-cases/services';
+import { awaitResume } from '../../core/use-cases/wake';
 import { awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
 import { ChangeRef } from './schemas';
