@@ -1,6 +1,6 @@
 import { aliasWeight, observe } from '../canary';
 import type { CanaryStepRecord, Change } from '../change';
-import { nextCodeDeployLook, resolveDeploymentConfig, type TrafficRouting } from '../deployment-config';
+import { nextCodeDeployLook, resolveDeploymentConfig, type TrafficRouting, trafficShifts } from '../deployment-config';
 import { ConflictError, DeploymentError } from '../errors';
 import type { CodeDeploymentStatus } from '../ports';
 import { type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
@@ -132,6 +132,33 @@ export async function codeDeployStateChanged(svc: Services, event: CodeDeploySta
   return (await wakeWorkflow(svc, change.changeId, 'codedeploy-ended')) ? change.changeId : undefined;
 }
 
+/**
+ * Records a shift CodeDeploy made that the workflow has not looked at yet — an alarm's handler saw the
+ * alias at `weight` % before the workflow's next look; 0: the alias is back already, and the metrics
+ * tell (`unseenFirstShift`) — as the step the canary's history then closes with the rollback. A
+ * weight already recorded records nothing.
+ */
+export async function recordCodeDeployShift(svc: Services, changeId: string, weight: number): Promise<void> {
+  const c = await loadChange(svc, changeId);
+  const seen = weight > 0 ? weight : await unseenFirstShift(svc, c);
+  if (c.status !== 'deploying' || !seen || seen <= (c.deployment?.currentWeight ?? 0)) return;
+  await recordWeight(svc, changeId, seen, 'continue', `CodeDeploy shifted to ${seen}%`);
+}
+
+/**
+ * The first weight of the deployment config, when no look saw a shift yet but the new version
+ * served requests through the alias since the deployment started (its metrics): CodeDeploy shifted
+ * and rolled back between two looks (its alarm polling, a failed hook after the shift). Only the
+ * first shift is certain from that; undefined when nothing shows traffic moved.
+ */
+async function unseenFirstShift(svc: Services, c: Change): Promise<number | undefined> {
+  const d = c.deployment;
+  if (!d || d.history.length > 0 || !svc.metrics || !d.toFunctionVersion || !d.startedAt) return undefined;
+  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.toFunctionVersion], new Date(d.startedAt), svc.now());
+  if (!((stats[d.toFunctionVersion]?.requests ?? 0) > 0)) return undefined;
+  return trafficShifts(await routingOf(svc, c))[0]?.percent;
+}
+
 /** Records a newly seen weight as a step, closing the previous one with `decision`. */
 async function recordWeight(svc: Services, changeId: string, weight: number, decision: 'continue' | 'promote', reason: string): Promise<Change> {
   return recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
@@ -181,6 +208,8 @@ export async function stopCodeDeployment(svc: Services, targetName: string, depl
 
 /** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */
 async function recordCodeDeployRollback(svc: Services, changeId: string, status: CodeDeploymentStatus): Promise<void> {
+  // The alias is back on the previous version: a shift no look saw is known from the metrics only.
+  await recordCodeDeployShift(svc, changeId, 0);
   const reason = `CodeDeploy deployment ${status.deploymentId} ${status.status.toLowerCase()}${status.error ? `: ${status.error.code}: ${status.error.message}` : ''}`;
   await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy' });
 }
