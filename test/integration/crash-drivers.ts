@@ -61,10 +61,15 @@ export async function executionEnded(rig: Rig, changeId: string): Promise<boolea
   return text !== undefined && (JSON.parse(text) as { status: string }).status !== 'RUNNING';
 }
 
-/** The state the change's execution is in, as the local Step Functions saved it (undefined: not started, or ended). */
+/** The state the change's execution entered last, as the local Step Functions journals it (undefined: none yet, or it ended). */
 export async function executionState(rig: Rig, changeId: string): Promise<string | undefined> {
-  const text = await readFile(join(rig.dataDir, 'executions', `${changeId}.json`), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : (JSON.parse(text) as { currentState?: string }).currentState;
+  const text = await readFile(join(rig.dataDir, 'executions', `${changeId}.jsonl`), 'utf8').catch(() => '');
+  const entered = text
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .map((line) => JSON.parse(line) as { type: string; state?: string })
+    .filter((e) => e.type === 'StateEntered');
+  return entered.at(-1)?.state;
 }
 
 /**
