@@ -15,9 +15,9 @@ import { ROOT, startLocalRuntime } from '../lib/local/runtime';
  * MAX_WEEKLY_BENEFIT stops its cold start) with an hour's bake. Once the alias routes 50 % to it,
  * dana (release admin) pauses the canary, and only when the workflow holds it (AwaitResume) does
  * live traffic start; the error-rate alarm fires and the alarm handler rolls back. The pause is
- * what makes the trigger certain: the workflow's own check also reads the alarms after every bake
- * slice (1 s here) and would roll back by itself when it happens to look first, but a held canary
- * is not checked until something wakes it — so the rollback can only come from the alarm's event.
+ * what makes the trigger certain: the workflow's own check also reads the alarms when a bake ends
+ * and would roll back by itself when it happens to look first, but a held canary is not checked
+ * until something wakes it — so the rollback can only come from the alarm's event.
  * The measured path does not depend on the pause: the alarm evaluator → the bus → the rule → the
  * alarm handler → UpdateAlias, as for a canary that bakes. Two measures per trial, both from the
  * alarm's state-change timestamp:

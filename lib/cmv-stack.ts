@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { type DeploymentConfig, deploymentConfigDocument } from '../lambdas/adapters/deployment-config';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import { AWS_API_ROUTES, type AwsApiHandlerName } from '../lambdas/handlers/api/routes';
-import { ALARM_STATE_CHANGE_PATTERN } from '../lambdas/handlers/events/patterns';
+import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
 import { ArtifactBucket } from './constructs/artifact-bucket';
 import { ChangeTestProject } from './constructs/change-test-project';
@@ -22,6 +22,7 @@ import { CmvEvents } from './constructs/cmv-events';
 import { CmvFunction } from './constructs/cmv-function';
 import { CmvTables } from './constructs/cmv-tables';
 import { CmvUserPool } from './constructs/cmv-user-pool';
+import { CmvWakes } from './constructs/cmv-wakes';
 import { CmvWorkflow } from './constructs/cmv-workflow';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { RegisteredTarget } from './constructs/registered-target';
@@ -65,6 +66,7 @@ export interface CmvStackProps extends StackProps {
  * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
  * - `config:read` GetObject of the deployment's config document (users and policy),
  * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
+ * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
  */
 type Capability =
   | 'store:read'
@@ -89,7 +91,8 @@ type Capability =
   | 'metrics:read'
   | 'codedeploy:create'
   | 'codedeploy:read'
-  | 'codedeploy:stop';
+  | 'codedeploy:stop'
+  | 'wakes:schedule';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
 const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
@@ -117,6 +120,7 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'schedule-deployment': [...COMMIT, 'config:read'],
   'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
+  'schedule-wake': ['store:read', 'store:write', 'workflow:respond', 'codedeploy:read', 'wakes:schedule'],
   'check-canary': [...COMMIT, 'alarms:read', 'metrics:read'],
   'await-resume': [...COMMIT, 'workflow:respond'],
   'run-smoke-tests': [...COMMIT, 'targets:invoke'],
@@ -244,6 +248,9 @@ export class CmvStack extends Stack {
       });
     }
     this.workflowFunctions = workflowFunctions;
+    // The bakes' and CodeDeploy looks' one-time wake-ups (EventBridge Scheduler), scheduled by the wait step.
+    const wakes = new CmvWakes(this, 'Wakes', { environment });
+    for (const [name, value] of Object.entries(wakes.environment)) workflowFunctions.ScheduleWakeFunctionArn.addEnvironment(name, value);
     this.workflow = new CmvWorkflow(this, 'Workflow', {
       functions: lambdasOf(workflowFunctions),
       testProject: tests,
@@ -365,6 +372,9 @@ export class CmvStack extends Stack {
         case 'codedeploy:stop':
           for (const t of this.targets) t.grantStopDeployments(fn);
           return;
+        case 'wakes:schedule':
+          wakes.grantScheduleWakes(fn);
+          return;
       }
     };
     for (const [handler, fn] of Object.entries(apiFunctions) as [AwsApiHandlerName, CmvFunction][]) {
@@ -385,8 +395,19 @@ export class CmvStack extends Stack {
       environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
       timeout: Duration.minutes(2),
     });
-    for (const capability of ['store:read', 'store:write', 'workflow:start', 'workflow:respond', 'targets:read-alias', 'targets:shift'] as const)
+    for (const capability of [
+      'store:read',
+      'store:write',
+      'workflow:start',
+      'workflow:respond',
+      'targets:read-alias',
+      'targets:shift',
+      'codedeploy:read',
+    ] as const)
       grant(sweeper, capability);
+    // The sweep delivers a CodeDeploy wait whose deployment ended (GetDeployment), as the wake function does.
+    for (const fn of [sweeper, wakes.function]) for (const [name, value] of Object.entries(codeDeployEnvironment)) fn.addEnvironment(name, value);
+    for (const capability of ['store:read', 'store:write', 'workflow:respond', 'codedeploy:read'] as const) grant(wakes.function, capability);
     new Rule(this, 'SweepSchedule', {
       description: 'CMV: expire approvals past the change-control policy timeout; reconcile aliases and workflow waits',
       schedule: Schedule.rate(Duration.minutes(5)),
@@ -406,6 +427,19 @@ export class CmvStack extends Stack {
       description: 'CMV: alarms cmv-* moving to ALARM → rollback of the deploying change',
       eventPattern: ALARM_STATE_CHANGE_PATTERN,
       targets: [new LambdaFunction(alarmHandler.function, { retryAttempts: 4 })],
+    });
+
+    // CodeDeploy followed by its events: a deployment of CMV's application ending wakes the workflow that follows it.
+    const codeDeployHandler = new CmvFunction(new Construct(this, 'CodeDeployEventHandlers'), 'CodeDeployStateChange', {
+      entry: 'lambdas/handlers/events/codedeploy-state-change.ts',
+      description: "CMV: a CodeDeploy deployment of CMV's application ended: wakes the workflow that follows it",
+      environment,
+    });
+    for (const capability of ['store:read', 'store:write', 'workflow:respond'] as const) grant(codeDeployHandler, capability);
+    new Rule(this, 'CodeDeployStateChangeRule', {
+      description: "CMV: CodeDeploy deployments of CMV's application ending (SUCCESS, FAILURE, STOP) → the workflow that follows them",
+      eventPattern: codeDeployStateChangePattern(codeDeployApplication.applicationName),
+      targets: [new LambdaFunction(codeDeployHandler.function, { retryAttempts: 4 })],
     });
 
     // CMV's events: every ledger entry → EventBridge (source cmv); a rollback also e-mails the people on the change.

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type
 import type { Change, ChangeStatus } from '../core/change';
 import { LedgerContentionError, ValidationError } from '../core/errors';
 import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
-import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, WriteConflictError } from '../core/ports';
+import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, type WaitDeadline, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
 import { versionOrderKey } from '../core/versioning';
 import { decodeToken, encodeToken, type PageQuery } from './dynamo';
@@ -174,13 +174,23 @@ export class DynamoChangeStore implements ChangeStore {
     }
   }
 
-  async putTaskToken(changeId: string, taskToken: string, wait: TaskWait): Promise<void> {
+  async putTaskToken(changeId: string, taskToken: string, wait: TaskWait, deadline?: WaitDeadline): Promise<void> {
     const storedAt = this.now().toISOString();
     // `kind` puts an outstanding token in the byCreated index, where the reconciler lists them.
     await this.db.send(
       new PutCommand({
         TableName: this.tables.changes,
-        Item: { pk: `CHANGE#${changeId}`, sk: 'TASK_TOKEN', kind: 'task-token', createdKey: `${storedAt}#${changeId}`, changeId, taskToken, wait, storedAt },
+        Item: {
+          pk: `CHANGE#${changeId}`,
+          sk: 'TASK_TOKEN',
+          kind: 'task-token',
+          createdKey: `${storedAt}#${changeId}`,
+          changeId,
+          taskToken,
+          wait,
+          storedAt,
+          ...(deadline ? { dueAt: deadline.dueAt, since: deadline.since, key: deadline.key } : {}),
+        },
       }),
     );
   }
@@ -215,17 +225,16 @@ export class DynamoChangeStore implements ChangeStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const i of out.Items ?? []) {
-        tokens.push({ changeId: String(i.changeId), taskToken: String(i.taskToken), wait: i.wait as TaskWait, storedAt: String(i.storedAt) });
-      }
+      for (const i of out.Items ?? []) tokens.push(outstanding(i));
       start = out.LastEvaluatedKey;
     } while (start);
     return tokens;
   }
 
-  async getTaskToken(changeId: string): Promise<string | undefined> {
-    const item = await this.get<{ taskToken: string }>(`CHANGE#${changeId}`, 'TASK_TOKEN');
-    return item?.taskToken;
+  async getTaskToken(changeId: string): Promise<OutstandingTaskToken | undefined> {
+    const item = await this.get<Record<string, unknown>>(`CHANGE#${changeId}`, 'TASK_TOKEN');
+    // A spent token's item keeps only `spentToken`.
+    return item?.taskToken ? outstanding({ ...item, changeId }) : undefined;
   }
 
   async getFunctionOwner(functionName: string): Promise<string | undefined> {
@@ -292,6 +301,17 @@ function keysOf(write: StoreWrite): Record<string, string> {
     case 'link':
       return { pk: `CHANGE#${write.changeId}`, sk: `LINK#${write.linkHash}` };
   }
+}
+
+/** A task-token item as the port shows it. */
+function outstanding(i: Record<string, unknown>): OutstandingTaskToken {
+  return {
+    changeId: String(i.changeId),
+    taskToken: String(i.taskToken),
+    wait: i.wait as TaskWait,
+    storedAt: String(i.storedAt),
+    ...(typeof i.dueAt === 'string' ? { dueAt: i.dueAt, since: String(i.since), key: String(i.key) } : {}),
+  };
 }
 
 function strip<T>(item: Record<string, unknown>): T {

@@ -38,21 +38,12 @@ export function firingAlarms(alarms: readonly AlarmStatus[], deploymentStartedAt
   return alarms.filter((a) => a.state === 'ALARM' && Date.parse(a.updatedAt) >= Date.parse(deploymentStartedAt));
 }
 
-/**
- * How long a workflow Wait lasts while a step bakes, in s: the bake is checked in slices so that
- * pause and promote take effect within a slice (alarms roll back at once, by event, regardless).
- * A twelfth of the bake, at least 5 s and at most 60 s; never longer than what is left.
- */
-export function bakeSlice(remainingSeconds: number, bakeSeconds: number): number {
-  return Math.max(1, Math.ceil(Math.min(remainingSeconds, Math.min(60, Math.max(5, bakeSeconds / 12)))));
-}
-
 /** What a canary check sees. Times ISO-8601, weights in %, bake times in s. */
 export interface CanaryCheckInput {
   readonly deploymentStartedAt: string;
   readonly steps: readonly number[];
   readonly stepIndex: number;
-  /** How long the current step has baked so far (the workflow's Waits since the shift, pauses excluded). */
+  /** How long the current step has baked so far (its bake waits since the shift, on the workflow's clock; pauses excluded). */
   readonly bakedSeconds: number;
   readonly bakeSeconds: number;
   /** The bake after 100 %. */
@@ -63,7 +54,8 @@ export interface CanaryCheckInput {
 }
 
 /**
- * The verdict of one check: keep baking (`waitSeconds`), hold (`paused`), or decide the step:
+ * The verdict of one check: keep baking (`waitSeconds`: all of the bake time left, in one wait that a
+ * pause, a promotion, an abort or an alarm's rollback ends early), hold (`paused`), or decide the step:
  * `continue` to `nextStepIndex`, `promote`, or `rollback`.
  */
 export type CanaryVerdict =
@@ -100,7 +92,7 @@ export function checkStep(input: CanaryCheckInput): CanaryVerdict {
   if (input.paused) return { kind: 'paused' };
   const bake = input.stepIndex >= last ? input.finalBakeSeconds : input.bakeSeconds;
   const remaining = bake - input.bakedSeconds;
-  if (remaining > 0) return { kind: 'bake', waitSeconds: bakeSlice(remaining, bake) };
+  if (remaining > 0) return { kind: 'bake', waitSeconds: remaining };
   const verdict = decideAfterBake(input.alarms, input.stepIndex, input.steps, input.deploymentStartedAt);
   return {
     kind: 'decided',

@@ -97,3 +97,32 @@ export function trafficShifts(routing: TrafficRouting): TrafficShift[] {
     if (percent === 100) return shifts;
   }
 }
+
+/**
+ * When CMV looks at a CodeDeploy deployment (codedeploy strategy). Its end reaches CMV at once, as an
+ * EventBridge "CodeDeploy Deployment State-change Notification"; its traffic shifts raise no event,
+ * so CMV looks when its deployment config makes the next one. Seconds; CodeDeploy's own bounds from the
+ * CodeDeploy user guide: a lifecycle hook must report within an hour.
+ */
+export const CODEDEPLOY_LOOKS = {
+  /** How long after a shift is due CMV looks (and the first back-off step). */
+  marginSeconds: 30,
+  /** A hook's hour, and a minute: how long a deployment may rightly show no change (before the first shift; at 100 % before it succeeds). */
+  hookWindowSeconds: 3660,
+} as const;
+
+/**
+ * Seconds until CMV looks at a CodeDeploy deployment again, from the weight it saw and how many looks
+ * in a row saw no new one: at 100 %, the hook's window (the deployment's end wakes it first); right
+ * after a new weight, the interval to the next shift plus a margin; otherwise — before the first shift
+ * (while the BeforeAllowTraffic hook runs), or a shift that is late — back-off from the margin,
+ * doubling, at most half the interval (so no weight that lasts an interval goes unseen) or the hook's window.
+ */
+export function nextCodeDeployLook(routing: TrafficRouting, weight: number, unchangedLooks: number): number {
+  const { marginSeconds, hookWindowSeconds } = CODEDEPLOY_LOOKS;
+  if (weight >= 100) return hookWindowSeconds;
+  const interval = routing.type === 'AllAtOnce' ? hookWindowSeconds : routing.intervalMinutes * 60;
+  if (weight > 0 && unchangedLooks === 0) return interval + marginSeconds;
+  const cap = routing.type === 'AllAtOnce' ? hookWindowSeconds : Math.max(marginSeconds, interval / 2);
+  return Math.min(cap, marginSeconds * 2 ** Math.min(unchangedLooks, 20));
+}

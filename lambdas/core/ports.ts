@@ -26,11 +26,24 @@ export type StoreWrite =
   | { readonly kind: 'function'; readonly functionName: string; readonly target: string }
   | { readonly kind: 'link'; readonly changeId: string; readonly linkHash: string; readonly expiresAtEpochS: number };
 
-/** Which wait of the workflow a task token resumes. */
-export type TaskWait = 'approval' | 'resume';
+/**
+ * Which wait of the workflow a task token resumes: the approval, a paused canary's resume, a canary
+ * step's bake, or a CodeDeploy deployment's next look.
+ */
+export type TaskWait = 'approval' | 'resume' | 'bake' | 'codedeploy';
 
-/** A task token the workflow waits on. `storedAt` is ISO-8601. */
-export interface OutstandingTaskToken {
+/** The deadline of a timed wait (a bake, a CodeDeploy look). Times ISO-8601. */
+export interface WaitDeadline {
+  /** When the wait ends by itself: the bake is over, CodeDeploy is looked at again. */
+  readonly dueAt: string;
+  /** Since when the workflow waits: the bake's start (kept when the same wait is entered again after a restart). */
+  readonly since: string;
+  /** Which wait this is (a digest of the workflow's state at the wait), so that the same wait entered again is recognised. */
+  readonly key: string;
+}
+
+/** A task token the workflow waits on. `storedAt` is ISO-8601; timed waits carry their deadline. */
+export interface OutstandingTaskToken extends Partial<WaitDeadline> {
   readonly changeId: string;
   readonly taskToken: string;
   readonly wait: TaskWait;
@@ -62,12 +75,13 @@ export interface ChangeStore {
    */
   commit(writes: readonly StoreWrite[], entry: LedgerEntryDraft): Promise<LedgerEntry>;
   /**
-   * Stores the task token of the workflow's wait on a change (one at a time: the approval, or a
-   * paused canary's resume); never returned by the API. It stays outstanding until `spendTaskToken`.
+   * Stores the task token of the workflow's wait on a change (one at a time: the approval, a paused
+   * canary's resume, a bake, a CodeDeploy look), with the deadline of a timed wait; never returned
+   * by the API. It stays outstanding until `spendTaskToken`, and replaces the change's earlier token.
    */
-  putTaskToken(changeId: string, taskToken: string, wait: TaskWait): Promise<void>;
+  putTaskToken(changeId: string, taskToken: string, wait: TaskWait, deadline?: WaitDeadline): Promise<void>;
   /** The change's outstanding task token, if any. */
-  getTaskToken(changeId: string): Promise<string | undefined>;
+  getTaskToken(changeId: string): Promise<OutstandingTaskToken | undefined>;
   /**
    * Marks a token as delivered (SendTaskSuccess/Failure answered, or the token was already spent),
    * unless a newer one replaced it meanwhile; it leaves the outstanding list.
@@ -245,6 +259,18 @@ export interface CodeDeployments {
   stop(deploymentId: string): Promise<void>;
   /** Reports a lifecycle hook's outcome (PutLifecycleEventHookExecutionStatus). */
   putHookStatus(deploymentId: string, hookExecutionId: string, status: 'Succeeded' | 'Failed'): Promise<void>;
+}
+
+/** One-time wake-ups of the workflow's timed waits (EventBridge Scheduler). */
+export interface WakeScheduler {
+  /**
+   * Has the workflow's wait on `changeId` looked at, at `at` or within a minute after (the scheduler's
+   * precision; never before): a one-time schedule that deletes itself once it has fired. A schedule of
+   * the same `name` that already exists (the same wait entered again) is left as it is.
+   * @param name - 1–64 of `[0-9a-zA-Z-_.]`, unique per wait
+   * @throws the scheduler's error (throttling, access denied…): the sweep delivers the wait at its deadline regardless
+   */
+  wakeAt(name: string, at: Date, changeId: string): Promise<void>;
 }
 
 /** One event for other systems (an EventBridge entry with `source: cmv`). */

@@ -5,7 +5,19 @@ import { requireEnv } from '../adapters/env';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
 import type { ChangePolicy } from '../core/policy/change-policy';
-import type { AlarmWatch, ArtifactStore, CodeDeployments, Directory, EventBus, FunctionHost, LinkKeys, MetricsReader, Notifier, Workflow } from '../core/ports';
+import type {
+  AlarmWatch,
+  ArtifactStore,
+  CodeDeployments,
+  Directory,
+  EventBus,
+  FunctionHost,
+  LinkKeys,
+  MetricsReader,
+  Notifier,
+  WakeScheduler,
+  Workflow,
+} from '../core/ports';
 import type { Services } from '../core/use-cases/services';
 
 /** Approval links live 72 h by default. */
@@ -31,6 +43,8 @@ export interface AwsPorts {
   readonly linkKeys?: () => LinkKeys;
   /** The deployment's users and change-control policy (its config document). */
   readonly config?: () => DeploymentConfigPort;
+  /** One-time wake-ups of the workflow's timed waits (EventBridge Scheduler). */
+  readonly wakes?: () => WakeScheduler;
 }
 
 /** What the deployment's config document gives a handler: who the users are, and the policy in force. */
@@ -76,6 +90,7 @@ export function awsServices(ports: AwsPorts = {}): Services {
     ...(codeDeployApplication && ports.codeDeploy ? { codeDeploy: ports.codeDeploy() } : {}),
     ...(ports.events ? { events: ports.events() } : {}),
     notifier: ports.notifier?.() ?? unnamed('notifier'),
+    wakes: ports.wakes?.() ?? unnamed('wakes'),
     directory: config?.directory ?? unnamed<Directory>('config'),
     policy: () => (config ?? unnamed<DeploymentConfigPort>('config')).policy(),
     settings: {

@@ -18,6 +18,11 @@ export const LOCAL_NAMES = {
   linkSecret: 'cmv-link-secret',
   key: 'cmv-key',
   codeDeployApplication: 'cmv',
+  /** EventBridge Scheduler's group of the workflow's wake-ups, and the role its schedules invoke the wake function with (CmvWakes). */
+  wakeScheduleGroup: 'cmv-wakes',
+  wakeSchedulerRole: 'cmv-wake-scheduler',
+  /** The function the wake-ups invoke (lambdas/handlers/scheduled/wake-due.ts). */
+  wakeFunction: 'cmv-wake-due',
   /** `<stack>-change-lifecycle`, as CmvWorkflow names it. */
   stateMachine: `${LOCAL_STACK_NAME}-change-lifecycle`,
 } as const;
@@ -30,4 +35,5 @@ export const localArn = {
   topic: (name: string) => `arn:${partition}:sns:${region}:${account}:${name}`,
   secret: (name: string) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`,
   function: (name: string) => `arn:${partition}:lambda:${region}:${account}:function:${name}`,
+  role: (name: string) => `arn:${partition}:iam::${account}:role/${name}`,
 };

@@ -69,10 +69,47 @@ export interface LocalCodeDeployOptions {
   readonly speed?: number;
   /** How often a running deployment polls its alarms and hooks, in ms of real time. @default 1000 / speed, at least 10 */
   readonly tickMs?: number;
+  /**
+   * Where the deployments' state changes go, as CodeDeploy sends them to the default event bus
+   * ("CodeDeploy Deployment State-change Notification": START, SUCCESS, FAILURE, STOP), once the
+   * state is saved (GetDeployment reads it). @default - nowhere
+   */
+  readonly onStateChange?: (event: CodeDeployStateChangeEvent) => void;
   readonly log?: (line: string) => void;
 }
 
 type Status = 'Created' | 'Queued' | 'InProgress' | 'Baking' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
+
+/**
+ * A "CodeDeploy Deployment State-change Notification" as EventBridge delivers it (the EventBridge
+ * events reference for CodeDeploy and its example event): `resources` the application's and the
+ * deployment group's ARNs; `detail` the application, group, deployment id, its region, its
+ * instance group id and the new `state`.
+ */
+export interface CodeDeployStateChangeEvent {
+  readonly version: '0';
+  readonly 'detail-type': 'CodeDeploy Deployment State-change Notification';
+  readonly source: 'aws.codedeploy';
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: {
+    readonly instanceGroupId: string;
+    readonly region: string;
+    readonly application: string;
+    readonly deploymentId: string;
+    readonly state: 'START' | 'SUCCESS' | 'FAILURE' | 'STOP';
+    readonly deploymentGroup: string;
+  };
+}
+
+const EVENT_STATES: Partial<Record<Status, CodeDeployStateChangeEvent['detail']['state']>> = {
+  InProgress: 'START',
+  Succeeded: 'SUCCESS',
+  Failed: 'FAILURE',
+  Stopped: 'STOP',
+};
 type HookName = 'BeforeAllowTraffic' | 'AfterAllowTraffic';
 
 interface StoredGroup {
@@ -369,6 +406,7 @@ export class LocalCodeDeploy {
         d.status = 'InProgress';
         d.startTime = new Date().toISOString();
         await this.save();
+        this.notify(d);
       });
       const alias = await this.alias(d).catch((err: Error) => err);
       if (alias instanceof Error) {
@@ -404,6 +442,7 @@ export class LocalCodeDeploy {
         d.status = 'Succeeded';
         d.completeTime = new Date().toISOString();
         await this.save();
+        this.notify(d);
         this.log(`CodeDeploy ${d.id}: Succeeded`);
       });
     } catch (err) {
@@ -504,6 +543,11 @@ export class LocalCodeDeploy {
         }
       }
       await this.save();
+      this.notify(d);
+      if (rollbackDeployment) {
+        this.notify({ ...rollbackDeployment, status: 'InProgress' });
+        this.notify(rollbackDeployment);
+      }
     });
   }
 
@@ -577,6 +621,28 @@ export class LocalCodeDeploy {
     const next = previous.catch(() => {}).then(fn);
     this.locks.set(d.id, next);
     return next;
+  }
+
+  /** Sends the deployment's state change to the bus, as CodeDeploy does (the states that have an event). */
+  private notify(d: StoredDeployment): void {
+    const state = EVENT_STATES[d.status];
+    if (!state || !this.options.onStateChange) return;
+    const region = 'local';
+    const account = '000000000000';
+    const group = this.state.groups[groupKey(d.application, d.group)];
+    this.options.onStateChange({
+      version: '0',
+      'detail-type': 'CodeDeploy Deployment State-change Notification',
+      source: 'aws.codedeploy',
+      account,
+      time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      region,
+      resources: [
+        `arn:aws:codedeploy:${region}:${account}:application:${d.application}`,
+        `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${d.application}/${d.group}`,
+      ],
+      detail: { instanceGroupId: group?.id ?? d.id, region, application: d.application, deploymentId: d.id, state, deploymentGroup: d.group },
+    });
   }
 
   private info(d: StoredDeployment) {

@@ -7,6 +7,7 @@ import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
@@ -22,6 +23,7 @@ import { S3DeploymentConfig } from '../../lambdas/adapters/s3-deployment-config'
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { EventBridgeWakeScheduler } from '../../lambdas/adapters/wake-scheduler';
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
@@ -29,9 +31,11 @@ import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
-import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
+import { makeHandler as makeCodeDeployHandler } from '../../lambdas/handlers/events/codedeploy-state-change';
+import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern } from '../../lambdas/handlers/events/patterns';
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
+import { makeHandler as makeWakeDueHandler } from '../../lambdas/handlers/scheduled/wake-due';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { readDeploymentConfig } from '../deployment-config-files';
 import { type LocalApiHandler, startApiServer } from './api-server';
@@ -47,6 +51,7 @@ import { loadRolePolicies } from './iam/policy-cache';
 import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
+import { LocalScheduler } from './scheduler';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
 import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
@@ -67,6 +72,12 @@ const TEST_PROJECT = 'cmv-change-tests';
 const CODEDEPLOY = {
   application: LOCAL_NAMES.codeDeployApplication,
   hooks: { beforeAllowTraffic: 'cmv-before-allow-traffic', afterAllowTraffic: 'cmv-after-allow-traffic' },
+} as const;
+/** Where the workflow's wake-ups are scheduled, as the CDK stack names them: the group, the function they invoke, its role. */
+const WAKES = {
+  groupName: LOCAL_NAMES.wakeScheduleGroup,
+  functionArn: localArn.function(LOCAL_NAMES.wakeFunction),
+  roleArn: localArn.role(LOCAL_NAMES.wakeSchedulerRole),
 } as const;
 const HOOK_MODULES: Readonly<Record<string, string>> = {
   [CODEDEPLOY.hooks.beforeAllowTraffic]: 'before-allow-traffic',
@@ -153,6 +164,8 @@ export interface LocalRuntime {
    * `servicesOf('lambdas/handlers/workflow/shift-traffic.ts')`; `services` is the runtime's own, unchecked.
    */
   servicesOf(entry: string): Services;
+  /** EventBridge Scheduler: the one-time wake-ups of the workflow's bakes and CodeDeploy looks. */
+  readonly scheduler: LocalScheduler;
   /** Client configuration of its DynamoDB Local (endpoint, region, credentials). */
   readonly dynamo: LocalDynamo['config'];
   stop(): Promise<void>;
@@ -209,6 +222,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       cloudwatch,
       speed,
       log,
+      // As CodeDeploy does: each deployment's state changes go to the default bus.
+      onStateChange: (event) => events.emit(event),
       invokeHook: async (functionName, event) => {
         const hook = hooks[functionName];
         if (!hook) throw Object.assign(new Error(`Function not found: ${functionName}`), { name: 'ResourceNotFoundException' });
@@ -241,6 +256,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
     const sfnClient = { send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) };
+    // EventBridge Scheduler: the wake-ups of the workflow's timed waits invoke the wake function (registered below, by its ARN).
+    const scheduledTargets: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const scheduler = new LocalScheduler({
+      dir: join(dataDir, 'scheduler'),
+      log,
+      invoke: async (arn, input) => {
+        const target = scheduledTargets[arn];
+        if (!target) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'ResourceNotFoundException' });
+        return target(input);
+      },
+    });
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: WAKES.groupName })).catch((err: Error) => {
+      if (err.name !== 'ConflictException') throw err;
+    });
     const iamMode = options.iam?.mode ?? 'enforce';
     const iam =
       iamMode === 'off'
@@ -279,6 +308,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         store: faults.store(new DynamoChangeStore(dbOf, tables)),
         ledger: new DynamoLedgerReader(dbOf, tables.ledger),
         workflow: new StepFunctionsWorkflow(checked('states', effects(sfnClient)) as never, stateMachineArn),
+        wakes: new EventBridgeWakeScheduler(checked('scheduler', effects(scheduler)) as never, WAKES),
         artifacts:
           s3Of === s3 ? artifacts : new S3ArtifactStore(s3Of, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] }),
         functions: new LambdaFunctionHost(checked('lambda', effects(lambda)) as never),
@@ -309,6 +339,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           },
           approvalLinkTtlSeconds: 72 * 3600,
           codeDeploy: CODEDEPLOY,
+          // Bakes and CodeDeploy looks run on the workflow's clock, `speed` times the wall clock, as the Waits do.
+          timeScale: speed,
         },
         now: () => new Date(),
         newId: () => randomUUID(),
@@ -367,6 +399,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await registerTargets(services, (root) => new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root, denied: [dataDir] }), lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
+    scheduledTargets[WAKES.functionArn] = makeWakeDueHandler(servicesOf('lambdas/handlers/scheduled/wake-due.ts'));
+    // Schedules whose time passed while the runtime was down fire now, as the scheduler catches up.
+    await scheduler.load();
     // The sweep, as the scheduled handler does every 5 minutes in AWS (scaled by the speed factor
     // here): the approval timeout, then the reconciler; it also runs once now, so whatever a crash
     // left out of step (an alias behind its record, a decision the workflow never heard) is put right at start.
@@ -381,6 +416,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
           for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
           for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
+          for (const id of out.resumed) log(`↻  the deploy wait of change ${id} delivered (its deadline passed, or its change needs the workflow)`);
           for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
         })
         .catch((err) => log(`sweep failed: ${(err as Error).message}`));
@@ -391,6 +427,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // change on the default bus, where the rule of the CDK stack sends CMV's alarms going to ALARM to the alarm handler.
     const alarmHandler = makeAlarmHandler(servicesOf('lambdas/handlers/events/alarm-state-change.ts'));
     events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
+    // A CodeDeploy deployment's end wakes the workflow that follows it, as the CDK stack's rule does.
+    const codeDeployHandler = makeCodeDeployHandler(servicesOf('lambdas/handlers/events/codedeploy-state-change.ts'));
+    events.putRule('CodeDeployStateChangeRule', codeDeployStateChangePattern(CODEDEPLOY.application), async (event) => codeDeployHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
     cloudwatch.startEvaluating();
     // CMV's events: the ledger table's stream → the publisher → the bus (as the event source mapping does in AWS).
@@ -417,12 +456,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       codeDeploy,
       iam,
       servicesOf,
+      scheduler,
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
         cloudwatch.stopEvaluating();
         await ledgerStream.stop();
         await events.settled();
+        await scheduler.stop();
         await sfn.stop();
         await codeDeploy.stop();
         await new Promise<void>((r) => server.close(() => r()));

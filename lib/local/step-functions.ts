@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import {
   payloadBytes,
   resourceLabel,
 } from './step-functions-limits';
-import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
+import { jsonOf, readStoreFile, report, writeStoreFile } from './store-file';
 
 // aws-local-stepfunctions 3 needs Promise.withResolvers (Node ≥ 22); polyfill it on Node 20.
 if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -96,8 +96,11 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
  * under `dir`; on start, RUNNING executions resume from that state (a waiting approval gets a new
  * task token; the e-mailed links keep working because they name the change, not the token).
  * A Task runs only once its state is saved, so a restart never resumes behind a task that started.
- * Each save replaces the file atomically; a file that does not parse at start (a crash of a run
- * before saves were atomic, a hand edit) is quarantined and reported with the change it belonged to.
+ * The record (`<name>.json`) is written whole, atomically, at StartExecution and when the execution
+ * ends; in between each history event is appended to its journal (`<name>.jsonl`, a StateEntered line
+ * with the state's input), so a state costs a line, not a rewrite of the whole history. A record
+ * that does not parse at start (a crash of a run before saves were atomic, a hand edit) is
+ * quarantined and reported with the change it belonged to; a torn journal line is skipped.
  * It refuses what Step Functions refuses (step-functions-limits.ts): execution names that are not
  * 1–80 allowed characters (InvalidName, ValidationException), request payloads over 256 KiB
  * (ValidationException); a task input or result over 256 KiB fails the task with
@@ -176,13 +179,23 @@ export class LocalStepFunctions {
       if (!saved) continue;
       const record = saved as ExecutionRecord;
       this.executions.set(record.name, record);
-      if (record.status === 'RUNNING') {
-        // StartExecution answered once the record was saved: an execution killed before it saved its first state starts at StartAt.
-        const at = record.currentState ?? this.opts.definition.StartAt;
-        this.opts.log?.(`↻  resuming execution ${record.name} at ${at}`);
-        this.launch(record, at, record.currentState ? record.currentInput : JSON.parse(record.input));
-        resumed++;
+      if (record.status !== 'RUNNING') {
+        // Ended, and its journal not yet removed when the process stopped: the record holds it all.
+        await rm(this.journalFile(record.name), { force: true });
+        continue;
       }
+      const journal = await this.readJournal(record.name);
+      record.history = [...record.history, ...journal.history];
+      // A record saved whole at each state (before the journal) names its current state itself.
+      if (journal.current) {
+        record.currentState = journal.current.state;
+        record.currentInput = journal.current.input;
+      }
+      // StartExecution answered once the record was saved: an execution killed before it saved its first state starts at StartAt.
+      const at = record.currentState ?? this.opts.definition.StartAt;
+      this.opts.log?.(`↻  resuming execution ${record.name} at ${at}`);
+      this.launch(record, at, record.currentState ? record.currentInput : JSON.parse(record.input));
+      resumed++;
     }
     return resumed;
   }
@@ -354,6 +367,7 @@ export class LocalStepFunctions {
           ...(ev.Error ? { error: String(ev.Error) } : {}),
         };
         record.history.push(entry);
+        const journaled = this.journal(record, ev.type === 'StateEntered' ? { ...entry, input: state?.input ?? null } : entry);
         // Checked before a Task's entry is marked below: a task past either limit never runs.
         if (counter.add(entry) >= HISTORY_LIMIT_EVENTS - 1 && !String(ev.type).startsWith('Execution')) {
           terminate('States.Runtime', HISTORY_LIMIT_CAUSE);
@@ -367,8 +381,8 @@ export class LocalStepFunctions {
         if (ev.type === 'StateEntered' && state?.name) {
           record.currentState = state.name;
           record.currentInput = state.input;
-          // A failed save is reported, not fatal: the task waiting for it (EnteredStates) must still run.
-          await this.save(record).catch((e: Error) => this.opts.log?.(`execution ${record.name}: saving state ${state.name} failed: ${e.message}`));
+          // A failed append is reported, not fatal: the task waiting for it (EnteredStates) must still run.
+          await journaled.catch((e: Error) => this.opts.log?.(`execution ${record.name}: saving state ${state.name} failed: ${e.message}`));
           this.opts.onStateEntered?.(state.name);
           entered.mark(state.name);
         }
@@ -397,14 +411,70 @@ export class LocalStepFunctions {
     Object.assign(record, ended);
     record.stopDate = new Date().toISOString();
     record.currentState = undefined;
+    record.currentInput = undefined;
+    // The whole record once more, with its history; then its journal is no longer needed.
+    await this.journals.get(record.name)?.catch(() => undefined);
     await this.save(record);
+    await rm(this.journalFile(record.name), { force: true });
+    this.journals.delete(record.name);
     this.opts.log?.(`■  execution ${record.name} ${record.status}${record.error ? ` (${record.error})` : ''}`);
   }
 
+  /** Writes the whole record (at StartExecution, and when it ends), atomically. */
   private async save(record: ExecutionRecord): Promise<void> {
     // After stop() the saved state must stay what it was: where the next start resumes.
     if (this.stopping) return;
-    await writeStoreFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record, null, 2));
+    const { currentState: _s, currentInput: _i, ...whole } = record;
+    await writeStoreFile(join(this.opts.dir, `${record.name}.json`), JSON.stringify(record.status === 'RUNNING' ? { ...whole, history: [] } : whole, null, 2));
+  }
+
+  private readonly journals = new Map<string, Promise<void>>();
+
+  private journalFile(name: string): string {
+    return join(this.opts.dir, `${name}.jsonl`);
+  }
+
+  /**
+   * Appends one history event to the execution's journal (`<name>.jsonl`), after every earlier one:
+   * while it runs, its state changes are written one line each instead of the whole record each
+   * time (a StateEntered line carries the state's input: where a restart resumes).
+   */
+  private journal(record: ExecutionRecord, event: Record<string, unknown>): Promise<void> {
+    const line = `${JSON.stringify(event)}\n`;
+    const next = (this.journals.get(record.name) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.stopping) return;
+        await mkdir(this.opts.dir, { recursive: true });
+        await appendFile(this.journalFile(record.name), line);
+      });
+    this.journals.set(record.name, next);
+    return next;
+  }
+
+  /**
+   * A running execution's journal, read back at start: its history since StartExecution and the
+   * state it last entered with that state's input. A line that does not parse (the last one, torn
+   * by a crash mid-append) is skipped and reported.
+   */
+  private async readJournal(name: string): Promise<{ history: ExecutionRecord['history']; current?: { state: string; input: unknown } }> {
+    const text = await readFile(this.journalFile(name), 'utf8').catch(() => '');
+    const history: ExecutionRecord['history'] = [];
+    let current: { state: string; input: unknown } | undefined;
+    for (const [i, line] of text.split('\n').entries()) {
+      if (line === '') continue;
+      let event: ExecutionRecord['history'][number] & { input?: unknown };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        report(`⚠  ${this.journalFile(name)} line ${i + 1} does not parse (torn by a crash): skipped`, this.opts.log);
+        continue;
+      }
+      const { input, ...rest } = event;
+      history.push(rest);
+      if (rest.type === 'StateEntered' && rest.state) current = { state: rest.state, input };
+    }
+    return { history, current };
   }
 }
 

@@ -187,9 +187,10 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 7: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
-      // and the user sync with its custom-resource Provider framework function
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 7);
+      // + 9: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
+      // the user sync with its custom-resource Provider framework function, the wake function of the workflow's
+      // one-time schedules and the CodeDeploy state-change handler
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 9);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -556,6 +557,8 @@ describe('CmvStack', () => {
         'states:SendTaskSuccess',
         'states:StartExecution',
       ]);
+      // It delivers a CodeDeploy wait whose deployment ended, when the deployment's event was lost.
+      expect(allActions(role)).toContain('codedeploy:GetDeployment');
     });
 
     it('sends CMV alarms moving to ALARM to the alarm handler (event-driven rollback), with retries', () => {
@@ -578,6 +581,60 @@ describe('CmvStack', () => {
         Principal: 'events.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventHandlersAlarmStateChange'), 'Arn'] },
       });
+    });
+
+    it("sends the end of a CodeDeploy deployment of CMV's application to the handler that wakes its workflow (no polling), with retries", () => {
+      // THEN
+      const application = stack.node.findChild('CodeDeployApplication');
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.codedeploy'],
+          'detail-type': ['CodeDeploy Deployment State-change Notification'],
+          detail: { application: [{ Ref: logicalId(application) }], state: ['SUCCESS', 'FAILURE', 'STOP'] },
+        },
+        Targets: Match.arrayWith([
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CodeDeployEventHandlersCodeDeployStateChange'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 4 },
+          }),
+        ]),
+      });
+      const handler = stack.node.findAll().find((c) => c.node.path === 'Cmv/CodeDeployEventHandlers/CodeDeployStateChange') as unknown as IGrantable;
+      expect(allActions(handler).filter((a) => !/^(logs|xray|kms):/.test(a))).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+      ]);
+    });
+
+    it("lets only the workflow's wait step schedule wake-ups, in the wake group, and only the wake function answer them with the token", () => {
+      // THEN
+      const waitStep = stack.workflowFunctions.ScheduleWakeFunctionArn;
+      const schedulers = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .filter((r) =>
+          list((r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement).some((st) =>
+            list(st.Action).includes('scheduler:CreateSchedule'),
+          ),
+        );
+      expect(schedulers.map((r) => r.Properties?.Roles)).toEqual([[{ Ref: logicalId(waitStep.role) }]]);
+      expect(allActions(waitStep).filter((a) => /^(scheduler|iam|states|codedeploy):/.test(a))).toEqual([
+        'codedeploy:GetDeployment',
+        'iam:PassRole',
+        'scheduler:CreateSchedule',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+      ]);
+      const env = (resources[logicalId(waitStep.function)].Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(['WAKE_SCHEDULE_GROUP', 'WAKE_FUNCTION_ARN', 'WAKE_ROLE_ARN']));
+      const wakeDue = stack.node.findAll().find((c) => c.node.path === 'Cmv/Wakes/WakeDue') as unknown as IGrantable;
+      expect(allActions(wakeDue).filter((a) => /^(states|codedeploy|scheduler):/.test(a))).toEqual([
+        'codedeploy:GetDeployment',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+      ]);
     });
 
     it('encrypts the approval topic with the app key and refuses plain HTTP', () => {

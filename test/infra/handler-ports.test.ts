@@ -23,6 +23,7 @@ const PORT_OF_ACTION: readonly (readonly [RegExp, Port])[] = [
   [/^events:PutEvents /, 'events'],
   [/^sns:Publish /, 'notifier'],
   [/^secretsmanager:GetSecretValue /, 'linkKeys'],
+  [/^(scheduler:CreateSchedule|iam:PassRole) /, 'wakes'],
 ];
 /** Calls of every handler (the tables), or of the Lambda service with the function's role (logs, tracing, the stream and its dead-letter queue). */
 const NO_PORT = /^(dynamodb|kms|logs|xray|sqs):/;

@@ -61,20 +61,35 @@ export async function executionEnded(rig: Rig, changeId: string): Promise<boolea
   return text !== undefined && (JSON.parse(text) as { status: string }).status !== 'RUNNING';
 }
 
+/** The state the change's execution entered last, as the local Step Functions journals it (undefined: none yet, or it ended). */
+export async function executionState(rig: Rig, changeId: string): Promise<string | undefined> {
+  const text = await readFile(join(rig.dataDir, 'executions', `${changeId}.jsonl`), 'utf8').catch(() => '');
+  const entered = text
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .map((line) => JSON.parse(line) as { type: string; state?: string })
+    .filter((e) => e.type === 'StateEntered');
+  return entered.at(-1)?.state;
+}
+
 /**
  * Drives one change through its life: proposes it (unless a cut POST already created it), approves
  * it through bob's e-mailed link once it awaits approval (unless his vote is recorded), aborts it as
- * dana once it reached `abortAtWeight` %. Done when the change is final and its execution ended.
+ * dana once it reached `abortAtWeight` %, or pauses it there (`pauseAtWeight`) and promotes it once
+ * the workflow holds it (its execution waits in AwaitResume). Done when the change is final and its
+ * execution ended.
  */
 export class ChangePilot implements Driver {
   changeId?: string;
   private awaitingSince?: number;
   private aborted = false;
+  private paused = false;
+  private promoted = false;
 
   constructor(
     private readonly rig: Rig,
     private readonly request: Record<string, unknown> & { version: string },
-    private readonly options: { abortAtWeight?: number } = {},
+    private readonly options: { abortAtWeight?: number; pauseAtWeight?: number } = {},
   ) {}
 
   /** @throws Error when bob gets no approval e-mail within 15 s of a run (a change nobody can approve by link is stuck) */
@@ -102,6 +117,20 @@ export class ChangePilot implements Driver {
       this.aborted = true;
       await api.control(c.changeId, 'abort', 'crash test', 'dana');
       return false;
+    }
+    const pauseAt = this.options.pauseAtWeight;
+    if (pauseAt !== undefined && c.status === 'deploying' && (c.deployment?.currentWeight ?? 0) >= pauseAt) {
+      if (!this.paused && !c.deployment?.paused) {
+        if (!aliasMatchesRecord(await api.target(TARGET))) return false;
+        this.paused = true;
+        await api.control(c.changeId, 'pause', 'crash test', 'dana');
+        return false;
+      }
+      if (!this.promoted && c.deployment?.paused && (await executionState(this.rig, c.changeId)) === 'AwaitResume') {
+        this.promoted = true;
+        await api.control(c.changeId, 'promote', 'crash test', 'dana');
+        return false;
+      }
     }
     return FINAL_STATUSES.has(c.status) && (await executionEnded(this.rig, c.changeId));
   }

@@ -39,9 +39,12 @@ const POINTS = [
   'aws:UpdateAlias',
   'state:AfterShift',
   'state:Bake',
+  // The bake keeps its task token and schedules its wake; the restart enters the same wait, keeps its deadline (passed by then) and wakes at once.
+  'aws:CreateSchedule',
+  // Woken at the bake's end, the check decides the step and records it before the Choice.
   'state:CheckCanary',
-  'state:CanaryDecision',
   'commit:CanaryStepChecked',
+  'state:CanaryDecision',
   // 100 %: the shift records and moves the alias in one run, which dies after the move.
   'state:ShiftTraffic',
   'aws:UpdateAlias',
@@ -69,8 +72,8 @@ afterAll(async () => {
 
 describe('crash at every point of a healthy alias-weights change', () => {
   it('deploys the change once, with the alias on the new version alone and a ledger that verifies', async () => {
-    // Arrange: a config-only change (code of 1.0.0, new config), a short canary.
-    const pilot = new ChangePilot(rig, await configChange('1.1.0', 1110, { steps: [50, 100], bakeSeconds: 10 }));
+    // Arrange: a config-only change (code of 1.0.0, new config), a short canary (2 s bakes at speed 60: the wake is scheduled, not due at once).
+    const pilot = new ChangePilot(rig, await configChange('1.1.0', 1110, { steps: [50, 100], bakeSeconds: 120 }));
 
     // Act
     const { last, api, runs } = await runChain(rig, POINTS, pilot);

@@ -5,7 +5,8 @@ import { duplicates, killAll, ledgerOf, type Rig, runChain, startRig, summary, T
  * Issue #9: operators' moves killed between their record and the alias move — an abort mid-canary
  * and an activation — and started again on the same data: the start-up reconciliation moves the
  * alias to what was recorded, and nothing is recorded twice. The tests are one target's history, in
- * order: the activation puts back a version the first abort left published.
+ * order: the activation puts back a version the first abort left published. Issue #10: a pause killed
+ * between its record and the wake of the canary's bake — the wake is delivered from the record.
  */
 jest.setTimeout(300_000);
 
@@ -73,6 +74,32 @@ describe('crash during an activation', () => {
       expect(await api.verify('erin')).toMatchObject({ valid: true });
       const activations = (await api.audit({ target: TARGET, type: 'VersionActivated' }, 'erin')).items;
       expect(activations).toEqual([expect.objectContaining({ actor: 'dana', details: expect.objectContaining({ version: '1.1.0' }) })]);
+      console.log(summary(runs));
+    } finally {
+      await last.kill();
+    }
+  });
+});
+
+describe('crash between a pause and its wake', () => {
+  it('holds the canary after a crash at commit:DeploymentPaused: the restart delivers the lost wake from the record, and a promotion ends it deployed', async () => {
+    // Arrange: a day's bake (24 minutes at speed 60): the workflow leaves it within a run only when something wakes it.
+    const pilot = new ChangePilot(rig, await configChange('1.3.0', 1113, { steps: [50, 100], bakeSeconds: 86_400 }), { pauseAtWeight: 50 });
+
+    // Act: the pause commits and the run dies before it sends the bake its wake.
+    const { last, api, runs } = await runChain(rig, ['commit:DeploymentPaused'], pilot);
+
+    // Assert
+    try {
+      const change = await api.change(pilot.changeId as string);
+      expect(change.status).toBe('deployed');
+      expect(change.deployment?.history.map((h) => [h.weight, h.decision])).toEqual([
+        [50, 'continue'],
+        [100, 'promote'],
+      ]);
+      const entries = await ledgerOf(api, change.changeId);
+      expect(duplicates(entries)).toEqual([]);
+      expect(entries.map((e) => e.type)).toEqual(expect.arrayContaining(['DeploymentPaused', 'PromotionRequested', 'ChangeDeployed']));
       console.log(summary(runs));
     } finally {
       await last.kill();

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { executionCost } from '../../bench/history-events';
+import { lifecycleDefinition } from '../../bench/lifecycle-model';
 import { approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 const quarters = [
@@ -55,7 +57,10 @@ describe('change lifecycle (local stack)', () => {
     const target = await stack.api.target(TARGET);
     expect(target.liveVersion).toBe('1.1.0');
     expect(target.alias.routingPercent).toEqual({ '2': 100 });
-    expect((await executionEnded(stack, changeId)).status).toBe('SUCCEEDED');
+    const execution = await executionEnded(stack, changeId);
+    expect(execution.status).toBe('SUCCEEDED');
+    // Issue #10: the example's three steps of 60 s cost a bounded number of transitions, whatever the bake (no polling clock).
+    expect(executionCost(lifecycleDefinition().States, execution.history).transitions).toBeLessThanOrEqual(40);
     const live = await stack.api.invoke(TARGET, { claimId: 'C-9', baseQuarters: quarters, dependants: 0 });
     expect(live).toMatchObject({ executedVersion: '2', ok: true, payload: { calculatorVersion: '1.1.0', maximumWeeklyBenefit: 1105 } });
   });

@@ -7,7 +7,7 @@ import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, PublishVers
 import { lambdaAppSpec } from '../../lambdas/adapters/codedeploy-deployments';
 import { zipSource } from '../../lambdas/core/artifact';
 import { LocalCloudWatch } from '../../lib/local/cloudwatch';
-import { type HookEvent, LocalCodeDeploy, provisionDeploymentGroup } from '../../lib/local/codedeploy';
+import { type CodeDeployStateChangeEvent, type HookEvent, LocalCodeDeploy, provisionDeploymentGroup } from '../../lib/local/codedeploy';
 import { LocalLambda } from '../../lib/local/lambda';
 
 /**
@@ -27,6 +27,7 @@ describe('LocalCodeDeploy', () => {
   let codedeploy: LocalCodeDeploy;
   let hookStatus: 'Succeeded' | 'Failed';
   const hooksCalled: string[] = [];
+  const events: CodeDeployStateChangeEvent[] = [];
 
   const alias = async () =>
     (await lambda.send(new GetAliasCommand({ FunctionName: FN, Name: 'live' }))) as {
@@ -90,11 +91,13 @@ describe('LocalCodeDeploy', () => {
     );
     hookStatus = 'Succeeded';
     hooksCalled.length = 0;
+    events.length = 0;
     codedeploy = new LocalCodeDeploy({
       dir: join(root, 'codedeploy'),
       lambda,
       cloudwatch,
       speed: 600,
+      onStateChange: (event) => events.push(event),
       invokeHook: async (name: string, event: HookEvent) => {
         hooksCalled.push(name);
         await codedeploy.send(
@@ -134,6 +137,23 @@ describe('LocalCodeDeploy', () => {
     expect(hooksCalled).toEqual(['before-hook', 'after-hook']);
   });
 
+  it('sends its state changes to the bus as CodeDeploy does: START, then SUCCESS, with the documented detail and resources', async () => {
+    const { deploymentId } = await deploy();
+    await codedeploy.settled(deploymentId);
+
+    expect(events.map((e) => e.detail.state)).toEqual(['START', 'SUCCESS']);
+    expect(events[1]).toEqual({
+      version: '0',
+      'detail-type': 'CodeDeploy Deployment State-change Notification',
+      source: 'aws.codedeploy',
+      account: '000000000000',
+      time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      region: 'local',
+      resources: ['arn:aws:codedeploy:local:000000000000:application:cmv', `arn:aws:codedeploy:local:000000000000:deploymentgroup:cmv/${FN}`],
+      detail: { instanceGroupId: expect.any(String), region: 'local', application: 'cmv', deploymentId, state: 'SUCCESS', deploymentGroup: FN },
+    });
+  });
+
   it('refuses a second active deployment in the group, as CodeDeploy does', async () => {
     await deploy();
     await expect(deploy()).rejects.toMatchObject({ name: 'DeploymentLimitExceededException' });
@@ -145,6 +165,7 @@ describe('LocalCodeDeploy', () => {
     await codedeploy.settled(deploymentId);
     expect(await info(deploymentId)).toMatchObject({ status: 'Failed', errorInformation: { code: 'HOOK_EXECUTION_FAILURE' } });
     expect((await alias()).FunctionVersion).toBe('1');
+    expect(events.filter((e) => e.detail.deploymentId === deploymentId).map((e) => e.detail.state)).toEqual(['START', 'FAILURE']);
   });
 
   it('stops on an alarm in ALARM and rolls back, recording the rollback deployment', async () => {
@@ -155,6 +176,13 @@ describe('LocalCodeDeploy', () => {
     const s = await info(deploymentId);
     expect(s).toMatchObject({ status: 'Stopped', errorInformation: { code: 'ALARM_ACTIVE' } });
     expect(s.rollbackInfo?.rollbackDeploymentId).toMatch(/^d-/);
+    // The stopped deployment's STOP, then the rollback deployment's own START and SUCCESS.
+    expect(events.map((e) => [e.detail.deploymentId, e.detail.state])).toEqual([
+      [deploymentId, 'START'],
+      [deploymentId, 'STOP'],
+      [s.rollbackInfo?.rollbackDeploymentId, 'START'],
+      [s.rollbackInfo?.rollbackDeploymentId, 'SUCCESS'],
+    ]);
     expect(await alias()).toMatchObject({ FunctionVersion: '1' });
     expect((await alias()).RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
   });

@@ -1,8 +1,8 @@
 import { aliasWeight, firingAlarms } from '../canary';
-import { stopCodeDeployment } from './code-deploy';
+import { recordCodeDeployShift, stopCodeDeployment } from './code-deploy';
 import { loadTarget, rollBack } from './deploy';
-import { wakeWorkflow } from './operator-controls';
 import type { Services } from './services';
+import { wakeWorkflow } from './wake';
 
 /** An alarm's move to a new state, as the "CloudWatch Alarm State Change" event tells it. Times ISO-8601. */
 export interface AlarmStateChange {
@@ -48,14 +48,16 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
     const weight = live > 0 ? live : d.currentWeight;
     // 0: CodeDeploy shifted and already rolled back before anyone recorded the weight it reached.
     const where = weight > 0 ? `at ${weight}%` : `during CodeDeploy deployment ${d.codeDeployId}`;
+    // A shift the workflow has not looked at yet (it looks when the config's next shift is due) becomes the step the rollback closes.
+    await recordCodeDeployShift(svc, changeId, live);
     // Recorded first (the alarm as the reason, the route back on the previous version, the alias
     // following), then CodeDeploy's deployment is stopped with rollback and the alias synced again.
     const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM ${where}: ${change.reason}`, trigger);
     await stopCodeDeployment(svc, rolled.target, d.codeDeployId);
-    await wakeWorkflow(svc, changeId);
+    await wakeWorkflow(svc, changeId, 'stopped');
     return { action: 'stopped_codedeploy', changeId };
   }
   await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${d.currentWeight}%: ${change.reason}`, trigger);
-  await wakeWorkflow(svc, changeId);
+  await wakeWorkflow(svc, changeId, 'stopped');
   return { action: 'rolled_back', changeId };
 }

@@ -1,19 +1,23 @@
 import { alarmNamesFor } from '../alarm-definitions';
 import { aliasWeight, observe } from '../canary';
 import type { CanaryStepRecord, Change } from '../change';
+import { nextCodeDeployLook, resolveDeploymentConfig, type TrafficRouting, trafficShifts } from '../deployment-config';
 import { ConflictError, DeploymentError } from '../errors';
 import type { CodeDeploymentStatus } from '../ports';
-import { CODEDEPLOY_POLL_SECONDS, type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
+import { type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { requireSmokeTests } from './smoke-tests';
 import { syncAlias } from './sync-alias';
+import { wakeWorkflow } from './wake';
 
 /**
  * The codedeploy strategy: CodeDeploy shifts the alias (per its deployment config), watches the
  * target's alarms (named in each deployment) and runs CMV's BeforeAllowTraffic/AfterAllowTraffic hooks (the smoke
  * tests); CMV creates the deployment, follows it to its end and records each shift it sees, and
- * stops it at once when an alarm fires (CodeDeploy itself only polls).
+ * stops it at once when an alarm fires (CodeDeploy itself only polls). Following costs no polling:
+ * between looks the workflow waits on a task token, woken by the deployment's end (its EventBridge
+ * event, `codeDeployStateChanged`), or at the next shift its config makes (`nextCodeDeployLook`).
  */
 
 function codeDeployOf(svc: Services) {
@@ -31,7 +35,8 @@ export async function createCodeDeployment(svc: Services, changeId: string, stat
   const c = await loadChange(svc, changeId);
   const d = requireDeployment(c.deployment, changeId);
   if (c.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
-  if (d.codeDeployId) return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+  const first = { ...state, decision: 'wait' as const, unchangedLooks: 0, waitSeconds: nextCodeDeployLook(await routingOf(svc, c), 0, 0) };
+  if (d.codeDeployId) return first;
   if (!d.toFunctionVersion) throw new DeploymentError(`change ${changeId} has no published version`);
   const target = await loadTarget(svc, c.target);
   const deploymentConfig = d.deploymentConfig ?? target.codeDeploy.deploymentConfig;
@@ -57,17 +62,18 @@ export async function createCodeDeployment(svc: Services, changeId: string, stat
       details: { deploymentId, application: settings.application, deploymentGroup: target.name, deploymentConfig },
     };
   });
-  return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+  return first;
 }
 
 /**
- * Follows a CodeDeploy deployment: records each new alias weight it sees as a step (`TrafficShifted`,
+ * Follows a CodeDeploy deployment, at each look: records each new alias weight it sees as a step (`TrafficShifted`,
  * closing the previous step with `CanaryStepChecked`), and its end: Succeeded → `promote`;
  * Failed/Stopped → the alias is verified back on the previous version and `ChangeRolledBack` is
- * recorded with CodeDeploy's reason → `stopped`. Otherwise `wait` and poll again.
+ * recorded with CodeDeploy's reason → `stopped`. Otherwise `wait` until the next look.
  */
-export async function followCodeDeployment(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
+export async function followCodeDeployment(svc: Services, changeId: string, input: DeploymentState): Promise<DeploymentState> {
   const { client } = codeDeployOf(svc);
+  const { wake: _wake, ...state } = input;
   const c = await loadChange(svc, changeId);
   if (c.status !== 'deploying') {
     // Rolled back by /abort or an alarm: the record came first; if the stop that follows it was lost
@@ -88,8 +94,72 @@ export async function followCodeDeployment(svc: Services, changeId: string, stat
     await recordCodeDeployRollback(svc, changeId, status);
     return { ...state, decision: 'stopped', waitSeconds: 0 };
   }
-  if (weight > d.currentWeight) await recordWeight(svc, changeId, weight, 'continue', `CodeDeploy shifted to ${weight}%`);
-  return { ...state, decision: 'wait', waitSeconds: CODEDEPLOY_POLL_SECONDS };
+  const shifted = weight > d.currentWeight;
+  if (shifted) await recordWeight(svc, changeId, weight, 'continue', `CodeDeploy shifted to ${weight}%`);
+  const unchangedLooks = shifted ? 0 : (state.unchangedLooks ?? 0) + 1;
+  return {
+    ...state,
+    decision: 'wait',
+    unchangedLooks,
+    waitSeconds: nextCodeDeployLook(await routingOf(svc, c), Math.max(weight, d.currentWeight), unchangedLooks),
+  };
+}
+
+/** How the change's CodeDeploy deployment config shifts traffic (an unknown config: as all at once, looked at by its hook window). */
+async function routingOf(svc: Services, c: Change): Promise<TrafficRouting> {
+  const target = await loadTarget(svc, c.target);
+  try {
+    return resolveDeploymentConfig(c.deployment?.deploymentConfig ?? target.codeDeploy.deploymentConfig, target.codeDeploy.customConfigs).routing;
+  } catch {
+    return { type: 'AllAtOnce' };
+  }
+}
+
+/** A "CodeDeploy Deployment State-change Notification": the deployment and its new state (START, SUCCESS, FAILURE, STOP, READY). */
+export interface CodeDeployStateChange {
+  readonly deploymentId: string;
+  readonly deploymentGroup: string;
+  readonly state: string;
+}
+
+/**
+ * A CodeDeploy deployment changed state (its EventBridge event): when it is the deploying change's
+ * deployment of the group's target, that change's wait is woken, so the workflow follows its end at
+ * once. Any other deployment (a rollback deployment, another application's) is left alone.
+ * @returns the change woken, or undefined
+ */
+export async function codeDeployStateChanged(svc: Services, event: CodeDeployStateChange): Promise<string | undefined> {
+  const changeId = (await svc.store.getTarget(event.deploymentGroup))?.deployingChangeId;
+  const change = changeId ? await svc.store.getChange(changeId) : undefined;
+  if (!change || change.deployment?.codeDeployId !== event.deploymentId) return undefined;
+  return (await wakeWorkflow(svc, change.changeId, 'codedeploy-ended')) ? change.changeId : undefined;
+}
+
+/**
+ * Records a shift CodeDeploy made that the workflow has not looked at yet — an alarm's handler saw the
+ * alias at `weight` % before the workflow's next look; 0: the alias is back already, and the metrics
+ * tell (`unseenFirstShift`) — as the step the canary's history then closes with the rollback. A
+ * weight already recorded records nothing.
+ */
+export async function recordCodeDeployShift(svc: Services, changeId: string, weight: number): Promise<void> {
+  const c = await loadChange(svc, changeId);
+  const seen = weight > 0 ? weight : await unseenFirstShift(svc, c);
+  if (c.status !== 'deploying' || !seen || seen <= (c.deployment?.currentWeight ?? 0)) return;
+  await recordWeight(svc, changeId, seen, 'continue', `CodeDeploy shifted to ${seen}%`);
+}
+
+/**
+ * The first weight of the deployment config, when no look saw a shift yet but the new version
+ * served requests through the alias since the deployment started (its metrics): CodeDeploy shifted
+ * and rolled back between two looks (its alarm polling, a failed hook after the shift). Only the
+ * first shift is certain from that; undefined when nothing shows traffic moved.
+ */
+async function unseenFirstShift(svc: Services, c: Change): Promise<number | undefined> {
+  const d = c.deployment;
+  if (!d || d.history.length > 0 || !svc.metrics || !d.toFunctionVersion || !d.startedAt) return undefined;
+  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.toFunctionVersion], new Date(d.startedAt), svc.now());
+  if (!((stats[d.toFunctionVersion]?.requests ?? 0) > 0)) return undefined;
+  return trafficShifts(await routingOf(svc, c))[0]?.percent;
 }
 
 /** Records a newly seen weight as a step, closing the previous one with `decision`. */
@@ -141,6 +211,8 @@ export async function stopCodeDeployment(svc: Services, targetName: string, depl
 
 /** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */
 async function recordCodeDeployRollback(svc: Services, changeId: string, status: CodeDeploymentStatus): Promise<void> {
+  // The alias is back on the previous version: a shift no look saw is known from the metrics only.
+  await recordCodeDeployShift(svc, changeId, 0);
   const reason = `CodeDeploy deployment ${status.deploymentId} ${status.status.toLowerCase()}${status.error ? `: ${status.error.code}: ${status.error.message}` : ''}`;
   await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy' });
 }

@@ -41,7 +41,7 @@ export async function decideApproval(svc: Services, caller: Caller, changeId: st
     return { event: 'ApprovalRecorded', patch: { approvals }, details, writes };
   });
   if (outcome?.state === 'pending') return change;
-  const token = await svc.store.getTaskToken(changeId);
+  const token = (await svc.store.getTaskToken(changeId))?.taskToken;
   if (!token) throw new Error(`change ${changeId} has no task token to resume`);
   // The vote is committed: a delivery that fails now (throttling, a crash) is retried by the
   // reconciler from the record, so the voter's answer stays the recorded vote.

@@ -4,6 +4,7 @@ import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
 import type { StoreWrite, VersionStats } from '../ports';
 import { type AliasRoute, routesAs, type Target } from '../target';
 import type { DeploymentStrategy } from '../target-settings';
+import { bakedBy, type WakeOutput } from '../wake';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { syncAlias } from './sync-alias';
@@ -16,10 +17,12 @@ import { syncAlias } from './sync-alias';
  */
 
 /**
- * What the workflow carries between deploy steps. `waitSeconds` is how long the next Wait lasts (a
- * bake slice, or a CodeDeploy poll). `decision` drives the ASL's Choice: `continue` (shift to step
- * `stepIndex`), `bake` (wait and check again), `paused` (wait for /resume), `promote`, `rollback`,
- * `stopped` (already rolled back, by an alarm or /abort), `wait` (CodeDeploy still running).
+ * What the workflow carries between deploy steps. `waitSeconds` is how long the next timed wait lasts
+ * at most, on the workflow's clock (a bake: the bake time left; a CodeDeploy look: until its next
+ * shift). `decision` drives the ASL's Choice: `continue` (shift to step `stepIndex`), `bake` (wait,
+ * then check), `paused` (wait for /resume), `promote`, `rollback`, `stopped` (already rolled back, by
+ * an alarm or /abort), `wait` (CodeDeploy still running). `wake` is how the last wait ended (the
+ * ASL puts it there; a step's result drops it).
  */
 export interface DeploymentState {
   readonly strategy: DeploymentStrategy;
@@ -28,13 +31,14 @@ export interface DeploymentState {
   readonly alarmNames: readonly string[];
   readonly startedAt: string;
   readonly waitSeconds: number;
-  /** How long the current step has baked, in s: the sum of its Waits (the workflow's clock, so a sped-up local run bakes in step). */
+  /** How long the current step has baked, in s, on the workflow's clock (pauses excluded). */
   readonly bakedSeconds?: number;
+  /** codedeploy: looks in a row that saw no new weight (the next look backs off). */
+  readonly unchangedLooks?: number;
   readonly decision?: 'continue' | 'bake' | 'paused' | 'promote' | 'rollback' | 'stopped' | 'wait';
+  /** How the wait before this step ended: the wake's output, or the error the ASL caught (a timed-out wait). */
+  readonly wake?: Pick<WakeOutput, 'by' | 'since'> | { readonly Error: string; readonly Cause?: string };
 }
-
-/** How often the workflow polls a CodeDeploy deployment, in s. */
-export const CODEDEPLOY_POLL_SECONDS = 10;
 
 export async function loadTarget(svc: Services, name: string): Promise<Target> {
   const target = await svc.store.getTarget(name);
@@ -145,8 +149,12 @@ export async function shiftTraffic(svc: Services, changeId: string, state: Deplo
     };
   });
   await syncAlias(svc, after.target);
-  if (after.status !== 'deploying') return { ...state, decision: 'stopped', waitSeconds: 0 };
-  return { ...state, decision: 'bake', waitSeconds: 0, bakedSeconds: 0 };
+  const { wake: _wake, ...rest } = state;
+  if (after.status !== 'deploying') return { ...rest, decision: 'stopped', waitSeconds: 0 };
+  // The step bakes its whole bake time in one wait (the last step: the final bake).
+  const d = requireDeployment(after.deployment, changeId);
+  const bake = state.stepIndex >= state.steps.length - 1 ? (d.finalBakeSeconds ?? d.bakeSeconds) : d.bakeSeconds;
+  return { ...rest, decision: 'bake', waitSeconds: bake, bakedSeconds: 0 };
 }
 
 /**
@@ -161,15 +169,20 @@ async function lockedTarget(svc: Services, name: string, changeId: string): Prom
 }
 
 /**
- * Checks the canary (after each bake slice): reads the alarms and the operator's pause/promote and
- * decides with `checkStep`. A decided step is recorded (`CanaryStepChecked`) with what it observed:
- * the split by executed version, requests, error rate and p99 of the old and new versions, the
- * alarm states, the decision and its reason.
+ * Checks the canary when its bake's wait ended — at its deadline, or early when a pause, a promotion,
+ * an abort or an alarm's rollback woke it: counts what the step baked (`bakedBy`: all of the wait at
+ * its deadline, else the time waited on the workflow's clock), reads the alarms and the operator's
+ * pause/promote and decides with `checkStep`. A decided step is recorded (`CanaryStepChecked`) with
+ * what it observed: the split by executed version, requests, error rate and p99 of the old and new
+ * versions, the alarm states, the decision and its reason.
  */
-export async function checkCanary(svc: Services, changeId: string, state: DeploymentState): Promise<DeploymentState> {
+export async function checkCanary(svc: Services, changeId: string, input: DeploymentState): Promise<DeploymentState> {
+  const { wake, ...state } = input;
   const alarms = await svc.alarms.describe(state.alarmNames);
-  // The Wait that led here baked `waitSeconds` more (0 after a shift or a pause).
-  const bakedSeconds = (state.bakedSeconds ?? 0) + (state.decision === 'bake' ? state.waitSeconds : 0);
+  // A bake's wait that timed out (its hard cap) baked all of it, as one that came to its deadline.
+  const woke = wake && 'Error' in wake ? { by: 'timeout' as const, since: '' } : wake;
+  const baked = state.decision === 'bake' && woke ? bakedBy(woke, state.waitSeconds, svc.now(), svc.settings.timeScale) : 0;
+  const bakedSeconds = (state.bakedSeconds ?? 0) + baked;
   let next: DeploymentState = state;
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'deploying') {

@@ -15,7 +15,7 @@ export async function expireApprovals(svc: Services): Promise<string[]> {
     const page = await svc.store.listChanges({ status: 'awaiting_approval', limit: 100, nextToken });
     for (const change of page.items) {
       if (!change.approvalExpiresAt || change.approvalExpiresAt > now || change.approvedAt) continue;
-      const token = await svc.store.getTaskToken(change.changeId);
+      const token = (await svc.store.getTaskToken(change.changeId))?.taskToken;
       if (!token) continue;
       try {
         await svc.workflow.fail(token, 'ApprovalExpired', `quorum was not reached by ${change.approvalExpiresAt}`);

@@ -1,16 +1,16 @@
 import type { Change } from '../change';
 import { ConflictError, ForbiddenError } from '../errors';
 import { stopCodeDeployment } from './code-deploy';
-import { isSpentToken } from './deliver-decision';
 import { requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
+import { wakeWorkflow } from './wake';
 
 /**
  * Operator controls of a deploying change (POST /changes/{id}/pause, /resume, /promote, /abort).
- * Each needs the release_admin role and is one conditional write with its ledger entry. Pause and
- * promote take effect at the workflow's next canary check (within a bake slice, ≤ 60 s); abort
- * rolls the alias back at once. CodeDeploy cannot pause or skip steps of a Lambda deployment, so on
+ * Each needs the release_admin role and is one conditional write with its ledger entry, after which
+ * the workflow's wait is woken (its bake ends early): pause and promote take effect at once, at the
+ * canary check that follows; abort rolls the alias back in the request itself. CodeDeploy cannot pause or skip steps of a Lambda deployment, so on
  * the codedeploy strategy only abort is offered (it stops the deployment with rollback).
  */
 
@@ -68,7 +68,8 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
       details: { reason: why, weight: d.currentWeight },
     };
   });
-  if (control !== 'pause') await wakeWorkflow(svc, changeId);
+  // Recorded first: a wake lost now (a crash) is delivered by the sweep, from the record.
+  await wakeWorkflow(svc, changeId, control === 'pause' ? 'paused' : control === 'resume' ? 'resumed' : 'promote');
   return changed;
 }
 
@@ -85,38 +86,11 @@ async function abort(svc: Services, caller: Caller, changeId: string, reason: st
   if (d.strategy === 'codedeploy' && changed.deployment?.codeDeployId && svc.codeDeploy) {
     await stopCodeDeployment(svc, changed.target, changed.deployment.codeDeployId);
   }
-  await wakeWorkflow(svc, changeId);
+  await wakeWorkflow(svc, changeId, 'stopped');
   return changed;
 }
 
 function requireDeploying(c: Change, control: Control) {
   if (c.status !== 'deploying') throw new ConflictError(`cannot ${control} change ${c.changeId}: it is ${c.status}, not deploying`);
   return requireDeployment(c.deployment, c.changeId);
-}
-
-/**
- * Resumes a workflow waiting in AwaitResume (its task token is stored with the change). A stale or
- * already-used token is not an error: the workflow is then not waiting and sees the change at its
- * next check.
- */
-export async function wakeWorkflow(svc: Services, changeId: string): Promise<void> {
-  const token = await svc.store.getTaskToken(changeId);
-  if (!token) return;
-  try {
-    await svc.workflow.resume(token, { changeId });
-  } catch (err) {
-    if (!isSpentToken(err)) throw err;
-  }
-  await svc.store.spendTaskToken(changeId, token);
-}
-
-/**
- * The workflow's AwaitResume step (waitForTaskToken): keeps the task token with the change so that
- * /resume, /promote, /abort or an alarm can wake it; when the pause already ended (or the change
- * stopped deploying) before the token was kept, resumes at once.
- */
-export async function awaitResume(svc: Services, changeId: string, taskToken: string): Promise<void> {
-  await svc.store.putTaskToken(changeId, taskToken, 'resume');
-  const c = await loadChange(svc, changeId);
-  if (c.status !== 'deploying' || !c.deployment?.paused) await wakeWorkflow(svc, changeId);
 }

@@ -1,8 +1,9 @@
 import type { Change } from '../change';
-import { deliverDecision, isSpentToken } from './deliver-decision';
+import { deliverDecision } from './deliver-decision';
 import { workflowInput } from './propose-change';
 import type { Services } from './services';
 import { syncAlias } from './sync-alias';
+import { wakeCause, wakeWorkflow } from './wake';
 
 /** What a reconciliation found out of step and put right, and what it could not. */
 export interface Reconciliation {
@@ -12,7 +13,7 @@ export interface Reconciliation {
   readonly aliasesMoved: readonly string[];
   /** Changes whose recorded approval outcome was delivered to the waiting workflow. */
   readonly decisionsDelivered: readonly string[];
-  /** Changes whose canary wait (AwaitResume) was woken because it is no longer paused. */
+  /** Changes whose deploy wait (a bake, a hold, a CodeDeploy look) was woken: its deadline passed, or something it must act on was recorded. */
   readonly resumed: readonly string[];
   /** What failed (it is tried again on the next run). */
   readonly failures: readonly { readonly what: string; readonly error: string }[];
@@ -25,7 +26,10 @@ export interface Reconciliation {
  *   same name and input; an execution that already exists under the change's id is left alone);
  * - every target's alias is synced to its recorded route (`syncAlias`);
  * - every outstanding task token whose change records a decision the wait has not heard of is
- *   delivered: an approval outcome (`deliverDecision`), or a canary no longer paused (resume).
+ *   delivered: an approval outcome (`deliverDecision`); a deploy wait (a bake, a paused canary's
+ *   hold, a CodeDeploy look) whose deadline passed or whose change was paused, promoted, resumed,
+ *   rolled back, or whose CodeDeploy deployment ended (`wakeCause`) — the wake its scheduler, its
+ *   operator or its alarm sent, if a crash or a failed call lost it.
  * Idempotent and safe to run beside the workflow (every delivery tolerates a spent token, every
  * alias move is RevisionId-guarded). Runs when the local runtime starts and with the scheduled
  * sweep (every 5 minutes in AWS).
@@ -66,14 +70,8 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
         if (await deliverDecision(svc, change, token.taskToken)) decisionsDelivered.push(change.changeId);
         return;
       }
-      if (change.status === 'deploying' && change.deployment?.paused) return;
-      try {
-        await svc.workflow.resume(token.taskToken, { changeId: change.changeId });
-        resumed.push(change.changeId);
-      } catch (err) {
-        if (!isSpentToken(err)) throw err;
-      }
-      await svc.store.spendTaskToken(change.changeId, token.taskToken);
+      const cause = await wakeCause(svc, token);
+      if (cause && (await wakeWorkflow(svc, change.changeId, cause))) resumed.push(change.changeId);
     });
   }
   return { workflowsStarted, aliasesMoved, decisionsDelivered, resumed, failures };

@@ -12,6 +12,7 @@ import type {
   MetricsReader,
   Notifier,
   User,
+  WakeScheduler,
   Workflow,
 } from '../ports';
 import type { StackTarget } from '../target';
@@ -31,6 +32,12 @@ export interface Settings {
   readonly stackTargets?: readonly StackTarget[];
   /** The codedeploy strategy: CMV's CodeDeploy application and its lifecycle-hook function names. */
   readonly codeDeploy?: { readonly application: string; readonly hooks: { readonly beforeAllowTraffic?: string; readonly afterAllowTraffic?: string } };
+  /**
+   * How many seconds of the workflow's clock (bakes, CodeDeploy looks) pass per second of the wall
+   * clock: 1 in AWS; the local runtime's speed factor there, as its Waits and alarm periods are scaled.
+   * @default 1
+   */
+  readonly timeScale?: number;
 }
 
 /** Everything a use case may call: the ports, a clock and an id source. */
@@ -38,6 +45,8 @@ export interface Services {
   readonly store: ChangeStore;
   readonly ledger: LedgerReader;
   readonly workflow: Workflow;
+  /** One-time wake-ups of the workflow's bakes and CodeDeploy looks (EventBridge Scheduler). */
+  readonly wakes: WakeScheduler;
   readonly artifacts: ArtifactStore;
   readonly functions: FunctionHost;
   readonly alarms: AlarmWatch;

@@ -1,6 +1,7 @@
 import { expireApprovals } from '../../core/use-cases/expire-approvals';
 import { reconcile } from '../../core/use-cases/reconcile';
 import type { Services } from '../../core/use-cases/services';
+import { codeDeployDeployments } from '../aws/codedeploy';
 import { lambdaFunctions } from '../aws/lambda';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
@@ -19,6 +20,6 @@ export const makeHandler = (svc: Services) => async () => {
 };
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { workflow: stepFunctionsWorkflow, functions: lambdaFunctions };
+export const awsPorts: AwsPorts = { codeDeploy: codeDeployDeployments, functions: lambdaFunctions, workflow: stepFunctionsWorkflow };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

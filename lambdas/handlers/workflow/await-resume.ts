@@ -1,5 +1,5 @@
-import { awaitResume } from '../../core/use-cases/operator-controls';
 import type { Services } from '../../core/use-cases/services';
+import { awaitResume } from '../../core/use-cases/wake';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';

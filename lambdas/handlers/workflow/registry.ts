@@ -9,6 +9,7 @@ export const WORKFLOW_FUNCTIONS = {
   ScheduleDeploymentFunctionArn: 'schedule-deployment',
   StartDeploymentFunctionArn: 'start-deployment',
   ShiftTrafficFunctionArn: 'shift-traffic',
+  ScheduleWakeFunctionArn: 'schedule-wake',
   CheckCanaryFunctionArn: 'check-canary',
   AwaitResumeFunctionArn: 'await-resume',
   RunSmokeTestsFunctionArn: 'run-smoke-tests',

@@ -191,6 +191,18 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
         resource,
       })),
   },
+  scheduler: {
+    // The schedule in its group (`schedule/<group>/<name>`), and passing the target's role to EventBridge Scheduler
+    // (EventBridge Scheduler User Guide, "Using identity-based policies": CreateSchedule needs iam:PassRole on the execution role).
+    CreateSchedule: (input) => [
+      { action: 'scheduler:CreateSchedule', resource: `arn:${P}:scheduler:${R}:${A}:schedule/${str(input.GroupName) || 'default'}/${str(input.Name)}` },
+      {
+        action: 'iam:PassRole',
+        resource: str((input.Target as { RoleArn?: unknown } | undefined)?.RoleArn),
+        context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      },
+    ],
+  },
   secretsmanager: {
     GetSecretValue: (input, lookups) => {
       const secret = str(input.SecretId).startsWith('arn:') ? str(input.SecretId) : `arn:${P}:secretsmanager:${R}:${A}:secret:${str(input.SecretId)}`;

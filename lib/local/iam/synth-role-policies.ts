@@ -4,6 +4,7 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { TABLES } from '../../../lambdas/adapters/tables';
 import { CmvStack } from '../../cmv-stack';
 import { CmvFunction } from '../../constructs/cmv-function';
+import { CmvWakes } from '../../constructs/cmv-wakes';
 import { REPO_ROOT } from '../../constructs/repo';
 import { LOCAL_AWS, LOCAL_NAMES, LOCAL_STACK_NAME } from '../aws-names';
 import type { Statement } from './evaluate';
@@ -64,7 +65,13 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
     [onlyOfType(resources, 'AWS::SecretsManager::Secret')]: LOCAL_NAMES.linkSecret,
     [onlyOfType(resources, 'AWS::KMS::Key')]: LOCAL_NAMES.key,
     [onlyOfType(resources, 'AWS::CodeDeploy::Application')]: LOCAL_NAMES.codeDeployApplication,
+    [onlyOfType(resources, 'AWS::Scheduler::ScheduleGroup')]: LOCAL_NAMES.wakeScheduleGroup,
   };
+  const wakes = stack.node.findAll().find((c): c is CmvWakes => c instanceof CmvWakes);
+  if (wakes) {
+    names[logicalId(wakes.role.node.defaultChild as CfnElement)] = LOCAL_NAMES.wakeSchedulerRole;
+    names[logicalId(wakes.function.function.node.defaultChild as CfnElement)] = LOCAL_NAMES.wakeFunction;
+  }
   for (const def of TABLES) {
     const local = (LOCAL_NAMES.tables as Record<string, string>)[def.id];
     if (!local) throw new Error(`the local runtime has no name for table ${def.id}: add it to LOCAL_NAMES.tables in lib/local/aws-names.ts`);

@@ -29,6 +29,7 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::SQS::Queue': 'QueueName',
   'AWS::CodeBuild::Project': 'Name',
   'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::Scheduler::ScheduleGroup': 'Name',
 };
 
 /** A resource's `Ref` and attributes, given its physical name (`n`) and what else its type's ARN needs. */
@@ -160,6 +161,8 @@ export class TemplateResolver {
         return { ref: n, attrs: { Arn: arn('codebuild', `project/${n}`) } };
       case 'AWS::CloudWatch::Alarm':
         return { ref: n, attrs: { Arn: arn('cloudwatch', `alarm:${n}`) } };
+      case 'AWS::Scheduler::ScheduleGroup':
+        return { ref: n, attrs: { Arn: arn('scheduler', `schedule-group/${n}`) } };
       default:
         return { ref: n, attrs: {} };
     }

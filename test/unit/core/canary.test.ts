@@ -1,13 +1,4 @@
-import {
-  aliasWeight,
-  bakeSlice,
-  type CanaryCheckInput,
-  checkStep,
-  decideAfterBake,
-  historyWithRollback,
-  observe,
-  routeForWeight,
-} from '../../../lambdas/core/canary';
+import { aliasWeight, type CanaryCheckInput, checkStep, decideAfterBake, historyWithRollback, observe, routeForWeight } from '../../../lambdas/core/canary';
 import type { AlarmStatus } from '../../../lambdas/core/ports';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
@@ -96,12 +87,9 @@ describe('canary', () => {
       ...over,
     });
 
-    it('bakes on in a slice of a twelfth of the bake while the step has baked less than its bake time', () => {
-      expect(checkStep(input({ bakedSeconds: 100 }))).toEqual({ kind: 'bake', waitSeconds: 25 });
-    });
-
-    it('never waits longer than the bake time left', () => {
-      expect(checkStep(input({ bakedSeconds: 290 }))).toEqual({ kind: 'bake', waitSeconds: 10 });
+    it('bakes on for all of the bake time left in one wait (a wake ends it early), never in slices', () => {
+      expect(checkStep(input({ bakedSeconds: 100 }))).toEqual({ kind: 'bake', waitSeconds: 200 });
+      expect(checkStep(input({ bakeSeconds: 86_400, bakedSeconds: 0 }))).toEqual({ kind: 'bake', waitSeconds: 86_400 });
     });
 
     it('continues to the next step once the step has baked its bake time', () => {
@@ -109,7 +97,7 @@ describe('canary', () => {
     });
 
     it('bakes the final bake time at 100 % before promoting', () => {
-      expect(checkStep(input({ stepIndex: 3, bakedSeconds: 300 }))).toEqual({ kind: 'bake', waitSeconds: 50 });
+      expect(checkStep(input({ stepIndex: 3, bakedSeconds: 300 }))).toEqual({ kind: 'bake', waitSeconds: 300 });
       expect(checkStep(input({ stepIndex: 3, bakedSeconds: 600 }))).toMatchObject({ kind: 'decided', decision: 'promote' });
     });
 
@@ -146,17 +134,6 @@ describe('canary', () => {
 
     it('decides at once when the bake time is 0', () => {
       expect(checkStep(input({ bakeSeconds: 0 }))).toMatchObject({ kind: 'decided', decision: 'continue' });
-    });
-  });
-
-  describe('bakeSlice()', () => {
-    it.each([
-      [60, 60, 5],
-      [3600, 3600, 60],
-      [3, 600, 3],
-      [0.2, 60, 1],
-    ])('slices %d s left of a %d s bake into %d s', (remaining, bake, slice) => {
-      expect(bakeSlice(remaining, bake)).toBe(slice);
     });
   });
 

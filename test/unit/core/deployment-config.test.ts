@@ -1,4 +1,4 @@
-import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig, trafficShifts } from '../../../lambdas/core/deployment-config';
+import { nextCodeDeployLook, PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig, trafficShifts } from '../../../lambdas/core/deployment-config';
 import { ValidationError } from '../../../lambdas/core/errors';
 import type { CustomDeploymentConfig } from '../../../lambdas/core/target-settings';
 
@@ -124,5 +124,22 @@ describe('deployment-config', () => {
       // Act / Assert
       expect(() => trafficShifts({ type: 'TimeBasedLinear', percentage, intervalMinutes: 1 })).toThrow(RangeError);
     });
+  });
+});
+
+describe('nextCodeDeployLook()', () => {
+  const canary = { type: 'TimeBasedCanary', percentage: 10, intervalMinutes: 5 } as const;
+
+  it('looks again at the next shift (its interval and a margin) right after seeing a new weight', () => {
+    expect(nextCodeDeployLook(canary, 10, 0)).toBe(330);
+  });
+
+  it('backs off from the margin while no weight was seen, at most half the interval', () => {
+    expect([0, 1, 2, 3, 4].map((n) => nextCodeDeployLook(canary, 0, n))).toEqual([30, 60, 120, 150, 150]);
+  });
+
+  it('waits for the hook window at 100 %, where the deployment ends by event', () => {
+    expect(nextCodeDeployLook(canary, 100, 0)).toBe(3660);
+    expect(nextCodeDeployLook({ type: 'AllAtOnce' }, 0, 10)).toBe(3660);
   });
 });

@@ -177,8 +177,12 @@ describe('LocalStepFunctions', () => {
         dir,
         speed: 1,
         onStateEntered: (state) => {
-          const saved = JSON.parse(require('node:fs').readFileSync(join(dir, 'c-1.json'), 'utf8')) as ExecutionRecord;
-          order.push(`entered ${state} (saved at ${saved.currentState})`);
+          // The journal's last StateEntered line: where a restart would resume.
+          const lines = (require('node:fs').readFileSync(join(dir, 'c-1.jsonl'), 'utf8') as string)
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
+          order.push(`entered ${state} (saved at ${lines.filter((l) => l.type === 'StateEntered').at(-1)?.state})`);
         },
       });
 
@@ -197,6 +201,88 @@ describe('LocalStepFunctions', () => {
         'entered Done (saved at Done)',
       ]);
       expect(sfn.execution('c-1')).toMatchObject({ status: 'SUCCEEDED' });
+    });
+  });
+
+  describe('journal', () => {
+    it('writes the record whole at StartExecution and at the end only, each state in between as one appended line', async () => {
+      // Arrange: three states; at each, what the record file and the journal hold.
+      const seen: { record: string; journalLines: number }[] = [];
+      const fs = require('node:fs') as typeof import('node:fs');
+      const sfn = new LocalStepFunctions({
+        definition: {
+          StartAt: 'Work',
+          States: {
+            Work: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:work', Next: 'Check' } as never,
+            Check: { Type: 'Pass', Next: 'Done' } as never,
+            Done: { Type: 'Succeed' },
+          },
+        },
+        stateMachineArn: ARN,
+        lambdas: { 'arn:aws:lambda:local:0:function:work': async () => ({ ok: true }) },
+        integrations: {},
+        dir,
+        speed: 1,
+        onStateEntered: () => {
+          seen.push({
+            record: fs.readFileSync(join(dir, 'c-1.json'), 'utf8'),
+            journalLines: fs.readFileSync(join(dir, 'c-1.jsonl'), 'utf8').trim().split('\n').length,
+          });
+        },
+      });
+
+      // Act
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{"changeId":"c-1"}' }));
+      await sfn.idle();
+
+      // Assert: the record as StartExecution wrote it at every state; the journal one line longer each time; at the end the whole record, no journal.
+      expect(new Set(seen.map((s) => s.record)).size).toBe(1);
+      expect(JSON.parse(seen[0].record)).toMatchObject({ status: 'RUNNING', history: [] });
+      expect(seen.map((s) => s.journalLines)).toEqual([...seen.map((s) => s.journalLines)].sort((a, b) => a - b));
+      expect(seen.at(-1)?.journalLines).toBeGreaterThan(seen[0].journalLines);
+      const ended = JSON.parse(await readFile(join(dir, 'c-1.json'), 'utf8')) as ExecutionRecord;
+      expect(ended).toMatchObject({ status: 'SUCCEEDED' });
+      expect(ended.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Work', 'Check', 'Done']);
+      expect(await readdir(dir)).toEqual(['c-1.json']);
+    });
+
+    it('resumes a running execution at the state its journal entered last, with that input, skipping a line torn by a crash', async () => {
+      // Arrange: the record as StartExecution wrote it; the journal entered Work, then Wait (its input), then a torn line.
+      const started: ExecutionRecord = { ...succeeded('c-2'), status: 'RUNNING', stopDate: undefined, output: undefined, input: '{}' };
+      await writeFile(join(dir, 'c-2.json'), JSON.stringify(started));
+      await writeFile(
+        join(dir, 'c-2.jsonl'),
+        `${[
+          { type: 'StateEntered', timestamp: 1, state: 'Work', input: {} },
+          { type: 'StateExited', timestamp: 2, state: 'Work' },
+          { type: 'StateEntered', timestamp: 3, state: 'Wait', input: { at: 'wait' } },
+        ]
+          .map((e) => JSON.stringify(e))
+          .join('\n')}\n{"type":"StateEx`,
+      );
+      const sfn = new LocalStepFunctions({
+        definition: { StartAt: 'Work', States: { Work: { Type: 'Pass', Next: 'Wait' } as never, Wait: { Type: 'Pass', End: true } as never } },
+        stateMachineArn: ARN,
+        lambdas: {},
+        integrations: {},
+        dir,
+        speed: 1,
+        log: (line) => log.push(line),
+      });
+
+      // Act
+      await sfn.resume();
+      await sfn.idle();
+
+      // Assert
+      expect(sfn.execution('c-2')).toMatchObject({ status: 'SUCCEEDED', output: '{"at":"wait"}' });
+      expect(
+        sfn
+          .execution('c-2')
+          ?.history.filter((e) => e.type === 'StateEntered')
+          .map((e) => e.state),
+      ).toEqual(['Work', 'Wait', 'Wait']);
+      expect(log).toEqual(expect.arrayContaining([expect.stringMatching(/c-2\.jsonl line 4 does not parse/), '↻  resuming execution c-2 at Wait']));
     });
   });
 
