@@ -105,7 +105,7 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'get-report': ['store:read'],
   'decide-approval': [...COMMIT, 'workflow:respond'],
   'record-review': COMMIT,
-  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'],
+  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'],
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],
@@ -420,7 +420,7 @@ export class CmvStack extends Stack {
       description: 'CMV: rolls back the deploying change when an alarm guarding it goes to ALARM',
       environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
     });
-    for (const capability of [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:stop'] as const)
+    for (const capability of [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'] as const)
       grant(alarmHandler, capability);
     for (const [name, value] of Object.entries(codeDeployEnvironment)) alarmHandler.addEnvironment(name, value);
     new Rule(this, 'AlarmStateChangeRule', {

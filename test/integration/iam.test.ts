@@ -5,7 +5,7 @@ import { ApiError } from '../../lib/client/api-client';
 import { loadRolePolicies } from '../../lib/local/iam/policy-cache';
 import type { RolePolicies } from '../../lib/local/iam/role-policies';
 import { ROOT } from '../../lib/local/runtime';
-import { approveByBob, EXAMPLE, exampleChange, knownGrantDefect, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 const SHIFT_TRAFFIC = 'lambdas/handlers/workflow/shift-traffic.ts';
 const GET_TARGET = 'lambdas/handlers/api/get-target.ts';
@@ -33,7 +33,7 @@ describe('IAM check (local stack)', () => {
     const policies = await loadRolePolicies(ROOT, [join(EXAMPLE, 'target.json')]);
     const policiesFile = join(dir, 'policies.json');
     await writeFile(policiesFile, JSON.stringify(without(without(policies, SHIFT_TRAFFIC, 'lambda:UpdateAlias'), GET_TARGET, 'lambda:GetAlias')));
-    stack = await startStack({ iam: { mode: 'enforce', policiesFile, tolerate: knownGrantDefect } });
+    stack = await startStack({ iam: { mode: 'enforce', policiesFile } });
   }, 180_000);
 
   afterAll(async () => {

@@ -7,7 +7,6 @@ import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
 import { externalDynamo, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
-import type { Denial } from '../../lib/local/iam/iam-check';
 import { type LocalRuntime, type LocalRuntimeOptions, ROOT, startLocalRuntime } from '../../lib/local/runtime';
 import type { ExecutionRecord } from '../../lib/local/step-functions';
 import { SHARED_DYNAMODB_ENV } from './shared-dynamodb';
@@ -15,29 +14,6 @@ import { SHARED_DYNAMODB_ENV } from './shared-dynamodb';
 /** The bundled example. */
 export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 export const TARGET = 'benefit-calculator';
-
-/**
- * Grant defects the IAM check finds in the stack, each reported (`runtime.iam.denials`, `reported: true`)
- * instead of failing its call until its fix in lib/ merges, so that the rest of the suite runs under the
- * check; delete an entry with its fix, and the tests named prove it:
- * - RunSmokeTests and the CodeDeploy hooks invoke the new version, which AWS authorizes against
- *   `function:<name>:<N>`, but are granted the alias only (issue 10, defect 1; smoke-tests.test.ts, codedeploy.test.ts);
- * - aborting a codedeploy change (POST /changes/{id}/abort) and the alarm's rollback of one read the
- *   deployment (`stopCodeDeployment` → codedeploy:GetDeployment), but ControlDeployment and
- *   AlarmStateChange are granted only StopDeployment (codedeploy.test.ts, "lets a release admin abort mid-canary").
- */
-export function knownGrantDefect(denial: Pick<Denial, 'entry' | 'action' | 'resource'>): boolean {
-  const smokeTesters = [
-    'lambdas/handlers/workflow/run-smoke-tests.ts',
-    'lambdas/handlers/hooks/before-allow-traffic.ts',
-    'lambdas/handlers/hooks/after-allow-traffic.ts',
-  ];
-  const stoppers = ['lambdas/handlers/api/control-deployment.ts', 'lambdas/handlers/events/alarm-state-change.ts'];
-  return (
-    (smokeTesters.includes(denial.entry) && denial.action === 'lambda:InvokeFunction' && /:function:[^:]+:\d+$/.test(denial.resource)) ||
-    (stoppers.includes(denial.entry) && denial.action === 'codedeploy:GetDeployment')
-  );
-}
 
 /** A local stack for one test file: its own data dir, DynamoDB Local, API on a free port. */
 export interface Stack {
@@ -81,7 +57,7 @@ export async function startStack(
     stackTargets?: string[];
     log?: (line: string) => void;
     sourceRoot?: string;
-    /** The IAM check. @default enforce, with {@link knownGrantDefect} reported */
+    /** The IAM check. @default enforce */
     iam?: LocalRuntimeOptions['iam'];
   } = {},
 ): Promise<Stack> {
@@ -98,7 +74,7 @@ export async function startStack(
     stackTargets: options.stackTargets,
     log: options.log,
     sourceRoot: options.sourceRoot,
-    iam: options.iam ?? { mode: 'enforce', tolerate: knownGrantDefect },
+    iam: options.iam ?? { mode: 'enforce' },
   });
   return {
     runtime,
