@@ -7,6 +7,7 @@ import {
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  type PublishVersionCommandOutput,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -17,12 +18,27 @@ import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../
 
 /**
  * The target's Lambda function. Publishing uploads the zip, sets the environment and the change's
- * description, waits for each update to finish, and publishes with `CodeSha256` so Lambda refuses
- * code other than the artifact's. Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
+ * description, waits for each update to finish, and publishes exactly what it checked $LATEST holds
+ * (see {@link LambdaFunctionHost.publish}). Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
  */
 export class LambdaFunctionHost implements FunctionHost {
   constructor(private readonly lambda: LambdaClient) {}
 
+  /**
+   * Publishes the change's code and config as a new version, and only them. Another writer may
+   * update the function at any moment between CMV's updates and its PublishVersion; so, once its
+   * own updates are done, CMV reads `$LATEST` and checks that it holds the artifact's code
+   * (`CodeSha256`), `env` and the change's description, then publishes with that configuration's
+   * `RevisionId` (and `CodeSha256`): Lambda refuses the publish if anything changed since the check
+   * (PreconditionFailedException). The RevisionId must be read after the wait, not taken from the
+   * update's answer: Lambda gives `$LATEST` a new revision when an update completes.
+   *
+   * Any interference fails the change rather than retrying: nothing is published, and CMV does not
+   * fight another writer over a function it deploys — a person should find out who else writes to it.
+   * @throws DeploymentError "function … changed while CMV published …; nothing was published" when
+   *   another writer's code or config is found or lands before the publish, or when PublishVersion
+   *   answers no version or another CodeSha256
+   */
   async publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion> {
     await this.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zip }));
     await this.waitUpdated(functionName);
@@ -33,7 +49,22 @@ export class LambdaFunctionHost implements FunctionHost {
     const Description = description.slice(0, 256);
     await this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: env }, Description }));
     await this.waitUpdated(functionName);
-    const out = await this.lambda.send(new PublishVersionCommand({ FunctionName: functionName, CodeSha256: expectedSha256, Description }));
+    const interfered = (what: string) =>
+      new DeploymentError(`function ${functionName} changed while CMV published ${description}: ${what}; nothing was published`);
+    const latest = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    const differs = differences(latest, { codeSha256: expectedSha256, env, description: Description });
+    if (differs.length > 0) throw interfered(`its $LATEST differs from the change in ${differs.join(' and ')}`);
+    if (!latest.RevisionId) throw new DeploymentError(`GetFunctionConfiguration of ${functionName} returned no RevisionId`);
+    let out: PublishVersionCommandOutput;
+    try {
+      out = await this.lambda.send(
+        new PublishVersionCommand({ FunctionName: functionName, CodeSha256: expectedSha256, RevisionId: latest.RevisionId, Description }),
+      );
+    } catch (err) {
+      if ((err as Error).name === 'PreconditionFailedException')
+        throw interfered('another update landed between its check and PublishVersion (stale RevisionId)');
+      throw err;
+    }
     if (!out.Version || !out.CodeSha256) throw new DeploymentError(`PublishVersion of ${functionName} returned no version`);
     if (out.CodeSha256 !== expectedSha256) throw new DeploymentError(`published code hash ${out.CodeSha256} does not match the artifact's ${expectedSha256}`);
     return { functionVersion: out.Version, codeSha256: out.CodeSha256 };
@@ -123,6 +154,20 @@ export class LambdaFunctionHost implements FunctionHost {
   private async waitUpdated(functionName: string): Promise<void> {
     await waitUntilFunctionUpdatedV2({ client: this.lambda, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
   }
+}
+
+/** What of `$LATEST` is not what CMV set: `code`, `environment`, `description`. */
+function differences(
+  latest: { CodeSha256?: string; Environment?: { Variables?: Record<string, string> }; Description?: string },
+  ours: { codeSha256: string; env: Record<string, string>; description: string },
+): string[] {
+  const theirs = latest.Environment?.Variables ?? {};
+  const keys = new Set([...Object.keys(theirs), ...Object.keys(ours.env)]);
+  return [
+    ...(latest.CodeSha256 !== ours.codeSha256 ? [`code (CodeSha256 ${latest.CodeSha256})`] : []),
+    ...([...keys].some((k) => theirs[k] !== ours.env[k]) ? ['environment'] : []),
+    ...((latest.Description ?? '') !== ours.description ? ['description'] : []),
+  ];
 }
 
 function toState(out: { FunctionVersion?: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string }): AliasState {

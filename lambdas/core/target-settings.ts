@@ -56,40 +56,112 @@ export const Comparison = z.enum(['GreaterThanThreshold', 'GreaterThanOrEqualToT
 /** How an alarm treats periods without data (CloudWatch `TreatMissingData`). */
 export const TreatMissingData = z.enum(['missing', 'ignore', 'breaching', 'notBreaching']);
 
-/** An alarm on any metric (e.g. the service's own business metric). */
-export const CustomAlarm = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
-  namespace: z.string().min(1).max(255),
-  metricName: z.string().min(1).max(255),
-  dimensions: z.record(z.string(), z.string()).default({}),
-  /** Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99. */
-  statistic: z.string().regex(/^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, 'must be a CloudWatch statistic'),
-  comparison: Comparison.default('GreaterThanThreshold'),
-  threshold: z.number(),
-  /** Adds the dimension `ExecutedVersion` = the new version, for metrics the service emits per version. */
-  perVersion: z.boolean().default(false),
-  treatMissingData: TreatMissingData.default('missing'),
-});
+const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
+/**
+ * What breaks CloudWatch's rules for a dimension name (`max` 255) or value (`max` 1024) — API
+ * reference, `Dimension`: 1–`max` characters, printable ASCII (no control characters), at least one
+ * that is not whitespace — or undefined. (A name must also not start with a colon.)
+ */
+function dimensionProblem(text: string, max: number): string | undefined {
+  if (text.length < 1 || text.length > max) return `must be 1–${max} characters, got ${text.length}`;
+  if (!PRINTABLE_ASCII.test(text)) return 'must be printable ASCII (no control characters)';
+  if (text.trim() === '') return 'must hold a non-whitespace character';
+  return undefined;
+}
+
+/** At most this many dimensions on one metric (CloudWatch `Dimension`: "up to 30"). */
+export const MAX_DIMENSIONS = 30;
+
+/**
+ * An alarm on any metric (e.g. the service's own business metric, or another AWS service's), with
+ * PutMetricAlarm's limits: namespace and metric name 1–255 characters, the namespace not starting
+ * with a colon; at most 30 dimensions, `ExecutedVersion` included when `perVersion` adds it. CMV
+ * only reads metrics (it never calls PutMetricData), so `AWS/` namespaces are allowed.
+ */
+export const CustomAlarm = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
+    namespace: z.string().min(1).max(255).regex(/^[^:]/, 'must not start with a colon'),
+    metricName: z.string().min(1).max(255),
+    dimensions: z.record(z.string(), z.string()).default({}),
+    /** Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99. */
+    statistic: z.string().regex(/^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, 'must be a CloudWatch statistic'),
+    comparison: Comparison.default('GreaterThanThreshold'),
+    /** Any finite number (CloudWatch's Threshold is a double; zod refuses Infinity and NaN). */
+    threshold: z.number(),
+    /** Adds the dimension `ExecutedVersion` = the new version, for metrics the service emits per version. */
+    perVersion: z.boolean().default(false),
+    treatMissingData: TreatMissingData.default('missing'),
+  })
+  .superRefine((c, ctx) => {
+    const names = Object.keys(c.dimensions);
+    const max = c.perVersion ? MAX_DIMENSIONS - 1 : MAX_DIMENSIONS;
+    if (names.length > max) {
+      const why = c.perVersion ? ' when perVersion adds ExecutedVersion' : '';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dimensions'],
+        message: `at most ${max} dimensions${why} (CloudWatch allows ${MAX_DIMENSIONS}), got ${names.length}`,
+      });
+    }
+    if (c.perVersion && names.includes('ExecutedVersion')) {
+      ctx.addIssue({ code: 'custom', path: ['dimensions'], message: 'ExecutedVersion is set by perVersion to the version being deployed; leave it out' });
+    }
+    for (const [name, value] of Object.entries(c.dimensions)) {
+      const nameProblem = name.startsWith(':') ? 'must not start with a colon' : dimensionProblem(name, 255);
+      if (nameProblem) ctx.addIssue({ code: 'custom', path: ['dimensions', name], message: `dimension name ${nameProblem}` });
+      const valueProblem = dimensionProblem(value, 1024);
+      if (valueProblem) ctx.addIssue({ code: 'custom', path: ['dimensions', name], message: `dimension value ${valueProblem}` });
+    }
+  });
 export type CustomAlarm = z.infer<typeof CustomAlarm>;
+
+/**
+ * The longest evaluation range CloudWatch accepts, `Period` × `EvaluationPeriods` in s
+ * (PutMetricAlarm): a day for periods under an hour, 7 days otherwise.
+ */
+export const maxEvaluationSeconds = (periodSeconds: number): number => (periodSeconds < 3_600 ? 86_400 : 604_800);
 
 /**
  * The alarms that guard a deployment, all on the new version's own metrics: error rate (always),
  * p99 latency in ms and throttles per period (when set), and custom alarms. A period lasts
  * `periodSeconds`; an alarm fires when `evaluationPeriods` periods in a row breach.
+ *
+ * PutMetricAlarm's limits hold at registration, so no deployment fails arming its alarms:
+ * `periodSeconds` × `evaluationPeriods` at most {@link maxEvaluationSeconds}. CloudWatch also takes
+ * 10, 20 and 30 s periods, but only high-resolution metrics have data for them; every CMV alarm
+ * set includes the error-rate alarm on Lambda's metrics, which are per minute, so a sub-minute
+ * period would leave most periods empty — and empty periods count as not breaching: the guard
+ * would never fire. Hence `periodSeconds` is a multiple of 60.
  */
-export const AlarmSettings = z.strictObject({
-  errorRatePercent: z.number().min(0).max(100),
-  periodSeconds: z.number().int().min(10),
-  evaluationPeriods: z.number().int().min(1),
-  /** Below this many requests in a period the error rate counts as 0. */
-  minimumRequests: z.number().int().min(1),
-  /** p99 of Duration above this many ms. */
-  p99LatencyMs: z.number().positive().optional(),
-  /** More than this many throttled invocations in a period. */
-  throttles: z.number().int().min(0).optional(),
-  /** At most 7: with error rate, p99 and throttles, 10 alarms — what a CodeDeploy deployment group watches at most. */
-  custom: z.array(CustomAlarm).max(7).default([]),
-});
+export const AlarmSettings = z
+  .strictObject({
+    errorRatePercent: z.number().min(0).max(100),
+    periodSeconds: z
+      .number()
+      .int()
+      .refine((p) => p >= 60 && p % 60 === 0, 'must be a multiple of 60 s (Lambda metrics are per minute; sub-minute periods would see no data)'),
+    evaluationPeriods: z.number().int().min(1),
+    /** Below this many requests in a period the error rate counts as 0. */
+    minimumRequests: z.number().int().min(1),
+    /** p99 of Duration above this many ms. */
+    p99LatencyMs: z.number().positive().optional(),
+    /** More than this many throttled invocations in a period. */
+    throttles: z.number().int().min(0).optional(),
+    /** At most 7: with error rate, p99 and throttles, 10 alarms — what a CodeDeploy deployment group watches at most. */
+    custom: z.array(CustomAlarm).max(7).default([]),
+  })
+  .superRefine((a, ctx) => {
+    const limit = maxEvaluationSeconds(a.periodSeconds);
+    if (a.periodSeconds * a.evaluationPeriods > limit) {
+      const which = a.periodSeconds < 3_600 ? 'under an hour' : 'of an hour or more';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evaluationPeriods'],
+        message: `periodSeconds × evaluationPeriods must be at most ${limit} s for a period ${which} (CloudWatch PutMetricAlarm), got ${a.periodSeconds * a.evaluationPeriods}`,
+      });
+    }
+  });
 export type AlarmSettings = z.infer<typeof AlarmSettings>;
 
 /** One smoke test: invoke with `payload`; it passes when the call succeeds and the result contains `expect` (a deep subset). */

@@ -31,6 +31,16 @@ export interface ApiServerOptions {
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // API Gateway → Lambda payload limit
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+/**
+ * How long an idle kept-alive connection stays open, in ms. Node's default (5 s) is shorter than
+ * clients expect of API Gateway, which keeps connections far longer: under load a client (undici's
+ * fetch) reusing a connection just as the server closed it got ECONNRESET. The server announces it
+ * (`Keep-Alive: timeout=120`), and clients stop reusing a connection before then.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+/** Above the keep-alive timeout, so that the next request on a kept connection is not cut off by the headers timer first. */
+const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+
 /** How much of a body over MAX_BODY_BYTES is still read (and dropped) so that its client gets the 413. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -52,7 +62,7 @@ class Refusal extends Error {
  * seconds when it is empty). Every request, answered by a handler or by the server itself, is
  * written to the access log before the answer goes out. Like API Gateway it refuses, before any
  * handler: a malformed Host header or percent-encoding in the path (400) and a body over the Lambda
- * payload limit of 6 MB (413).
+ * payload limit of 6 MB (413). Idle connections stay open {@link KEEP_ALIVE_TIMEOUT_MS} (120 s), not Node's 5 s.
  */
 export function startApiServer(handlers: Record<string, LocalApiHandler>, directory: Directory, options: ApiServerOptions): Promise<Server> {
   const routes: readonly ApiRouteSpec[] = options.routes ?? API_ROUTES;
@@ -61,7 +71,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
   const throttles = new Map<ApiRouteSpec, CallerThrottle>();
   for (const route of routes) if (route.callerThrottle) throttles.set(route, new CallerThrottle(route.callerThrottle));
 
-  const server = createServer(async (req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS }, async (req, res) => {
     const startedAt = performance.now();
     const requestId = randomUUID();
     // The Host header only names the server; it never becomes part of what is routed.
@@ -126,6 +136,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       else res.end();
     }
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve(server));

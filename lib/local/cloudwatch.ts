@@ -9,6 +9,7 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { type AlarmState, type AlarmVerdict, alarmState, evaluationIntervalSeconds, evaluationRangeLength, type TreatMissingData } from './alarm-evaluation';
+import { checkPutMetricAlarm, OPERATORS } from './cloudwatch-limits';
 import { MetricStore } from './metric-store';
 
 /**
@@ -66,7 +67,8 @@ const RETENTION_S = 15 * 86_400;
 /**
  * Local stand-in for CloudWatch: metrics the local Lambda host records (AWS/Lambda Invocations,
  * Errors, Duration by FunctionName, Resource and ExecutedVersion), kept per minute in a
- * {@link MetricStore}, and metric alarms (PutMetricAlarm, SetAlarmState, DescribeAlarms) evaluated
+ * {@link MetricStore}, and metric alarms (PutMetricAlarm — refusing what CloudWatch refuses:
+ * {@link checkPutMetricAlarm} — SetAlarmState, DescribeAlarms) evaluated
  * as CloudWatch evaluates them: at each evaluation instant (every minute, or every 10 s for
  * periods under a minute: {@link evaluationIntervalSeconds}) over the periods that end there — the
  * evaluation range, longer than `EvaluationPeriods` — with missing data treated as the User Guide's
@@ -128,7 +130,7 @@ export class LocalCloudWatch {
       return { MetricDataResults: results, Messages: [] };
     }
     if (command instanceof PutMetricAlarmCommand) {
-      validateAlarm(command.input);
+      checkPutMetricAlarm(command.input);
       const name = command.input.AlarmName ?? '';
       // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
       this.alarms.set(name, {
@@ -297,38 +299,6 @@ export class LocalCloudWatch {
 
 /** The alarm's period in s: its own, or its metric-math queries'. */
 const periodOf = (input: PutMetricAlarmCommandInput): number => input.Period ?? input.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? 60;
-
-const TREATMENTS = ['missing', 'ignore', 'breaching', 'notBreaching'];
-const OPERATORS: Record<string, string> = {
-  GreaterThanThreshold: 'greater than',
-  GreaterThanOrEqualToThreshold: 'greater than or equal to',
-  LessThanThreshold: 'less than',
-  LessThanOrEqualToThreshold: 'less than or equal to',
-};
-
-/**
- * Refuses an alarm CloudWatch's PutMetricAlarm refuses: a period other than 10, 20, 30 or a
- * multiple of 60 s; EvaluationPeriods under 1; DatapointsToAlarm outside 1..EvaluationPeriods;
- * Period × EvaluationPeriods over a day (periods under an hour) or 7 days; an unknown
- * TreatMissingData or ComparisonOperator (anomaly-detection operators are not supported here).
- * @throws Error named ValidationError, naming the field and the value
- */
-function validateAlarm(input: PutMetricAlarmCommandInput): void {
-  const refuse = (message: string) => {
-    throw Object.assign(new Error(message), { name: 'ValidationError' });
-  };
-  const period = periodOf(input);
-  const n = input.EvaluationPeriods ?? 0;
-  if (![10, 20, 30].includes(period) && (period <= 0 || period % 60 !== 0)) refuse(`Period must be 10, 20, 30 or a multiple of 60 seconds, got ${period}`);
-  if (!Number.isInteger(n) || n < 1) refuse(`EvaluationPeriods must be at least 1, got ${input.EvaluationPeriods}`);
-  const m = input.DatapointsToAlarm ?? n;
-  if (!Number.isInteger(m) || m < 1 || m > n) refuse(`DatapointsToAlarm must be within 1..EvaluationPeriods (${n}), got ${m}`);
-  const limit = period < 3_600 ? 86_400 : 604_800;
-  if (period * n > limit) refuse(`Period × EvaluationPeriods must be at most ${limit} seconds for a ${period} s period, got ${period * n}`);
-  if (input.TreatMissingData !== undefined && !TREATMENTS.includes(input.TreatMissingData))
-    refuse(`TreatMissingData must be one of ${TREATMENTS.join(', ')}, got ${input.TreatMissingData}`);
-  if (!OPERATORS[input.ComparisonOperator ?? '']) refuse(`LocalCloudWatch does not support the ComparisonOperator ${input.ComparisonOperator}`);
-}
 
 /** A StateReason in CloudWatch's words, e.g. `Threshold Crossed: 1 out of the last 1 datapoints [34.2 (22/11/26 10:00:00)] was greater than the threshold (5.0) …`. */
 function reasonFor(verdict: AlarmVerdict, points: readonly { v: number; at: number }[], input: PutMetricAlarmCommandInput, m: number): string {

@@ -32,6 +32,8 @@ interface VersionState {
   readonly description: string;
   /** A published version: {@link fingerprint} of `$LATEST` when it was published (absent in state saved before it existed). */
   readonly publishedFrom?: string;
+  /** Lambda's RevisionId of this configuration: `$LATEST`'s changes with every update (absent in state saved before it existed). */
+  readonly revisionId?: string;
 }
 
 interface AliasState {
@@ -55,6 +57,7 @@ const SavedVersion = z.looseObject({
   env: z.record(z.string(), z.string()),
   description: z.string(),
   publishedFrom: z.string().optional(),
+  revisionId: z.string().optional(),
 });
 /** What {@link LocalLambda.load} needs of a function's state file; a file that is not this is quarantined. */
 const SavedFunction = z.looseObject({
@@ -67,6 +70,18 @@ const SavedFunction = z.looseObject({
 });
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/**
+ * Lambda's refusal of a RevisionId that is not the function's (or alias's) current one, with the
+ * message Lambda sends (LocalStack's snapshot of it).
+ */
+function checkRevision(expected: string | undefined, current: string | undefined): void {
+  if (expected === undefined || expected === current) return;
+  throw err(
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+  );
+}
 
 /** Runs one published version in its own worker thread, with its own environment (its config). */
 const WORKER = `
@@ -89,7 +104,9 @@ parentPort.on('message', async ({ id, event }) => {
  * Local stand-in for Lambda: functions with `$LATEST` code and environment, immutable published
  * versions, aliases with weighted routing and a RevisionId, and Invoke through an alias. Same
  * commands, outputs and errors as Lambda (ResourceNotFoundException, PreconditionFailedException on a
- * stale RevisionId, InvalidParameterValueException when PublishVersion's CodeSha256 does not match),
+ * stale RevisionId — of an alias on UpdateAlias, of `$LATEST` on UpdateFunctionCode,
+ * UpdateFunctionConfiguration and PublishVersion, each update giving `$LATEST` a new one as it
+ * completes — InvalidParameterValueException when PublishVersion's CodeSha256 does not match),
  * ListVersionsByFunction, and DeleteFunction of a published version (ResourceConflictException while
  * an alias routes to it); version numbers are never reused. It refuses what Lambda refuses
  * (lambda-limits.ts): environments over 4 KB, alias routings other than one weighted published
@@ -122,7 +139,11 @@ export class LocalLambda {
         lost: `the function ${name} (its versions and aliases)`,
         log: this.log,
       });
-      if (fn) this.functions.set(name, fn as FunctionState);
+      if (!fn) continue;
+      // State saved before revisions existed: $LATEST gets one, as every Lambda configuration has.
+      const loaded = fn as FunctionState;
+      if (!loaded.latest.revisionId) loaded.latest = { ...loaded.latest, revisionId: randomUUID() };
+      this.functions.set(name, loaded);
     }
   }
 
@@ -136,7 +157,7 @@ export class LocalLambda {
       this.functions.set(FunctionName, fn);
       // Like Lambda: `Publish` creates version 1 of the new function along with it.
       if (command.input.Publish) {
-        fn.versions['1'] = { ...latest, publishedFrom: fingerprint(latest) };
+        fn.versions['1'] = { ...latest, publishedFrom: fingerprint(latest), revisionId: randomUUID() };
         fn.nextVersion = 2;
         await this.extract(fn.name, '1');
       }
@@ -155,19 +176,17 @@ export class LocalLambda {
     }
     if (command instanceof UpdateFunctionCodeCommand) {
       const fn = this.fn(command.input.FunctionName);
-      fn.latest = await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description);
-      await this.save(fn);
-      return this.configuration(fn, '$LATEST');
+      checkRevision(command.input.RevisionId, fn.latest.revisionId);
+      return this.update(fn, await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description));
     }
     if (command instanceof UpdateFunctionConfigurationCommand) {
       const fn = this.fn(command.input.FunctionName);
-      const { Environment, Description } = command.input;
+      const { Environment, Description, RevisionId } = command.input;
+      checkRevision(RevisionId, fn.latest.revisionId);
       // Like Lambda: an omitted setting keeps its value; `Environment` without `Variables` clears them.
       const env = Environment ? (Environment.Variables ?? {}) : fn.latest.env;
       checkEnvironment(env);
-      fn.latest = { ...fn.latest, env, description: Description ?? fn.latest.description };
-      await this.save(fn);
-      return this.configuration(fn, '$LATEST');
+      return this.update(fn, { ...fn.latest, env, description: Description ?? fn.latest.description });
     }
     if (command instanceof GetFunctionCommand) {
       const fn = this.fn(command.input.FunctionName);
@@ -186,6 +205,8 @@ export class LocalLambda {
     }
     if (command instanceof PublishVersionCommand) {
       const fn = this.fn(command.input.FunctionName);
+      // Like Lambda (and LocalStack's snapshot of it): the RevisionId first, then the CodeSha256.
+      checkRevision(command.input.RevisionId, fn.latest.revisionId);
       if (command.input.CodeSha256 && command.input.CodeSha256 !== fn.latest.codeSha256) {
         throw err(
           'InvalidParameterValueException',
@@ -198,7 +219,12 @@ export class LocalLambda {
       const unchanged = last && (last.publishedFrom ?? fingerprint({ ...last, description: fn.latest.description })) === fingerprint(fn.latest);
       const version = unchanged ? String(nextVersion(fn) - 1) : String(nextVersion(fn));
       if (!unchanged) {
-        fn.versions[version] = { ...fn.latest, description: command.input.Description ?? fn.latest.description, publishedFrom: fingerprint(fn.latest) };
+        fn.versions[version] = {
+          ...fn.latest,
+          description: command.input.Description ?? fn.latest.description,
+          publishedFrom: fingerprint(fn.latest),
+          revisionId: randomUUID(),
+        };
         fn.nextVersion = Number(version) + 1;
         await this.extract(fn.name, version);
         await this.save(fn);
@@ -312,7 +338,20 @@ export class LocalLambda {
   private async storeCode(name: string, zip: Uint8Array, env: Record<string, string>, description: string): Promise<VersionState> {
     const codeSha256 = createHash('sha256').update(zip).digest('base64');
     await writeStoreFile(join(this.root, name, 'code', `${Buffer.from(codeSha256, 'base64').toString('hex')}.zip`), zip);
-    return { codeSha256, env, description };
+    return { codeSha256, env, description, revisionId: randomUUID() };
+  }
+
+  /**
+   * Applies an update of `$LATEST` as Lambda does, in two revisions: the answer carries the revision
+   * of the update in progress (`LastUpdateStatus` InProgress), and the update's completion — at once
+   * here — gives `$LATEST` another. So the RevisionId an update answers with is stale by the time a
+   * waiter sees the update done (aws/aws-sdk#377): a caller that chains updates reads the revision again.
+   */
+  private async update(fn: FunctionState, next: VersionState): Promise<unknown> {
+    const inProgress = randomUUID();
+    fn.latest = { ...next, revisionId: randomUUID() };
+    await this.save(fn);
+    return { ...this.configuration(fn, '$LATEST'), RevisionId: inProgress, LastUpdateStatus: 'InProgress' };
   }
 
   private async extract(name: string, version: string): Promise<string> {
@@ -390,6 +429,7 @@ export class LocalLambda {
       State: 'Active',
       LastUpdateStatus: 'Successful',
       Description: state.description,
+      RevisionId: state.revisionId,
     };
   }
 

@@ -129,6 +129,41 @@ describe('POST /targets (local stack)', () => {
     await expect(stack.api.target('not-in-stack')).rejects.toMatchObject({ status: 404 });
   });
 
+  it.each([
+    ['a sub-minute alarm period', { periodSeconds: 30 }, 'alarms.periodSeconds', /multiple of 60 s/],
+    ['an evaluation range over a day', { periodSeconds: 300, evaluationPeriods: 289 }, 'alarms.evaluationPeriods', /at most 86400 s/],
+    [
+      'a custom alarm with 31 dimensions',
+      {
+        custom: [
+          {
+            name: 'wide',
+            namespace: 'Benefits',
+            metricName: 'ClaimsDeclined',
+            statistic: 'Sum',
+            threshold: 1,
+            dimensions: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`D${i}`, 'v'])),
+          },
+        ],
+      },
+      'alarms.custom.0.dimensions',
+      /at most 30 dimensions/,
+    ],
+  ])('refuses with 400 alarm settings CloudWatch would refuse (%s), naming the field, and writes nothing', async (_what, change, path, reason) => {
+    // Arrange: a function the registration would otherwise adopt.
+    const name = `alarms-${path.split('.').pop()?.toLowerCase()}`;
+    await createFunction(name, example.config as Record<string, string>);
+    const head = await stack.runtime.services.ledger.head();
+
+    // Act
+    const answer = await register({ ...example, name, functionName: name, alarms: { ...(example.alarms as object), ...change } });
+
+    // Assert
+    expect(answer).toMatchObject({ status: 400, body: { errors: [{ path, message: expect.stringMatching(reason) }] } });
+    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    await expect(stack.api.target(name)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('adopts the version the alias serves when it runs the registered code and config', async () => {
     await createFunction('adopted', example.config as Record<string, string>);
 

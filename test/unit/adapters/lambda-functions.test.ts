@@ -1,6 +1,7 @@
 import {
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandOutput,
   LambdaClient,
@@ -35,12 +36,20 @@ describe('lambda-functions', () => {
 
   describe('LambdaFunctionHost.publish()', () => {
     beforeEach(() => {
-      lambdaMock.on(UpdateFunctionCodeCommand).resolves({ FunctionName: FN, LastUpdateStatus: 'InProgress' });
+      // $LATEST once updated: the artifact's code and the environment and description CMV last set.
+      let description: string | undefined;
+      lambdaMock.on(UpdateFunctionCodeCommand).resolves({ FunctionName: FN, LastUpdateStatus: 'InProgress', RevisionId: 'rev-code' });
       lambdaMock.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: FN, LastUpdateStatus: 'Successful' } });
-      lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({ FunctionName: FN, LastUpdateStatus: 'InProgress' });
+      lambdaMock.on(UpdateFunctionConfigurationCommand).callsFake((input: { Description?: string }) => {
+        description = input.Description;
+        return { FunctionName: FN, LastUpdateStatus: 'InProgress', RevisionId: 'rev-config-in-progress' };
+      });
+      lambdaMock
+        .on(GetFunctionConfigurationCommand)
+        .callsFake(() => ({ FunctionName: FN, CodeSha256: SHA, Environment: { Variables: ENV }, Description: description, RevisionId: 'rev-config-done' }));
     });
 
-    it("uploads the code, waits, sets the environment and the change's description, waits, and publishes with the expected hash", async () => {
+    it("uploads the code, waits, sets the environment and the change's description, waits, and publishes with the expected hash and the checked RevisionId", async () => {
       // Arrange
       lambdaMock.on(PublishVersionCommand).resolves({ Version: '7', CodeSha256: SHA });
 
@@ -58,6 +67,7 @@ describe('lambda-functions', () => {
       expect(lambdaMock).toHaveReceivedCommandWith(PublishVersionCommand, {
         FunctionName: FN,
         CodeSha256: SHA,
+        RevisionId: 'rev-config-done',
         Description: 'benefit-calculator 1.1.0 (chg-1)',
       });
       expect(lambdaMock).toHaveReceivedCommandWith(GetFunctionCommand, { FunctionName: FN });
@@ -65,7 +75,7 @@ describe('lambda-functions', () => {
       expect(lambdaMock).toHaveReceivedCommandTimes(PublishVersionCommand, 1);
     });
 
-    it('sends the commands in order with a wait after each update', async () => {
+    it('sends the commands in order with a wait after each update and a check of $LATEST before publishing', async () => {
       lambdaMock.on(PublishVersionCommand).resolves({ Version: '7', CodeSha256: SHA });
 
       await host.publish(FN, ZIP, ENV, SHA, 'x');
@@ -76,6 +86,7 @@ describe('lambda-functions', () => {
         'GetFunctionCommand',
         'UpdateFunctionConfigurationCommand',
         'GetFunctionCommand',
+        'GetFunctionConfigurationCommand',
         'PublishVersionCommand',
       ]);
     });

@@ -87,6 +87,20 @@ describe('startApiServer()', () => {
     });
   });
 
+  describe('connections', () => {
+    it("keeps an idle connection open 120 s and tells clients so, not Node's 5 s that reset clients reusing a connection the server was closing", async () => {
+      await start();
+
+      const res = await fetch(`${url}/targets/benefit-calculator`, { headers: { 'x-user': 'alice' } });
+
+      // Keep-Alive is what a client (undici's fetch) reads to know how long it may reuse the connection.
+      expect(res.headers.get('keep-alive')).toBe('timeout=120');
+      expect(server.keepAliveTimeout).toBe(120_000);
+      // The headers of the next request on a kept connection must not time out before the connection would.
+      expect(server.headersTimeout).toBeGreaterThan(server.keepAliveTimeout);
+    });
+  });
+
   describe('access log', () => {
     it('writes one JSON line per request before answering: time, caller, method, resource, path, status, and for invoke the executed version and outcome', async () => {
       await start();

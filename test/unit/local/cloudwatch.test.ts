@@ -118,12 +118,81 @@ describe('LocalCloudWatch', () => {
     });
 
     it.each([
-      [{ Period: 45 }, /Period must be 10, 20, 30 or a multiple of 60 seconds, got 45/],
-      [{ EvaluationPeriods: 0 }, /EvaluationPeriods must be at least 1, got 0/],
-      [{ EvaluationPeriods: 2, DatapointsToAlarm: 3 }, /DatapointsToAlarm must be within 1..EvaluationPeriods \(2\), got 3/],
-      [{ Period: 60, EvaluationPeriods: 1441 }, /Period × EvaluationPeriods must be at most 86400 seconds/],
-      [{ TreatMissingData: 'zero' }, /TreatMissingData must be one of missing, ignore, breaching, notBreaching, got zero/],
-    ] as [Partial<PutMetricAlarmCommandInput>, RegExp][])('refuses PutMetricAlarm with %j, as CloudWatch does', async (change, message) => {
+      ['a 45 s period', { Period: 45 }, /Period must be 10, 20, 30 or a multiple of 60 seconds, got 45/],
+      ['no evaluation periods', { EvaluationPeriods: 0 }, /EvaluationPeriods must be at least 1, got 0/],
+      [
+        'more datapoints to alarm than evaluation periods',
+        { EvaluationPeriods: 2, DatapointsToAlarm: 3 },
+        /DatapointsToAlarm must be within 1..EvaluationPeriods \(2\), got 3/,
+      ],
+      ['1441 periods of a minute', { Period: 60, EvaluationPeriods: 1441 }, /Period × EvaluationPeriods must be at most 86400 seconds/],
+      ['an unknown TreatMissingData', { TreatMissingData: 'zero' }, /TreatMissingData must be one of missing, ignore, breaching, notBreaching, got zero/],
+      [
+        '169 periods of an hour',
+        { Period: 3_600, EvaluationPeriods: 169 },
+        /Period × EvaluationPeriods must be at most 604800 seconds for a 3600 s period, got 608400/,
+      ],
+      ['an AlarmName of 256 characters', { AlarmName: 'a'.repeat(256) }, /AlarmName must be 1–255 characters, got 256/],
+      ['an AlarmDescription of 1025 characters', { AlarmDescription: 'd'.repeat(1025) }, /AlarmDescription must be at most 1024 characters, got 1025/],
+      ['an infinite Threshold', { Threshold: Number.POSITIVE_INFINITY }, /Threshold must be a finite number, got Infinity/],
+      ['a NaN Threshold', { Threshold: Number.NaN }, /Threshold must be a finite number, got NaN/],
+      ['a Namespace of 256 characters', { Namespace: 'n'.repeat(256) }, /Namespace must be 1–255 characters, got 256/],
+      ['a Namespace starting with a colon', { Namespace: ':Lambda' }, /Namespace must not start with a colon/],
+      ['an empty MetricName', { MetricName: '' }, /MetricName must be 1–255 characters, got 0/],
+      ['both Statistic and ExtendedStatistic', { Statistic: 'Sum', ExtendedStatistic: 'p99' }, /Statistic or ExtendedStatistic, not both/],
+      [
+        '31 dimensions',
+        { Dimensions: Array.from({ length: 31 }, (_, i) => ({ Name: `D${i}`, Value: 'v' })) },
+        /Dimensions must hold at most 30 dimensions, got 31/,
+      ],
+      ['a dimension name of 256 characters', { Dimensions: [{ Name: 'd'.repeat(256), Value: 'v' }] }, /Dimensions\.1\.Name must be 1–255 characters, got 256/],
+      ['a dimension name starting with a colon', { Dimensions: [{ Name: ':FunctionName', Value: 'svc' }] }, /Dimensions\.1\.Name must not start with a colon/],
+      [
+        'a dimension value of 1025 characters',
+        { Dimensions: [{ Name: 'FunctionName', Value: 'v'.repeat(1025) }] },
+        /Dimensions\.1\.Value must be 1–1024 characters, got 1025/,
+      ],
+      ['a blank dimension value', { Dimensions: [{ Name: 'FunctionName', Value: ' ' }] }, /Dimensions\.1\.Value must hold a non-whitespace character/],
+      ['a dimension value that is not ASCII', { Dimensions: [{ Name: 'FunctionName', Value: 'café' }] }, /Dimensions\.1\.Value must be printable ASCII/],
+      [
+        'metric math with a 45 s period in its second query',
+        {
+          Namespace: undefined,
+          MetricName: undefined,
+          Dimensions: undefined,
+          Statistic: undefined,
+          Period: undefined,
+          Metrics: [
+            {
+              Id: 'errors',
+              ReturnData: false,
+              MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: dimensions }, Period: 60, Stat: 'Sum' },
+            },
+            {
+              Id: 'invocations',
+              ReturnData: false,
+              MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: dimensions }, Period: 45, Stat: 'Sum' },
+            },
+            { Id: 'rate', ReturnData: true, Expression: '100 * errors / invocations' },
+          ],
+        },
+        /Metrics\.2\.MetricStat\.Period must be 10, 20, 30 or a multiple of 60 seconds, got 45/,
+      ],
+      [
+        'metric math with a metric name of 256 characters',
+        {
+          Namespace: undefined,
+          MetricName: undefined,
+          Dimensions: undefined,
+          Statistic: undefined,
+          Period: undefined,
+          Metrics: [
+            { Id: 'errors', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'm'.repeat(256) }, Period: 60, Stat: 'Sum' } },
+          ],
+        },
+        /Metrics\.1\.MetricStat\.Metric\.MetricName must be 1–255 characters, got 256/,
+      ],
+    ] as [string, Partial<PutMetricAlarmCommandInput>, RegExp][])('refuses PutMetricAlarm with %s, as CloudWatch does', async (_what, change, message) => {
       const cw = new LocalCloudWatch(1);
       await expect(cw.send(new PutMetricAlarmCommand({ ...alarm, ...change }))).rejects.toMatchObject({
         name: 'ValidationError',

@@ -7,8 +7,11 @@ import {
   DeleteFunctionCommand,
   GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { zipSource } from '../../../lambdas/core/artifact';
@@ -174,6 +177,76 @@ describe('LocalLambda', () => {
 
       // Assert
       expect(out).toMatchObject({ Version: '4', Environment: { Variables: { A: '3' } } });
+    });
+  });
+
+  describe('RevisionId of $LATEST', () => {
+    const STALE = /^The Revision Id provided does not match the latest Revision Id\. Call the GetFunction\/GetAlias API to retrieve the latest Revision Id$/;
+    const fresh = async () => {
+      const lambda = new LocalLambda(root, new LocalCloudWatch());
+      await lambda.send(new CreateFunctionCommand({ FunctionName: 'fn', Role: 'r', Code: CODE, Environment: { Variables: { A: '1' } } }));
+      return lambda;
+    };
+    const revisionOf = async (lambda: LocalLambda) =>
+      ((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }))) as { RevisionId: string }).RevisionId;
+
+    it('publishes when PublishVersion names the RevisionId $LATEST has', async () => {
+      const lambda = await fresh();
+      const revision = await revisionOf(lambda);
+
+      const out = await lambda.send(new PublishVersionCommand({ FunctionName: 'fn', RevisionId: revision }));
+
+      expect(out).toMatchObject({ Version: '1', Environment: { Variables: { A: '1' } } });
+    });
+
+    it('refuses PublishVersion with PreconditionFailedException, publishing nothing, when $LATEST changed since the RevisionId was read', async () => {
+      // Arrange: someone else updates the configuration after the revision was read.
+      const lambda = await fresh();
+      const revision = await revisionOf(lambda);
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn', Environment: { Variables: { A: 'other' } } }));
+
+      // Act
+      const out = lambda.send(new PublishVersionCommand({ FunctionName: 'fn', RevisionId: revision }));
+
+      // Assert
+      await expect(out).rejects.toMatchObject({ name: 'PreconditionFailedException', message: expect.stringMatching(STALE) });
+      expect(await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'fn' }))).toMatchObject({ Versions: [{ Version: '$LATEST' }] });
+    });
+
+    it.each([
+      ['UpdateFunctionCode', () => new UpdateFunctionCodeCommand({ FunctionName: 'fn', ZipFile: CODE.ZipFile, RevisionId: 'stale' })],
+      [
+        'UpdateFunctionConfiguration',
+        () => new UpdateFunctionConfigurationCommand({ FunctionName: 'fn', Environment: { Variables: { A: '2' } }, RevisionId: 'stale' }),
+      ],
+    ])('refuses %s with a stale RevisionId with PreconditionFailedException, changing nothing', async (_name, command) => {
+      const lambda = await fresh();
+      const revision = await revisionOf(lambda);
+
+      await expect(lambda.send(command())).rejects.toMatchObject({ name: 'PreconditionFailedException', message: expect.stringMatching(STALE) });
+
+      expect(await revisionOf(lambda)).toBe(revision);
+      expect(await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }))).toMatchObject({ Environment: { Variables: { A: '1' } } });
+    });
+
+    it('answers an update with the RevisionId of the update in progress, which its completion supersedes, as Lambda does', async () => {
+      // Arrange
+      const lambda = await fresh();
+      const before = await revisionOf(lambda);
+
+      // Act
+      const answer = (await lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: 'fn', Environment: { Variables: { A: '2' } }, RevisionId: before }),
+      )) as { RevisionId: string; LastUpdateStatus: string };
+
+      // Assert: the answer's revision is neither the one before nor the one once updated.
+      const after = await revisionOf(lambda);
+      expect(answer.LastUpdateStatus).toBe('InProgress');
+      expect(new Set([before, answer.RevisionId, after]).size).toBe(3);
+      await expect(lambda.send(new PublishVersionCommand({ FunctionName: 'fn', RevisionId: answer.RevisionId }))).rejects.toMatchObject({
+        name: 'PreconditionFailedException',
+      });
+      await expect(lambda.send(new PublishVersionCommand({ FunctionName: 'fn', RevisionId: after }))).resolves.toMatchObject({ Version: '1' });
     });
   });
 
