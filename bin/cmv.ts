@@ -1,12 +1,15 @@
 #!/usr/bin/env -S npx tsx
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
+import { readTargetRegistration, uploadSource } from '../lib/client/target-registration';
 import { localDataDir } from '../lib/local/data-dir';
 import { type BusEnvelope, LocalEventBridge } from '../lib/local/eventbridge';
 
@@ -120,6 +123,20 @@ program
   .action(async (target: string, version: string, opts: { reason: string }) => {
     const t = await client().activate(target, version, opts.reason);
     print(t, () => `${t.name} ${t.liveVersion} is live (function version ${t.liveFunctionVersion})`);
+  });
+
+program
+  .command('register <targetFile>')
+  .description(
+    "register a service from its target.json (release_admin): with --bucket (AWS), its source is zipped as the stack zipped it and uploaded to CMV's artifact bucket with your AWS credentials; without, named by file:// (local runtime)",
+  )
+  .option('--bucket <name>', "CMV's artifact bucket (the stack's ArtifactBucketName output)", process.env.CMV_ARTIFACT_BUCKET)
+  .action(async (file: string, opts: { bucket?: string }) => {
+    const path = resolve(file);
+    const { registration, sourceDir } = await readTargetRegistration(path, (dir) => pathToFileURL(dir).href);
+    const artifact = opts.bucket ? await uploadSource(new S3Client({}), opts.bucket, registration.name, sourceDir) : registration.artifact;
+    const t = await client().register({ ...registration, artifact });
+    print(t, () => `registered ${t.name} ${t.liveVersion} (function ${t.functionName}:${t.alias} → version ${t.liveFunctionVersion})`);
   });
 
 program

@@ -26,7 +26,7 @@ import { CmvWakes } from './constructs/cmv-wakes';
 import { CmvWorkflow } from './constructs/cmv-workflow';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { RegisteredTarget } from './constructs/registered-target';
-import { repoPath } from './constructs/repo';
+import { REPO_ROOT, repoPath } from './constructs/repo';
 import { UserDirectorySync } from './constructs/user-directory-sync';
 import { readDeploymentConfig } from './deployment-config-files';
 
@@ -42,7 +42,7 @@ export interface CmvStackProps extends StackProps {
   /**
    * The `target.json` files of the services CMV deploys to (relative to the repository root). Each
    * becomes a {@link RegisteredTarget}; the deploy functions may touch these functions only.
-   * @default ['examples/benefit-calculator/target.json']
+   * @default - the context value `cmvTargetFiles` (comma-separated, relative to the working directory); else ['examples/benefit-calculator/target.json']
    */
   readonly targetFiles?: readonly string[];
   /**
@@ -259,8 +259,8 @@ export class CmvStack extends Stack {
       fn.addEnvironment('STATE_MACHINE_ARN', this.workflow.stateMachineArn).addEnvironment('API_BASE_URL', this.api.baseUrl);
     }
 
-    this.targets = (props.targetFiles ?? ['examples/benefit-calculator/target.json']).map((file) =>
-      RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, repoPath(file)),
+    this.targets = targetFilesOf(this, props.targetFiles).map((file) =>
+      RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, file),
     );
     // Registration refuses a target these grants do not cover (its deploy steps would be denied).
     apiFunctions['register-target'].addEnvironment('CMV_STACK_TARGETS', JSON.stringify(this.targets.map((t) => t.registration)));
@@ -454,6 +454,27 @@ export class CmvStack extends Stack {
     new CfnOutput(this, 'ApprovalTopicArn', { value: approvalTopic.topicArn });
     new CfnOutput(this, 'TestProjectName', { value: tests.projectName });
   }
+}
+
+/**
+ * The absolute paths of the target files: the prop's (relative to the repository root), else the
+ * context value `cmvTargetFiles` (comma-separated, relative to the working directory, as `cdk`'s
+ * other paths), else the bundled example.
+ * @throws Error naming `cmvTargetFiles` when it is not a string or names no file
+ */
+function targetFilesOf(stack: Stack, prop: readonly string[] | undefined): string[] {
+  if (prop) return prop.map((f) => path.resolve(REPO_ROOT, f));
+  const value: unknown = stack.node.tryGetContext('cmvTargetFiles');
+  if (value === undefined || value === null) return [repoPath('examples', 'benefit-calculator', 'target.json')];
+  const files =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((f) => f.trim())
+          .filter((f) => f !== '')
+      : [];
+  if (files.length === 0) throw new Error(`cmvTargetFiles must name target.json files, comma-separated; got ${JSON.stringify(value)}`);
+  return files.map((f) => path.resolve(f));
 }
 
 /**

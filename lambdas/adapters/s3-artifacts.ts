@@ -1,10 +1,11 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isSourcePath, type SourceFiles, zipSource } from '../core/artifact';
+import { zipSource } from '../core/artifact';
 import { ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
+import { readSourceTree } from './source-tree';
 
 /** Where the local runtime may read `file://` artifacts from. */
 export interface LocalFileAccess {
@@ -33,7 +34,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async read(uri: string): Promise<Uint8Array> {
     if (uri.startsWith('file://')) {
       const path = await this.localPath(uri);
-      return (await stat(path)).isDirectory() ? zipSource(await readTree(path)) : readFile(path);
+      return (await stat(path)).isDirectory() ? zipSource(await readSourceTree(path)) : readFile(path);
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!match) throw ValidationError.field('code.artifact', `is not an s3://bucket/key URI: ${uri}`);
@@ -81,19 +82,4 @@ export class S3ArtifactStore implements ArtifactStore {
 function isWithin(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-/**
- * Reads a source directory (a `file://` artifact that is not a zip), skipping node_modules and
- * dot-files. Only regular files are read: symlinks are left out, so none leads outside the directory.
- */
-async function readTree(root: string): Promise<SourceFiles> {
-  const files: SourceFiles = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
-    if (!isSourcePath(path)) continue;
-    files[path] = await readFile(join(root, path));
-  }
-  return files;
 }

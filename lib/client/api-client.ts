@@ -82,6 +82,10 @@ export class CmvClient {
       `/targets/${encodeURIComponent(name)}/versions`,
     );
   }
+  /** POST /targets (release_admin): registers a service whose alias serves the registration's code and config. */
+  register(registration: unknown, as?: string) {
+    return this.request<Target>('POST', '/targets', registration, as);
+  }
   /** POST /changes/{id}/pause | resume | promote | abort (release_admin). */
   control(changeId: string, control: 'pause' | 'resume' | 'promote' | 'abort', reason = '', as?: string) {
     return this.request<Change>('POST', `/changes/${encodeURIComponent(changeId)}/${control}`, { reason }, as);

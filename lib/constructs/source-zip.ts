@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
-import { isSourcePath, type SourceFiles, sha256Base64, zipSource } from '../../lambdas/core/artifact';
+import { join } from 'node:path';
+import { readSourceTreeSync } from '../../lambdas/adapters/source-tree';
+import { sha256Base64, zipSource } from '../../lambdas/core/artifact';
 
 /**
  * Zips a source directory at synth time exactly as CMV zips a `file://` or re-zips an uploaded
@@ -11,13 +12,7 @@ import { isSourcePath, type SourceFiles, sha256Base64, zipSource } from '../../l
  * @returns the path of the zip (under the OS temp dir, named by its SHA-256)
  */
 export function sourceZip(root: string): string {
-  const files: SourceFiles = {};
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
-    if (isSourcePath(path)) files[path] = readFileSync(join(root, path));
-  }
-  const zip = zipSource(files);
+  const zip = zipSource(readSourceTreeSync(root));
   const dir = join(tmpdir(), 'cmv-source-zips');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${Buffer.from(sha256Base64(zip), 'base64').toString('hex')}.zip`);

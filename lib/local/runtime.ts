@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -27,7 +27,7 @@ import { EventBridgeWakeScheduler } from '../../lambdas/adapters/wake-scheduler'
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
-import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
+import { registerTarget } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
@@ -37,6 +37,7 @@ import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/event
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { makeHandler as makeWakeDueHandler } from '../../lambdas/handlers/scheduled/wake-due';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
+import { readTargetRegistration } from '../client/target-registration';
 import { readDeploymentConfig } from '../deployment-config-files';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LOCAL_NAMES, localArn } from './aws-names';
@@ -493,15 +494,8 @@ async function registerTargets(
 ): Promise<void> {
   const regs = await Promise.all(
     files.map(async (file) => {
-      const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & {
-        source: string;
-        handler: string;
-        functionName: string;
-        alias?: string;
-      };
-      const { source, handler, runtime: _runtime, traffic: _traffic, ...rest } = json;
-      const sourcePath = resolve(dirname(file), source);
-      return { handler, sourcePath, reg: TargetRegistration.parse({ ...rest, artifact: pathToFileURL(sourcePath).href }) };
+      const { registration, sourceDir, handler } = await readTargetRegistration(file, (dir) => pathToFileURL(dir).href);
+      return { handler, sourcePath: sourceDir, reg: registration };
     }),
   );
   await lambda.load(regs.map((r) => r.reg.functionName));

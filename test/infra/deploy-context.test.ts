@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CmvStack } from '../../lib/cmv-stack';
@@ -52,7 +54,18 @@ describe('CmvStack with the context values of README', () => {
 
   it('reads README deploy command with a users file and a policy file', () => {
     // THEN
-    expect(context).toEqual({ cmvUsersFile: 'examples/users.json', cmvPolicyFile: 'examples/policy.yaml' });
+    expect(context).toEqual({
+      cmvUsersFile: 'examples/users.json',
+      cmvPolicyFile: 'examples/policy.yaml',
+      cmvTargetFiles: 'examples/benefit-calculator/target.json',
+    });
+  });
+
+  it('registers the services of cmvTargetFiles', () => {
+    // THEN: the example's function, its live alias and its deployment group
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'benefit-calculator' });
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
   });
 
   it('gives every function an environment under Lambda’s 4 KB', () => {
@@ -61,5 +74,34 @@ describe('CmvStack with the context values of README', () => {
     const sizes = Object.entries(functions).map(([id, fn]) => [id, resolvedSize(fn.Properties?.Environment?.Variables ?? {})] as const);
     expect(sizes.length).toBeGreaterThan(30);
     expect(sizes.filter(([, size]) => size >= LAMBDA_ENV_LIMIT_BYTES)).toEqual([]);
+  });
+});
+
+describe('CmvStack context cmvTargetFiles', () => {
+  it('reads a comma-separated list of target.json paths, relative to where cdk runs', () => {
+    // GIVEN a second service next to a copy of the example, named from a cwd that is not the repository root
+    const dir = mkdtempSync(join(tmpdir(), 'cmv-targets-'));
+    cpSync(repoPath('examples', 'benefit-calculator'), join(dir, 'claims-api'), { recursive: true, filter: (f) => !f.includes('node_modules') });
+    const target = JSON.parse(readFileSync(join(dir, 'claims-api', 'target.json'), 'utf8'));
+    writeFileSync(join(dir, 'claims-api', 'target.json'), JSON.stringify({ ...target, name: 'claims-api', functionName: 'claims-api' }));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [], cmvTargetFiles: ` claims-api/target.json,${repoPath('examples/benefit-calculator/target.json')}` } });
+      // WHEN
+      const stack = new CmvStack(app, 'Cmv');
+      // THEN
+      expect(stack.targets.map((t) => t.registration.functionName)).toEqual(['claims-api', 'benefit-calculator']);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a list that names no file, naming the context key', () => {
+    // GIVEN
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], cmvTargetFiles: ' , ' } });
+    // WHEN / THEN
+    expect(() => new CmvStack(app, 'Cmv')).toThrow(/cmvTargetFiles/);
   });
 });

@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import { ValidationError } from '../../lambdas/core/errors';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import { ApiError } from '../../lib/client/api-client';
+import { ROOT } from '../../lib/local/runtime';
 import { EXAMPLE, type Stack, startStack, TARGET } from './local-stack';
 
 /**
@@ -26,7 +29,7 @@ describe('POST /targets (local stack)', () => {
     // by its target.json in the stack (its grants), then POST /targets; not registered at start.
     dir = await mkdtemp(join(tmpdir(), 'cmv-targets-'));
     const stackTargets = await Promise.all(
-      ['other-config', 'adopted', 'contested'].map(async (name) => {
+      ['other-config', 'adopted', 'contested', 'via-cli'].map(async (name) => {
         // One folder per target file: the stack names a target's constructs after its folder.
         const path = join(dir, name, 'target.json');
         await mkdir(join(dir, name));
@@ -184,5 +187,20 @@ describe('POST /targets (local stack)', () => {
     );
     expect(owners).toHaveLength(1);
     expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
+  });
+  it('registers a service from its target.json with `cmv register` (its source named by file://, locally)', async () => {
+    // Arrange: the function as the stack deploys it (the target file's code and config on version 1, the alias on it)
+    await createFunction('via-cli', example.config as Record<string, string>);
+
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'cmv.ts'), 'register', join(dir, 'via-cli', 'target.json')],
+      { cwd: ROOT, env: { ...process.env, CMV_API_URL: stack.runtime.url, CMV_USER: 'dana', CMV_ARTIFACT_BUCKET: '' } },
+    );
+
+    // Assert
+    expect(stdout).toMatch(/^registered via-cli 1\.0\.0 \(function via-cli:live → version 1\)/);
+    await expect(stack.api.target('via-cli')).resolves.toMatchObject({ name: 'via-cli', liveVersion: '1.0.0', liveFunctionVersion: '1' });
   });
 });
