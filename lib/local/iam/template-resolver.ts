@@ -9,7 +9,10 @@ export interface Deployment {
   readonly region: string;
   readonly account: string;
   readonly stackName: string;
-  /** Physical names by logical ID, for resources without a name property (tables, buckets, topics…); the others get `<stackName>-<logicalId>`. */
+  /**
+   * Physical names by logical ID of the resources the local runtime creates under its own names (tables, buckets, topics, the
+   * wake schedule group…), over any name property; the others get their name property, else `<stackName>-<logicalId>`.
+   */
   readonly names: Readonly<Record<string, string>>;
 }
 
@@ -129,7 +132,9 @@ export class TemplateResolver {
   private refsOf(id: string, type: string, props: Readonly<Record<string, unknown>>): Refs {
     const { partition: p, region: r, account: a, stackName, names } = this.deployment;
     const nameProperty = NAME_PROPERTY[type];
-    const n = nameProperty && props[nameProperty] !== undefined ? String(this.resolve(props[nameProperty])) : (names[id] ?? `${stackName}-${id}`);
+    // The local runtime's own name first (it creates those resources under it, e.g. the wake schedule group whose Name the CDK
+    // generates), then the template's name property, then CloudFormation's way of naming: `<stack>-<logical id>`.
+    const n = names[id] ?? (nameProperty && props[nameProperty] !== undefined ? String(this.resolve(props[nameProperty])) : `${stackName}-${id}`);
     const arn = (service: string, resource: string, regional = true) => `arn:${p}:${service}:${regional ? r : ''}:${a}:${resource}`;
     switch (type) {
       case 'AWS::DynamoDB::Table':

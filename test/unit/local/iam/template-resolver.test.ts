@@ -9,6 +9,7 @@ const TEMPLATE: Template = {
     App: { Type: 'AWS::CodeDeploy::Application', Properties: {} },
     Group: { Type: 'AWS::CodeDeploy::DeploymentGroup', Properties: { DeploymentGroupName: 'benefit-calculator' } },
     HandlerRole: { Type: 'AWS::IAM::Role', Properties: {} },
+    WakeGroup: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'cmv-Wakes-Group-38886A6C' } },
   },
 };
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a template
@@ -19,11 +20,18 @@ const resolver = () =>
     region: 'local',
     account: '000000000000',
     stackName: 'cmv',
-    names: { ChangesTable: 'cmv-changes', Topic: 'cmv-approvals', App: 'cmv' },
+    names: { ChangesTable: 'cmv-changes', Topic: 'cmv-approvals', App: 'cmv', WakeGroup: 'cmv-wakes' },
   });
 
 describe('TemplateResolver', () => {
   describe('resolve()', () => {
+    it('names a resource the local runtime creates itself by the runtime’s name, over the name the CDK generated for it', () => {
+      // Act
+      const resolved = resolver().resolve([{ Ref: 'WakeGroup' }, { 'Fn::GetAtt': ['WakeGroup', 'Arn'] }]);
+      // Assert
+      expect(resolved).toEqual(['cmv-wakes', 'arn:aws:scheduler:local:000000000000:schedule-group/cmv-wakes']);
+    });
+
     it('resolves Ref and Fn::GetAtt to the deployment’s names, built as CloudFormation builds each type’s ARN', () => {
       // Act
       const resolved = resolver().resolve([
