@@ -139,7 +139,7 @@ export async function stopCodeDeployment(svc: Services, targetName: string, depl
 /** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */
 async function recordCodeDeployRollback(svc: Services, changeId: string, status: CodeDeploymentStatus): Promise<void> {
   const reason = `CodeDeploy deployment ${status.deploymentId} ${status.status.toLowerCase()}${status.error ? `: ${status.error.code}: ${status.error.message}` : ''}`;
-  await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy' });
+  await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy', ...(status.error ? { codeDeployError: status.error.code } : {}) });
 }
 
 /**
