@@ -23,6 +23,8 @@ export interface BarChart {
   readonly bars: readonly Bar[];
   readonly max: number;
   readonly format: (value: number) => string;
+  /** Ticks at whole numbers only (counts). */
+  readonly wholeTicks?: boolean;
 }
 
 const xml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -44,7 +46,8 @@ export function barChartSvg(chart: BarChart): string {
   const bottom = TOP + chart.bars.length * ROW;
   const height = bottom + 36;
   const x = (v: number) => LEFT + (Math.min(v, chart.max) / chart.max) * (RIGHT - LEFT);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * chart.max);
+  // Counts get whole-number ticks only: a quarter of a change means nothing.
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * chart.max).filter((t) => !chart.wholeTicks || Number.isInteger(t));
   const axis = `<g class="axis" aria-hidden="true">${ticks
     .map(
       (t) =>
@@ -82,6 +85,7 @@ function countChart(id: string, title: string, what: string, items: readonly Bre
     bars: shown.map((b) => ({ key: b.key, label: words(b.key), value: b.count })),
     max: niceMax(Math.max(1, ...shown.map((b) => b.count))),
     format: count,
+    wholeTicks: true,
   });
 }
 

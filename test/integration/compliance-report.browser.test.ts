@@ -81,7 +81,9 @@ describe('compliance report page in Chromium (local stack)', () => {
     expect(await figure('cause-alarm')).toEqual(['1', 'rollbacks', '1']);
     expect(await figure('time-to-restore-mean')).toEqual(['1.5 s (2s)', '1 rollbacks with a recorded trigger', '1']);
     // The page's own <style> applies (its hash is in the CSP): h1 at 1.5rem, not the browser's 2em.
-    expect(await page.locator('h1').evaluate((h) => getComputedStyle(h).fontSize)).toBe('24px');
+    expect(
+      await page.locator('h1').evaluate((h) => (globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(h).fontSize),
+    ).toBe('24px');
     expect(violations).toEqual([]);
     await page.screenshot({ path: process.env.CMV_SCREENSHOT ?? join(stack.dataDir, 'compliance-page.png'), fullPage: true });
     await page.close();

@@ -8,7 +8,7 @@ import { escapeHtml } from './approval-view';
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 h1{font-size:1.5rem}table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:.3rem .6rem;vertical-align:top;border-bottom:1px solid #ccc}td.num{text-align:right;white-space:nowrap}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}figure{margin:0}figcaption{font-size:.9rem;color:#444}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(30rem,1fr));gap:1rem}figure{margin:0}figcaption{font-size:.9rem;color:#444}
 summary{cursor:pointer;padding:.25rem 0}code{font-size:.85rem;word-break:break-all}:focus{outline:3px solid #1a5fb4}`;
 
 /**
@@ -56,8 +56,8 @@ function figures(r: ComplianceReport): FigureRow[] {
       }));
   return [
     ...byKind('type', 'Changes of type', r.changes.byType),
-    ...byKind('risk', 'Changes of risk', r.changes.byRisk),
-    ...byKind('outcome', 'Changes that ended', r.changes.byOutcome),
+    ...byKind('risk', 'Changes of risk level', r.changes.byRisk),
+    ...byKind('outcome', 'Changes by outcome', r.changes.byOutcome),
     ratioRow('approval-compliance', 'Approval compliance', r.approvalCompliance, 'deployed changes had their quorum'),
     ratioRow('testing-compliance', 'Testing compliance', r.testingCompliance, 'deployed changes passed every required suite'),
     ratioRow('change-success-rate', 'Change success rate', r.changeSuccessRate, 'ended deployments were deployed'),
