@@ -88,10 +88,12 @@ report
       const r = await client().compliance(query);
       out = format === 'json' ? JSON.stringify(r, null, 2) : renderComplianceText(r);
     }
+    // As served: CSV rows end with CRLF already, and a line more would be a record of one empty field.
+    const body = out.endsWith('\n') ? out : `${out}\n`;
     if (opts.output) {
-      await writeFile(opts.output, out.endsWith('\n') ? out : `${out}\n`);
+      await writeFile(opts.output, body);
       console.error(`cmv: wrote ${opts.output}`);
-    } else console.log(out);
+    } else process.stdout.write(body);
   });
 
 program

@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Change } from '../../lambdas/core/change';
 import type { ComplianceReport } from '../../lambdas/core/compliance-report';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
+import { ROOT } from '../../lib/local/runtime';
 import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 /**
@@ -250,6 +253,34 @@ describe('compliance report (local stack)', () => {
     expect(res.headers.get('content-security-policy')).not.toMatch(/script-src|unsafe/);
     expect(html).not.toMatch(/<script|style="/i);
     expect(html.match(/<svg /g)).toHaveLength(4);
+  });
+
+  it('prints it with `cmv report compliance`: each figure and its entries as text, or the CSV as served; a refused request exits 2', async () => {
+    // Arrange
+    const cmv = (args: string[], user = 'erin') =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          join(ROOT, 'node_modules', '.bin', 'tsx'),
+          [join(ROOT, 'bin', 'cmv.ts'), 'report', 'compliance', ...args],
+          { env: { ...process.env, CMV_API_URL: stack.runtime.url, CMV_USER: user, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+          (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const { from, to } = period();
+    const json = await report({ from, to });
+
+    // Act
+    const [text, csv, refused] = await Promise.all([cmv(['--from', from, '--to', to]), cmv(['--from', from, '--to', to, '--format', 'csv']), cmv([], 'bob')]);
+
+    // Assert
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}rollback rate +60 % {3}3 of 5 ended deployments were rolled back$/m);
+    expect(text.stdout).toContain(`ledger entries (${json.rollbackRate.entries.length}): ${json.rollbackRate.entries.map((e) => `#${e.seq}`).join(' ')}`);
+    expect(text.stdout).toContain(`missing: ${ids.E}`);
+    expect(csv.code).toBe(0);
+    expect((parse(csv.stdout, { columns: true }) as Record<string, string>[]).find((r) => r.figure === 'changes')?.value).toBe('6');
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(/403/);
   });
 
   it('lets auditors and release admins read it, and refuses everyone else (403)', async () => {
