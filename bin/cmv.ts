@@ -1,11 +1,13 @@
 #!/usr/bin/env -S npx tsx
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
+import { renderComplianceText } from '../lambdas/core/compliance-report-text';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
@@ -58,12 +60,43 @@ program
     }
   });
 
-program
-  .command('report <changeId>')
-  .description('the canary report of a change: per step weight, observed split, requests, error rate, p99, alarms, decision; smoke tests; a chart')
+const report = program
+  .command('report')
+  .description('the canary report of a change (cmv report <changeId>), or the compliance report (cmv report compliance)')
+  .argument('<changeId>', 'the change')
   .action(async (id: string) => {
-    const report = await client().report(id);
-    print(report, () => renderReportText(report));
+    const out = await client().report(id);
+    print(out, () => renderReportText(out));
+  });
+
+report
+  .command('compliance')
+  .description(
+    'the compliance report of the changes proposed in [from, to) (default: the last 30 days): by type and risk, approval and testing compliance, success and rollback rates, rollbacks by cause, emergency changes and missing reviews, lead time, time to restore, each with its ledger entries (auditor or release_admin)',
+  )
+  .option('--from <iso>', 'start of the period, included (ISO-8601 date or date-time)')
+  .option('--to <iso>', 'end of the period, excluded (default: now)')
+  .option('-t, --target <target>', 'only this target')
+  .option('-e, --environment <environment>', 'only the targets of this environment')
+  .addOption(new Option('-f, --format <format>', 'text, or as the API serves it').choices(['text', 'json', 'csv', 'html']).default('text'))
+  .option('-o, --output <file>', 'write to a file instead of stdout')
+  .action(async (opts: { from?: string; to?: string; target?: string; environment?: string; format: string; output?: string }) => {
+    const query = Object.fromEntries(
+      Object.entries({ from: opts.from, to: opts.to, target: opts.target, environment: opts.environment }).filter(([, v]) => v),
+    ) as Record<string, string>;
+    const format = program.opts().json ? 'json' : opts.format;
+    let out: string;
+    if (format === 'csv' || format === 'html') out = await client().complianceAs(format, query);
+    else {
+      const r = await client().compliance(query);
+      out = format === 'json' ? JSON.stringify(r, null, 2) : renderComplianceText(r);
+    }
+    // As served: CSV rows end with CRLF already, and a line more would be a record of one empty field.
+    const body = out.endsWith('\n') ? out : `${out}\n`;
+    if (opts.output) {
+      await writeFile(opts.output, body);
+      console.error(`cmv: wrote ${opts.output}`);
+    } else process.stdout.write(body);
   });
 
 program

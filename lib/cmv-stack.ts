@@ -113,6 +113,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'activate-version': [...COMMIT, 'targets:shift'],
   'query-audit': ['ledger:read'],
   'verify-audit': ['ledger:read'],
+  // The registered targets (scope) and each change's plan (its review requirement); the ledger entries.
+  'get-compliance-report': ['store:read', 'ledger:read'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond', 'config:read'],
   'plan-change': COMMIT,
   'record-test-result': [...COMMIT, 'artifacts:read'],

@@ -19,6 +19,9 @@ export type RiskLevel = z.infer<typeof RiskLevel>;
 /** A target (registered service) name: lowercase, digits and dashes, 2–63 characters. */
 export const TargetName = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2–63 lowercase letters, digits or dashes, starting with a letter');
 
+/** A target's environment (matched by the policy's `environments`): lowercase, digits and dashes, 1–32 characters. */
+export const EnvironmentName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1–32 lowercase letters, digits or dashes, starting with a letter');
+
 /**
  * A change id, as a path or query parameter: CMV gives UUIDs; at most 128 characters, so that a key
  * built from it stays far within DynamoDB's limits (partition key 2,048 bytes, sort key 1,024).

@@ -1,5 +1,6 @@
 import type { CanaryReport } from '../../lambdas/core/canary-report';
 import type { Change } from '../../lambdas/core/change';
+import type { ComplianceReport } from '../../lambdas/core/compliance-report';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { ChangePlan } from '../../lambdas/core/policy/plan';
 import type { Target } from '../../lambdas/core/target';
@@ -43,6 +44,18 @@ export class CmvClient {
     const parsed = text ? JSON.parse(text) : {};
     if (!res.ok) throw new ApiError(res.status, parsed);
     return parsed as T;
+  }
+
+  /** A GET answered as text (CSV, HTML), as it came. */
+  async text(path: string, as?: string): Promise<string> {
+    const headers: Record<string, string> = {};
+    const user = as ?? this.auth.user;
+    if (user) headers['x-user'] = user;
+    if (this.auth.token) headers.authorization = this.auth.token;
+    const res = await fetch(`${this.baseUrl}${path}`, { headers });
+    const text = await res.text();
+    if (!res.ok) throw new ApiError(res.status, text ? JSON.parse(text) : {});
+    return text;
   }
 
   /** POST /changes?dryRun=true: the plan, nothing written. */
@@ -99,6 +112,14 @@ export class CmvClient {
   /** GET /audit (auditor, release_admin, cab or executive). */
   audit(query: Record<string, string> = {}, as?: string) {
     return this.request<{ items: LedgerEntry[]; nextToken?: string }>('GET', `/audit?${new URLSearchParams(query)}`, undefined, as);
+  }
+  /** GET /reports/compliance (auditor or release_admin) as JSON; `query` takes from, to, target, environment. */
+  compliance(query: Record<string, string> = {}, as?: string) {
+    return this.request<ComplianceReport>('GET', `/reports/compliance?${new URLSearchParams(query)}`, undefined, as);
+  }
+  /** GET /reports/compliance as CSV or the HTML page, as served. */
+  complianceAs(format: 'csv' | 'html', query: Record<string, string> = {}, as?: string) {
+    return this.text(`/reports/compliance?${new URLSearchParams({ ...query, format })}`, as);
   }
   /** GET /audit/verify (auditor, release_admin, cab or executive). */
   verify(as?: string) {

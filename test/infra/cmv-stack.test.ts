@@ -400,6 +400,14 @@ describe('CmvStack', () => {
       ]);
     });
 
+    it('lets the compliance report only read: GetItem/Query on the Changes table (targets, plans) and the ledger (entries)', () => {
+      // THEN
+      const fn = stack.apiFunctions['get-compliance-report'];
+      expect(allActions(fn)).toEqual(allActions(stack.apiFunctions['list-changes']));
+      const read = JSON.stringify(statementsOfRole(fn).filter((s) => list(s.Action).includes('dynamodb:Query')));
+      for (const table of Object.keys(template.findResources('AWS::DynamoDB::Table'))) expect(read).toContain(table);
+    });
+
     it('keeps the audit handlers read-only and the ledger append-only (no UpdateItem/DeleteItem anywhere)', () => {
       // THEN
       for (const handler of ['query-audit', 'verify-audit'] as const) {

@@ -87,7 +87,9 @@ describe('CmvStack context cmvTargetFiles', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [], cmvTargetFiles: ` claims-api/target.json,${repoPath('examples/benefit-calculator/target.json')}` } });
+      const app = new App({
+        context: { 'aws:cdk:bundling-stacks': [], cmvTargetFiles: ` claims-api/target.json,${repoPath('examples/benefit-calculator/target.json')}` },
+      });
       // WHEN
       const stack = new CmvStack(app, 'Cmv');
       // THEN

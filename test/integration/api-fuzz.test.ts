@@ -45,16 +45,40 @@ const base64Json = (value: unknown) => Buffer.from(JSON.stringify(value) ?? 'nul
 
 /** Query values: empty, long, unicode, numbers, and page tokens that decode to JSON of any shape. */
 const queryValue: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', '0', '-1', '1', '25', '501', '1e3', 'true', 'NaN', TARGET, 'deployed', 'ChangeProposed', 'alice', '2026-01-01T00:00:00Z'),
+  fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    '1',
+    '25',
+    '501',
+    '1e3',
+    'true',
+    'NaN',
+    TARGET,
+    'deployed',
+    'ChangeProposed',
+    'alice',
+    '2026-01-01T00:00:00Z',
+    '2026-01-01',
+    '2024-01-01T00:00:00+14:00',
+    'csv',
+    'html',
+    'production',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.integer({ min: 100, max: 3000 }).map((n) => 'q'.repeat(n)),
   fc.jsonValue({ maxDepth: 3 }).map(base64Json),
   fc.record({ chain: fc.constantFrom('main', 'head', 'x'), seq: fc.oneof(fc.integer(), fc.string()) }).map(base64Json),
 );
 const query: fc.Arbitrary<string> = fc
-  .dictionary(fc.constantFrom('target', 'status', 'limit', 'nextToken', 'changeId', 'actor', 'type', 'from', 'to', 'dryRun', 'extra'), queryValue, {
-    maxKeys: 4,
-  })
+  .dictionary(
+    fc.constantFrom('target', 'status', 'limit', 'nextToken', 'changeId', 'actor', 'type', 'from', 'to', 'dryRun', 'environment', 'format', 'extra'),
+    queryValue,
+    {
+      maxKeys: 4,
+    },
+  )
   .map((q) => (Object.keys(q).length ? `?${new URLSearchParams(q)}` : ''));
 
 /** Bodies: JSON of random shapes, deep nesting, non-JSON text, nothing. */
@@ -122,6 +146,16 @@ describe('REST API fuzzing (local stack)', () => {
     });
   };
   const head = (): Promise<LedgerHead> => stack.runtime.services.ledger.head();
+
+  it('draws requests to every route of the route table (the compliance report included), some with its own parameters', () => {
+    // Act: the requests the property below sends
+    const sent = fc.sample(fuzzRequest, { seed: SEED, numRuns: RUNS });
+
+    // Assert
+    const template = (path: string) => API_ROUTES.find((r) => new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/?]*')}(\\?|$)`).test(path))?.path;
+    expect(new Set(sent.map((r) => template(r.path)))).toEqual(new Set(API_ROUTES.map((r) => r.path)));
+    expect(sent.some((r) => r.path.startsWith('/reports/compliance?') && /(from|to|environment|format)=/.test(r.path))).toBe(true);
+  });
 
   it('answers every request below 500, and a refused one writes nothing', async () => {
     await fc.assert(

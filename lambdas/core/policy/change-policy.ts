@@ -21,6 +21,13 @@ export type Role = z.infer<typeof Role>;
  */
 export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab', 'executive'];
 
+/**
+ * Who reads the compliance report (GET /reports/compliance): auditors, who test the controls, and
+ * release admins, who run them. The CAB and executives decide single changes; the report grades
+ * how all of them were made.
+ */
+export const COMPLIANCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
+
 /** Test suites a change can be required to pass (the change-control testing matrix). */
 export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
 export type TestSuite = z.infer<typeof TestSuite>;

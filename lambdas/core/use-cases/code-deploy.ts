@@ -214,7 +214,7 @@ async function recordCodeDeployRollback(svc: Services, changeId: string, status:
   // The alias is back on the previous version: a shift no look saw is known from the metrics only.
   await recordCodeDeployShift(svc, changeId, 0);
   const reason = `CodeDeploy deployment ${status.deploymentId} ${status.status.toLowerCase()}${status.error ? `: ${status.error.code}: ${status.error.message}` : ''}`;
-  await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy' });
+  await rollBack(svc, changeId, reason, { actor: WORKFLOW_ACTOR, kind: 'codedeploy', ...(status.error ? { codeDeployError: status.error.code } : {}) });
 }
 
 /**

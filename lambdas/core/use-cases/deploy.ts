@@ -289,6 +289,8 @@ export interface RollbackTrigger {
   readonly kind: 'workflow' | 'operator' | 'alarm' | 'codedeploy';
   /** For an alarm: its name and the ISO-8601 time it went to ALARM. */
   readonly alarm?: { readonly name: string; readonly at: string };
+  /** For CodeDeploy ending the deployment: its error code (e.g. `ALARM_ACTIVE`, `HOOK_EXECUTION_FAILURE`), which names the cause. */
+  readonly codeDeployError?: string;
 }
 
 /**
@@ -322,6 +324,7 @@ export async function rollBack(
         reason,
         trigger: trigger.kind,
         ...(trigger.alarm ? { alarm: trigger.alarm.name, alarmAt: trigger.alarm.at } : {}),
+        ...(trigger.codeDeployError ? { codeDeployError: trigger.codeDeployError } : {}),
         restoredFunctionVersion: d.fromFunctionVersion,
         restoredVersion: d.fromVersion,
         restoredAt,

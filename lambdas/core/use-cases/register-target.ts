@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
-import { FunctionConfig, SemanticVersion, TargetName } from '../change-request';
+import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '../change-request';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors';
 import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
@@ -26,10 +26,7 @@ export const TargetRegistration = z.strictObject({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/)
     .default('live'),
-  environment: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,31}$/)
-    .default('production'),
+  environment: EnvironmentName.default('production'),
   /** The command of each test suite, run in the unzipped artifact (`node --test`, `npm audit --audit-level=high`…). */
   testSuites: z.partialRecord(TestSuite, z.string().min(1)).refine((s) => Object.keys(s).length > 0, 'needs at least one suite'),
   initialVersion: SemanticVersion.default('1.0.0'),
