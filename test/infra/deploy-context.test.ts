@@ -11,11 +11,11 @@ const LAMBDA_ENV_LIMIT_BYTES = 4096;
 /** What a Ref or Fn::GetAtt may resolve to at most, for the sizes below: a generated name or an ARN. */
 const RESOLVED_TOKEN_BYTES = 160;
 
-/** The `-c name=value` context values of README's `npx cdk deploy` commands. */
+/** The `-c name=value` context values of README's `npx cdk deploy` command (the one at the start of a line: the runbook's, indented, name your files). */
 function readmeDeployContext(): Record<string, string> {
   const readme = readFileSync(repoPath('README.md'), 'utf8');
   const context: Record<string, string> = {};
-  for (const line of readme.split('\n').filter((l) => /^\s*npx cdk deploy\b/.test(l))) {
+  for (const line of readme.split('\n').filter((l) => /^npx cdk deploy\b/.test(l))) {
     for (const [, name, value] of line.matchAll(/-c\s+(\w+)=(\S+)/g)) context[name] = value;
   }
   return context;
