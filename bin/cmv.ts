@@ -166,7 +166,9 @@ program
   .action(async () => {
     const v = await client().verify();
     print(v, () =>
-      v.valid ? `ledger valid: ${v.entries} entries, head #${v.head?.seq} ${v.head?.hash}` : `LEDGER INVALID at entry ${v.firstBadSeq}: ${v.reason}`,
+      v.valid
+        ? `ledger valid: ${v.entries} entries in ${v.chains} chain(s)`
+        : `LEDGER INVALID: ${v.chain ?? 'digests'} at ${v.firstBadSeq ?? v.faults?.[0]?.digestSeq}: ${v.reason} (${v.detail})`,
     );
     if (!v.valid) process.exitCode = 1;
   });

@@ -5,7 +5,8 @@ import { requireEnv } from '../adapters/env';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { policyFromEnvironment } from '../adapters/policy-document';
 import { StaticDirectory } from '../adapters/static-directory';
-import type { AlarmWatch, ArtifactStore, CodeDeployments, EventBus, FunctionHost, MetricsReader, Notifier, Workflow } from '../core/ports';
+import type { DigestSigner } from '../core/digest';
+import type { AlarmWatch, ArtifactStore, CodeDeployments, DigestStore, EventBus, FunctionHost, MetricsReader, Notifier, Workflow } from '../core/ports';
 import type { Services, Settings } from '../core/use-cases/services';
 
 /** Approval links live 72 h by default. */
@@ -29,6 +30,10 @@ export interface AwsPorts {
   readonly notifier?: () => Notifier;
   /** The approval links' HMAC secret. */
   readonly linkSecret?: () => Settings['linkSecret'];
+  /** The signed digests of the ledger (the digest bucket). */
+  readonly digests?: () => DigestStore;
+  /** The digest key (KMS Sign, GetPublicKey). */
+  readonly signer?: () => DigestSigner;
 }
 
 /**
@@ -50,7 +55,7 @@ function unnamed<T extends object>(port: keyof AwsPorts): T {
  * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
  * enable the codedeploy strategy), plus the `ports` the handler names (see {@link AwsPorts} and the
  * environment each factory reads). A required port not named throws when used; `metrics`,
- * `codeDeploy` and `events` not named are absent.
+ * `codeDeploy`, `events`, `digests` and `signer` not named are absent.
  * @throws Error when CHANGES_TABLE or LEDGER_TABLE is not set
  */
 export function awsServices(ports: AwsPorts = {}): Services {
@@ -67,6 +72,8 @@ export function awsServices(ports: AwsPorts = {}): Services {
     ...(ports.metrics ? { metrics: ports.metrics() } : {}),
     ...(codeDeployApplication && ports.codeDeploy ? { codeDeploy: ports.codeDeploy() } : {}),
     ...(ports.events ? { events: ports.events() } : {}),
+    ...(ports.digests ? { digests: ports.digests() } : {}),
+    ...(ports.signer ? { signer: ports.signer() } : {}),
     notifier: ports.notifier?.() ?? unnamed('notifier'),
     directory: new StaticDirectory(JSON.parse(process.env.CMV_USERS_JSON ?? '{"users":[]}')),
     policy: policyFromEnvironment(),

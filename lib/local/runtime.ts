@@ -32,6 +32,7 @@ import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patter
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
+import { migrateLegacyLedger } from '../ledger-migration';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
@@ -53,6 +54,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const ROOT = resolve(__dirname, '..', '..');
 
 const ARTIFACT_BUCKET = 'cmv-artifacts';
+/** The local ledger table (per-target chains), and the one of the global chain before them. */
+export const LOCAL_LEDGER_TABLE = 'cmv-audit-chains';
+const LEGACY_LOCAL_LEDGER_TABLE = 'cmv-audit-ledger';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
 const TEST_PROJECT = 'cmv-change-tests';
@@ -141,7 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ? externalDynamo(options.dynamoEndpoint, options.dynamoNamespace)
     : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
-    const tables = { changes: 'cmv-changes', ledger: 'cmv-audit-ledger' };
+    const tables = { changes: 'cmv-changes', ledger: LOCAL_LEDGER_TABLE };
     const raw = new DynamoDBClient(dynamo.config);
     await ensureTables(raw, [
       { name: tables.changes, definition: CHANGES_TABLE },
@@ -161,6 +165,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
     const linkSecret = await secretFile(join(dataDir, 'link-secret'), log);
     const db = documentClient(dynamo.config);
+    // A data dir from before per-target chains: its global chain becomes the chain `legacy` (once).
+    try {
+      const migrated = await migrateLegacyLedger(db, LEGACY_LOCAL_LEDGER_TABLE, tables.ledger);
+      if (migrated.copied > 0) log(`ledger: copied ${migrated.copied} entries of the old global chain into the chain legacy`);
+    } catch (err) {
+      log(`ledger: the old global chain could not be copied (it stays in ${LEGACY_LOCAL_LEDGER_TABLE}): ${(err as Error).message}`);
+    }
     const stateMachineArn = 'arn:aws:states:local:000000000000:stateMachine:cmv-change-lifecycle';
 
     let port = options.port;

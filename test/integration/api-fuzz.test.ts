@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
-import type { LedgerHead } from '../../lambdas/core/ledger';
+import type { ChainHead } from '../../lambdas/core/ledger';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { type Stack, startStack, TARGET } from './local-stack';
 
@@ -121,7 +121,7 @@ describe('REST API fuzzing (local stack)', () => {
       req.end(r.body);
     });
   };
-  const head = (): Promise<LedgerHead> => stack.runtime.services.ledger.head();
+  const head = (): Promise<ChainHead[]> => stack.runtime.services.ledger.heads();
 
   it('answers every request below 500, and a refused one writes nothing', async () => {
     await fc.assert(

@@ -50,7 +50,7 @@ describe('POST /targets (local stack)', () => {
   it("refuses with 409 a registration naming another target's function, and moves nothing", async () => {
     // Arrange
     const before = await stack.api.target(TARGET);
-    const head = await stack.runtime.services.ledger.head();
+    const head = await stack.runtime.services.ledger.heads();
 
     // Act: the example's own function under a new name, with other config (the hijack a tester found).
     const answer = await register({ ...example, name: 'hijack', config: { ...(example.config as object), MAX_WEEKLY_BENEFIT: '1' } });
@@ -62,14 +62,14 @@ describe('POST /targets (local stack)', () => {
     });
     const after = await stack.api.target(TARGET);
     expect(after.alias).toEqual(before.alias);
-    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
     await expect(stack.api.target('hijack')).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses with 409 a registration whose alias serves other code or config, and never moves the alias', async () => {
     // Arrange: a function serving the example with another maximum.
     await createFunction('other-config', { ...(example.config as Record<string, string>), MAX_WEEKLY_BENEFIT: '999' });
-    const head = await stack.runtime.services.ledger.head();
+    const head = await stack.runtime.services.ledger.heads();
 
     // Act
     const answer = await register({ ...example, name: 'other-config', functionName: 'other-config' });
@@ -78,7 +78,7 @@ describe('POST /targets (local stack)', () => {
     expect(answer).toMatchObject({ status: 409, body: { message: expect.stringMatching(/config differs from the registered one in MAX_WEEKLY_BENEFIT/) } });
     expect(await stack.runtime.services.functions.getAlias('other-config', 'live')).toMatchObject({ functionVersion: '1' });
     expect(await stack.runtime.services.functions.listVersions('other-config')).toEqual(['1']);
-    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
   });
 
   it('adopts the version the alias serves when it runs the registered code and config', async () => {
