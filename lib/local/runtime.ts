@@ -12,10 +12,12 @@ import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metri
 import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
+import { KmsDigestSigner } from '../../lambdas/adapters/kms-signer';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
 import { parsePolicy } from '../../lambdas/adapters/policy-file';
 import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
+import { S3DigestStore } from '../../lambdas/adapters/s3-digests';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StaticDirectory } from '../../lambdas/adapters/static-directory';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
@@ -28,8 +30,9 @@ import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
-import { ALARM_STATE_CHANGE_PATTERN } from '../../lambdas/handlers/events/patterns';
+import { ALARM_STATE_CHANGE_PATTERN, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../../lambdas/handlers/events/patterns';
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
+import { makeHandler as makeDigestHandler } from '../../lambdas/handlers/scheduled/make-digest';
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { migrateLegacyLedger } from '../ledger-migration';
@@ -40,6 +43,7 @@ import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
 import { ensureTables, externalDynamo, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
 import { CrashPoints } from './faults';
+import { LocalKms } from './kms';
 import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
@@ -56,6 +60,9 @@ export const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACT_BUCKET = 'cmv-artifacts';
 /** The local ledger table (per-target chains), and the one of the global chain before them. */
 export const LOCAL_LEDGER_TABLE = 'cmv-audit-chains';
+/** The append-only stand-in of the digest bucket (S3 Object Lock), and the local digest key. */
+export const LOCAL_DIGEST_BUCKET = 'cmv-digests';
+const LOCAL_DIGEST_KEY_ARN = 'arn:aws:kms:local:000000000000:key/cmv-ledger-digests';
 const LEGACY_LOCAL_LEDGER_TABLE = 'cmv-audit-ledger';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
@@ -105,6 +112,12 @@ export interface LocalRuntimeOptions {
    * each key id has its own tables (the test suite shares one instance this way). @default local
    */
   readonly dynamoNamespace?: string;
+  /**
+   * How often a signed digest of the ledger is made, in ms of real time (AWS: every 15 minutes); 0:
+   * never by schedule (a deployment's end and POST /audit/digests still make one).
+   * @default 900000 / speed
+   */
+  readonly digestEveryMs?: number;
   /** Crash points (`CMV_CRASH_AT`, see {@link CrashPoints}): the process kills itself with SIGKILL at the first one reached. @default - none */
   readonly crashAt?: string;
   readonly log?: (line: string) => void;
@@ -156,7 +169,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const users = JSON.parse(await readFile(options.usersFile ?? join(ROOT, 'examples', 'users.json'), 'utf8'));
     const directory = new StaticDirectory(users);
     const policy = options.policyFile ? parsePolicy(await readFile(options.policyFile, 'utf8'), options.policyFile) : DEFAULT_POLICY;
-    const s3 = new LocalS3(join(dataDir, 's3'));
+    const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET] });
+    const kms = new LocalKms(join(dataDir, 'digest-key.pem'), LOCAL_DIGEST_KEY_ARN, log);
+    await kms.load();
     const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] });
     const cloudwatch = new LocalCloudWatch(speed);
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
@@ -225,6 +240,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       codeDeploy: localCodeDeploy,
       notifier: new SnsNotifier(sns as never, 'arn:aws:sns:local:000000000000:cmv-approvals'),
       events: new EventBridgeBus(events as never, 'default'),
+      digests: new S3DigestStore(s3 as never, LOCAL_DIGEST_BUCKET),
+      signer: new KmsDigestSigner(kms as never, LOCAL_DIGEST_KEY_ARN),
       directory,
       policy,
       settings: {
@@ -309,6 +326,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const alarmHandler = makeAlarmHandler(services);
     events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
+    // Signed digests of the ledger, as the CDK stack's two rules make them: on a schedule, and when a deployment ends.
+    const digestHandler = makeDigestHandler(services);
+    const runDigest = () => digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`));
+    events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async () => digestHandler(), 4);
+    const digestEvery = options.digestEveryMs ?? 900_000 / speed;
+    const digestTimer = digestEvery > 0 ? setInterval(runDigest, Math.max(200, digestEvery)) : undefined;
+    digestTimer?.unref();
     cloudwatch.startEvaluating();
     // CMV's events: the ledger table's stream → the publisher → the bus (as the event source mapping does in AWS).
     const ledgerStream = new LedgerStreamPoller({
@@ -335,6 +359,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
+        clearInterval(digestTimer);
         cloudwatch.stopEvaluating();
         await ledgerStream.stop();
         await events.settled();

@@ -21,6 +21,9 @@ export type Role = z.infer<typeof Role>;
  */
 export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab', 'executive'];
 
+/** Who may have CMV sign a digest of the ledger on demand (POST /audit/digests): the auditors and the release admins. */
+export const DIGEST_MAKERS: readonly Role[] = ['auditor', 'release_admin'];
+
 /** Test suites a change can be required to pass (the change-control testing matrix). */
 export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
 export type TestSuite = z.infer<typeof TestSuite>;
