@@ -55,6 +55,7 @@ export async function startStack(
     targets?: string[];
     log?: (line: string) => void;
     sourceRoot?: string;
+    digestEveryMs?: number;
   } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
@@ -69,6 +70,7 @@ export async function startStack(
     targets: options.targets,
     log: options.log,
     sourceRoot: options.sourceRoot,
+    digestEveryMs: options.digestEveryMs,
   });
   return {
     runtime,
