@@ -327,7 +327,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     events.putRule('AlarmStateChangeRule', ALARM_STATE_CHANGE_PATTERN, async (event) => alarmHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
     // Signed digests of the ledger, as the CDK stack's two rules make them: on a schedule, and when a deployment ends.
-    const digestHandler = makeDigestHandler(services);
+    const digestHandler = makeDigestHandler(services, log);
     const runDigest = () => digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`));
     events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async () => digestHandler(), 4);
     const digestEvery = options.digestEveryMs ?? 900_000 / speed;
