@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +11,7 @@ import { renderComplianceText } from '../lambdas/core/compliance-report-text';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
+import { readKeptDigest, samePublicKey } from '../lib/client/kept-digest';
 import { readTargetRegistration, uploadSource } from '../lib/client/target-registration';
 import { localDataDir } from '../lib/local/data-dir';
 import { type BusEnvelope, LocalEventBridge } from '../lib/local/eventbridge';
@@ -205,18 +206,48 @@ program
     const out = await client().audit(query);
     print(out, () =>
       out.items
-        .map((e) => `#${String(e.seq).padStart(5)} ${e.time} ${e.type.padEnd(18)} ${(e.actor ?? '').padEnd(14)} ${e.target ?? ''} ${e.changeId ?? ''}`)
+        .map((e) => `${e.chain}#${String(e.seq).padEnd(5)} ${e.time} ${e.type.padEnd(18)} ${(e.actor ?? '').padEnd(14)} ${e.target ?? ''} ${e.changeId ?? ''}`)
         .join('\n'),
     );
   });
 
 program
+  .command('digest')
+  .description('have CMV sign a digest of the ledger now (auditor or release_admin); keep it outside CMV with --out')
+  .option('-o, --out <file>', 'write the signed digest to this file')
+  .action(async (opts: { out?: string }) => {
+    const d = await client().digest();
+    if (opts.out) await writeFile(opts.out, `${JSON.stringify(d, null, 2)}\n`, { flag: 'wx' });
+    print(d, () =>
+      [
+        `digest #${d.digest.seq} at ${d.digest.time}: ${d.digest.entries} entries in ${d.digest.chains.length} chain(s)`,
+        `head hash (Merkle root) ${d.digest.headHash}`,
+        `digest hash ${d.digestHash}, signed by ${d.signature.keyId}`,
+        ...(opts.out ? [`written to ${opts.out}: verify from it later with cmv verify --digest ${opts.out} --public-key <pem>`] : []),
+      ].join('\n'),
+    );
+  });
+
+program
   .command('verify')
-  .description('walk the ledger hash chain; exits 1 when it is broken')
-  .action(async () => {
-    const v = await client().verify();
+  .description('verify the ledger: every chain against every signed digest, from a digest (or the first entry) to the heads; exits 1 on any fault')
+  .option('--from <seq>', 'the last digest verified before: only the entries since are read')
+  .option('--digest <file>', 'a signed digest kept outside CMV: the stored one must be it; verification starts from it unless --from says otherwise')
+  .option('--public-key <file>', "the digest key's public key (PEM): the kept digest must verify with it, and CMV must sign with it")
+  .action(async (opts: { from?: string; digest?: string; publicKey?: string }) => {
+    const pem = opts.publicKey ? await readFile(opts.publicKey, 'utf8') : undefined;
+    const kept = opts.digest ? await readKeptDigest(opts.digest, pem) : undefined;
+    const from = opts.from !== undefined ? Number(opts.from) : kept?.digest.seq;
+    const v = await client().verify(undefined, { from, kept: kept ? { seq: kept.digest.seq, digestHash: kept.digestHash } : undefined });
+    if (pem && v.publicKey && !samePublicKey(pem, v.publicKey)) {
+      console.error(`CMV signs its digests with another key than ${opts.publicKey}`);
+      process.exitCode = 1;
+      return;
+    }
     print(v, () =>
-      v.valid ? `ledger valid: ${v.entries} entries, head #${v.head?.seq} ${v.head?.hash}` : `LEDGER INVALID at entry ${v.firstBadSeq}: ${v.reason}`,
+      v.valid
+        ? `ledger valid: ${v.entries} new entries in ${v.chains} chain(s) checked${from ? ` from digest #${from}` : ''} against ${v.digests} signed digest(s)${v.latestDigest ? `; newest #${v.latestDigest.seq} ${v.latestDigest.digestHash}` : ''}`
+        : `LEDGER INVALID: ${v.chain ? `${v.chain} entry ${v.firstBadSeq}` : `digest #${v.faults?.[0]?.digestSeq}`}: ${v.reason} — ${v.detail}`,
     );
     if (!v.valid) process.exitCode = 1;
   });

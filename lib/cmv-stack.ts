@@ -4,7 +4,8 @@ import { CfnOutput, Duration, FileSystem, RemovalPolicy, Stack, type StackProps,
 import { LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,7 +14,7 @@ import { Construct } from 'constructs';
 import { type DeploymentConfig, deploymentConfigDocument } from '../lambdas/adapters/deployment-config';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import { AWS_API_ROUTES, type AwsApiHandlerName } from '../lambdas/handlers/api/routes';
-import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern } from '../lambdas/handlers/events/patterns';
+import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
 import { ArtifactBucket } from './constructs/artifact-bucket';
 import { ChangeTestProject } from './constructs/change-test-project';
@@ -24,6 +25,7 @@ import { CmvTables } from './constructs/cmv-tables';
 import { CmvUserPool } from './constructs/cmv-user-pool';
 import { CmvWakes } from './constructs/cmv-wakes';
 import { CmvWorkflow } from './constructs/cmv-workflow';
+import { DigestBucket } from './constructs/digest-bucket';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { RegisteredTarget } from './constructs/registered-target';
 import { REPO_ROOT, repoPath } from './constructs/repo';
@@ -55,7 +57,36 @@ export interface CmvStackProps extends StackProps {
    * @default Duration.hours(72)
    */
   readonly approvalLinkTtl?: Duration;
+  /**
+   * How long each signed digest of the audit ledger is locked (S3 Object Lock, compliance mode).
+   * @default - the context value `cmvDigestRetentionDays`; else 7 years (2,555 days)
+   */
+  readonly digestRetention?: Duration;
+  /**
+   * How often the ledger is digested besides at each deployment's end.
+   * @default Duration.minutes(15)
+   */
+  readonly digestInterval?: Duration;
 }
+
+/**
+ * What app roles never do to the audit ledger, denied explicitly so that no later grant can allow
+ * it: the app appends with PutItem (conditioned) and reads with GetItem and Query; it never updates
+ * or deletes an item, writes in batches (unconditioned) or changes the table.
+ */
+export const LEDGER_DENIED_ACTIONS = [
+  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:DeleteTable',
+  'dynamodb:UpdateTable',
+  'dynamodb:RestoreTableToPointInTime',
+  'dynamodb:RestoreTableFromBackup',
+  'dynamodb:ImportTable',
+] as const;
 
 /**
  * What one function may do. Each maps to named actions on named resources (see `grant()`), derived
@@ -67,6 +98,7 @@ export interface CmvStackProps extends StackProps {
  * - `config:read` GetObject of the deployment's config document (users and policy),
  * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
  * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
+ * - `digests:*` ListBucket/GetObject and PutObject of digests in the digest bucket, `digest-key:*` KMS Sign and GetPublicKey of the digest key.
  */
 type Capability =
   | 'store:read'
@@ -92,7 +124,11 @@ type Capability =
   | 'codedeploy:create'
   | 'codedeploy:read'
   | 'codedeploy:stop'
-  | 'wakes:schedule';
+  | 'wakes:schedule'
+  | 'digests:read'
+  | 'digests:write'
+  | 'digest-key:sign'
+  | 'digest-key:public';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
 const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
@@ -112,7 +148,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'list-versions': ['store:read'],
   'activate-version': [...COMMIT, 'targets:shift'],
   'query-audit': ['ledger:read'],
-  'verify-audit': ['ledger:read'],
+  'verify-audit': ['ledger:read', 'digests:read', 'digest-key:public'],
+  'create-digest': ['ledger:read', 'digests:read', 'digests:write', 'digest-key:sign'],
   // The registered targets (scope) and each change's plan (its review requirement); the ledger entries.
   'get-compliance-report': ['store:read', 'ledger:read'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond', 'config:read'],
@@ -165,6 +202,9 @@ export class CmvStack extends Stack {
   readonly workflow: CmvWorkflow;
   readonly tables: CmvTables;
   readonly artifacts: ArtifactBucket;
+  /** The key that signs ledger digests, and the Object Lock bucket that keeps them. */
+  readonly digestKey: Key;
+  readonly digests: DigestBucket;
   readonly targets: readonly RegisteredTarget[];
   /** One function per handler module of the RestApi's routes (local-only routes have none). */
   readonly apiFunctions: Readonly<Record<AwsApiHandlerName, CmvFunction>>;
@@ -191,6 +231,20 @@ export class CmvStack extends Stack {
     });
     this.tables = new CmvTables(this, 'Tables', { encryptionKey: key });
     this.artifacts = new ArtifactBucket(this, 'ArtifactBucket', { encryptionKey: key });
+    // The signed digests of the ledger: an asymmetric key only Sign may use (no rotation: KMS has none for
+    // asymmetric keys, and a verifier holds this public key), and a bucket nobody can rewrite.
+    this.digestKey = new Key(this, 'DigestKey', {
+      description: 'CMV: signs the digests of the audit ledger (ECDSA P-256)',
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      alias: `alias/${this.stackName.toLowerCase()}-ledger-digests`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const retentionDays = this.node.tryGetContext('cmvDigestRetentionDays');
+    this.digests = new DigestBucket(this, 'DigestBucket', {
+      accessLogs: this.artifacts.accessLogs,
+      retention: props.digestRetention ?? (retentionDays ? Duration.days(Number(retentionDays)) : undefined),
+    });
     Validations.of(this.artifacts.accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the server access log bucket of the artifact bucket; logging its own access would log the logs.',
@@ -223,6 +277,8 @@ export class CmvStack extends Stack {
       LINK_SECRET_ARN: linkSecret.secretArn,
       CMV_CONFIG_S3_URI: configAsset.s3ObjectUrl,
       APPROVAL_LINK_TTL_SECONDS: String((props.approvalLinkTtl ?? Duration.hours(72)).toSeconds()),
+      DIGEST_BUCKET: this.digests.bucketName,
+      DIGEST_KEY_ID: this.digestKey.keyArn,
     };
 
     const apiScope = new Construct(this, 'ApiHandlers');
@@ -377,6 +433,18 @@ export class CmvStack extends Stack {
         case 'wakes:schedule':
           wakes.grantScheduleWakes(fn);
           return;
+        case 'digests:read':
+          this.digests.grantReadDigests(fn);
+          return;
+        case 'digests:write':
+          this.digests.grantPutDigests(fn);
+          return;
+        case 'digest-key:sign':
+          allow(fn, ['kms:Sign'], [this.digestKey.keyArn]);
+          return;
+        case 'digest-key:public':
+          allow(fn, ['kms:GetPublicKey'], [this.digestKey.keyArn]);
+          return;
       }
     };
     for (const [handler, fn] of Object.entries(apiFunctions) as [AwsApiHandlerName, CmvFunction][]) {
@@ -448,6 +516,39 @@ export class CmvStack extends Stack {
     const events = new CmvEvents(this, 'Events', { ledger: this.tables.table(LEDGER_TABLE), encryptionKey: key, environment });
     for (const capability of ['store:read', 'approvals:notify', 'config:read'] as const) grant(events.publisher, capability);
 
+    // Signed digests of the ledger: every `digestInterval`, and when a deployment ends (CMV's own events).
+    const digester = new CmvFunction(new Construct(this, 'DigestHandlers'), 'MakeDigest', {
+      entry: 'lambdas/handlers/scheduled/make-digest.ts',
+      description: 'CMV: signs a digest of the audit ledger (every chain head, Merkle root) and stores it in the Object Lock bucket',
+      environment,
+    });
+    for (const capability of ['ledger:read', 'digests:read', 'digests:write', 'digest-key:sign'] as const) grant(digester, capability);
+    new Rule(this, 'DigestSchedule', {
+      description: 'CMV: a signed digest of the audit ledger',
+      schedule: Schedule.rate(props.digestInterval ?? Duration.minutes(15)),
+      targets: [new LambdaFunction(digester.function)],
+    });
+    new Rule(this, 'DigestAfterDeployment', {
+      description: 'CMV: a signed digest of the audit ledger when a deployment ends',
+      eventPattern: { source: DIGEST_AFTER_DEPLOYMENT_PATTERN.source, detailType: DIGEST_AFTER_DEPLOYMENT_PATTERN['detail-type'] },
+      targets: [new LambdaFunction(digester.function, { retryAttempts: 4 })],
+    });
+
+    // The ledger is append-only for every function of CMV: explicit denies no grant can override.
+    const ledgerTable = this.tables.table(LEDGER_TABLE);
+    for (const fn of this.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction)) {
+      fn.function.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'LedgerIsAppendOnly',
+          effect: Effect.DENY,
+          actions: [...LEDGER_DENIED_ACTIONS],
+          resources: [ledgerTable.tableArn, `${ledgerTable.tableArn}/index/*`],
+        }),
+      );
+    }
+
+    new CfnOutput(this, 'DigestBucketName', { value: this.digests.bucketName, description: 'Where the signed digests of the audit ledger are kept' });
+    new CfnOutput(this, 'DigestKeyArn', { value: this.digestKey.keyArn, description: 'The key whose public key verifies the digests (kms get-public-key)' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPool.client.userPoolClientId, description: 'SRP sign-in client of the CLI' });

@@ -2,15 +2,26 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Change, ChangeStatus } from '../core/change';
 import { LedgerContentionError, ValidationError } from '../core/errors';
-import { chainEntry, GENESIS_HASH, type LedgerEntry, type LedgerEntryDraft, type LedgerHead } from '../core/ledger';
+import { type ChainHead, chainEntry, chainOf, emptyChain, type LedgerEntry, type LedgerEntryDraft } from '../core/ledger';
 import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, type WaitDeadline, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
 import { versionOrderKey } from '../core/versioning';
 import { decodeToken, encodeToken, type PageQuery } from './dynamo';
 import { CHANGES_TABLE } from './tables';
 
-/** Attempts at appending to the ledger when other writers move its head first. */
-const LEDGER_ATTEMPTS = 8;
+/**
+ * How `commit` retries when other writers move the head of its ledger chain first: up to `attempts`,
+ * waiting a random time up to `baseDelayMs × 2^(attempt−1)`, at most `maxDelayMs` ("full jitter"),
+ * so that n writers of one target all commit in about n rounds instead of colliding again.
+ */
+export interface LedgerRetry {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** 30 attempts, 10 ms doubling up to 400 ms: a writer gives up after about 6 s of others committing first. */
+export const DEFAULT_LEDGER_RETRY: LedgerRetry = { attempts: 30, baseDelayMs: 10, maxDelayMs: 400 };
 
 /** Table names the store writes to. */
 export interface StoreTables {
@@ -21,14 +32,16 @@ export interface StoreTables {
 /**
  * The changes table and the ledger, over DynamoDB. `commit` is the only way state changes: one
  * TransactWriteItems holding each record's conditional put, the new ledger entry (must not exist)
- * and the ledger head (must still be where it was read). Ledger contention is retried, then surfaces
- * as LedgerContentionError (503); a record's failed condition surfaces as WriteConflictError.
+ * and the head of its chain — its target's — (must still be where it was read). So writers of
+ * different targets never contend; contention on one chain is retried ({@link LedgerRetry}), then
+ * surfaces as LedgerContentionError (503); a record's failed condition surfaces as WriteConflictError.
  */
 export class DynamoChangeStore implements ChangeStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: StoreTables,
     private readonly now: () => Date = () => new Date(),
+    private readonly retry: LedgerRetry = DEFAULT_LEDGER_RETRY,
   ) {}
 
   async getChange(changeId: string): Promise<Change | undefined> {
@@ -134,19 +147,20 @@ export class DynamoChangeStore implements ChangeStore {
       ...(w.kind === 'version' && w.expectedRevision === null ? [{ put: this.versionOrderPut(w.record), index }] : []),
     ]);
     const puts = items.map((i) => i.put);
+    const chain = chainOf(draft);
     for (let attempt = 1; ; attempt++) {
-      const head = await this.readHead();
+      const head = await this.readHead(chain);
       const entry = chainEntry(head, draft, this.now());
       try {
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
               ...puts,
-              { Put: { TableName: this.tables.ledger, Item: { chain: 'main', ...entry }, ConditionExpression: 'attribute_not_exists(chain)' } },
+              { Put: { TableName: this.tables.ledger, Item: { ...entry, kind: 'entry' }, ConditionExpression: 'attribute_not_exists(chain)' } },
               {
                 Put: {
                   TableName: this.tables.ledger,
-                  Item: { chain: 'head', seq: 0, headSeq: entry.seq, headHash: entry.hash },
+                  Item: { chain, seq: 0, kind: 'head', order: chain, headSeq: entry.seq, headHash: entry.hash, headTime: entry.time },
                   ...(head.seq === 0
                     ? { ConditionExpression: 'attribute_not_exists(chain)' }
                     : { ConditionExpression: 'headSeq = :s', ExpressionAttributeValues: { ':s': head.seq } }),
@@ -161,15 +175,13 @@ export class DynamoChangeStore implements ChangeStore {
         const reasons = err.CancellationReasons ?? [];
         const failed = reasons.findIndex((r, i) => i < puts.length && r.Code === 'ConditionalCheckFailed');
         if (failed >= 0) throw new WriteConflictError(items[failed].index);
-        if (attempt >= LEDGER_ATTEMPTS) {
+        if (attempt >= this.retry.attempts) {
           throw new LedgerContentionError(
-            `the audit ledger is busy: ${LEDGER_ATTEMPTS} attempts to append ${draft.type} lost to other writers; nothing was written, try again`,
-            {
-              cause: err,
-            },
+            `the audit ledger of ${draft.target ?? 'CMV'} is busy: ${this.retry.attempts} attempts to append ${draft.type} lost to other writers; nothing was written, try again`,
+            { cause: err },
           );
         }
-        await sleep(Math.random() * 20 * attempt);
+        await sleep(Math.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)));
       }
     }
   }
@@ -241,10 +253,12 @@ export class DynamoChangeStore implements ChangeStore {
     return (await this.get<{ target: string }>(`FUNCTION#${functionName}`, 'FUNCTION'))?.target;
   }
 
-  /** The ledger head, read strongly consistent. */
-  async readHead(): Promise<LedgerHead> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tables.ledger, Key: { chain: 'head', seq: 0 }, ConsistentRead: true }));
-    return out.Item ? { seq: out.Item.headSeq as number, hash: out.Item.headHash as string } : { seq: 0, hash: GENESIS_HASH };
+  /** The head of a ledger chain, read strongly consistent (an empty chain's when it has none). */
+  async readHead(chain: string): Promise<ChainHead> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.ledger, Key: { chain, seq: 0 }, ConsistentRead: true }));
+    return out.Item
+      ? { chain, seq: out.Item.headSeq as number, hash: out.Item.headHash as string, time: out.Item.headTime as string | undefined }
+      : emptyChain(chain);
   }
 
   /** The order marker of a new version: its sort key orders by semver precedence (see versionOrderKey). */

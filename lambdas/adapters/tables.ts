@@ -49,20 +49,36 @@ export const CHANGES_TABLE = {
 } as const satisfies TableDefinition;
 
 /**
- * The audit ledger: entries under `chain = "main"` by `seq`, and the head under `chain = "head"`, `seq = 0`.
- * Indexes let auditors query by change, target, actor and type in sequence order.
+ * The audit ledger: one hash chain per target (lambdas/core/ledger.ts). An entry is the item
+ * `chain = <chain>`, `seq = <seq in the chain>` (from 1), with `kind = "entry"` and its global
+ * `order`; each chain's head is the item `seq = 0` of its chain, `kind = "head"` (`order` = the
+ * chain, so `byKind` lists the heads). Every index sorts by `order`, the readers' global order:
+ * `byKind` ("entry": all entries, "head": all heads), and by change, target, actor and type.
  */
 export const LEDGER_TABLE = {
-  id: 'AuditLedger',
+  id: 'AuditChains',
   partitionKey: { name: 'chain', type: 'S' },
   sortKey: { name: 'seq', type: 'N' },
   indexes: [
-    { indexName: 'byChange', partitionKey: { name: 'changeId', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
-    { indexName: 'byTarget', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
-    { indexName: 'byActor', partitionKey: { name: 'actor', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
-    { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'seq', type: 'N' } },
+    { indexName: 'byKind', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'order', type: 'S' } },
+    { indexName: 'byChange', partitionKey: { name: 'changeId', type: 'S' }, sortKey: { name: 'order', type: 'S' } },
+    { indexName: 'byTarget', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'order', type: 'S' } },
+    { indexName: 'byActor', partitionKey: { name: 'actor', type: 'S' }, sortKey: { name: 'order', type: 'S' } },
+    { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'order', type: 'S' } },
   ],
   stream: 'NEW_IMAGE',
+} as const satisfies TableDefinition;
+
+/**
+ * The ledger of CMV before per-target chains (one global chain: entries under `chain = "main"` by
+ * `seq`, the head at `chain = "head"`, `seq = 0`). No longer written; its entries are copied once
+ * into the chain `legacy` of {@link LEDGER_TABLE} (lib/local/ledger-migration.ts).
+ */
+export const LEGACY_LEDGER_TABLE = {
+  id: 'AuditLedger',
+  partitionKey: { name: 'chain', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  indexes: [],
 } as const satisfies TableDefinition;
 
 export const TABLES: readonly TableDefinition[] = [CHANGES_TABLE, LEDGER_TABLE];

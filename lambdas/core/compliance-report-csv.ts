@@ -6,8 +6,8 @@ import type { EntryRef } from './evidence';
  * The compliance report as CSV (RFC 4180, via csv-stringify): one table a spreadsheet can filter.
  * `record` says what a row is — `scope` (what the report covers), `figure` (a value: a count, a %,
  * or seconds), `exception` (a change that did not meet a rule, and why), `sample` (one change's
- * duration), `evidence` (one ledger entry the figure was computed from, by `entry_seq`,
- * `entry_hash`, `entry_type`, `entry_time`). Rows of one figure share `figure` and `breakdown`.
+ * duration), `evidence` (one ledger entry the figure was computed from, by `entry_chain`,
+ * `entry_seq`, `entry_hash`, `entry_type`, `entry_time`). Rows of one figure share `figure` and `breakdown`.
  */
 
 /** The columns, in order. */
@@ -21,6 +21,7 @@ export const CSV_COLUMNS = [
   'of',
   'change_id',
   'note',
+  'entry_chain',
   'entry_seq',
   'entry_hash',
   'entry_type',
@@ -40,6 +41,7 @@ function evidenceRows(figure: string, breakdown: string, entries: readonly Entry
     figure,
     breakdown,
     change_id: e.changeId ?? '',
+    entry_chain: e.chain,
     entry_seq: e.seq,
     entry_hash: e.hash,
     entry_type: e.type,

@@ -72,8 +72,8 @@ export class TargetBusyError extends CmvError {
 }
 
 /**
- * 503: a write could not commit because other writers kept moving the audit ledger's head (every
- * state change appends through it). Nothing was written; trying again later succeeds. The API
+ * 503: a write could not commit because other writers kept moving the head of its ledger chain (every
+ * state change of a target appends to the target's chain). Nothing was written; trying again later succeeds. The API
  * answers 503 with `Retry-After` ({@link retryAfterSeconds}, s); every workflow task retries it.
  */
 export class LedgerContentionError extends CmvError {
@@ -86,4 +86,10 @@ export class LedgerContentionError extends CmvError {
 export class DeploymentError extends CmvError {
   override readonly name = 'DeploymentError';
   readonly statusCode = 500;
+}
+
+/** A digest with this seq is stored already (S3's 412 PreconditionFailed on a conditional put): another writer made it first. */
+export class DigestExistsError extends CmvError {
+  override readonly name = 'DigestExists';
+  readonly statusCode = 409;
 }

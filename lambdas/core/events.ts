@@ -50,7 +50,8 @@ export const UNKNOWN_DETAIL_TYPE = 'Ledger Entry Recorded';
 
 /**
  * The bus event of a ledger entry: detail-type from {@link DETAIL_TYPES}, detail
- * `{ledgerType, seq, hash, changeId?, target?, actor, ...details}`, time = the entry's time.
+ * `{ledgerType, chain, seq, hash, changeId?, target?, actor, ...details}`, time = the entry's time.
+ * An entry is identified by its chain and seq (a subscriber dedups on both).
  */
 export function busEventOf(entry: LedgerEntry): BusEvent {
   const detailType = (DETAIL_TYPES as Record<string, string>)[entry.type] ?? UNKNOWN_DETAIL_TYPE;
@@ -60,6 +61,7 @@ export function busEventOf(entry: LedgerEntry): BusEvent {
     detail: {
       ...entry.details,
       ledgerType: entry.type,
+      chain: entry.chain,
       seq: entry.seq,
       hash: entry.hash,
       ...(entry.changeId ? { changeId: entry.changeId } : {}),
@@ -82,7 +84,7 @@ export function rollbackNotice(entry: LedgerEntry): { subject: string; text: str
       `Change ${entry.changeId} to ${entry.target} was rolled back by ${entry.actor}${d.trigger ? ` (${d.trigger})` : ''} at ${entry.time}.`,
       d.reason ? `Reason: ${d.reason}` : undefined,
       d.alarm ? `Alarm: ${d.alarm}` : undefined,
-      `The previous version serves all traffic again. Ledger entry #${entry.seq} (${entry.hash}).`,
+      `The previous version serves all traffic again. Ledger entry #${entry.seq} of ${entry.chain} (${entry.hash}).`,
     ]
       .filter(Boolean)
       .join('\n'),

@@ -7,6 +7,8 @@ import type { LedgerEntry } from './ledger';
 
 /** A ledger entry as a report cites it. `time` is ISO-8601. */
 export interface EntryRef {
+  /** The hash chain the entry is in (its target's), and its position there. */
+  readonly chain: string;
   readonly seq: number;
   readonly hash: string;
   readonly type: string;
@@ -16,12 +18,14 @@ export interface EntryRef {
 
 /** The reference to `entry` a report lists as evidence. */
 export function entryRef(entry: LedgerEntry): EntryRef {
-  return { seq: entry.seq, hash: entry.hash, type: entry.type, ...(entry.changeId ? { changeId: entry.changeId } : {}), time: entry.time };
+  return { chain: entry.chain, seq: entry.seq, hash: entry.hash, type: entry.type, ...(entry.changeId ? { changeId: entry.changeId } : {}), time: entry.time };
 }
 
-/** Ledger order, for readers: by time, then by sequence number. */
-export function ledgerOrder(a: Pick<EntryRef, 'time' | 'seq'>, b: Pick<EntryRef, 'time' | 'seq'>): number {
-  return a.time < b.time ? -1 : a.time > b.time ? 1 : a.seq - b.seq;
+/** Ledger order, for readers: by time, then chain, then sequence number (as the ledger's `order` key sorts). */
+export function ledgerOrder(a: Pick<EntryRef, 'time' | 'chain' | 'seq'>, b: Pick<EntryRef, 'time' | 'chain' | 'seq'>): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  if (a.chain !== b.chain) return a.chain < b.chain ? -1 : 1;
+  return a.seq - b.seq;
 }
 
 /** The references of `entries`, each once (by hash), in ledger order. */
@@ -31,7 +35,7 @@ export function evidenceOf(entries: Iterable<LedgerEntry | undefined>): EntryRef
   return [...byHash.values()].sort(ledgerOrder);
 }
 
-/** A short label of a reference for text and tables: `#<seq>`. */
+/** A short label of a reference for text and tables: `<chain>#<seq>`. */
 export function entryLabel(ref: EntryRef): string {
-  return `#${ref.seq}`;
+  return `${ref.chain}#${ref.seq}`;
 }

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { LEGACY_CHAIN, legacyHash } from './ledger-legacy';
 
 /**
- * The tamper-evident audit ledger: a hash chain. Each entry's `hash` is the SHA-256 (hex) of the
- * RFC 8785 (JSON Canonicalization Scheme) serialization of every other field, including
- * `prevHash`, the previous entry's hash. Altering, removing or reordering any entry breaks the
- * chain from that point on, which `verifyChain` reports.
+ * The tamper-evident audit ledger: one hash chain per target, so that writers to different targets
+ * never wait for each other (docs/design.md, "One hash chain per target"). An entry's place is its
+ * chain and its `seq` in that chain (from 1, no gaps); readers get one global order from `order`
+ * (time, then chain, then seq). Each entry's `hash` links it to the one before in its chain:
+ *
+ *   contentHash = SHA-256(RFC 8785 JSON of {chain, seq, time, type, changeId, target, actor, details})
+ *   hash        = SHA-256(RFC 8785 JSON of {contentHash, prevHash})
+ *
+ * so a proof that an entry leads to a later head needs, for the entries in between, only their
+ * content hashes. The heads of all chains are combined into a Merkle tree in each signed digest
+ * (./digest.ts). Entries of the old global chain keep their own hash (./ledger-legacy.ts).
  */
 
-/** `prevHash` of the first entry. */
+/** `prevHash` of a chain's first entry, and the hash of an empty chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** An entry before it is chained. `time` is ISO-8601 UTC. */
+/** An entry before it is chained. */
 export interface LedgerEntryDraft {
   readonly type: string;
   readonly changeId?: string;
@@ -20,80 +28,82 @@ export interface LedgerEntryDraft {
   readonly details: Record<string, unknown>;
 }
 
-/** A chained entry, as stored. `seq` starts at 1 and has no gaps. */
+/** A chained entry, as stored. `time` is ISO-8601 UTC and never earlier than the previous entry's of its chain. */
 export interface LedgerEntry extends LedgerEntryDraft {
+  /** The chain: `target:<name>` (or {@link LEGACY_CHAIN}, or `cmv` for an entry without a target). */
+  readonly chain: string;
+  /** Position in the chain, from 1, no gaps. */
   readonly seq: number;
+  /** The global order of readers: {@link orderKey} of time, chain and seq. */
+  readonly order: string;
   readonly time: string;
   readonly prevHash: string;
   readonly hash: string;
 }
 
-/** The last entry's position and hash; `seq` 0 and the genesis hash for an empty ledger. */
-export interface LedgerHead {
+/** Where a chain ends: its last entry's seq, hash and time (`seq` 0, the genesis hash and no time for an empty chain). */
+export interface ChainHead {
+  readonly chain: string;
   readonly seq: number;
   readonly hash: string;
+  readonly time?: string;
 }
 
-/** The hash of an entry's content (every field but `hash`). */
-export function hashEntry(entry: Omit<LedgerEntry, 'hash'>): string {
-  const { seq, time, type, changeId, target, actor, details, prevHash } = entry;
-  const body = canonicalize({ seq, time, type, changeId, target, actor, details, prevHash });
+/** The chain an entry belongs to: its target's. */
+export function chainOf(draft: Pick<LedgerEntryDraft, 'target'>): string {
+  return draft.target ? `target:${draft.target}` : 'cmv';
+}
+
+/** The head of a chain without entries. */
+export const emptyChain = (chain: string): ChainHead => ({ chain, seq: 0, hash: GENESIS_HASH });
+
+/**
+ * The global sort key of an entry: ISO time, chain, seq zero-padded to 12 digits, `#`-separated, so
+ * that byte order is time order, ties broken by chain and seq.
+ */
+export function orderKey(time: string, chain: string, seq: number): string {
+  return `${time}#${chain}#${String(seq).padStart(12, '0')}`;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+function jcs(value: unknown): string {
+  const body = canonicalize(value);
   if (body === undefined) throw new Error('ledger entry cannot be serialized');
-  return createHash('sha256').update(body, 'utf8').digest('hex');
+  return body;
 }
 
-/** Chains a draft after `head`. */
-export function chainEntry(head: LedgerHead, draft: LedgerEntryDraft, time: Date): LedgerEntry {
-  const unsigned = { ...draft, seq: head.seq + 1, time: time.toISOString(), prevHash: head.hash };
-  return { ...unsigned, hash: hashEntry(unsigned) };
+/** The hash of an entry's content (everything it records, its place included; not its link). */
+export function contentHash(entry: Omit<LedgerEntry, 'hash' | 'prevHash' | 'order'>): string {
+  const { chain, seq, time, type, changeId, target, actor, details } = entry;
+  return sha256(jcs({ chain, seq, time, type, changeId, target, actor, details }));
 }
 
-/** The outcome of walking the chain. */
-export type ChainVerification =
-  | { readonly valid: true; readonly entries: number; readonly head: LedgerHead }
-  | { readonly valid: false; readonly entries: number; readonly firstBadSeq: number; readonly reason: string };
-
-/**
- * Walks entries in `seq` order and checks numbering, links and hashes, then that the recorded
- * head points at the last entry (so a truncated tail is caught too).
- * @param entries - all entries, ascending by `seq`
- * @param recordedHead - the head the store keeps next to the chain
- */
-export function verifyChain(entries: Iterable<LedgerEntry>, recordedHead: LedgerHead): ChainVerification {
-  let expected: LedgerHead = { seq: 0, hash: GENESIS_HASH };
-  let count = 0;
-  for (const entry of entries) {
-    count++;
-    const seq = expected.seq + 1;
-    if (entry.seq !== seq) return bad(count, seq, `entry ${seq} is missing (found ${entry.seq} next)`);
-    if (entry.prevHash !== expected.hash) return bad(count, seq, `entry ${seq} does not link to entry ${seq - 1}`);
-    const { hash, ...rest } = entry;
-    if (hashEntry(rest) !== hash) return bad(count, seq, `entry ${seq} was altered: its hash does not match its content`);
-    expected = { seq, hash };
-  }
-  if (recordedHead.seq !== expected.seq || recordedHead.hash !== expected.hash) {
-    return bad(count, expected.seq + 1, `the ledger head is at ${recordedHead.seq} but the chain ends at ${expected.seq}`);
-  }
-  return { valid: true, entries: count, head: expected };
+/** The link of an entry: its content hash bound to its predecessor's hash. */
+export function linkHash(content: string, prevHash: string): string {
+  return sha256(jcs({ contentHash: content, prevHash }));
 }
 
-function bad(entries: number, firstBadSeq: number, reason: string): ChainVerification {
-  return { valid: false, entries, firstBadSeq, reason };
+/** The hash an entry must carry (a legacy entry's by the legacy rule). */
+export function hashEntry(entry: Omit<LedgerEntry, 'hash' | 'order'>): string {
+  if (entry.chain === LEGACY_CHAIN) return legacyHash(entry);
+  return linkHash(contentHash(entry), entry.prevHash);
 }
 
 /**
- * Verifies a ledger read while writers may still append: `headBefore` is read before the entries,
- * `headAfter` after them. The chain is checked up to `headBefore` (every entry up to it is
- * committed, since an entry and its head move in one transaction); entries past it must be
- * covered by `headAfter`, or they were written around the head (a forgery).
+ * Chains a draft after `head` (of the draft's chain): the next seq, linked to the head's hash, dated
+ * `now` or the head's time if that is later (a writer's clock behind another's never dates an entry
+ * before its predecessor).
  */
-export function verifySnapshot(entries: readonly LedgerEntry[], headBefore: LedgerHead, headAfter: LedgerHead): ChainVerification {
-  const result = verifyChain(
-    entries.filter((e) => e.seq <= headBefore.seq),
-    headBefore,
-  );
-  if (!result.valid) return result;
-  const stray = entries.find((e) => e.seq > headAfter.seq);
-  if (stray) return bad(result.entries, stray.seq, `entry ${stray.seq} lies beyond the ledger head (${headAfter.seq})`);
-  return result;
+export function chainEntry(head: ChainHead, draft: LedgerEntryDraft, now: Date): LedgerEntry {
+  const chain = chainOf(draft);
+  if (head.chain !== chain) throw new Error(`a ${draft.type} entry of ${chain} cannot follow the head of ${head.chain}`);
+  const stamp = now.toISOString();
+  const time = head.time && head.time > stamp ? head.time : stamp;
+  const seq = head.seq + 1;
+  const unlinked = { ...draft, chain, seq, time, prevHash: head.hash };
+  return { ...unlinked, order: orderKey(time, chain, seq), hash: hashEntry(unlinked) };
 }
+
+/** The head a chain has after `entry`. */
+export const headAfter = (entry: LedgerEntry): ChainHead => ({ chain: entry.chain, seq: entry.seq, hash: entry.hash, time: entry.time });

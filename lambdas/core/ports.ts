@@ -1,5 +1,6 @@
 import type { Change, ChangeStatus } from './change';
-import type { LedgerEntry, LedgerEntryDraft, LedgerHead } from './ledger';
+import type { SignedDigest } from './digest';
+import type { ChainHead, LedgerEntry, LedgerEntryDraft } from './ledger';
 import type { Target, VersionRecord } from './target';
 
 /**
@@ -107,10 +108,33 @@ export interface AuditQuery {
 
 /** Read side of the ledger. */
 export interface LedgerReader {
-  head(): Promise<LedgerHead>;
   query(query: AuditQuery): Promise<Page<LedgerEntry>>;
-  /** Every entry ascending by seq, page by page. */
-  all(): AsyncIterable<LedgerEntry>;
+  /**
+   * Every chain's head, each read strongly consistent. Listed from an index, so a chain whose first
+   * entry committed a moment ago may be left out (a later call finds it).
+   */
+  heads(): Promise<ChainHead[]>;
+  /** A chain's head, strongly consistent; undefined when the chain has none. */
+  head(chain: string): Promise<ChainHead | undefined>;
+  /** The entries of `chain` after `afterSeq`, ascending by seq, page by page (strongly consistent). */
+  entries(chain: string, afterSeq: number): AsyncIterable<LedgerEntry>;
+}
+
+/**
+ * Signed digests, where CMV's roles may add one and never change or remove one (S3 with Object
+ * Lock; locally an append-only directory).
+ */
+export interface DigestStore {
+  /** The newest digest; none before the first. */
+  latest(): Promise<SignedDigest | undefined>;
+  get(seq: number): Promise<SignedDigest | undefined>;
+  /** Digests after `seq`, ascending, page by page. */
+  after(seq: number): AsyncIterable<SignedDigest>;
+  /**
+   * Stores a new digest under its seq.
+   * @throws DigestExistsError when a digest with that seq exists (another writer was first)
+   */
+  put(digest: SignedDigest): Promise<void>;
 }
 
 /** Starts and resumes workflow executions (Step Functions). */

@@ -4,11 +4,13 @@ import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
+import type { DigestSigner } from '../core/digest';
 import type { ChangePolicy } from '../core/policy/change-policy';
 import type {
   AlarmWatch,
   ArtifactStore,
   CodeDeployments,
+  DigestStore,
   Directory,
   EventBus,
   FunctionHost,
@@ -45,6 +47,10 @@ export interface AwsPorts {
   readonly config?: () => DeploymentConfigPort;
   /** One-time wake-ups of the workflow's timed waits (EventBridge Scheduler). */
   readonly wakes?: () => WakeScheduler;
+  /** The signed digests of the ledger (the digest bucket). */
+  readonly digests?: () => DigestStore;
+  /** The digest key (KMS Sign, GetPublicKey). */
+  readonly signer?: () => DigestSigner;
 }
 
 /** What the deployment's config document gives a handler: who the users are, and the policy in force. */
@@ -71,7 +77,7 @@ function unnamed<T extends object>(port: keyof AwsPorts): T {
  * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
  * enable the codedeploy strategy), plus the `ports` the handler names (see {@link AwsPorts} and the
  * environment each factory reads). A required port not named throws when used; `metrics`,
- * `codeDeploy` and `events` not named are absent.
+ * `codeDeploy`, `events`, `digests` and `signer` not named are absent.
  * @throws Error when CHANGES_TABLE or LEDGER_TABLE is not set
  */
 export function awsServices(ports: AwsPorts = {}): Services {
@@ -89,6 +95,8 @@ export function awsServices(ports: AwsPorts = {}): Services {
     ...(ports.metrics ? { metrics: ports.metrics() } : {}),
     ...(codeDeployApplication && ports.codeDeploy ? { codeDeploy: ports.codeDeploy() } : {}),
     ...(ports.events ? { events: ports.events() } : {}),
+    ...(ports.digests ? { digests: ports.digests() } : {}),
+    ...(ports.signer ? { signer: ports.signer() } : {}),
     notifier: ports.notifier?.() ?? unnamed('notifier'),
     wakes: ports.wakes?.() ?? unnamed('wakes'),
     directory: config?.directory ?? unnamed<Directory>('config'),

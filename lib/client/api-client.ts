@@ -1,9 +1,11 @@
 import type { CanaryReport } from '../../lambdas/core/canary-report';
 import type { Change } from '../../lambdas/core/change';
 import type { ComplianceReport } from '../../lambdas/core/compliance-report';
+import type { SignedDigest } from '../../lambdas/core/digest';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { ChangePlan } from '../../lambdas/core/policy/plan';
 import type { Target } from '../../lambdas/core/target';
+import type { LedgerVerification } from '../../lambdas/core/use-cases/verify-ledger';
 
 /** An error answer of the API: its status and body (`{message, errors?}`). */
 export class ApiError extends Error {
@@ -121,13 +123,16 @@ export class CmvClient {
   complianceAs(format: 'csv' | 'html', query: Record<string, string> = {}, as?: string) {
     return this.text(`/reports/compliance?${new URLSearchParams({ ...query, format })}`, as);
   }
-  /** GET /audit/verify (auditor, release_admin, cab or executive). */
-  verify(as?: string) {
-    return this.request<{ valid: boolean; entries: number; head?: { seq: number; hash: string }; firstBadSeq?: number; reason?: string }>(
-      'GET',
-      '/audit/verify',
-      undefined,
-      as,
-    );
+  /** GET /audit/verify?from=&kept= (auditor, release_admin, cab or executive). */
+  verify(as?: string, options: { from?: number; kept?: { seq: number; digestHash: string } } = {}) {
+    const query = new URLSearchParams({
+      ...(options.from !== undefined ? { from: String(options.from) } : {}),
+      ...(options.kept ? { kept: `${options.kept.seq}:${options.kept.digestHash}` } : {}),
+    }).toString();
+    return this.request<LedgerVerification>('GET', `/audit/verify${query ? `?${query}` : ''}`, undefined, as);
+  }
+  /** POST /audit/digests (auditor or release_admin): a signed digest of the ledger now. */
+  digest(as?: string) {
+    return this.request<SignedDigest>('POST', '/audit/digests', {}, as);
   }
 }

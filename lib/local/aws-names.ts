@@ -12,11 +12,14 @@ export const LOCAL_STACK_NAME = 'cmv';
 /** The local names of CMV's resources. */
 export const LOCAL_NAMES = {
   /** By table definition id (lambdas/adapters/tables.ts). */
-  tables: { Changes: 'cmv-changes', AuditLedger: 'cmv-audit-ledger' },
+  tables: { Changes: 'cmv-changes', AuditChains: 'cmv-audit-chains' },
   artifactBucket: 'cmv-artifacts',
   approvalTopic: 'cmv-approvals',
   linkSecret: 'cmv-link-secret',
   key: 'cmv-key',
+  /** The ledger's digests: the append-only bucket (S3 Object Lock in AWS) and the signing key. */
+  digestBucket: 'cmv-digests',
+  digestKey: 'cmv-ledger-digests',
   codeDeployApplication: 'cmv',
   /** EventBridge Scheduler's group of the workflow's wake-ups, and the role its schedules invoke the wake function with (CmvWakes). */
   wakeScheduleGroup: 'cmv-wakes',
@@ -35,5 +38,6 @@ export const localArn = {
   topic: (name: string) => `arn:${partition}:sns:${region}:${account}:${name}`,
   secret: (name: string) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`,
   function: (name: string) => `arn:${partition}:lambda:${region}:${account}:function:${name}`,
+  key: (id: string) => `arn:${partition}:kms:${region}:${account}:key/${id}`,
   role: (name: string) => `arn:${partition}:iam::${account}:role/${name}`,
 };

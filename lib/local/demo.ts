@@ -182,7 +182,7 @@ async function main(): Promise<number> {
     const verification = await api.verify('erin');
     const entries = await api.audit({ target: TARGET, limit: '500' }, 'erin');
     say(
-      `ledger: ${verification.entries} entries, ${verification.valid ? `hash chain valid, head ${verification.head?.hash.slice(0, 16)}…` : `INVALID at ${verification.firstBadSeq}: ${verification.reason}`}`,
+      `ledger: ${verification.entries} entries in ${verification.chains} chain(s), ${verification.valid ? `every chain valid against ${verification.digests} signed digest(s)` : `INVALID: ${verification.chain ?? 'digest'} at ${verification.firstBadSeq ?? verification.faults?.[0]?.digestSeq}, ${verification.reason}: ${verification.detail}`}`,
     );
     say(`entries for ${TARGET}: ${[...new Set(entries.items.map((e) => e.type))].join(', ')}`);
     if (!verification.valid) failures.push('the audit ledger does not verify');

@@ -109,14 +109,19 @@ export async function ensureTables(client: DynamoDBClient, tables: readonly { na
           { AttributeName: d.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: d.sortKey.name, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: d.indexes.map((i) => ({
-          IndexName: i.indexName,
-          KeySchema: [
-            { AttributeName: i.partitionKey.name, KeyType: 'HASH' },
-            { AttributeName: i.sortKey.name, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        // DynamoDB refuses an empty list of indexes: a table without any names none.
+        ...(d.indexes.length
+          ? {
+              GlobalSecondaryIndexes: d.indexes.map((i) => ({
+                IndexName: i.indexName,
+                KeySchema: [
+                  { AttributeName: i.partitionKey.name, KeyType: 'HASH' as const },
+                  { AttributeName: i.sortKey.name, KeyType: 'RANGE' as const },
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }
+          : {}),
         ...(d.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: d.stream } } : {}),
       }),
     );

@@ -16,10 +16,12 @@ import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deploym
 import { type DeploymentConfig, deploymentConfigDocument } from '../../lambdas/adapters/deployment-config';
 import { documentClient } from '../../lambdas/adapters/dynamo';
 import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
+import { KmsDigestSigner } from '../../lambdas/adapters/kms-signer';
 import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
 import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
 import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
 import { S3DeploymentConfig } from '../../lambdas/adapters/s3-deployment-config';
+import { S3DigestStore } from '../../lambdas/adapters/s3-digests';
 import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
 import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
@@ -32,13 +34,15 @@ import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { makeHandler as makeCodeDeployHandler } from '../../lambdas/handlers/events/codedeploy-state-change';
-import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern } from '../../lambdas/handlers/events/patterns';
+import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../../lambdas/handlers/events/patterns';
 import { makeHandler as makeLedgerPublisher } from '../../lambdas/handlers/events/publish-ledger';
+import { makeHandler as makeDigestHandler } from '../../lambdas/handlers/scheduled/make-digest';
 import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/scheduled/sweep';
 import { makeHandler as makeWakeDueHandler } from '../../lambdas/handlers/scheduled/wake-due';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { readTargetRegistration } from '../client/target-registration';
 import { readDeploymentConfig } from '../deployment-config-files';
+import { migrateLegacyLedger } from '../ledger-migration';
 import { type LocalApiHandler, startApiServer } from './api-server';
 import { LOCAL_NAMES, localArn } from './aws-names';
 import { LocalCloudWatch } from './cloudwatch';
@@ -49,6 +53,7 @@ import { LocalEventBridge } from './eventbridge';
 import { CrashPoints } from './faults';
 import { type Denial, IamCheck, type IamMode } from './iam/iam-check';
 import { loadRolePolicies } from './iam/policy-cache';
+import { LocalKms } from './kms';
 import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
@@ -66,6 +71,12 @@ export const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACT_BUCKET = LOCAL_NAMES.artifactBucket;
 /** Stands in for the CDK bootstrap's file-assets bucket, where the deployment's config document is published. */
 const ASSETS_BUCKET = 'cdk-assets';
+/** The local ledger table (per-target chains), and the one of the global chain before them. */
+export const LOCAL_LEDGER_TABLE = LOCAL_NAMES.tables.AuditChains;
+/** The append-only stand-in of the digest bucket (S3 Object Lock), and the local digest key. */
+export const LOCAL_DIGEST_BUCKET = LOCAL_NAMES.digestBucket;
+const LOCAL_DIGEST_KEY_ARN = localArn.key(LOCAL_NAMES.digestKey);
+const LEGACY_LOCAL_LEDGER_TABLE = 'cmv-audit-ledger';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
 const TEST_PROJECT = 'cmv-change-tests';
@@ -126,6 +137,12 @@ export interface LocalRuntimeOptions {
    * each key id has its own tables (the test suite shares one instance this way). @default local
    */
   readonly dynamoNamespace?: string;
+  /**
+   * How often a signed digest of the ledger is made, in ms of real time (AWS: every 15 minutes); 0:
+   * never by schedule (a deployment's end and POST /audit/digests still make one).
+   * @default 900000 / speed
+   */
+  readonly digestEveryMs?: number;
   /** Crash points (`CMV_CRASH_AT`, see {@link CrashPoints}): the process kills itself with SIGKILL at the first one reached. @default - none */
   readonly crashAt?: string;
   /**
@@ -187,7 +204,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ? externalDynamo(options.dynamoEndpoint, options.dynamoNamespace)
     : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
-    const tables = { changes: LOCAL_NAMES.tables.Changes, ledger: LOCAL_NAMES.tables.AuditLedger };
+    const tables = { changes: LOCAL_NAMES.tables.Changes, ledger: LOCAL_LEDGER_TABLE };
     const raw = new DynamoDBClient(dynamo.config);
     await ensureTables(raw, [
       { name: tables.changes, definition: CHANGES_TABLE },
@@ -195,7 +212,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ]);
     raw.destroy();
 
-    const s3 = new LocalS3(join(dataDir, 's3'));
+    const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET] });
+    const kms = new LocalKms(join(dataDir, 'digest-key.pem'), LOCAL_DIGEST_KEY_ARN, log);
+    await kms.load();
     const config = new S3DeploymentConfig(
       s3,
       await publishDeploymentConfig(
@@ -212,6 +231,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
     const linkSecret = await secretFile(join(dataDir, 'link-secret'), log);
     const db = documentClient(dynamo.config);
+    // A data dir from before per-target chains: its global chain becomes the chain `legacy` (once).
+    try {
+      const migrated = await migrateLegacyLedger(db, LEGACY_LOCAL_LEDGER_TABLE, tables.ledger);
+      if (migrated.copied > 0) log(`ledger: copied ${migrated.copied} entries of the old global chain into the chain legacy`);
+    } catch (err) {
+      log(`ledger: the old global chain could not be copied (it stays in ${LEGACY_LOCAL_LEDGER_TABLE}): ${(err as Error).message}`);
+    }
     const stateMachineArn = localArn.stateMachine(LOCAL_NAMES.stateMachine);
     const targetFiles = options.targets ?? [join(ROOT, 'examples', 'benefit-calculator', 'target.json')];
 
@@ -318,6 +344,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         codeDeploy: localCodeDeploy(new CodeDeployDeployments(checked('codedeploy', faults.client(codeDeploy)) as never)),
         notifier: new SnsNotifier(checked('sns', sns) as never, localArn.topic(LOCAL_NAMES.approvalTopic)),
         events: new EventBridgeBus(checked('events', events) as never, 'default'),
+        digests: new S3DigestStore(s3Of as never, LOCAL_DIGEST_BUCKET),
+        signer: new KmsDigestSigner(checked('kms', kms) as never, LOCAL_DIGEST_KEY_ARN),
         // Read by the runtime, not through the handler's checked S3 client: the config document's key is the asset hash
         // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
         directory,
@@ -432,6 +460,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const codeDeployHandler = makeCodeDeployHandler(servicesOf('lambdas/handlers/events/codedeploy-state-change.ts'));
     events.putRule('CodeDeployStateChangeRule', codeDeployStateChangePattern(CODEDEPLOY.application), async (event) => codeDeployHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
+    // Signed digests of the ledger, as the CDK stack's two rules make them: on a schedule, and when a deployment ends.
+    const digestHandler = makeDigestHandler(servicesOf('lambdas/handlers/scheduled/make-digest.ts'), log);
+    const runDigest = () => digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`));
+    events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async () => digestHandler(), 4);
+    const digestEvery = options.digestEveryMs ?? 900_000 / speed;
+    const digestTimer = digestEvery > 0 ? setInterval(runDigest, Math.max(200, digestEvery)) : undefined;
+    digestTimer?.unref();
     cloudwatch.startEvaluating();
     // CMV's events: the ledger table's stream → the publisher → the bus (as the event source mapping does in AWS).
     const ledgerStream = new LedgerStreamPoller({
@@ -461,6 +496,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamo: dynamo.config,
       stop: async () => {
         clearInterval(sweep);
+        clearInterval(digestTimer);
         cloudwatch.stopEvaluating();
         await ledgerStream.stop();
         await events.settled();

@@ -1,20 +1,49 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { writeStoreFile } from './store-file';
 
+/** Options of the {@link LocalS3}. */
+export interface LocalS3Options {
+  /**
+   * Buckets that stand in for an S3 Object Lock bucket whose policy allows only new objects
+   * (`If-None-Match: *`): a put without it is AccessDenied, as is any delete.
+   * @default none
+   */
+  readonly appendOnlyBuckets?: readonly string[];
+}
+
+const s3Error = (name: string, message: string, httpStatusCode: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+
 /**
- * Local stand-in for S3 (GetObject, PutObject): objects are files under `<dataDir>/s3/<bucket>/<key>`.
- * A missing object fails like S3, with a `NoSuchKey` error. A PutObject replaces the file atomically
- * (temp file + rename): a GetObject meanwhile, or after a crash, reads one whole version, as in S3.
+ * Local stand-in for S3 (GetObject, PutObject, ListObjectsV2): objects are files under
+ * `<dataDir>/s3/<bucket>/<key>`. A missing object fails like S3, with a `NoSuchKey` error. A
+ * PutObject replaces the file atomically (temp file + rename): a GetObject meanwhile, or after a
+ * crash, reads one whole version, as in S3. A PutObject with `If-None-Match: *` creates the key only
+ * if it does not exist, atomically (a hard link of the whole temp file), else fails as S3 does: 412
+ * `PreconditionFailed`. An append-only bucket refuses other puts and every delete (AccessDenied).
  */
 export class LocalS3 {
-  constructor(private readonly root: string) {}
+  private readonly appendOnly: ReadonlySet<string>;
+
+  constructor(
+    private readonly root: string,
+    options: LocalS3Options = {},
+  ) {
+    this.appendOnly = new Set(options.appendOnlyBuckets ?? []);
+  }
 
   async send(command: unknown): Promise<unknown> {
     if (command instanceof PutObjectCommand) {
-      const { Bucket, Key, Body } = command.input;
-      await writeStoreFile(this.path(Bucket, Key), Body as Uint8Array);
+      const { Bucket = '', Key, Body, IfNoneMatch } = command.input;
+      const bytes = typeof Body === 'string' ? Buffer.from(Body) : (Body as Uint8Array);
+      if (IfNoneMatch === '*') {
+        await this.create(this.path(Bucket, Key), bytes);
+        return { ETag: '"local"' };
+      }
+      if (this.appendOnly.has(Bucket)) throw s3Error('AccessDenied', `Access Denied: objects of ${Bucket} are only created, with If-None-Match: *`, 403);
+      await writeStoreFile(this.path(Bucket, Key), bytes);
       return { ETag: '"local"' };
     }
     if (command instanceof GetObjectCommand) {
@@ -27,11 +56,62 @@ export class LocalS3 {
       }
       return { Body: { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } };
     }
+    if (command instanceof ListObjectsV2Command) return this.list(command.input);
+    if (command instanceof DeleteObjectCommand) {
+      if (this.appendOnly.has(command.input.Bucket ?? ''))
+        throw s3Error('AccessDenied', `Access Denied: objects of ${command.input.Bucket} are never deleted`, 403);
+      await unlink(this.path(command.input.Bucket, command.input.Key)).catch(() => {});
+      return {};
+    }
     throw new Error(`LocalS3 does not support ${(command as object).constructor.name}`);
+  }
+
+  /** Writes a new object whole, or fails with PreconditionFailed when the key exists (also against a concurrent creator). */
+  private async create(path: string, bytes: Uint8Array): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, bytes, { flush: true });
+    try {
+      await link(temp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
+      throw err;
+    } finally {
+      await unlink(temp).catch(() => {});
+    }
+  }
+
+  /** ListObjectsV2: keys in byte order, after StartAfter and the continuation token, under Prefix, MaxKeys (≤ 1000) per page. */
+  private async list(input: ListObjectsV2Command['input']) {
+    const bucketDir = this.path(input.Bucket, '');
+    const prefix = input.Prefix ?? '';
+    const after = [input.StartAfter ?? '', input.ContinuationToken ? Buffer.from(input.ContinuationToken, 'base64url').toString('utf8') : ''].reduce((a, b) =>
+      a > b ? a : b,
+    );
+    const keys = (await files(bucketDir))
+      .map((f) => relative(bucketDir, f).split(sep).join('/'))
+      .filter((k) => k.startsWith(prefix) && k > after && !/\.[0-9a-f]{12}\.tmp$/.test(k))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const max = Math.min(input.MaxKeys ?? 1000, 1000);
+    const page = keys.slice(0, max);
+    const truncated = keys.length > max;
+    return {
+      Contents: page.length ? page.map((Key) => ({ Key })) : undefined,
+      KeyCount: page.length,
+      IsTruncated: truncated,
+      ...(truncated ? { NextContinuationToken: Buffer.from(page[page.length - 1]).toString('base64url') } : {}),
+    };
   }
 
   private path(bucket = '', key = ''): string {
     if (key.includes('..')) throw Object.assign(new Error('invalid key'), { name: 'InvalidArgument' });
     return join(this.root, bucket, key);
   }
+}
+
+/** Every file under `dir` (none when it does not exist). */
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }

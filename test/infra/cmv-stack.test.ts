@@ -5,11 +5,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { TABLES } from '../../lambdas/adapters/tables';
+import { LEDGER_TABLE, TABLES } from '../../lambdas/adapters/tables';
 import { Role as CmvRole } from '../../lambdas/core/policy/change-policy';
 import { API_ROUTES, AWS_API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
-import { CmvStack } from '../../lib/cmv-stack';
+import { CmvStack, LEDGER_DENIED_ACTIONS } from '../../lib/cmv-stack';
+import { CmvFunction } from '../../lib/constructs/cmv-function';
 import { aslPlaceholders } from '../../lib/constructs/cmv-workflow';
 import { SUITE_RUNNER_SCRIPT } from '../../lib/test-suite-runner';
 
@@ -33,6 +34,8 @@ const ENV_EVERY_HANDLER_READS = [
   'LINK_SECRET_ARN',
   'CMV_CONFIG_S3_URI',
   'APPROVAL_LINK_TTL_SECONDS',
+  'DIGEST_BUCKET',
+  'DIGEST_KEY_ID',
 ];
 
 describe('CmvStack', () => {
@@ -55,7 +58,15 @@ describe('CmvStack', () => {
       .filter((s) => s.Effect === 'Allow' && list(s.Resource).some((r) => same(r, resource)))
       .flatMap((s) => list(s.Action))
       .sort();
-  const allActions = (role: IGrantable): string[] => [...new Set(statementsOfRole(role).flatMap((s) => list(s.Action)))].sort();
+  /** The actions a role is allowed (its explicit denies left out). */
+  const allActions = (role: IGrantable): string[] =>
+    [
+      ...new Set(
+        statementsOfRole(role)
+          .filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => list(s.Action)),
+      ),
+    ].sort();
 
   beforeAll(() => {
     // GIVEN an app with no account, region or context (as `cdk synth` runs offline)
@@ -187,10 +198,10 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 9: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
+      // + 10: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
       // the user sync with its custom-resource Provider framework function, the wake function of the workflow's
-      // one-time schedules and the CodeDeploy state-change handler
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 9);
+      // one-time schedules, the CodeDeploy state-change handler and the digest maker
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 10);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -408,13 +419,39 @@ describe('CmvStack', () => {
       for (const table of Object.keys(template.findResources('AWS::DynamoDB::Table'))) expect(read).toContain(table);
     });
 
-    it('keeps the audit handlers read-only and the ledger append-only (no UpdateItem/DeleteItem anywhere)', () => {
+    it('keeps the audit handlers read-only and the ledger append-only (no UpdateItem/DeleteItem allowed anywhere)', () => {
       // THEN
-      for (const handler of ['query-audit', 'verify-audit'] as const) {
-        expect(allActions(stack.apiFunctions[handler]).filter((a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey)|logs:|xray:)/.test(a))).toEqual([]);
-      }
-      const writes = statements().flatMap(({ s }) => list(s.Action).filter((a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
+      const allowedActions = allActions;
+      expect(
+        allowedActions(stack.apiFunctions['query-audit']).filter((a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey)|logs:|xray:)/.test(a)),
+      ).toEqual([]);
+      expect(
+        allowedActions(stack.apiFunctions['verify-audit']).filter(
+          (a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
+        ),
+      ).toEqual([]);
+      const writes = statements()
+        .filter(({ s }) => s.Effect === 'Allow')
+        .flatMap(({ s }) => list(s.Action).filter((a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
       expect(writes).toEqual([]);
+    });
+
+    it('denies every function of CMV, explicitly, what it never does to the ledger table: delete, update, batch-write items, change or restore the table', () => {
+      // GIVEN the ledger table's ARN as rendered
+      const table = ref(stack.tables.table(LEDGER_TABLE).tableArn);
+      const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
+      // THEN
+      expect(functions.length).toBeGreaterThanOrEqual(37);
+      const missing = functions.filter(
+        (fn) =>
+          !statementsOfRole(fn).some(
+            (s) => s.Effect === 'Deny' && list(s.Resource).some((r) => same(r, table)) && same([...list(s.Action)].sort(), [...LEDGER_DENIED_ACTIONS].sort()),
+          ),
+      );
+      expect(missing.map((fn) => fn.entry)).toEqual([]);
+      expect(LEDGER_DENIED_ACTIONS).toEqual(
+        expect.arrayContaining(['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteTable']),
+      );
     });
 
     it('lets propose-change start the state machine, and only it', () => {
@@ -725,9 +762,83 @@ describe('CmvStack', () => {
       });
     });
 
+    it('signs ledger digests with an asymmetric KMS key for ECDSA P-256 signatures, retained', () => {
+      // THEN
+      template.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('keeps digests in a versioned bucket under Object Lock in compliance mode for 7 years, private, TLS only, retained', () => {
+      // THEN
+      template.hasResource('AWS::S3::Bucket', {
+        Properties: Match.objectLike({
+          ObjectLockEnabled: true,
+          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+          VersioningConfiguration: { Status: 'Enabled' },
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        }),
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('lets nobody put a digest without If-None-Match, delete one, or unlock it (bucket policy, every principal)', () => {
+      // GIVEN the digest bucket's policy
+      const bucket = logicalId(stack.digests.bucket);
+      const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && same(r.Properties?.Bucket, { Ref: bucket }));
+      const document = policy?.Properties?.PolicyDocument as { Statement: (Statement & { Principal: unknown })[] } | undefined;
+      const denies = list(document?.Statement).filter((s) => s.Effect === 'Deny' && same(s.Principal, { AWS: '*' }));
+      // THEN
+      expect(denies).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } }),
+          expect.objectContaining({
+            Action: ['s3:BypassGovernanceRetention', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectLegalHold', 's3:PutObjectRetention'],
+          }),
+          expect.objectContaining({ Action: ['s3:PutBucketObjectLockConfiguration', 's3:PutLifecycleConfiguration'] }),
+        ]),
+      );
+    });
+
+    it('lets only the digest makers sign and put digests, and verify-audit read them and the public key', () => {
+      // GIVEN
+      const key = ref(stack.digestKey.keyArn);
+      const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
+      const may = (action: string) =>
+        functions
+          .filter((fn) => statementsOfRole(fn).some((s) => s.Effect === 'Allow' && list(s.Action).includes(action)))
+          .map((fn) => fn.entry)
+          .sort();
+      // THEN
+      expect(actionsOn(stack.apiFunctions['create-digest'], key)).toEqual(['kms:Sign']);
+      expect(actionsOn(stack.apiFunctions['verify-audit'], key)).toEqual(['kms:GetPublicKey']);
+      expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/create-digest.ts', 'lambdas/handlers/scheduled/make-digest.ts']);
+      expect(may('kms:GetPublicKey')).toEqual(['lambdas/handlers/api/verify-audit.ts']);
+      expect(may('s3:ListBucket')).toEqual([
+        'lambdas/handlers/api/create-digest.ts',
+        'lambdas/handlers/api/verify-audit.ts',
+        'lambdas/handlers/scheduled/make-digest.ts',
+      ]);
+    });
+
+    it('makes a digest every 15 minutes and when a deployment ends (CMV events Deployment Succeeded, Deployment Rolled Back)', () => {
+      // GIVEN the digest function
+      const digester = stack.node.findAll().find((c): c is CmvFunction => c instanceof CmvFunction && c.entry.endsWith('make-digest.ts'));
+      const target = Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(digester?.function as never), 'Arn'] } })]);
+      // THEN
+      template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: target });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['cmv'], 'detail-type': ['Deployment Succeeded', 'Deployment Rolled Back'] },
+        Targets: target,
+      });
+    });
+
     it('outputs what the CLI and operators need', () => {
       // THEN
-      for (const output of ['ApiUrl', 'UserPoolId', 'StateMachineArn', 'ArtifactBucketName', 'ApprovalTopicArn']) template.hasOutput(output, {});
+      for (const output of ['ApiUrl', 'UserPoolId', 'StateMachineArn', 'ArtifactBucketName', 'ApprovalTopicArn', 'DigestBucketName', 'DigestKeyArn'])
+        template.hasOutput(output, {});
     });
   });
 

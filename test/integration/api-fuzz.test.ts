@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
-import type { LedgerHead } from '../../lambdas/core/ledger';
+import type { ChainHead } from '../../lambdas/core/ledger';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { type Stack, startStack, TARGET } from './local-stack';
 
@@ -145,7 +145,7 @@ describe('REST API fuzzing (local stack)', () => {
       req.end(r.body);
     });
   };
-  const head = (): Promise<LedgerHead> => stack.runtime.services.ledger.head();
+  const head = (): Promise<ChainHead[]> => stack.runtime.services.ledger.heads();
 
   it('draws requests to every route of the route table (the compliance report included), some with its own parameters', () => {
     // Act: the requests the property below sends

@@ -19,7 +19,7 @@ describe('REST API (local stack)', () => {
   });
 
   /** What a refused request must not change: the ledger head and the number of changes. */
-  const snapshot = async () => ({ head: (await stack.api.verify('erin')).head, changes: (await stack.api.changes({ limit: '100' })).items.length });
+  const snapshot = async () => ({ head: (await stack.api.verify('erin')).heads, changes: (await stack.api.changes({ limit: '100' })).items.length });
   const post = (path: string, body: string, user = 'alice', contentType = 'application/json') =>
     fetch(`${stack.runtime.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'x-user': user }, body });
 

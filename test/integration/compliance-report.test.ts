@@ -196,7 +196,8 @@ describe('compliance report (local stack)', () => {
       r.leadTime,
       r.timeToRestore,
     ].flatMap((f) => f.entries);
-    for (const ref of cited) expect(byHash.get(ref.hash)).toMatchObject({ seq: ref.seq, type: ref.type, changeId: ref.changeId, time: ref.time });
+    for (const ref of cited)
+      expect(byHash.get(ref.hash)).toMatchObject({ chain: ref.chain, seq: ref.seq, type: ref.type, changeId: ref.changeId, time: ref.time });
     expect(r.approvalCompliance.entries.map((e) => e.type)).toEqual(expect.arrayContaining(['ChangeProposed', 'ChangeApproved', 'ChangeDeployed']));
     expect(r.testingCompliance.entries.map((e) => e.type)).toEqual(expect.arrayContaining(['TestsPassed', 'DeferredTestsPassed']));
   });
@@ -275,7 +276,9 @@ describe('compliance report (local stack)', () => {
     // Assert
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ {2}rollback rate +60 % {3}3 of 5 ended deployments were rolled back$/m);
-    expect(text.stdout).toContain(`ledger entries (${json.rollbackRate.entries.length}): ${json.rollbackRate.entries.map((e) => `#${e.seq}`).join(' ')}`);
+    expect(text.stdout).toContain(
+      `ledger entries (${json.rollbackRate.entries.length}): ${json.rollbackRate.entries.map((e) => `${e.chain}#${e.seq}`).join(' ')}`,
+    );
     expect(text.stdout).toContain(`missing: ${ids.E}`);
     expect(csv.code).toBe(0);
     expect((parse(csv.stdout, { columns: true }) as Record<string, string>[]).find((r) => r.figure === 'changes')?.value).toBe('6');
@@ -314,13 +317,13 @@ describe('compliance report (local stack)', () => {
   // The report reads; the hand count above holds whatever it is asked.
   it('writes nothing', async () => {
     // Arrange
-    const before = await stack.runtime.services.ledger.head();
+    const before = await stack.runtime.services.ledger.heads();
 
     // Act
     const answers: ComplianceReport[] = await Promise.all([report(period()), report({ ...period(), target: TARGET }, 'dana')]);
 
     // Assert
     expect(answers.map((a) => a.changes.total)).toEqual([6, 6]);
-    expect(await stack.runtime.services.ledger.head()).toEqual(before);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(before);
   });
 });

@@ -33,7 +33,7 @@ describe('hostile input (local stack)', () => {
   });
 
   /** What a refused request must not change: the ledger head and the number of changes. */
-  const snapshot = async () => ({ head: await stack.runtime.services.ledger.head(), changes: (await stack.api.changes({ limit: '100' })).items.length });
+  const snapshot = async () => ({ head: await stack.runtime.services.ledger.heads(), changes: (await stack.api.changes({ limit: '100' })).items.length });
   const send = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
     fetch(`${stack.runtime.url}${path}`, { method, headers: { 'content-type': 'application/json', 'x-user': 'alice', ...headers }, body });
   /** Sends a change request (dry run or not) and returns the status and the field errors. */

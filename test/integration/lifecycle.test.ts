@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { executionCost } from '../../bench/history-events';
 import { lifecycleDefinition } from '../../bench/lifecycle-model';
+import { LOCAL_LEDGER_TABLE } from '../../lib/local/runtime';
 import { approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 const quarters = [
@@ -142,18 +143,18 @@ describe('change lifecycle (local stack)', () => {
     const before = await stack.api.verify('erin');
     expect(before).toMatchObject({ valid: true });
     const db = new DynamoDBClient(stack.runtime.dynamo);
-    const key = { chain: { S: 'main' }, seq: { N: '3' } };
+    const key = { chain: { S: `target:${TARGET}` }, seq: { N: '3' } };
 
     await db.send(
       new UpdateItemCommand({
-        TableName: 'cmv-audit-ledger',
+        TableName: LOCAL_LEDGER_TABLE,
         Key: key,
         UpdateExpression: 'SET actor = :a',
         ExpressionAttributeValues: { ':a': { S: 'mallory' } },
       }),
     );
     const altered = await stack.api.verify('erin');
-    await db.send(new DeleteItemCommand({ TableName: 'cmv-audit-ledger', Key: key }));
+    await db.send(new DeleteItemCommand({ TableName: LOCAL_LEDGER_TABLE, Key: key }));
     const missing = await stack.api.verify('erin');
 
     expect(altered).toMatchObject({ valid: false, firstBadSeq: 3 });

@@ -59,6 +59,8 @@ export async function startStack(
     sourceRoot?: string;
     /** The IAM check. @default enforce */
     iam?: LocalRuntimeOptions['iam'];
+    /** How often the local runtime makes a digest (ms). @default the runtime's */
+    digestEveryMs?: number;
   } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
@@ -75,6 +77,7 @@ export async function startStack(
     log: options.log,
     sourceRoot: options.sourceRoot,
     iam: options.iam ?? { mode: 'enforce' },
+    digestEveryMs: options.digestEveryMs,
   });
   return {
     runtime,

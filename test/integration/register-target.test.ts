@@ -71,7 +71,7 @@ describe('POST /targets (local stack)', () => {
   it("refuses with 409 a registration naming another target's function, and moves nothing", async () => {
     // Arrange
     const before = await stack.api.target(TARGET);
-    const head = await stack.runtime.services.ledger.head();
+    const head = await stack.runtime.services.ledger.heads();
 
     // Act: the example's own function under a new name, with other config (the hijack a tester found).
     const answer = await register({ ...example, name: 'hijack', config: { ...(example.config as object), MAX_WEEKLY_BENEFIT: '1' } });
@@ -83,14 +83,14 @@ describe('POST /targets (local stack)', () => {
     });
     const after = await stack.api.target(TARGET);
     expect(after.alias).toEqual(before.alias);
-    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
     await expect(stack.api.target('hijack')).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses with 409 a registration whose alias serves other code or config, and never moves the alias', async () => {
     // Arrange: a function serving the example with another maximum.
     await createFunction('other-config', { ...(example.config as Record<string, string>), MAX_WEEKLY_BENEFIT: '999' });
-    const head = await stack.runtime.services.ledger.head();
+    const head = await stack.runtime.services.ledger.heads();
 
     // Act
     const answer = await register({ ...example, name: 'other-config', functionName: 'other-config' });
@@ -99,7 +99,7 @@ describe('POST /targets (local stack)', () => {
     expect(answer).toMatchObject({ status: 409, body: { message: expect.stringMatching(/config differs from the registered one in MAX_WEEKLY_BENEFIT/) } });
     expect(await stack.runtime.services.functions.getAlias('other-config', 'live')).toMatchObject({ functionVersion: '1' });
     expect(await stack.runtime.services.functions.listVersions('other-config')).toEqual(['1']);
-    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
   });
 
   it("refuses with 400, naming the field, a registration the stack's grants do not cover, and writes nothing", async () => {
@@ -109,7 +109,7 @@ describe('POST /targets (local stack)', () => {
     const dana = await services.directory.find('dana');
     if (!dana) throw new Error('examples/users.json has no dana');
     await createFunction('not-in-stack', example.config as Record<string, string>);
-    const head = await services.ledger.head();
+    const head = await services.ledger.heads();
     const attempt = (body: Record<string, unknown>) =>
       registerTarget(inAws, dana, TargetRegistration.parse({ ...example, ...body })).then(
         () => 'registered',
@@ -128,7 +128,7 @@ describe('POST /targets (local stack)', () => {
       errors: [{ path: 'name', message: expect.stringMatching(/alarms cmv-<target>-.*only \(benefit-calculator\), not to "not-in-stack"/) }],
     });
     expect(otherAlias).toMatchObject({ statusCode: 400, errors: [{ path: 'alias', message: expect.stringMatching(/"live", not "prod"/) }] });
-    expect(await services.ledger.head()).toEqual(head);
+    expect(await services.ledger.heads()).toEqual(head);
     await expect(stack.api.target('not-in-stack')).rejects.toMatchObject({ status: 404 });
   });
 
@@ -156,14 +156,14 @@ describe('POST /targets (local stack)', () => {
     // Arrange: a function the registration would otherwise adopt.
     const name = `alarms-${path.split('.').pop()?.toLowerCase()}`;
     await createFunction(name, example.config as Record<string, string>);
-    const head = await stack.runtime.services.ledger.head();
+    const head = await stack.runtime.services.ledger.heads();
 
     // Act
     const answer = await register({ ...example, name, functionName: name, alarms: { ...(example.alarms as object), ...change } });
 
     // Assert
     expect(answer).toMatchObject({ status: 400, body: { errors: [{ path, message: expect.stringMatching(reason) }] } });
-    expect(await stack.runtime.services.ledger.head()).toEqual(head);
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
     await expect(stack.api.target(name)).rejects.toMatchObject({ status: 404 });
   });
 

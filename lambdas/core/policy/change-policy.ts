@@ -28,6 +28,9 @@ export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab'
  */
 export const COMPLIANCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
 
+/** Who may have CMV sign a digest of the ledger on demand (POST /audit/digests): the auditors and the release admins. */
+export const DIGEST_MAKERS: readonly Role[] = ['auditor', 'release_admin'];
+
 /** Test suites a change can be required to pass (the change-control testing matrix). */
 export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
 export type TestSuite = z.infer<typeof TestSuite>;

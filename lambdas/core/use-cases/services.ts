@@ -1,9 +1,11 @@
+import type { DigestSigner } from '../digest';
 import type { ChangePolicy } from '../policy/change-policy';
 import type {
   AlarmWatch,
   ArtifactStore,
   ChangeStore,
   CodeDeployments,
+  DigestStore,
   Directory,
   EventBus,
   FunctionHost,
@@ -44,6 +46,10 @@ export interface Settings {
 export interface Services {
   readonly store: ChangeStore;
   readonly ledger: LedgerReader;
+  /** Where signed digests of the ledger are kept (absent: none are made or checked). */
+  readonly digests?: DigestStore;
+  /** Signs digests (KMS; locally a key pair). Absent: no digest can be made. */
+  readonly signer?: DigestSigner;
   readonly workflow: Workflow;
   /** One-time wake-ups of the workflow's bakes and CodeDeploy looks (EventBridge Scheduler). */
   readonly wakes: WakeScheduler;

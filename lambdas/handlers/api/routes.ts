@@ -60,6 +60,7 @@ export const API_ROUTES = [
   { method: 'GET', path: '/audit', handler: 'query-audit', auth: true },
   { method: 'GET', path: '/audit/verify', handler: 'verify-audit', auth: true },
   { method: 'GET', path: '/reports/compliance', handler: 'get-compliance-report', auth: true },
+  { method: 'POST', path: '/audit/digests', handler: 'create-digest', auth: true },
   { method: 'GET', path: '/approvals/{token}', handler: 'approval-page', auth: false },
   { method: 'POST', path: '/approvals/{token}', handler: 'approval-page', auth: false },
 ] as const satisfies readonly ApiRouteSpec[];

@@ -1,21 +1,39 @@
-import { type LedgerEntry, verifySnapshot } from '../../core/ledger';
+import * as z from 'zod';
 import { AUDIT_READERS } from '../../core/policy/change-policy';
 import type { Services } from '../../core/use-cases/services';
+import { verifyLedger } from '../../core/use-cases/verify-ledger';
+import { kmsDigestSigner } from '../aws/kms';
+import { s3DigestStore } from '../aws/s3-digests';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
-import { callerOf, json, requireRole } from '../http/middleware';
+import { callerOf, json, parseWith, requireRole } from '../http/middleware';
 
-/** GET /audit/verify → 200 `{valid, entries, head}` or `{valid: false, firstBadSeq, reason}`; 403 not one of AUDIT_READERS. */
+const Query = z.strictObject({
+  from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  kept: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}:[0-9a-f]{64}$/, 'must be <digest seq>:<digestHash> (64 lowercase hex digits)')
+    .transform((v) => {
+      const [seq, digestHash] = v.split(':');
+      return { seq: Number(seq), digestHash };
+    })
+    .optional(),
+});
+
+/**
+ * GET /audit/verify?from=<digest seq>&kept=<seq>:<digestHash> → 200 `{valid: true, entries, chains,
+ * digests, latestDigest, heads, publicKey}` or `{valid: false, chain, firstBadSeq, reason, detail,
+ * faults}` (reason: altered | missing | re-ordered | forked | rewritten-and-re-hashed); 400 a bad
+ * parameter; 403 not one of AUDIT_READERS; 404 `from` names no stored digest.
+ */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
     requireRole(callerOf(event), ...AUDIT_READERS);
-    const before = await svc.ledger.head();
-    const entries: LedgerEntry[] = [];
-    for await (const e of svc.ledger.all()) entries.push(e);
-    return json(200, verifySnapshot(entries, before, await svc.ledger.head()));
+    const q = parseWith(Query, event.queryStringParameters ?? {}, 'query');
+    return json(200, await verifyLedger(svc, { fromDigest: q.from, kept: q.kept }));
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = {};
+export const awsPorts: AwsPorts = { digests: s3DigestStore, signer: kmsDigestSigner };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -1,3 +1,5 @@
+import { DETAIL_TYPES, EVENT_SOURCE } from '../../core/events';
+
 /**
  * The EventBridge pattern of the events the alarm handler (alarm-state-change.ts) takes: CMV's alarms (`cmv-<target>-…`) moving
  * to ALARM. The CDK rule and the local event bus both use it.
@@ -20,3 +22,12 @@ export function codeDeployStateChangePattern(application: string) {
     detail: { application: [application], state: ['SUCCESS', 'FAILURE', 'STOP'] },
   };
 }
+
+/**
+ * The EventBridge pattern of the events after which a digest of the ledger is made (make-digest.ts):
+ * CMV's own events of a deployment's end. The CDK rule and the local event bus both use it.
+ */
+export const DIGEST_AFTER_DEPLOYMENT_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [DETAIL_TYPES.ChangeDeployed, DETAIL_TYPES.ChangeRolledBack],
+};

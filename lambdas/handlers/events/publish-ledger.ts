@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { toEntry } from '../../adapters/ledger-reader';
 import { busEventOf, rollbackNotice } from '../../core/events';
 import type { LedgerEntry } from '../../core/ledger';
 import type { Services } from '../../core/use-cases/services';
@@ -24,9 +25,9 @@ export const makeHandler =
     for (const [i, record] of records.entries()) {
       try {
         if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) continue;
-        const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) as LedgerEntry & { chain: string };
-        if (item.chain !== 'main') continue; // the ledger's head, not an entry
-        const { chain: _chain, ...entry } = item;
+        const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
+        if (item.kind !== 'entry') continue; // a chain's head, not an entry
+        const entry = toEntry(item);
         await svc.events?.publish([busEventOf(entry)]);
         await notifyRollback(svc, entry);
       } catch (err) {

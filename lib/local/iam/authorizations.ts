@@ -94,6 +94,7 @@ const onDeploymentGroupOf =
     return d ? one(action, groupArn(d.application, d.deploymentGroup)) : [];
   };
 
+const keyArn = (id: unknown) => (str(id).startsWith('arn:') ? str(id) : `arn:${P}:kms:${R}:${A}:key/${str(id)}`);
 const busArn = (name: unknown) => (str(name).startsWith('arn:') ? str(name) : `arn:${P}:events:${R}:${A}:event-bus/${str(name) || 'default'}`);
 
 /**
@@ -190,6 +191,11 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
         action: 'events:PutEvents',
         resource,
       })),
+  },
+  kms: {
+    // Called directly (not through a service): on the key named by KeyId (an ARN, or a key id in this account).
+    Sign: (input) => one('kms:Sign', keyArn(input.KeyId)),
+    GetPublicKey: (input) => one('kms:GetPublicKey', keyArn(input.KeyId)),
   },
   scheduler: {
     // The schedule in its group (`schedule/<group>/<name>`), and passing the target's role to EventBridge Scheduler

@@ -63,10 +63,15 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
     [logicalId(stack.artifacts.bucket.node.defaultChild as CfnElement)]: LOCAL_NAMES.artifactBucket,
     [onlyOfType(resources, 'AWS::SNS::Topic')]: LOCAL_NAMES.approvalTopic,
     [onlyOfType(resources, 'AWS::SecretsManager::Secret')]: LOCAL_NAMES.linkSecret,
-    [onlyOfType(resources, 'AWS::KMS::Key')]: LOCAL_NAMES.key,
+    [logicalId(stack.digestKey.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestKey,
+    [logicalId(stack.digests.bucket.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestBucket,
     [onlyOfType(resources, 'AWS::CodeDeploy::Application')]: LOCAL_NAMES.codeDeployApplication,
     [onlyOfType(resources, 'AWS::Scheduler::ScheduleGroup')]: LOCAL_NAMES.wakeScheduleGroup,
   };
+  // The key of the tables, artifacts, topic and secret: the stack's other key.
+  const dataKeys = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::KMS::Key' && !(id in names));
+  if (dataKeys.length !== 1) throw new Error(`the local runtime names one data key, the stack has ${dataKeys.length}: ${dataKeys.join(', ')}; name it in lib/local/aws-names.ts`);
+  names[dataKeys[0]] = LOCAL_NAMES.key;
   const wakes = stack.node.findAll().find((c): c is CmvWakes => c instanceof CmvWakes);
   if (wakes) {
     names[logicalId(wakes.role.node.defaultChild as CfnElement)] = LOCAL_NAMES.wakeSchedulerRole;

@@ -6,7 +6,7 @@ describe('dynamo', () => {
     const byChange = { table: LEDGER_TABLE, indexName: 'byChange', partitionValue: 'c1' };
 
     it('returns the key encodeToken encoded when it is a key of the query', () => {
-      const key = { chain: 'main', seq: 7, changeId: 'c1' };
+      const key = { chain: 'target:t', seq: 7, changeId: 'c1', order: 'o' };
 
       expect(decodeToken(encodeToken(key), byChange)).toEqual(key);
       expect(decodeToken(undefined, byChange)).toBeUndefined();
@@ -21,12 +21,12 @@ describe('dynamo', () => {
     it.each([
       ['not base64 JSON', 'garbage'],
       ['an array', Buffer.from('[1]').toString('base64url')],
-      ['a key missing the index attribute', encodeToken({ chain: 'main', seq: 7 })],
-      ['a key with an extra attribute', encodeToken({ chain: 'main', seq: 7, changeId: 'c1', x: 1 })],
-      ['a number where a string belongs', encodeToken({ chain: 'main', seq: 7, changeId: 1 })],
-      ['a string where a number belongs', encodeToken({ chain: 'main', seq: '7', changeId: 'c1' })],
-      ['a key of another change', encodeToken({ chain: 'main', seq: 7, changeId: 'c2' })],
-      ['a key over DynamoDB’s partition key size', encodeToken({ chain: 'main', seq: 7, changeId: 'x'.repeat(2049) })],
+      ['a key missing the index attribute', encodeToken({ chain: 'target:t', seq: 7, order: 'o' })],
+      ['a key with an extra attribute', encodeToken({ chain: 'target:t', seq: 7, changeId: 'c1', order: 'o', x: 1 })],
+      ['a number where a string belongs', encodeToken({ chain: 'target:t', seq: 7, changeId: 1, order: 'o' })],
+      ['a string where a number belongs', encodeToken({ chain: 'target:t', seq: '7', changeId: 'c1', order: 'o' })],
+      ['a key of another change', encodeToken({ chain: 'target:t', seq: 7, changeId: 'c2', order: 'o' })],
+      ['a key over DynamoDB’s partition key size', encodeToken({ chain: 'target:t', seq: 7, changeId: 'x'.repeat(2049), order: 'o' })],
     ])('throws when the token is %s', (_what, token) => {
       expect(() => decodeToken(token, byChange)).toThrow();
     });

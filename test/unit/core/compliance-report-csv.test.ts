@@ -4,7 +4,9 @@ import { CSV_COLUMNS, reportCsv } from '../../../lambdas/core/compliance-report-
 import type { LedgerEntry } from '../../../lambdas/core/ledger';
 
 const entry = (seq: number, changeId: string, type: string, time: string, details: Record<string, unknown> = {}, actor = 'cmv-workflow'): LedgerEntry => ({
+  chain: 'svc',
   seq,
+  order: `${time}/svc/${seq}`,
   hash: `${'ab'.repeat(31)}${String(seq).padStart(2, '0')}`,
   prevHash: '',
   type,

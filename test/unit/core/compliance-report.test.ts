@@ -11,7 +11,7 @@ let seq = 0;
 /** One ledger entry of `changeId` at `time` (ISO-8601); `hash` is `h<seq>`. */
 const entry = (changeId: string, type: string, time: string, details: Record<string, unknown> = {}, actor = 'cmv-workflow'): LedgerEntry => {
   seq += 1;
-  return { seq, hash: `h${seq}`, prevHash: `h${seq - 1}`, type, changeId, target: 'svc', actor, details, time };
+  return { chain: 'svc', seq, order: `${time}/svc/${seq}`, hash: `h${seq}`, prevHash: `h${seq - 1}`, type, changeId, target: 'svc', actor, details, time };
 };
 
 const PEER = [{ name: 'Peer review', required: 1, eligible: ['bob', 'carol'] }];
@@ -92,7 +92,7 @@ describe('compliance-report', () => {
       expect(report.changes.byRisk.find((r) => r.key === 'medium')).toEqual({
         key: 'medium',
         count: 1,
-        entries: [{ seq: a[0].seq, hash: a[0].hash, type: 'ChangeProposed', changeId: 'a', time: a[0].time }],
+        entries: [{ chain: 'svc', seq: a[0].seq, hash: a[0].hash, type: 'ChangeProposed', changeId: 'a', time: a[0].time }],
       });
       expect(Object.fromEntries(report.changes.byOutcome.filter((o) => o.count).map((o) => [o.key, o.count]))).toEqual({
         deployed: 1,

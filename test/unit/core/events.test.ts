@@ -3,7 +3,9 @@ import type { LedgerEntry } from '../../../lambdas/core/ledger';
 import { TRANSITIONS } from '../../../lambdas/core/transitions';
 
 const entry = (type: string, details: Record<string, unknown> = {}): LedgerEntry => ({
+  chain: 'target:svc',
   seq: 7,
+  order: '2026-11-22T10:00:00.000Z#target:svc#000000000007',
   time: '2026-11-22T10:00:00.000Z',
   type,
   changeId: 'chg-1',
@@ -23,14 +25,24 @@ describe('events', () => {
     expect(busEventOf(entry('CanaryStepChecked', { weight: 10, decision: 'continue' }))).toEqual({
       detailType: 'Deployment Step Completed',
       time: '2026-11-22T10:00:00.000Z',
-      detail: { weight: 10, decision: 'continue', ledgerType: 'CanaryStepChecked', seq: 7, hash: 'h', changeId: 'chg-1', target: 'svc', actor: 'cmv-workflow' },
+      detail: {
+        weight: 10,
+        decision: 'continue',
+        ledgerType: 'CanaryStepChecked',
+        chain: 'target:svc',
+        seq: 7,
+        hash: 'h',
+        changeId: 'chg-1',
+        target: 'svc',
+        actor: 'cmv-workflow',
+      },
     });
   });
 
   it('lets the entry fields win over details of the same name, and names an unknown type generically', () => {
     const e = busEventOf(entry('SomethingNew', { seq: 99, hash: 'forged' }));
     expect(e.detailType).toBe(UNKNOWN_DETAIL_TYPE);
-    expect(e.detail).toMatchObject({ seq: 7, hash: 'h', ledgerType: 'SomethingNew' });
+    expect(e.detail).toMatchObject({ chain: 'target:svc', seq: 7, hash: 'h', ledgerType: 'SomethingNew' });
   });
 
   it('writes a rollback notice with who, why and the alarm, and none for other entries', () => {

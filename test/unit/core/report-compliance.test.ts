@@ -43,7 +43,7 @@ function services(entries: LedgerEntry[]) {
 let seq = 0;
 const entry = (changeId: string, target: string, type: string, time: string, details: Record<string, unknown> = {}): LedgerEntry => {
   seq += 1;
-  return { seq, hash: `h${seq}`, prevHash: '', type, changeId, target, actor: 'alice', time, details };
+  return { chain: target, seq, order: `${time}/${target}/${seq}`, hash: `h${seq}`, prevHash: '', type, changeId, target, actor: 'alice', time, details };
 };
 const proposal = (changeId: string, target: string, time: string, changeType = 'standard') =>
   entry(changeId, target, 'ChangeProposed', time, { changeType, riskLevel: 'low', approvals: [], tests: [] });

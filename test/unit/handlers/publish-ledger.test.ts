@@ -4,12 +4,13 @@ import type { BusEvent } from '../../../lambdas/core/ports';
 import type { Services } from '../../../lambdas/core/use-cases/services';
 import { makeHandler } from '../../../lambdas/handlers/events/publish-ledger';
 
-const record = (seq: number, chain = 'main', eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT') => ({
+const record = (seq: number, kind = 'entry', eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT') => ({
   eventName,
   dynamodb: {
     SequenceNumber: `s${seq}`,
     NewImage: marshall({
-      chain,
+      chain: 'target:t',
+      kind,
       seq,
       time: '2026-11-22T10:00:00.000Z',
       type: 'ChangeProposed',
@@ -39,7 +40,7 @@ function publisher(failOn: number[] = []) {
 describe('publish-ledger handler', () => {
   it('publishes each inserted ledger entry in order and skips the head item and non-inserts', async () => {
     const { handler, published } = publisher();
-    const event = { Records: [record(1), record(0, 'head'), record(2), record(3, 'main', 'MODIFY')] } as DynamoDBStreamEvent;
+    const event = { Records: [record(1), record(0, 'head'), record(2), record(3, 'entry', 'MODIFY')] } as DynamoDBStreamEvent;
 
     await expect(handler(event)).resolves.toEqual({ batchItemFailures: [] });
     expect(published.map((e) => e.detail.hash)).toEqual(['h1', 'h2']);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalS3 } from '../../../lib/local/s3';
 
 /** A body of `size` bytes all equal to `fill`: a read that mixes two bodies or stops short is visible. */
@@ -53,5 +53,69 @@ describe('LocalS3', () => {
       expect(seen.filter((v) => v.startsWith('torn'))).toEqual([]);
       expect(await get()).toMatch(/^complete-/);
     }, 60_000);
+  });
+});
+
+describe('LocalS3 conditional puts, listings and append-only buckets', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cmv-s3-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const put = (s3: LocalS3, Bucket: string, Key: string, text: string, IfNoneMatch?: string) =>
+    s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from(text), ...(IfNoneMatch ? { IfNoneMatch } : {}) }));
+  const read = async (s3: LocalS3, Bucket: string, Key: string) =>
+    ((await s3.send(new GetObjectCommand({ Bucket, Key }))) as { Body: { transformToString(): Promise<string> } }).Body.transformToString();
+
+  it('refuses a put with If-None-Match: * of a key that exists with 412 PreconditionFailed, and keeps the first body', async () => {
+    const s3 = new LocalS3(dir);
+    await put(s3, 'b', 'digests/1.json', 'first', '*');
+
+    await expect(put(s3, 'b', 'digests/1.json', 'second', '*')).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    expect(await read(s3, 'b', 'digests/1.json')).toBe('first');
+  });
+
+  it('lets exactly one of concurrent puts with If-None-Match: * of one key win', async () => {
+    const s3 = new LocalS3(dir);
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => put(s3, 'b', 'k', `body-${i}`, '*')));
+
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const winner = outcomes.findIndex((o) => o.status === 'fulfilled');
+    expect(await read(s3, 'b', 'k')).toBe(`body-${winner}`);
+  });
+
+  it('refuses, in an append-only bucket, a put without If-None-Match (AccessDenied, as its bucket policy does) and any delete', async () => {
+    const s3 = new LocalS3(dir, { appendOnlyBuckets: ['digests'] });
+    await put(s3, 'digests', 'd/1', 'one', '*');
+
+    await expect(put(s3, 'digests', 'd/1', 'other')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(put(s3, 'digests', 'd/2', 'new')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(s3.send(new DeleteObjectCommand({ Bucket: 'digests', Key: 'd/1' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(await read(s3, 'digests', 'd/1')).toBe('one');
+  });
+
+  it('lists keys in order after StartAfter, under a prefix, a page of MaxKeys at a time', async () => {
+    // Arrange
+    const s3 = new LocalS3(dir);
+    for (const key of ['digests/3', 'digests/1', 'other/x', 'digests/2', 'digests/4']) await put(s3, 'b', key, key);
+    const list = (input: Record<string, unknown>) =>
+      s3.send(new ListObjectsV2Command({ Bucket: 'b', Prefix: 'digests/', ...input })) as Promise<{
+        Contents?: { Key: string }[];
+        IsTruncated: boolean;
+        NextContinuationToken?: string;
+      }>;
+
+    // Act
+    const first = await list({ StartAfter: 'digests/1', MaxKeys: 2 });
+    const second = await list({ StartAfter: 'digests/1', MaxKeys: 2, ContinuationToken: first.NextContinuationToken });
+    const none = await list({ StartAfter: 'digests/4' });
+
+    // Assert
+    expect(first).toMatchObject({ Contents: [{ Key: 'digests/2' }, { Key: 'digests/3' }], IsTruncated: true });
+    expect(second).toMatchObject({ Contents: [{ Key: 'digests/4' }], IsTruncated: false });
+    expect(none.Contents ?? []).toEqual([]);
   });
 });

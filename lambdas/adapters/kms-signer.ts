@@ -1,0 +1,48 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { DIGEST_SIGNING_ALGORITHM, type DigestSigner } from '../core/digest';
+
+/** The largest message KMS Sign takes as RAW (bytes); a longer one is signed as its SHA-256 (DIGEST). */
+export const KMS_RAW_MESSAGE_LIMIT = 4096;
+
+/**
+ * Signs digests with a KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) as ECDSA_SHA_256: a message
+ * up to 4 KB is sent as it is (MessageType RAW, KMS hashes it), a longer one as its SHA-256
+ * (MessageType DIGEST); both give the same signature over the message. The public key is read once
+ * (GetPublicKey) and kept.
+ */
+export class KmsDigestSigner implements DigestSigner {
+  private pem?: Promise<string>;
+
+  constructor(
+    private readonly kms: Pick<KMSClient, 'send'>,
+    private readonly keyId: string,
+  ) {}
+
+  async sign(message: Uint8Array): Promise<{ keyId: string; signature: Uint8Array }> {
+    const raw = message.byteLength <= KMS_RAW_MESSAGE_LIMIT;
+    const out = await this.kms.send(
+      new SignCommand({
+        KeyId: this.keyId,
+        Message: raw ? message : createHash('sha256').update(message).digest(),
+        MessageType: raw ? 'RAW' : 'DIGEST',
+        SigningAlgorithm: DIGEST_SIGNING_ALGORITHM,
+      }),
+    );
+    if (!out.Signature) throw new Error(`KMS Sign with ${this.keyId} answered no signature`);
+    return { keyId: out.KeyId ?? this.keyId, signature: out.Signature };
+  }
+
+  publicKey(): Promise<string> {
+    this.pem ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((out) => {
+      if (!out.PublicKey) throw new Error(`KMS GetPublicKey of ${this.keyId} answered no key`);
+      return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' })
+        .export({ format: 'pem', type: 'spki' })
+        .toString();
+    });
+    this.pem.catch(() => {
+      this.pem = undefined;
+    });
+    return this.pem;
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Change } from '../../lambdas/core/change';
+import { ApiError } from '../../lib/client/api-client';
+import { EXAMPLE, exampleChange, type Stack, startStack } from './local-stack';
+
+/**
+ * Many writers at once across targets (issue 11: 50 concurrent proposals used to give 33 × 500 and
+ * 7 failed changes, all of them losing the one global ledger head). Each target has its own chain
+ * now, so writers of different targets never contend. The policy defers the tests (no test build
+ * per change: the point is the ledger, not CodeBuild), so each change writes ChangeProposed,
+ * TestsStarted, TestsDeferred and ApprovalRequested and then waits for approval.
+ */
+jest.setTimeout(600_000);
+
+const TARGETS = 10;
+const POLICY = {
+  name: 'contention policy',
+  timeZone: 'UTC',
+  rules: [
+    {
+      id: 'deferred-tests',
+      match: {},
+      approvals: [{ name: 'Peer', roles: ['approver'], quorum: { count: 1 } }],
+      tests: ['unit'],
+      testsAfterDeploy: true,
+      approvalTimeoutHours: 24,
+    },
+  ],
+};
+
+describe('concurrent proposals across targets (local stack)', () => {
+  let stack: Stack;
+  let dir: string;
+  const names = Array.from({ length: TARGETS }, (_, i) => `svc-${i}`);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cmv-contention-'));
+    const example = JSON.parse(await readFile(join(EXAMPLE, 'target.json'), 'utf8'));
+    const files = await Promise.all(
+      names.map(async (name) => {
+        const file = join(dir, `${name}.json`);
+        await writeFile(file, JSON.stringify({ ...example, name, functionName: name, source: join(EXAMPLE, 'service') }));
+        return file;
+      }),
+    );
+    const policyFile = join(dir, 'policy.json');
+    await writeFile(policyFile, JSON.stringify(POLICY));
+    stack = await startStack({ speed: 60, targets: files, policyFile });
+  }, 300_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Proposes `count` config-only changes at once, spread over the targets (versions 2.<round>.<i>), and answers each status. */
+  const proposeAll = async (count: number, round: number) => {
+    const body = await exampleChange('1.1.0-seasonal-bonus.json', { code: undefined, baseVersion: '1.0.0' });
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        stack.api
+          .propose({
+            ...body,
+            target: names[i % TARGETS],
+            version: `2.${round}.${i}`,
+            config: { MAX_WEEKLY_BENEFIT: String(2000 + i), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+          })
+          .then(
+            (c) => ({ status: 201, changeId: c.changeId }),
+            (err: unknown) => ({ status: err instanceof ApiError ? err.status : 0, changeId: '', message: (err as Error).message }),
+          ),
+      ),
+    );
+  };
+
+  /** Waits until none of the changes is still on its way to approval; answers their statuses. */
+  const settled = async (ids: readonly string[], timeoutMs = 300_000): Promise<Change['status'][]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const statuses = await Promise.all(ids.map(async (id) => (await stack.api.change(id)).status));
+      if (statuses.every((s) => !['submitted', 'testing'].includes(s))) return statuses;
+      if (Date.now() > deadline)
+        throw new Error(`still on their way after ${timeoutMs} ms: ${statuses.filter((s) => ['submitted', 'testing'].includes(s)).length}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  it.each([
+    [50, 1],
+    [200, 2],
+  ])('accepts %i concurrent proposals across 10 targets without an error, every change reaches approval, and every chain verifies', async (count, round) => {
+    // Act
+    const answers = await proposeAll(count, round);
+    const statuses = await settled(answers.map((a) => a.changeId).filter(Boolean));
+
+    // Assert
+    expect(answers.filter((a) => a.status !== 201)).toEqual([]);
+    expect(statuses.filter((s) => s !== 'awaiting_approval')).toEqual([]);
+    const verification = await stack.api.verify('erin');
+    expect(verification).toMatchObject({ valid: true });
+    expect(verification.heads?.filter((h) => h.chain.startsWith('target:svc-'))).toHaveLength(TARGETS);
+  });
+});
