@@ -30,7 +30,9 @@ export class CmvWakes extends Construct {
   constructor(scope: Construct, id: string, props: CmvWakesProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.group = new ScheduleGroup(this, 'Group');
+    // Named after the stack (a group name is at most 64 of [0-9a-zA-Z-_.]): the local runtime creates its group under
+    // the same name (`cmv-wakes`), so that the grants below name what it calls.
+    this.group = new ScheduleGroup(this, 'Group', { scheduleGroupName: `${stack.stackName.slice(0, 58)}-wakes` });
     this.function = new CmvFunction(this, 'WakeDue', {
       entry: 'lambdas/handlers/scheduled/wake-due.ts',
       description: "CMV: a wait's one-time schedule fired: ends the workflow's bake or CodeDeploy wait when its deadline has come",

@@ -139,6 +139,12 @@ describe('change lifecycle (local stack)', () => {
     expect((await stack.api.change(changeId)).deployment).toBeUndefined();
   });
 
+  it('made no AWS call a role does not allow, over every change above (proposal, tests, approval, bakes woken by their schedules, rollback)', () => {
+    // THEN: each handler called only what its role in the synthesized stack allows
+    expect(stack.runtime.iam).toBeDefined();
+    expect(stack.runtime.iam?.denials.map((d) => `${d.entry}: ${d.action} on ${d.resource}`)).toEqual([]);
+  });
+
   it('keeps a hash chain that verifies, and detects an altered or a missing ledger entry', async () => {
     const before = await stack.api.verify('erin');
     expect(before).toMatchObject({ valid: true });

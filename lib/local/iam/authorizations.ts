@@ -142,7 +142,10 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
     HeadObject: (input) => one(input.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', objectArn(input)),
     PutObject: (input, lookups) => [...one('s3:PutObject', objectArn(input)), ...viaKey(bucketArn(input), 's3', ['kms:GenerateDataKey'], lookups)],
     DeleteObject: (input) => one('s3:DeleteObject', objectArn(input)),
-    ListObjectsV2: (input) => one('s3:ListBucket', bucketArn(input)),
+    // The request's Prefix is the s3:prefix condition key (Amazon S3 User Guide, "Condition key examples").
+    ListObjectsV2: (input) => [
+      { action: 's3:ListBucket', resource: bucketArn(input), ...(input.Prefix !== undefined ? { context: { 's3:prefix': str(input.Prefix) } } : {}) },
+    ],
   },
   sns: {
     Publish: (input, lookups) => {

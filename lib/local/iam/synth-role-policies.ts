@@ -70,7 +70,8 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
   };
   // The key of the tables, artifacts, topic and secret: the stack's other key.
   const dataKeys = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::KMS::Key' && !(id in names));
-  if (dataKeys.length !== 1) throw new Error(`the local runtime names one data key, the stack has ${dataKeys.length}: ${dataKeys.join(', ')}; name it in lib/local/aws-names.ts`);
+  if (dataKeys.length !== 1)
+    throw new Error(`the local runtime names one data key, the stack has ${dataKeys.length}: ${dataKeys.join(', ')}; name it in lib/local/aws-names.ts`);
   names[dataKeys[0]] = LOCAL_NAMES.key;
   const wakes = stack.node.findAll().find((c): c is CmvWakes => c instanceof CmvWakes);
   if (wakes) {
