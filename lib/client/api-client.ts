@@ -23,12 +23,13 @@ export type TargetView = Omit<Target, 'alias'> & {
 
 /**
  * A small client of the CMV REST API, used by the `cmv` CLI and the demo. Identity: the `X-User`
- * header locally; a Cognito ID token (`Authorization`) behind API Gateway.
+ * header locally; a Cognito ID token (`Authorization`) behind API Gateway — fixed, or a function
+ * asked before each request (the stored sign-in of `cmv login`, which refreshes it).
  */
 export class CmvClient {
   constructor(
     readonly baseUrl: string,
-    private readonly auth: { user?: string; token?: string },
+    private readonly auth: { user?: string; token?: string | (() => Promise<string | undefined>) },
   ) {}
 
   /** Sends a request; `as` overrides the caller for one call (the demo acts as several people). */
@@ -37,7 +38,8 @@ export class CmvClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const user = as ?? this.auth.user;
     if (user) headers['x-user'] = user;
-    if (this.auth.token) headers.authorization = this.auth.token;
+    const token = typeof this.auth.token === 'function' ? await this.auth.token() : this.auth.token;
+    if (token) headers.authorization = token;
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : {};
