@@ -19,12 +19,15 @@ export function terminalPrompter(
   const terminal = Boolean(input.isTTY && output.isTTY);
   const muted = new MuteStream();
   muted.pipe(output, { end: false });
+  muted.mute();
   // historySize 0: no typed line, a password least of all, is kept for arrow-up.
   const rl = createInterface({ input, output: muted, terminal, historySize: 0 });
   const early: string[] = [];
   let waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
   let ended: SignInError | undefined;
   rl.on('line', (line) => {
+    // At once, not when the answer's promise settles: readline goes on with the rest of its input first.
+    muted.mute();
     const w = waiting;
     waiting = undefined;
     if (w) w.resolve(line);
@@ -45,17 +48,20 @@ export function terminalPrompter(
     rl.setPrompt(prompt);
     rl.prompt();
     if (secret) muted.mute();
+    let shown = !secret && terminal;
     try {
       return await new Promise<string>((resolve, reject) => {
         const line = early.shift();
+        shown &&= line === undefined;
         if (line !== undefined) resolve(line);
         else if (ended) reject(ended);
         else waiting = { resolve, reject };
       });
     } finally {
-      muted.unmute();
-      // The Enter of a muted line was not shown, and piped lines are not echoed at all.
-      if (secret || !terminal) output.write('\n');
+      // Muted between prompts too (see 'line'): what is typed ahead of the next prompt, a password perhaps, is not shown.
+      muted.mute();
+      // A muted line's Enter was not shown, and piped or typed-ahead lines are not echoed at all.
+      if (!shown) output.write('\n');
     }
   };
   return {

@@ -32,6 +32,20 @@ describe('terminal-prompter', () => {
       expect(term.shown()).toContain('123456');
     });
 
+    it('does not show a password typed ahead of its prompt', async () => {
+      const term = fakeTerminal(true);
+      const prompter = terminalPrompter(term.input, term.output);
+
+      const username = prompter.ask('Username: ');
+      term.input.write('alice\rHunter2-secret\r');
+
+      expect(await username).toBe('alice');
+      expect(await prompter.secret('Password: ')).toBe('Hunter2-secret');
+      prompter.close();
+      expect(term.shown()).toContain('alice');
+      expect(term.shown()).not.toContain('Hunter2');
+    });
+
     it('keeps lines piped ahead of their prompt, so a script can answer every prompt at once', async () => {
       const term = fakeTerminal(false);
       term.input.end('alice\nHunter2-secret\n123456\n');
