@@ -278,7 +278,7 @@ program
   });
 
 program.parseAsync().catch((err: unknown) => {
-  const hint = err instanceof ApiError && err.status === 401 ? ' — sign in with cmv login (or set CMV_TOKEN)' : '';
+  const hint = err instanceof ApiError && err.status === 401 ? ' — sign in with cmv login or set CMV_TOKEN (locally: set CMV_USER)' : '';
   console.error(`cmv: ${(err as Error).message}${hint}`);
   process.exit(err instanceof ApiError && err.status < 500 ? 2 : 1);
 });

@@ -167,7 +167,7 @@ describe('cmv login / logout and the stored sign-in', () => {
         const out = await cmv(['list'], { ...env, CMV_API_URL: unauthorized.url });
 
         expect(out.code).toBe(2);
-        expect(out.stderr.trim()).toBe('cmv: 401: Unauthorized — sign in with cmv login (or set CMV_TOKEN)');
+        expect(out.stderr.trim()).toBe('cmv: 401: Unauthorized — sign in with cmv login or set CMV_TOKEN (locally: set CMV_USER)');
       } finally {
         await unauthorized.close();
       }
