@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Command, Option } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
@@ -10,6 +11,11 @@ import type { Change } from '../lambdas/core/change';
 import { renderComplianceText } from '../lambdas/core/compliance-report-text';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
+import { signIn } from '../lib/client/auth/cognito-sign-in';
+import { credentialsPath, writeCredentials } from '../lib/client/auth/credentials-file';
+import { apiIdentity, signOut, storedIdToken } from '../lib/client/auth/stored-session';
+import { terminalPrompter } from '../lib/client/auth/terminal-prompter';
+import { userPoolClientRef } from '../lib/client/auth/user-pool-ref';
 import { readChangeFile } from '../lib/client/change-file';
 import { readKeptDigest, samePublicKey } from '../lib/client/kept-digest';
 import { readTargetRegistration, uploadSource } from '../lib/client/target-registration';
@@ -18,14 +24,43 @@ import { type BusEnvelope, LocalEventBridge } from '../lib/local/eventbridge';
 
 /**
  * The `cmv` CLI: a client of the CMV REST API. CMV_API_URL (default http://127.0.0.1:3000, the
- * local runtime); identity: CMV_USER (local, sent as X-User) or CMV_TOKEN (a Cognito ID token, AWS).
+ * local runtime); identity: CMV_TOKEN (a Cognito ID token, AWS), else CMV_USER (local, sent as
+ * X-User), else the sign-in stored by `cmv login` (AWS; refreshed as needed).
  */
 const FINAL = new Set(['tests_failed', 'rejected', 'expired', 'deployed', 'rolled_back', 'failed']);
 
 const program = new Command('cmv').description('Change Management & Versioning: propose, follow, approve and audit changes').option('--json', 'print raw JSON');
-const client = () =>
-  new CmvClient((process.env.CMV_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), { user: process.env.CMV_USER, token: process.env.CMV_TOKEN });
+const cognitoFor = (region: string) => new CognitoIdentityProviderClient({ region });
+const storedToken = storedIdToken(credentialsPath(), cognitoFor);
+const client = () => new CmvClient((process.env.CMV_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), apiIdentity(process.env, storedToken));
 const print = (value: unknown, text: () => string) => console.log(program.opts().json ? JSON.stringify(value, null, 2) : text());
+
+program
+  .command('login')
+  .description('sign in to the AWS deployment (Cognito: password, then a TOTP code) and store the tokens the other commands send')
+  .addOption(new Option('--user-pool-id <id>', 'the stack output UserPoolId').env('CMV_USER_POOL_ID').makeOptionMandatory())
+  .addOption(new Option('--client-id <id>', 'the stack output UserPoolClientId').env('CMV_CLIENT_ID').makeOptionMandatory())
+  .option('--region <region>', "the pool's region (default: the pool id's prefix)")
+  .option('--username <username>', 'your CMV user id or e-mail (asked when absent)')
+  .action(async (opts: { userPoolId: string; clientId: string; region?: string; username?: string }) => {
+    const pool = userPoolClientRef(opts);
+    const prompter = terminalPrompter();
+    const credentials = await signIn(cognitoFor(pool.region), pool, prompter, opts.username).finally(() => prompter.close());
+    const path = credentialsPath();
+    await writeCredentials(path, credentials);
+    const out = { username: credentials.username, expiresAt: credentials.expiresAt, credentialsFile: path };
+    print(out, () => `signed in as ${out.username}; tokens stored in ${path} (refreshed as needed; cmv logout signs out)`);
+  });
+
+program
+  .command('logout')
+  .description('sign out: revoke the stored refresh token and remove the credentials file of cmv login')
+  .action(async () => {
+    const path = credentialsPath();
+    const { removed, revokeError } = await signOut(path, cognitoFor);
+    if (revokeError) console.error(`cmv: the refresh token was not revoked (${revokeError}); it still expires by itself`);
+    print({ removed, credentialsFile: path }, () => (removed ? `signed out: removed ${path}` : `not signed in: no ${path}`));
+  });
 
 program
   .command('propose <file>')
@@ -324,7 +359,8 @@ program
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(err instanceof ApiError ? `cmv: ${err.message}` : `cmv: ${(err as Error).message}`);
+  const hint = err instanceof ApiError && err.status === 401 ? ' — sign in with cmv login or set CMV_TOKEN (locally: set CMV_USER)' : '';
+  console.error(`cmv: ${(err as Error).message}${hint}`);
   process.exit(err instanceof ApiError && err.status < 500 ? 2 : 1);
 });
 

@@ -26,21 +26,19 @@ export type TargetView = Omit<Target, 'alias'> & {
 
 /**
  * A small client of the CMV REST API, used by the `cmv` CLI and the demo. Identity: the `X-User`
- * header locally; a Cognito ID token (`Authorization`) behind API Gateway.
+ * header locally; a Cognito ID token (`Authorization`) behind API Gateway — fixed, or a function
+ * asked before each request (the stored sign-in of `cmv login`, which refreshes it).
  */
 export class CmvClient {
   constructor(
     readonly baseUrl: string,
-    private readonly auth: { user?: string; token?: string },
+    private readonly auth: { user?: string; token?: string | (() => Promise<string | undefined>) },
   ) {}
 
   /** Sends a request; `as` overrides the caller for one call (the demo acts as several people). */
   async request<T>(method: string, path: string, body?: unknown, as?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...(await this.identity(as)) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const user = as ?? this.auth.user;
-    if (user) headers['x-user'] = user;
-    if (this.auth.token) headers.authorization = this.auth.token;
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : {};
@@ -48,13 +46,19 @@ export class CmvClient {
     return parsed as T;
   }
 
-  /** A GET answered as text (CSV, HTML), as it came. */
-  async text(path: string, as?: string): Promise<string> {
+  /** The caller's headers: `X-User` (locally), or the ID token, asked for anew each time when it is a function. */
+  private async identity(as?: string): Promise<Record<string, string>> {
     const headers: Record<string, string> = {};
     const user = as ?? this.auth.user;
     if (user) headers['x-user'] = user;
-    if (this.auth.token) headers.authorization = this.auth.token;
-    const res = await fetch(`${this.baseUrl}${path}`, { headers });
+    const token = typeof this.auth.token === 'function' ? await this.auth.token() : this.auth.token;
+    if (token) headers.authorization = token;
+    return headers;
+  }
+
+  /** A GET answered as text (CSV, HTML), as it came. */
+  async text(path: string, as?: string): Promise<string> {
+    const res = await fetch(`${this.baseUrl}${path}`, { headers: await this.identity(as) });
     const text = await res.text();
     if (!res.ok) throw new ApiError(res.status, text ? JSON.parse(text) : {});
     return text;
