@@ -6,7 +6,7 @@ import { launchChromium } from './chromium';
 import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
 
 /**
- * The approval page in a real headless Chromium (Debian's `chromium`, driven by playwright-core),
+ * The approval page in a real headless Chromium (see ./chromium.ts, driven by playwright-core),
  * with JavaScript disabled: the page must work as plain HTML forms.
  */
 jest.setTimeout(180_000);

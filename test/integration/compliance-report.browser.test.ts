@@ -5,7 +5,7 @@ import { launchChromium } from './chromium';
 import { type Stack, startStack, TARGET } from './local-stack';
 
 /**
- * The compliance report page in a real headless Chromium (Debian's `chromium`, driven by
+ * The compliance report page in a real headless Chromium (see ./chromium.ts, driven by
  * playwright-core), JavaScript off: the figures, the four charts and the ledger entries of each
  * figure as a person sees them, under the page's one CSP. The ledger is seeded through the store's
  * port with two changes whose texts are hostile: an approver group named like markup, and a change

@@ -5,7 +5,7 @@ import { launchChromium } from './chromium';
 import { type Stack, startStack } from './local-stack';
 
 /**
- * The canary report page in a real headless Chromium (Debian's `chromium`, driven by
+ * The canary report page in a real headless Chromium (see ./chromium.ts, driven by
  * playwright-core), JavaScript off: the step table and the inline SVG chart as a person sees them.
  * The local API server takes the caller from `X-User`, which the browser context sends.
  */
