@@ -31,24 +31,28 @@ export interface Checkpoint {
 }
 
 /**
- * Walks one chain forward from a trusted head, pulling its entries (ascending by seq) from `source`
- * only as far as asked: so a verifier holds one entry at a time, and can check the chain at each
- * digest's checkpoint in turn. Every method answers the first fault found, or undefined.
+ * Walks one chain forward from a trusted head, pulling its entries (ascending by seq) from the
+ * source `open(afterSeq)` gives only as far as asked: so a verifier holds one entry at a time, and
+ * can check the chain at each digest's checkpoint in turn. Where the source ends, it is opened once
+ * more from the last entry checked before anything is called missing: writers append while a
+ * verifier walks, and a page read before a commit ends where the chain ended then. Every method
+ * answers the first fault found, or undefined.
  */
 export class ChainWalk {
   private current: ChainHead;
   /** The last place a digest (or the trusted start) confirmed: a rewrite lies after it. */
   private confirmed: ChainHead;
   private buffered: LedgerEntry | undefined;
-  private exhausted = false;
+  private source: AsyncIterator<LedgerEntry>;
   /** Entries checked so far. */
   verified = 0;
 
   constructor(
     readonly chain: string,
     start: ChainHead,
-    private readonly source: AsyncIterator<LedgerEntry>,
+    private readonly open: (afterSeq: number) => AsyncIterator<LedgerEntry>,
   ) {
+    this.source = open(start.seq);
     this.current = start;
     this.confirmed = start;
   }
@@ -146,10 +150,13 @@ export class ChainWalk {
   }
 
   private async peek(): Promise<LedgerEntry | undefined> {
-    if (!this.buffered && !this.exhausted) {
-      const r = await this.source.next();
-      if (r.done) this.exhausted = true;
-      else this.buffered = r.value;
+    if (!this.buffered) {
+      let r = await this.source.next();
+      if (r.done) {
+        this.source = this.open(this.current.seq);
+        r = await this.source.next();
+      }
+      if (!r.done) this.buffered = r.value;
     }
     return this.buffered;
   }

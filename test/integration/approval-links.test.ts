@@ -146,6 +146,7 @@ describe('approval links (local stack)', () => {
     const results = await Promise.all(bodies.map((b) => stack.api.propose(b)));
 
     expect(new Set(results.map((r) => r.changeId)).size).toBe(5);
+    // While the five workflows go on appending: verification reads again where a chain's pages ended before calling anything missing
     expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
 });

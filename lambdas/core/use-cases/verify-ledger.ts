@@ -63,7 +63,7 @@ export async function verifyLedger(svc: Services, options: VerifyOptions = {}): 
     let walk = walks.get(chain);
     if (!walk) {
       const from = startOf(chain);
-      walk = new ChainWalk(chain, from, svc.ledger.entries(chain, from.seq)[Symbol.asyncIterator]());
+      walk = new ChainWalk(chain, from, (after) => svc.ledger.entries(chain, after)[Symbol.asyncIterator]());
       walks.set(chain, walk);
     }
     return walk;

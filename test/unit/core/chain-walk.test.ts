@@ -35,11 +35,27 @@ async function* source(entries: readonly LedgerEntry[], afterSeq = 0) {
 }
 
 const walk = (entries: readonly LedgerEntry[], start: ChainHead = emptyChain(CHAIN)) =>
-  new ChainWalk(CHAIN, start, source(entries, start.seq)[Symbol.asyncIterator]());
+  new ChainWalk(CHAIN, start, (after) => source(entries, after)[Symbol.asyncIterator]());
 const notCovered = async () => false;
 
 describe('ChainWalk', () => {
   describe('finish()', () => {
+    it('reads again for entries a writer appended after the store answered the walk’s last page, before declaring any missing', async () => {
+      // Arrange: the store holds entries 1–3 when the walk reads them; entry 4 and the head naming it commit afterwards
+      const { entries, heads } = buildChain(4);
+      const stored = entries.slice(0, 3);
+      const w = new ChainWalk(CHAIN, emptyChain(CHAIN), (after) => source([...stored], after)[Symbol.asyncIterator]());
+      expect(await w.advanceTo(3, 'a digest')).toBeUndefined();
+      stored.push(entries[3]);
+
+      // Act
+      const fault = await w.finish(heads[4], notCovered);
+
+      // Assert
+      expect(fault).toBeUndefined();
+      expect(w.verified).toBe(4);
+    });
+
     it('accepts an intact chain up to its head, counting its entries', async () => {
       const { entries, heads } = buildChain(5);
       const w = walk(entries);
