@@ -125,7 +125,7 @@ describe('compliance report page in Chromium (local stack)', () => {
       ['ApprovalRecorded', 'chg-deployed'],
       ['ChangeDeployed', 'chg-deployed'],
     ]);
-    expect(rows[0][0]).toMatch(/^#\d+$/);
+    expect(rows[0][0]).toMatch(/^target:[a-z0-9-]+#\d+$/);
     expect(rows[0][4]).toMatch(/^[0-9a-f]{64}$/);
     await page.close();
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
@@ -40,7 +40,9 @@ describe('concurrent proposals across targets (local stack)', () => {
     const example = JSON.parse(await readFile(join(EXAMPLE, 'target.json'), 'utf8'));
     const files = await Promise.all(
       names.map(async (name) => {
-        const file = join(dir, `${name}.json`);
+        // One folder per target file: the stack names a target's constructs after its folder.
+        await mkdir(join(dir, name));
+        const file = join(dir, name, 'target.json');
         await writeFile(file, JSON.stringify({ ...example, name, functionName: name, source: join(EXAMPLE, 'service') }));
         return file;
       }),
