@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { strFromU8, strToU8, unzipSync, type Zippable, zipSync } from 'fflate';
 import { checkDigest, type Digest, digestLeaves, type SignedDigest } from './digest';
@@ -180,7 +180,15 @@ export interface VerifyEvidenceOptions {
   readonly publicKey?: string;
 }
 
-const normalizePem = (pem: string) => pem.replace(/\r\n/g, '\n').trim();
+/** Whether two PEMs are the same key (compared as DER, so line breaks and labels do not matter). */
+function sameKey(a: string, b: string): boolean {
+  try {
+    const der = (pem: string) => createPublicKey(pem).export({ format: 'der', type: 'spki' });
+    return der(a).equals(der(b));
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Verifies a pack offline: every file's SHA-256 against the manifest and the archive against the
@@ -230,7 +238,7 @@ export function verifyEvidence(zip: Uint8Array, options: VerifyEvidenceOptions =
   for (const path of ['ledger/entries.json', 'ledger/proof.json', 'digest.json', 'public-key.pem']) {
     if (!files[path]) fail(path, `${path}: missing from the archive`);
   }
-  if (pem !== undefined && options.publicKey !== undefined && normalizePem(pem) !== normalizePem(options.publicKey)) {
+  if (pem !== undefined && options.publicKey !== undefined && !sameKey(pem, options.publicKey)) {
     fail('public-key.pem', 'public-key.pem: not the public key you kept (--public-key): the digest may be signed by another key');
   }
   if (signed && pem !== undefined) {
