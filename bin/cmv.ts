@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { renderComplianceText } from '../lambdas/core/compliance-report-text';
+import { verifyEvidence } from '../lambdas/core/evidence-pack';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { signIn } from '../lib/client/auth/cognito-sign-in';
@@ -264,13 +265,40 @@ program
   });
 
 program
+  .command('evidence <changeId>')
+  .description("download a change's evidence pack (auditor or release_admin): a zip to verify offline with cmv verify --evidence")
+  .option('-o, --out <file>', 'where to write it (default evidence-<changeId>.zip; never overwrites)')
+  .action(async (changeId: string, opts: { out?: string }) => {
+    const zip = await client().evidence(changeId);
+    const out = opts.out ?? `evidence-${changeId}.zip`;
+    await writeFile(out, zip, { flag: 'wx' });
+    const v = verifyEvidence(zip);
+    print(
+      { file: out, bytes: zip.length, changeId: v.changeId, entries: v.entries, digestSeq: v.digestSeq },
+      () =>
+        `${out}: evidence of ${changeId}, ${zip.length} bytes, ${v.entries} ledger entries proven to signed digest #${v.digestSeq}; verify with cmv verify --evidence ${out} --public-key <pem>`,
+    );
+  });
+
+program
   .command('verify')
   .description('verify the ledger: every chain against every signed digest, from a digest (or the first entry) to the heads; exits 1 on any fault')
   .option('--from <seq>', 'the last digest verified before: only the entries since are read')
   .option('--digest <file>', 'a signed digest kept outside CMV: the stored one must be it; verification starts from it unless --from says otherwise')
   .option('--public-key <file>', "the digest key's public key (PEM): the kept digest must verify with it, and CMV must sign with it")
-  .action(async (opts: { from?: string; digest?: string; publicKey?: string }) => {
+  .option('--evidence <file>', 'an evidence pack (cmv evidence): verified offline, without CMV — files, entries, chain proof, Merkle inclusion, signature')
+  .action(async (opts: { from?: string; digest?: string; publicKey?: string; evidence?: string }) => {
     const pem = opts.publicKey ? await readFile(opts.publicKey, 'utf8') : undefined;
+    if (opts.evidence) {
+      const v = verifyEvidence(await readFile(opts.evidence), { publicKey: pem });
+      print(v, () =>
+        v.valid
+          ? `evidence valid: ${opts.evidence}, change ${v.changeId}: every file as its manifest lists it, ${v.entries} ledger entries proven to signed digest #${v.digestSeq}${pem ? `, signed with the key in ${opts.publicKey}` : ' (signed with the key in the pack: pass --public-key to check it is the one you hold)'}`
+          : [`EVIDENCE INVALID: ${opts.evidence}`, ...v.failures.map((f) => `  ${f.message}`)].join('\n'),
+      );
+      if (!v.valid) process.exitCode = 1;
+      return;
+    }
     const kept = opts.digest ? await readKeptDigest(opts.digest, pem) : undefined;
     const from = opts.from !== undefined ? Number(opts.from) : kept?.digest.seq;
     const v = await client().verify(undefined, { from, kept: kept ? { seq: kept.digest.seq, digestHash: kept.digestHash } : undefined });

@@ -53,6 +53,12 @@ export class NotFoundError extends CmvError {
   readonly statusCode = 404;
 }
 
+/** 406: the caller does not accept the only representation there is (e.g. the evidence pack's zip). */
+export class NotAcceptableError extends CmvError {
+  override readonly name = 'NotAcceptableError';
+  readonly statusCode = 406;
+}
+
 /** 409: the request conflicts with the current state (version exists, change not awaiting approval, stale revision). */
 export class ConflictError extends CmvError {
   override readonly name = 'ConflictError';

@@ -64,6 +64,16 @@ export class CmvClient {
     return text;
   }
 
+  /** GET /changes/{id}/evidence (auditor or release_admin): the change's evidence pack, a zip's bytes. */
+  async evidence(id: string, as?: string): Promise<Uint8Array> {
+    const res = await fetch(`${this.baseUrl}/changes/${encodeURIComponent(id)}/evidence`, {
+      headers: { accept: 'application/zip', ...(await this.identity(as)) },
+    });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) throw new ApiError(res.status, bytes.length ? JSON.parse(Buffer.from(bytes).toString('utf8')) : {});
+    return bytes;
+  }
+
   /** POST /changes?dryRun=true: the plan, nothing written. */
   plan(body: unknown, as?: string) {
     return this.request<{ target: string; version: string; baseVersion: string; artifactSha256: string; plan: ChangePlan }>(

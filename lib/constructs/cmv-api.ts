@@ -19,7 +19,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_ROUTES, type ApiRoute, type AwsApiHandlerName, type AwsApiRoute, isLocalOnly } from '../../lambdas/handlers/api/routes';
+import { API_ROUTES, type ApiRoute, type AwsApiHandlerName, type AwsApiRoute, BINARY_MEDIA_TYPES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 
 /** Requests per second and burst. */
 export interface Throttle {
@@ -111,6 +111,8 @@ export class CmvApi extends Construct {
     this.api = new RestApi(this, 'Api', {
       description: 'CMV: change management & versioning',
       endpointTypes: [EndpointType.REGIONAL],
+      // The evidence pack's zip: its handler answers base64, API Gateway sends the bytes to a caller accepting it.
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       // API Gateway logs through one role per account and region; keep it when this stack goes.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Directory } from '../../lambdas/core/ports';
 import { EXECUTED_VERSION_HEADER, OUTCOME_HEADER } from '../../lambdas/handlers/api/invoke-target';
-import { API_ROUTES, type ApiRouteSpec } from '../../lambdas/handlers/api/routes';
+import { API_ROUTES, type ApiRouteSpec, BINARY_MEDIA_TYPES } from '../../lambdas/handlers/api/routes';
 import { AccessLog } from './access-log';
 import { CallerThrottle } from './caller-throttle';
 
@@ -78,7 +78,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
     const url = new URL(req.url ?? '/', 'http://localhost');
     let route: ApiRouteSpec | undefined;
     let caller: string | null = null;
-    const reply = (status: number, headers: Record<string, string>, body: string | undefined) => {
+    const reply = (status: number, headers: Record<string, string>, body: string | Buffer | undefined) => {
       accessLog?.write({
         time: new Date().toISOString(),
         requestId,
@@ -128,7 +128,7 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
       }
       const event = toEvent(req, url, route, found.params ?? {}, body, requestId, claims);
       const result = await handlers[route.handler](event, { functionName: `cmv-${route.handler}` });
-      reply(result.statusCode, { ...(result.headers as Record<string, string>) }, result.body);
+      reply(result.statusCode, { ...(result.headers as Record<string, string>) }, responseBody(result, req.headers.accept));
     } catch (err) {
       const refused = err instanceof Refusal;
       if (!refused) console.error(err);
@@ -195,6 +195,16 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
   if (size > MAX_BODY_BYTES)
     throw new Refusal(413, `Request Too Long: the body has ${size} bytes; the limit is ${MAX_BODY_BYTES} (6 MB, Lambda's payload limit)`);
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
+}
+
+/**
+ * The bytes a handler's answer becomes, as API Gateway (REST, proxy integration) sends them: a
+ * base64 body is decoded when the request's first Accept media type is a binary media type of the
+ * API, else sent as the base64 text.
+ */
+function responseBody(result: APIGatewayProxyResult, accept: string | undefined): string | Buffer {
+  const first = (accept ?? '').split(',')[0].split(';')[0].trim().toLowerCase();
+  return result.isBase64Encoded && (BINARY_MEDIA_TYPES as readonly string[]).includes(first) ? Buffer.from(result.body, 'base64') : result.body;
 }
 
 function toEvent(

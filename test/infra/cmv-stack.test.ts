@@ -304,6 +304,11 @@ describe('CmvStack', () => {
       expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(logicalId(stack.apiFunctions[route.handler].function));
     });
 
+    it('sends the evidence pack as bytes: application/zip is a binary media type of the API', () => {
+      // THEN
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['application/zip'] });
+    });
+
     it('authorizes with the Cognito user pool', () => {
       // THEN
       template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
@@ -427,6 +432,12 @@ describe('CmvStack', () => {
       ).toEqual([]);
       expect(
         allowedActions(stack.apiFunctions['verify-audit']).filter(
+          (a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
+        ),
+      ).toEqual([]);
+      // The evidence pack reads too: the change, the ledger, its test report, the digests and the key's public half; never Sign, never a write.
+      expect(
+        allowedActions(stack.apiFunctions['get-evidence']).filter(
           (a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
         ),
       ).toEqual([]);
@@ -802,7 +813,7 @@ describe('CmvStack', () => {
       );
     });
 
-    it('lets only the digest makers sign and put digests, and verify-audit read them and the public key', () => {
+    it('lets only the digest makers sign and put digests, and verify-audit and get-evidence read them and the public key', () => {
       // GIVEN
       const key = ref(stack.digestKey.keyArn);
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
@@ -814,10 +825,12 @@ describe('CmvStack', () => {
       // THEN
       expect(actionsOn(stack.apiFunctions['create-digest'], key)).toEqual(['kms:Sign']);
       expect(actionsOn(stack.apiFunctions['verify-audit'], key)).toEqual(['kms:GetPublicKey']);
+      expect(actionsOn(stack.apiFunctions['get-evidence'], key)).toEqual(['kms:GetPublicKey']);
       expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/create-digest.ts', 'lambdas/handlers/scheduled/make-digest.ts']);
-      expect(may('kms:GetPublicKey')).toEqual(['lambdas/handlers/api/verify-audit.ts']);
+      expect(may('kms:GetPublicKey')).toEqual(['lambdas/handlers/api/get-evidence.ts', 'lambdas/handlers/api/verify-audit.ts']);
       expect(may('s3:ListBucket')).toEqual([
         'lambdas/handlers/api/create-digest.ts',
+        'lambdas/handlers/api/get-evidence.ts',
         'lambdas/handlers/api/verify-audit.ts',
         'lambdas/handlers/scheduled/make-digest.ts',
       ]);

@@ -31,6 +31,12 @@ export const COMPLIANCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
 /** Who may have CMV sign a digest of the ledger on demand (POST /audit/digests): the auditors and the release admins. */
 export const DIGEST_MAKERS: readonly Role[] = ['auditor', 'release_admin'];
 
+/**
+ * Who downloads a change's evidence pack (GET /changes/{id}/evidence): auditors, who take it away
+ * to verify, and release admins, who answer for the changes; as for the compliance report.
+ */
+export const EVIDENCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
+
 /** Test suites a change can be required to pass (the change-control testing matrix). */
 export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
 export type TestSuite = z.infer<typeof TestSuite>;

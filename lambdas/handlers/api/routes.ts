@@ -38,6 +38,7 @@ export const API_ROUTES = [
   { method: 'GET', path: '/changes', handler: 'list-changes', auth: true },
   { method: 'GET', path: '/changes/{id}', handler: 'get-change', auth: true },
   { method: 'GET', path: '/changes/{id}/report', handler: 'get-report', auth: true },
+  { method: 'GET', path: '/changes/{id}/evidence', handler: 'get-evidence', auth: true },
   { method: 'POST', path: '/changes/{id}/approvals', handler: 'decide-approval', auth: true },
   { method: 'POST', path: '/changes/{id}/review', handler: 'record-review', auth: true },
   { method: 'POST', path: '/changes/{id}/pause', handler: 'control-deployment', auth: true },
@@ -64,6 +65,13 @@ export const API_ROUTES = [
   { method: 'GET', path: '/approvals/{token}', handler: 'approval-page', auth: false },
   { method: 'POST', path: '/approvals/{token}', handler: 'approval-page', auth: false },
 ] as const satisfies readonly ApiRouteSpec[];
+
+/**
+ * Media types answered as bytes (API Gateway's `binaryMediaTypes`): a handler answers them base64
+ * (`isBase64Encoded`), and API Gateway — and the local API server — sends the bytes when the
+ * request's first `Accept` media type is one of them (else the base64 text).
+ */
+export const BINARY_MEDIA_TYPES = ['application/zip'] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];
 export type ApiHandlerName = ApiRoute['handler'];

@@ -55,6 +55,28 @@ describe('startApiServer()', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  describe('binary answers', () => {
+    it('sends a base64 answer as bytes when the first Accept media type is a binary media type, as API Gateway does; else the base64 text', async () => {
+      // Arrange: a handler answering a zip's bytes base64-encoded
+      const bytes = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00]);
+      handlers['get-evidence'] = async () => ({
+        statusCode: 200,
+        headers: { 'content-type': 'application/zip' },
+        body: bytes.toString('base64'),
+        isBase64Encoded: true,
+      });
+      await start();
+      const get = (accept: string) => fetch(`${url}/changes/chg-1/evidence`, { headers: { 'x-user': 'alice', accept } });
+
+      // Act
+      const [zip, any] = await Promise.all([get('application/zip'), get('*/*, application/zip')]);
+
+      // Assert
+      expect(Buffer.from(await zip.arrayBuffer())).toEqual(bytes);
+      expect(await any.text()).toBe(bytes.toString('base64'));
+    });
+  });
+
   describe('per-caller throttle', () => {
     /** The invoke route with a bucket of 2 that refills once in 1000 s: the third request in a row is throttled, whatever the machine's speed. */
     const tight = API_ROUTES.map((r) => (r.handler === 'invoke-target' ? { ...r, callerThrottle: { rateLimit: 0.001, burstLimit: 2 } } : r));
