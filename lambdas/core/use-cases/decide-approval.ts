@@ -27,7 +27,7 @@ export async function decideApproval(svc: Services, caller: Caller, changeId: st
   let outcome: ReturnType<typeof tally> | undefined;
   // The link is consumed in the vote's own transaction: a vote is never lost with its link spent.
   const writes: StoreWrite[] = link ? [{ kind: 'link', changeId, linkHash: link.hash, expiresAtEpochS: link.expiresAtEpochS }] : [];
-  const change = await recordChange(svc, changeId, caller.id, (c) => {
+  const change = await recordChange(svc, changeId, caller, (c) => {
     const groups = c.plan.approvals.groups;
     assertMayVote(c, caller, groups);
     const vote: Vote = { approver: caller.id, roles: caller.roles, decision: request.decision, comment: request.comment, at: svc.now().toISOString() };
