@@ -62,8 +62,18 @@ export interface ChainHead {
   readonly time?: string;
 }
 
-/** The chain an entry belongs to: its target's. */
-export function chainOf(draft: Pick<LedgerEntryDraft, 'target'>): string {
+/** The type of the entry that records a read of the audit trail (GET /audit, /audit/verify, /reports/compliance). */
+export const AUDIT_QUERIED = 'AuditQueried';
+
+/**
+ * The chain of the reads of the audit trail: their own, so that an auditor's reads never contend with
+ * the targets' state changes; digests and verification cover it as every chain.
+ */
+export const AUDIT_READS_CHAIN = 'audit-reads';
+
+/** The chain an entry belongs to: a read of the audit trail's is {@link AUDIT_READS_CHAIN}, any other its target's. */
+export function chainOf(draft: { readonly type?: string; readonly target?: string }): string {
+  if (draft.type === AUDIT_QUERIED) return AUDIT_READS_CHAIN;
   return draft.target ? `target:${draft.target}` : 'cmv';
 }
 

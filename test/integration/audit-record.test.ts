@@ -111,4 +111,48 @@ describe('audit record (local stack, HTTP)', () => {
     }
     expect(await stack.api.verify('erin')).toMatchObject({ valid: true });
   });
+
+  describe('reading the audit trail is recorded', () => {
+    const readsBy = async (endpoint: string) =>
+      (await stack.api.audit({ type: 'AuditQueried', actor: 'erin', limit: '500' }, 'erin')).items.filter((e) => e.details.endpoint === endpoint);
+
+    it('records GET /audit as AuditQueried on the chain audit-reads: who (roles, source IP, user agent) and which query', async () => {
+      const read = await send('GET', `/audit?changeId=${changeId}&limit=7`, 'erin', 'audit-record-test/1.0 (auditor)');
+      expect(read.status).toBe(200);
+
+      const recorded = (await readsBy('GET /audit')).filter((e) => (e.details.query as Record<string, unknown>).limit === 7);
+
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          type: 'AuditQueried',
+          chain: 'audit-reads',
+          actor: 'erin',
+          actorContext: { roles: ['auditor'], sourceIp: '127.0.0.1', userAgent: 'audit-record-test/1.0 (auditor)' },
+          details: { endpoint: 'GET /audit', query: { changeId, limit: 7 } },
+        }),
+      ]);
+      expect(recorded[0]).not.toHaveProperty('target');
+    });
+
+    it('records GET /audit/verify and GET /reports/compliance, and the chain of reads verifies with the others', async () => {
+      const verdict = await stack.api.verify('erin');
+      expect((await send('GET', '/reports/compliance', 'erin', 'audit-record-test/1.0 (auditor)')).status).toBe(200);
+
+      expect(await readsBy('GET /audit/verify')).not.toHaveLength(0);
+      expect(await readsBy('GET /reports/compliance')).not.toHaveLength(0);
+      expect(verdict).toMatchObject({ valid: true });
+      const after = await stack.api.verify('erin');
+      expect(after.heads?.map((h) => h.chain)).toContain('audit-reads');
+    });
+
+    it('writes nothing for a read refused for its role or its query', async () => {
+      const before = (await readsBy('GET /audit')).length;
+
+      expect((await send('GET', '/audit', 'alice', 'audit-record-test/1.0')).status).toBe(403);
+      expect((await send('GET', '/audit?limit=0', 'erin', 'audit-record-test/1.0')).status).toBe(400);
+
+      // this query itself is recorded: one more, not three
+      expect(await readsBy('GET /audit')).toHaveLength(before + 1);
+    });
+  });
 });

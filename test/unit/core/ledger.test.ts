@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { chainEntry, chainOf, contentHash, emptyChain, GENESIS_HASH, hashEntry, type LedgerEntryDraft, linkHash, orderKey } from '../../../lambdas/core/ledger';
+import {
+  AUDIT_READS_CHAIN,
+  chainEntry,
+  chainOf,
+  contentHash,
+  emptyChain,
+  GENESIS_HASH,
+  hashEntry,
+  type LedgerEntryDraft,
+  linkHash,
+  orderKey,
+} from '../../../lambdas/core/ledger';
 import { LEGACY_CHAIN, legacyHash } from '../../../lambdas/core/ledger-legacy';
 
 const CHAIN = 'target:benefit-calculator';
@@ -14,6 +25,11 @@ describe('ledger', () => {
     it("puts an entry in its target's chain, and one without a target in the chain cmv", () => {
       expect(chainOf({ target: 'benefit-calculator' })).toBe(CHAIN);
       expect(chainOf({})).toBe('cmv');
+    });
+
+    it('puts every read of the audit trail in the chain audit-reads, apart from the targets it read about', () => {
+      expect(chainOf({ type: 'AuditQueried' })).toBe(AUDIT_READS_CHAIN);
+      expect(AUDIT_READS_CHAIN).toBe('audit-reads');
     });
   });
 
