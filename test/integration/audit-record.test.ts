@@ -91,7 +91,7 @@ describe('audit record (local stack, HTTP)', () => {
     expect(vote).toMatchObject({
       actor: 'bob',
       actorContext: { roles: ['approver', 'cab'], sourceIp: '127.0.0.1', userAgent: 'audit-record-test/1.0 (approver)' },
-      details: expect.objectContaining({ decision: 'approve', comment: 'looks right' }),
+      details: expect.objectContaining({ decision: 'approve', comment: 'looks right', roles: ['approver', 'cab'], approverGroups: ['Peer'] }),
     });
   });
 

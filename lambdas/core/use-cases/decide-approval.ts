@@ -33,7 +33,9 @@ export async function decideApproval(svc: Services, caller: Caller, changeId: st
     const vote: Vote = { approver: caller.id, roles: caller.roles, decision: request.decision, comment: request.comment, at: svc.now().toISOString() };
     const approvals = [...c.approvals, vote];
     outcome = tally(approvals, groups);
-    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, groups: outcome.groups };
+    // Which approver groups the vote can count in (the planned groups that list the voter as eligible).
+    const approverGroups = groups.filter((g) => g.eligible.includes(caller.id)).map((g) => g.name);
+    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, approverGroups, groups: outcome.groups };
     if (outcome.state === 'rejected') {
       return { event: 'ChangeRejected', patch: { approvals, reason: `rejected by ${caller.id}: ${request.comment || 'no reason given'}` }, details, writes };
     }
