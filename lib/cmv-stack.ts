@@ -149,11 +149,12 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'get-target': ['store:read', 'targets:read-alias'],
   'list-versions': ['store:read'],
   'activate-version': [...COMMIT, 'targets:shift'],
-  'query-audit': ['ledger:read'],
-  'verify-audit': ['ledger:read', 'digests:read', 'digest-key:public'],
+  // Each read of the audit trail appends its AuditQueried entry (chain audit-reads) before it answers.
+  'query-audit': ['ledger:read', 'ledger:append'],
+  'verify-audit': ['ledger:read', 'ledger:append', 'digests:read', 'digest-key:public'],
   'create-digest': ['ledger:read', 'digests:read', 'digests:write', 'digest-key:sign'],
   // The registered targets (scope) and each change's plan (its review requirement); the ledger entries.
-  'get-compliance-report': ['store:read', 'ledger:read'],
+  'get-compliance-report': ['store:read', 'ledger:read', 'ledger:append'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond', 'config:read'],
   'plan-change': COMMIT,
   'record-test-result': [...COMMIT, 'artifacts:read'],

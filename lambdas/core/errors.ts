@@ -88,6 +88,15 @@ export class LedgerContentionError extends CmvError {
   readonly retryAfterSeconds = 1;
 }
 
+/**
+ * 503: a read of the audit trail could not be recorded (the `AuditQueried` entry did not commit), so
+ * it is refused: no one reads the trail without the read being on it. Nothing was answered; try again.
+ */
+export class AuditReadNotRecordedError extends CmvError {
+  override readonly name = 'AuditReadNotRecorded';
+  readonly statusCode = 503;
+}
+
 /** Raised by deploy steps when the artifact, alias or function is not in the state required; ASL → rollback. */
 export class DeploymentError extends CmvError {
   override readonly name = 'DeploymentError';

@@ -8,7 +8,7 @@ import { LEGACY_CHAIN, legacyHash } from './ledger-legacy';
  * chain and its `seq` in that chain (from 1, no gaps); readers get one global order from `order`
  * (time, then chain, then seq). Each entry's `hash` links it to the one before in its chain:
  *
- *   contentHash = SHA-256(RFC 8785 JSON of {chain, seq, time, type, changeId, target, actor, details})
+ *   contentHash = SHA-256(RFC 8785 JSON of {chain, seq, time, type, changeId, target, actor, actorContext, details})
  *   hash        = SHA-256(RFC 8785 JSON of {contentHash, prevHash})
  *
  * so a proof that an entry leads to a later head needs, for the entries in between, only their
@@ -19,12 +19,25 @@ import { LEGACY_CHAIN, legacyHash } from './ledger-legacy';
 /** `prevHash` of a chain's first entry, and the hash of an empty chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * Who a person acting was, beyond their id: the roles they held and, where their request had them,
+ * its source IP and user agent. Absent for system actors (the workflow, an alarm).
+ */
+export interface ActorContext {
+  readonly roles: readonly string[];
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
 /** An entry before it is chained. */
 export interface LedgerEntryDraft {
   readonly type: string;
   readonly changeId?: string;
   readonly target?: string;
+  /** The user id, or a system actor's name; indexed (`byActor`), so it stays a plain string. */
   readonly actor: string;
+  /** A person's roles, source IP and user agent (./actor.ts `actorFields`); hashed with the content. */
+  readonly actorContext?: ActorContext;
   readonly details: Record<string, unknown>;
 }
 
@@ -49,8 +62,18 @@ export interface ChainHead {
   readonly time?: string;
 }
 
-/** The chain an entry belongs to: its target's. */
-export function chainOf(draft: Pick<LedgerEntryDraft, 'target'>): string {
+/** The type of the entry that records a read of the audit trail (GET /audit, /audit/verify, /reports/compliance). */
+export const AUDIT_QUERIED = 'AuditQueried';
+
+/**
+ * The chain of the reads of the audit trail: their own, so that an auditor's reads never contend with
+ * the targets' state changes; digests and verification cover it as every chain.
+ */
+export const AUDIT_READS_CHAIN = 'audit-reads';
+
+/** The chain an entry belongs to: a read of the audit trail's is {@link AUDIT_READS_CHAIN}, any other its target's. */
+export function chainOf(draft: { readonly type?: string; readonly target?: string }): string {
+  if (draft.type === AUDIT_QUERIED) return AUDIT_READS_CHAIN;
   return draft.target ? `target:${draft.target}` : 'cmv';
 }
 
@@ -75,8 +98,9 @@ function jcs(value: unknown): string {
 
 /** The hash of an entry's content (everything it records, its place included; not its link). */
 export function contentHash(entry: Omit<LedgerEntry, 'hash' | 'prevHash' | 'order'>): string {
-  const { chain, seq, time, type, changeId, target, actor, details } = entry;
-  return sha256(jcs({ chain, seq, time, type, changeId, target, actor, details }));
+  const { chain, seq, time, type, changeId, target, actor, actorContext, details } = entry;
+  // An entry without actorContext (a system actor's, or one written before it existed) hashes as it always did: JCS leaves undefined out.
+  return sha256(jcs({ chain, seq, time, type, changeId, target, actor, actorContext, details }));
 }
 
 /** The link of an entry: its content hash bound to its predecessor's hash. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { InstallResult, SuiteResult } from './change';
 
 /** The test build as the workflow reports it (CodeBuild's Build.Id, BuildStatus and log link). */
@@ -43,4 +44,30 @@ export function judgeFailedBuild(build: BuildReport, report: TestReport | undefi
     FAILED: report ? 'the test build failed, and no suite failed' : 'the test build failed before it ran the suites',
   };
   return { status: 'failed', reason: `${why[status] ?? `the test build ended ${status}, and no suite failed`} ${of}` };
+}
+
+/** What a test result's ledger entry records of its report: counts, the failed suites, and the report's URI and SHA-256 (hex). */
+export interface TestEvidence {
+  readonly suitesRun: number;
+  readonly suitesPassed: number;
+  readonly suitesFailed: number;
+  readonly failedSuites: readonly string[];
+  /** The report the build stored in the artifact store, by URI and the SHA-256 of its bytes: an auditor can fetch it and check it is the one recorded. */
+  readonly report?: { readonly uri: string; readonly sha256: string };
+}
+
+/**
+ * The validation details of a test result: suites run, passed and failed, and the report's SHA-256.
+ * @param stored - the report's URI and bytes as read from the artifact store; absent when the build wrote none
+ */
+export function testEvidence(report: TestReport | undefined, stored: { readonly uri: string; readonly bytes: Uint8Array } | undefined): TestEvidence {
+  const suites = report?.suites ?? [];
+  const failedSuites = suites.filter((s) => !s.passed).map((s) => s.suite);
+  return {
+    suitesRun: suites.length,
+    suitesPassed: suites.length - failedSuites.length,
+    suitesFailed: failedSuites.length,
+    failedSuites,
+    ...(stored ? { report: { uri: stored.uri, sha256: createHash('sha256').update(stored.bytes).digest('hex') } } : {}),
+  };
 }

@@ -237,6 +237,14 @@ function toEvent(
       path: url.pathname,
       stage: 'local',
       requestId,
+      // API Gateway's: the client's address (an IPv4 one as such, not IPv4-mapped) and its User-Agent.
+      identity: { sourceIp: sourceIpOf(req), userAgent: req.headers['user-agent'] ?? null },
     } as never,
   };
+}
+
+/** The client's address as API Gateway reports it: `::ffff:127.0.0.1` (IPv4 on a dual-stack socket) as `127.0.0.1`. */
+function sourceIpOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Change } from '../../lambdas/core/change';
 import type { ComplianceReport } from '../../lambdas/core/compliance-report';
-import type { LedgerEntry } from '../../lambdas/core/ledger';
+import { AUDIT_READS_CHAIN, type ChainHead, type LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
 import { ROOT } from '../../lib/local/runtime';
 import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
@@ -314,16 +314,19 @@ describe('compliance report (local stack)', () => {
     await expect(report({ limit: '10' })).rejects.toMatchObject({ status: 400 });
   });
 
-  // The report reads; the hand count above holds whatever it is asked.
-  it('writes nothing', async () => {
+  // The report reads; the hand count above holds whatever it is asked. Only the read itself is recorded, on its own chain.
+  it("writes nothing to the targets' chains, and one AuditQueried entry per report on the chain audit-reads", async () => {
     // Arrange
-    const before = await stack.runtime.services.ledger.heads();
+    const targetsOnly = (heads: ChainHead[]) => heads.filter((h) => h.chain !== AUDIT_READS_CHAIN);
+    const readsBefore = (await stack.runtime.services.ledger.head(AUDIT_READS_CHAIN))?.seq ?? 0;
+    const before = targetsOnly(await stack.runtime.services.ledger.heads());
 
     // Act
     const answers: ComplianceReport[] = await Promise.all([report(period()), report({ ...period(), target: TARGET }, 'dana')]);
 
     // Assert
     expect(answers.map((a) => a.changes.total)).toEqual([6, 6]);
-    expect(await stack.runtime.services.ledger.heads()).toEqual(before);
+    expect(targetsOnly(await stack.runtime.services.ledger.heads())).toEqual(before);
+    expect((await stack.runtime.services.ledger.head(AUDIT_READS_CHAIN))?.seq).toBe(readsBefore + 2);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Change, ChangeStatus } from '../../lambdas/core/change';
+import { AUDIT_READS_CHAIN, type ChainHead } from '../../lambdas/core/ledger';
 import { CmvClient } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
@@ -170,3 +171,9 @@ export async function executionEnded(stack: Stack, changeId: string, timeoutMs =
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The chain heads but `audit-reads`: what a request that writes nothing leaves as it was (every
+ * GET /audit/verify a test makes to compare heads records itself on audit-reads).
+ */
+export const headsBesideReads = (heads: readonly ChainHead[] | undefined): ChainHead[] => (heads ?? []).filter((h) => h.chain !== AUDIT_READS_CHAIN);

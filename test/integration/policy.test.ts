@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { parsePolicy } from '../../lambdas/adapters/policy-file';
 import { policyHash } from '../../lambdas/core/policy/change-policy';
 import type { ApiError } from '../../lib/client/api-client';
-import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { EXAMPLE, exampleChange, headsBesideReads, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /**
  * The change-control policy on the local stack, with a policy file whose windows and timeouts are
@@ -67,7 +67,7 @@ describe('change-control policy (local stack)', () => {
   const change = (version: string, riskLevel: string) => exampleChange('1.1.0-seasonal-bonus.json', { version, riskLevel, redeploy: true });
 
   it('plans a change on dryRun=true — approvers, tests, window, canary, policy hash — and writes nothing', async () => {
-    const before = { head: (await stack.api.verify('erin')).heads, changes: (await stack.api.changes()).items.length };
+    const before = { head: headsBesideReads((await stack.api.verify('erin')).heads), changes: (await stack.api.changes()).items.length };
 
     const out = await stack.api.plan(await change('5.0.0', 'critical'));
 
@@ -84,7 +84,7 @@ describe('change-control policy (local stack)', () => {
     expect(out.plan.tests).toEqual(['lint', 'unit']);
     expect(out.plan.canary).toEqual({ steps: [10, 50, 100], bakeSeconds: 60, finalBakeSeconds: 60 });
     expect(out.plan.strategy).toBe('alias-weights');
-    expect({ head: (await stack.api.verify('erin')).heads, changes: (await stack.api.changes()).items.length }).toEqual(before);
+    expect({ head: headsBesideReads((await stack.api.verify('erin')).heads), changes: (await stack.api.changes()).items.length }).toEqual(before);
     await expect(stack.api.plan(await change('5.0.1', 'extreme'))).rejects.toMatchObject({ status: 400 });
   });
 
@@ -155,7 +155,7 @@ describe('policy that cannot be met (local stack)', () => {
     await writeFile(join(dir, 'users.json'), JSON.stringify({ users: users.users.filter((u) => !u.roles.includes('executive')) }));
     const stack = await startStack({ speed: 60, targets: [join(dir, 'target.json')], usersFile: join(dir, 'users.json') });
     try {
-      const head = (await stack.api.verify('erin')).heads;
+      const head = headsBesideReads((await stack.api.verify('erin')).heads);
 
       // Act
       const missingSuites = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json')).catch((e: ApiError) => e);
@@ -166,7 +166,7 @@ describe('policy that cannot be met (local stack)', () => {
       expect((missingSuites as ApiError).message).toMatch(/requires test suites benefit-calculator does not have: lint, integration/);
       expect(noExecutive).toMatchObject({ status: 409 });
       expect((noExecutive as ApiError).message).toMatch(/Executive sign-off needs 1 approver\(s\) but only 0 eligible/);
-      expect((await stack.api.verify('erin')).heads).toEqual(head);
+      expect(headsBesideReads((await stack.api.verify('erin')).heads)).toEqual(head);
     } finally {
       await stack.stop();
     }

@@ -1,3 +1,4 @@
+import { actorFields } from '../actor';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { WriteConflictError } from '../ports';
 import { recordedRoute, type Target } from '../target';
@@ -49,7 +50,7 @@ export async function activateVersion(svc: Services, caller: Caller, targetName:
     await svc.store.commit([{ kind: 'target', record: next, expectedRevision: target.revision }], {
       type: 'VersionActivated',
       target: targetName,
-      actor: caller.id,
+      ...actorFields(caller),
       details: {
         version,
         functionVersion: record.functionVersion,

@@ -27,13 +27,15 @@ export async function decideApproval(svc: Services, caller: Caller, changeId: st
   let outcome: ReturnType<typeof tally> | undefined;
   // The link is consumed in the vote's own transaction: a vote is never lost with its link spent.
   const writes: StoreWrite[] = link ? [{ kind: 'link', changeId, linkHash: link.hash, expiresAtEpochS: link.expiresAtEpochS }] : [];
-  const change = await recordChange(svc, changeId, caller.id, (c) => {
+  const change = await recordChange(svc, changeId, caller, (c) => {
     const groups = c.plan.approvals.groups;
     assertMayVote(c, caller, groups);
     const vote: Vote = { approver: caller.id, roles: caller.roles, decision: request.decision, comment: request.comment, at: svc.now().toISOString() };
     const approvals = [...c.approvals, vote];
     outcome = tally(approvals, groups);
-    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, groups: outcome.groups };
+    // Which approver groups the vote can count in (the planned groups that list the voter as eligible).
+    const approverGroups = groups.filter((g) => g.eligible.includes(caller.id)).map((g) => g.name);
+    const details = { decision: vote.decision, comment: vote.comment, roles: vote.roles, approverGroups, groups: outcome.groups };
     if (outcome.state === 'rejected') {
       return { event: 'ChangeRejected', patch: { approvals, reason: `rejected by ${caller.id}: ${request.comment || 'no reason given'}` }, details, writes };
     }

@@ -1,3 +1,4 @@
+import type { LedgerActor } from '../actor';
 import { checkStep, historyWithRollback, observe, routeForWeight } from '../canary';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
@@ -285,7 +286,8 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
 
 /** Who or what rolled a change back, for the ledger: the workflow, an operator's /abort, or an alarm. */
 export interface RollbackTrigger {
-  readonly actor: string;
+  /** The operator (with their roles and request origin), or a system actor's name. */
+  readonly actor: LedgerActor;
   readonly kind: 'workflow' | 'operator' | 'alarm' | 'codedeploy';
   /** For an alarm: its name and the ISO-8601 time it went to ALARM. */
   readonly alarm?: { readonly name: string; readonly at: string };

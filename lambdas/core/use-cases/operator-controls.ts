@@ -32,7 +32,7 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
   const why = reason?.trim() || `${control} by ${caller.id}`;
   if (control === 'abort') return abort(svc, caller, changeId, why);
   const at = svc.now().toISOString();
-  const changed = await recordChange(svc, changeId, caller.id, (c) => {
+  const changed = await recordChange(svc, changeId, caller, (c) => {
     const d = requireDeploying(c, control);
     if (d.strategy === 'codedeploy') {
       throw new ConflictError(
@@ -82,7 +82,7 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
 async function abort(svc: Services, caller: Caller, changeId: string, reason: string): Promise<Change> {
   const c = await loadChange(svc, changeId);
   const d = requireDeploying(c, 'abort');
-  const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller.id, kind: 'operator' });
+  const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller, kind: 'operator' });
   if (d.strategy === 'codedeploy' && changed.deployment?.codeDeployId && svc.codeDeploy) {
     await stopCodeDeployment(svc, changed.target, changed.deployment.codeDeployId);
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { strToU8 } from 'fflate';
+import { actorFields } from '../actor';
 import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
 import type { Change } from '../change';
 import type { ProposeChangeRequest } from '../change-request';
@@ -93,7 +94,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
         type: 'ChangeProposed',
         changeId,
         target: target.name,
-        actor: caller.id,
+        ...actorFields(caller),
         details: {
           version,
           baseVersion,

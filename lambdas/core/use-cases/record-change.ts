@@ -1,3 +1,4 @@
+import { actorFields, type LedgerActor } from '../actor';
 import type { Change } from '../change';
 import { NotFoundError } from '../errors';
 import { type StoreWrite, WriteConflictError } from '../ports';
@@ -27,7 +28,7 @@ export interface ChangeUpdate {
 
 /**
  * Records an event of a change: one transaction with the change (conditioned on its revision),
- * any other writes, and the ledger entry. `decide` sees the freshly read change and returns the
+ * any other writes, and the ledger entry, whose actor is a person (with their roles and request origin) or a system actor's name. `decide` sees the freshly read change and returns the
  * update, or `undefined` when there is nothing to do (e.g. a retried step that already recorded it).
  * A concurrent writer makes it re-read and decide again.
  * @returns the change as stored afterwards
@@ -36,7 +37,7 @@ export interface ChangeUpdate {
 export async function recordChange(
   svc: Services,
   changeId: string,
-  actor: string,
+  actor: LedgerActor,
   decide: (change: Change) => ChangeUpdate | undefined | Promise<ChangeUpdate | undefined>,
 ): Promise<Change> {
   for (let attempt = 1; ; attempt++) {
@@ -55,7 +56,7 @@ export async function recordChange(
         type: update.event,
         changeId,
         target: change.target,
-        actor,
+        ...actorFields(actor),
         details: update.details ?? {},
       });
       return next;

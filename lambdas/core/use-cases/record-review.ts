@@ -21,7 +21,7 @@ export type ReviewRequest = z.infer<typeof ReviewRequest>;
  */
 export async function recordReview(svc: Services, caller: Caller, changeId: string, request: ReviewRequest): Promise<Change> {
   if (!caller.roles.some((r) => r === 'cab' || r === 'release_admin')) throw new ForbiddenError('recording a review needs the cab or release_admin role');
-  return recordChange(svc, changeId, caller.id, (c) => {
+  return recordChange(svc, changeId, caller, (c) => {
     if (!c.plan.postImplementationReview) throw new ConflictError(`change ${changeId} needs no post-implementation review (rule ${c.plan.policy.ruleId})`);
     if (!['deployed', 'rolled_back', 'failed'].includes(c.status)) throw new ConflictError(`change ${changeId} is ${c.status}; review it once it has ended`);
     if (c.review) throw new ConflictError(`the review of change ${changeId} is already recorded`);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { actorFields } from '../actor';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '../change-request';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors';
@@ -111,7 +112,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
       {
         type: 'TargetRegistered',
         target: reg.name,
-        actor: caller.id,
+        ...actorFields(caller),
         details: { version: reg.initialVersion, functionName: reg.functionName, functionVersion: live, artifactSha256: sha256 },
       },
     );

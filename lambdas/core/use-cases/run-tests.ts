@@ -1,7 +1,7 @@
 import { strFromU8 } from 'fflate';
 import type { ChangeStatus, TestResult } from '../change';
 import { NotFoundError } from '../errors';
-import { type BuildReport, judgeFailedBuild, type TestReport } from '../test-build';
+import { type BuildReport, judgeFailedBuild, type TestEvidence, type TestReport, testEvidence } from '../test-build';
 import { recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -37,13 +37,24 @@ export async function startTests(svc: Services, changeId: string): Promise<TestP
   };
 }
 
-/** Reads the per-suite report the build wrote; undefined when there is none (the build failed before it). */
-async function readReport(svc: Services, uri: string): Promise<TestReport | undefined> {
+/**
+ * Reads the per-suite report the build wrote, and what the ledger records of it (testEvidence: counts
+ * and the SHA-256 of the bytes read); no report when there is none (the build failed before it).
+ */
+async function readReport(svc: Services, uri: string): Promise<{ report?: TestReport; evidence: TestEvidence }> {
+  let bytes: Uint8Array;
   try {
-    return JSON.parse(strFromU8(await svc.artifacts.read(uri))) as TestReport;
+    bytes = await svc.artifacts.read(uri);
   } catch {
-    return undefined;
+    return { evidence: testEvidence(undefined, undefined) };
   }
+  let report: TestReport | undefined;
+  try {
+    report = JSON.parse(strFromU8(bytes)) as TestReport;
+  } catch {
+    report = undefined;
+  }
+  return { report, evidence: testEvidence(report, { uri, bytes }) };
 }
 
 /**
@@ -59,7 +70,7 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
   const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'testing' || c.tests) return undefined;
     const reportUri = svc.artifacts.uriFor(`reports/${changeId}/tests.json`);
-    const report = await readReport(svc, reportUri);
+    const { report, evidence } = await readReport(svc, reportUri);
     const tests: TestResult = {
       passed,
       buildId: build.buildId,
@@ -75,6 +86,7 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
       logs: build.logs,
       suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })),
       ...(report?.install ? { install: { command: report.install.command, passed: report.install.passed } } : {}),
+      ...evidence,
     };
     if (!passed) {
       const verdict = judgeFailedBuild(build, report);
@@ -113,7 +125,7 @@ export async function recordDeferredTests(svc: Services, changeId: string, build
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'deploying' || c.tests) return undefined;
     const reportUri = svc.artifacts.uriFor(`reports/${changeId}/tests.json`);
-    const report = await readReport(svc, reportUri);
+    const { report, evidence } = await readReport(svc, reportUri);
     const tests: TestResult = {
       passed: true,
       buildId: build.buildId,
@@ -127,7 +139,7 @@ export async function recordDeferredTests(svc: Services, changeId: string, build
     return {
       event: 'DeferredTestsPassed',
       patch: { tests },
-      details: { buildId: build.buildId, suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })) },
+      details: { buildId: build.buildId, suites: report?.suites.map((r) => ({ suite: r.suite, passed: r.passed })), ...evidence },
       writes: [{ kind: 'version', record: { ...version, testsPassed: true }, expectedRevision: version.revision }],
     };
   });

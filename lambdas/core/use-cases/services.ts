@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../actor';
 import type { DigestSigner } from '../digest';
 import type { ChangePolicy } from '../policy/change-policy';
 import type {
@@ -74,5 +75,5 @@ export interface Services {
 /** The workflow itself, as the actor of the ledger entries it writes. */
 export const WORKFLOW_ACTOR = 'cmv-workflow';
 
-/** A caller as the API knows them. */
-export type Caller = User;
+/** A caller as the API knows them: the user, and where their request came from. */
+export type Caller = User & RequestOrigin;

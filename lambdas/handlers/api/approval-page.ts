@@ -12,6 +12,7 @@ import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { noticePage, reviewPage } from '../http/approval-view';
+import { originOf } from '../http/middleware';
 
 const html = (statusCode: number, body: string): APIGatewayProxyResult => ({
   statusCode,
@@ -67,7 +68,10 @@ export const makeHandler = (svc: Services) =>
       return html(400, noticePage('A reason is needed', 'Go back and say why you reject the change.'));
     }
     try {
-      const after = await decideApproval(svc, approver, changeId, parsed.data, { hash: linkHash(token), expiresAtEpochS: expiresAt });
+      const after = await decideApproval(svc, { ...approver, ...originOf(event) }, changeId, parsed.data, {
+        hash: linkHash(token),
+        expiresAtEpochS: expiresAt,
+      });
       const verb = parsed.data.decision === 'approve' ? 'approved' : 'rejected';
       const next = whatFollowsTheVote(after);
       return html(200, noticePage(`You ${verb} the change`, `Change ${change.target} ${change.version}: ${next} Thank you.`));

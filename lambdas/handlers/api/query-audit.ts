@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AUDIT_READERS } from '../../core/policy/change-policy';
+import { recordAuditRead } from '../../core/use-cases/record-audit-read';
 import type { Services } from '../../core/use-cases/services';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -21,12 +22,18 @@ const Query = z.strictObject({
 
 /**
  * GET /audit?changeId=&target=&actor=&type=&from=&to=&limit=&nextToken= → 200 `{items, nextToken?}`
- * newest first; 400 a bad or empty parameter, or a nextToken of another query; 403 not one of AUDIT_READERS.
+ * newest first; 400 a bad or empty parameter, or a nextToken of another query; 403 not one of AUDIT_READERS;
+ * 503 the read could not be recorded (its `AuditQueried` entry is appended after the query ran and before
+ * the answer, so neither a refused query nor an unrecorded answer leaves the handler).
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    requireRole(callerOf(event), ...AUDIT_READERS);
-    return json(200, await svc.ledger.query(parseWith(Query, event.queryStringParameters ?? {}, 'query')));
+    const caller = callerOf(event);
+    requireRole(caller, ...AUDIT_READERS);
+    const query = parseWith(Query, event.queryStringParameters ?? {}, 'query');
+    const page = await svc.ledger.query(query);
+    await recordAuditRead(svc, caller, 'GET /audit', query);
+    return json(200, page);
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */

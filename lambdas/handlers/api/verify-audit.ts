@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AUDIT_READERS } from '../../core/policy/change-policy';
+import { recordAuditRead } from '../../core/use-cases/record-audit-read';
 import type { Services } from '../../core/use-cases/services';
 import { verifyLedger } from '../../core/use-cases/verify-ledger';
 import { kmsDigestSigner } from '../aws/kms';
@@ -24,13 +25,17 @@ const Query = z.strictObject({
  * GET /audit/verify?from=<digest seq>&kept=<seq>:<digestHash> → 200 `{valid: true, entries, chains,
  * digests, latestDigest, heads, publicKey}` or `{valid: false, chain, firstBadSeq, reason, detail,
  * faults}` (reason: altered | missing | re-ordered | forked | rewritten-and-re-hashed); 400 a bad
- * parameter; 403 not one of AUDIT_READERS; 404 `from` names no stored digest.
+ * parameter; 403 not one of AUDIT_READERS; 404 `from` names no stored digest; 503 the read could not be
+ * recorded (its `AuditQueried` entry is appended after the verification, before the answer).
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    requireRole(callerOf(event), ...AUDIT_READERS);
+    const caller = callerOf(event);
+    requireRole(caller, ...AUDIT_READERS);
     const q = parseWith(Query, event.queryStringParameters ?? {}, 'query');
-    return json(200, await verifyLedger(svc, { fromDigest: q.from, kept: q.kept }));
+    const verdict = await verifyLedger(svc, { fromDigest: q.from, kept: q.kept });
+    await recordAuditRead(svc, caller, 'GET /audit/verify', event.queryStringParameters ?? {});
+    return json(200, verdict);
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */

@@ -1,9 +1,10 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ZodError, type ZodType } from 'zod';
+import type { RequestOrigin } from '../../core/actor';
 import { type FieldError, ForbiddenError, LedgerContentionError, UnauthorizedError, ValidationError } from '../../core/errors';
 import { Role } from '../../core/policy/change-policy';
-import type { User } from '../../core/ports';
+import type { Caller } from '../../core/use-cases/services';
 
 type Mw = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
@@ -75,10 +76,11 @@ const ROLES: readonly Role[] = Role.options;
 /**
  * The caller, from the authorizer's claims: Cognito user pool claims behind API Gateway
  * (`cognito:username`, `cognito:groups`, `email`), which the local API server also sets from the
- * `X-User` header and the local users file.
+ * `X-User` header and the local users file; with the request's origin (`requestContext.identity`'s
+ * sourceIp and userAgent, which the local API server sets from the socket and the header).
  * @throws UnauthorizedError (401) when there is no authenticated caller
  */
-export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): User {
+export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller {
   const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
   const id = claims['cognito:username'];
   if (typeof id !== 'string' || !id) throw new UnauthorizedError('no authenticated caller');
@@ -89,6 +91,16 @@ export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): U
     name: typeof claims.name === 'string' ? claims.name : id,
     email: typeof claims.email === 'string' ? claims.email : '',
     roles: list.filter((g): g is Role => (ROLES as readonly string[]).includes(g)),
+    ...originOf(event),
+  };
+}
+
+/** The request's source IP and user agent, where API Gateway (or the local API server) named them. */
+export function originOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): RequestOrigin {
+  const identity = event.requestContext?.identity as Partial<Record<'sourceIp' | 'userAgent', unknown>> | undefined;
+  return {
+    ...(typeof identity?.sourceIp === 'string' && identity.sourceIp ? { sourceIp: identity.sourceIp } : {}),
+    ...(typeof identity?.userAgent === 'string' && identity.userAgent ? { userAgent: identity.userAgent } : {}),
   };
 }
 
@@ -96,7 +108,7 @@ export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): U
  * Requires one of `roles`.
  * @throws ForbiddenError (403)
  */
-export function requireRole(caller: User, ...roles: Role[]): void {
+export function requireRole(caller: Pick<Caller, 'roles'>, ...roles: Role[]): void {
   if (!roles.some((r) => caller.roles.includes(r))) {
     throw new ForbiddenError(`this needs one of the roles: ${roles.join(', ')}`);
   }

@@ -1,4 +1,17 @@
-import { chainEntry, chainOf, contentHash, emptyChain, GENESIS_HASH, hashEntry, type LedgerEntryDraft, linkHash, orderKey } from '../../../lambdas/core/ledger';
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import {
+  AUDIT_READS_CHAIN,
+  chainEntry,
+  chainOf,
+  contentHash,
+  emptyChain,
+  GENESIS_HASH,
+  hashEntry,
+  type LedgerEntryDraft,
+  linkHash,
+  orderKey,
+} from '../../../lambdas/core/ledger';
 import { LEGACY_CHAIN, legacyHash } from '../../../lambdas/core/ledger-legacy';
 
 const CHAIN = 'target:benefit-calculator';
@@ -12,6 +25,11 @@ describe('ledger', () => {
     it("puts an entry in its target's chain, and one without a target in the chain cmv", () => {
       expect(chainOf({ target: 'benefit-calculator' })).toBe(CHAIN);
       expect(chainOf({})).toBe('cmv');
+    });
+
+    it('puts every read of the audit trail in the chain audit-reads, apart from the targets it read about', () => {
+      expect(chainOf({ type: 'AuditQueried' })).toBe(AUDIT_READS_CHAIN);
+      expect(AUDIT_READS_CHAIN).toBe('audit-reads');
     });
   });
 
@@ -85,6 +103,26 @@ describe('ledger', () => {
       expect(hashEntry({ ...base, seq: 2, details: { version: '1.1.0' } })).not.toBe(hash);
       expect(hashEntry({ ...base, chain: 'target:other', details: { version: '1.1.0' } })).not.toBe(hash);
       expect(hashEntry({ ...base, prevHash: 'b'.repeat(64), details: { version: '1.1.0' } })).not.toBe(hash);
+    });
+
+    it("covers the actor's context (roles, source IP, user agent): changing any of it changes the hash", () => {
+      const actorContext = { roles: ['approver'], sourceIp: '203.0.113.7', userAgent: 'cmv-cli/1.0' };
+      const hash = hashEntry({ ...base, actorContext, details: {} });
+
+      expect(hashEntry({ ...base, actorContext: { ...actorContext, roles: ['approver', 'release_admin'] }, details: {} })).not.toBe(hash);
+      expect(hashEntry({ ...base, actorContext: { ...actorContext, sourceIp: '198.51.100.1' }, details: {} })).not.toBe(hash);
+      expect(hashEntry({ ...base, actorContext: { ...actorContext, userAgent: 'curl/8.0' }, details: {} })).not.toBe(hash);
+      expect(hashEntry({ ...base, details: {} })).not.toBe(hash);
+    });
+
+    it('hashes an entry without an actor context as before there was one, so stored chains keep verifying', () => {
+      const entry = { ...base, details: { version: '1.1.0' } };
+      const { chain, seq, time, type, actor, details } = entry;
+      const before = createHash('sha256')
+        .update(canonicalize({ chain, seq, time, type, changeId: undefined, target: undefined, actor, details }) ?? '')
+        .digest('hex');
+
+      expect(contentHash(entry)).toBe(before);
     });
 
     it('hashes an entry of the legacy chain by the legacy rule, so the old global chain keeps verifying', () => {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { SuiteResult } from '../../../lambdas/core/change';
-import { judgeFailedBuild, type TestReport } from '../../../lambdas/core/test-build';
+import { judgeFailedBuild, type TestReport, testEvidence } from '../../../lambdas/core/test-build';
 
 const suite = (name: string, passed: boolean): SuiteResult => ({ suite: name, command: `npm run ${name}`, passed, durationMs: 10, output: '' });
 const build = (buildStatus: string) => ({ buildId: 'cmv-change-tests:1', buildStatus });
@@ -48,5 +49,31 @@ describe('core/test-build', () => {
         reason: "the test build could not install the service's dependencies (npm ci --no-audit --no-fund) (build cmv-change-tests:1)",
       });
     });
+  });
+});
+
+describe('testEvidence()', () => {
+  const bytes = new TextEncoder().encode('{"suites":[]}');
+  const report = {
+    suites: [
+      { suite: 'unit', command: 'npm test', passed: true, durationMs: 1200, output: '' },
+      { suite: 'contract', command: 'npm run contract', passed: false, durationMs: 800, output: 'boom' },
+    ],
+  };
+
+  it('counts the suites run, passed and failed, names the failed ones, and records the report by URI and SHA-256 (hex) of its bytes', () => {
+    const evidence = testEvidence(report, { uri: 's3://artifacts/reports/chg-1/tests.json', bytes });
+
+    expect(evidence).toEqual({
+      suitesRun: 2,
+      suitesPassed: 1,
+      suitesFailed: 1,
+      failedSuites: ['contract'],
+      report: { uri: 's3://artifacts/reports/chg-1/tests.json', sha256: createHash('sha256').update(bytes).digest('hex') },
+    });
+  });
+
+  it('records no counts and no report when the build wrote none', () => {
+    expect(testEvidence(undefined, undefined)).toEqual({ suitesRun: 0, suitesPassed: 0, suitesFailed: 0, failedSuites: [] });
   });
 });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LedgerContentionError } from '../../../lambdas/core/errors';
 import type { Services } from '../../../lambdas/core/use-cases/services';
 import { apiHandler } from '../../../lambdas/handlers/http/api-handler';
+import { callerOf } from '../../../lambdas/handlers/http/middleware';
 
 const event = { httpMethod: 'GET', headers: {}, body: null, pathParameters: null, requestContext: {} } as unknown as APIGatewayProxyEvent;
 
@@ -19,5 +20,27 @@ describe('apiHandler()', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': '1' });
     expect(JSON.parse(res.body)).toEqual({ message: expect.stringContaining('the audit ledger is busy') });
+  });
+});
+
+describe('callerOf()', () => {
+  it("carries the request's source IP and user agent (requestContext.identity) with the caller", () => {
+    const withIdentity = {
+      requestContext: {
+        authorizer: { claims: { 'cognito:username': 'bob', 'cognito:groups': 'approver' } },
+        identity: { sourceIp: '203.0.113.7', userAgent: 'cmv-cli/1.0' },
+      },
+    } as unknown as APIGatewayProxyEvent;
+
+    expect(callerOf(withIdentity)).toMatchObject({ id: 'bob', roles: ['approver'], sourceIp: '203.0.113.7', userAgent: 'cmv-cli/1.0' });
+  });
+
+  it('has no source IP or user agent when the request context names none', () => {
+    const bare = { requestContext: { authorizer: { claims: { 'cognito:username': 'bob' } } } } as unknown as APIGatewayProxyEvent;
+
+    const caller = callerOf(bare);
+
+    expect(caller).not.toHaveProperty('sourceIp');
+    expect(caller).not.toHaveProperty('userAgent');
   });
 });

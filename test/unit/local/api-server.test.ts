@@ -123,6 +123,25 @@ describe('startApiServer()', () => {
     });
   });
 
+  describe('proxy event', () => {
+    it("sets requestContext.identity's sourceIp from the socket and userAgent from the User-Agent header, as API Gateway does", async () => {
+      let seen: { sourceIp?: string; userAgent?: string | null } | undefined;
+      handlers['get-target'] = async (event) => {
+        seen = event.requestContext.identity;
+        return { statusCode: 200, headers: {}, body: '{}' };
+      };
+      try {
+        await start();
+
+        await fetch(`${url}/targets/benefit-calculator`, { headers: { 'x-user': 'alice', 'user-agent': 'auditor-probe/1.0' } });
+      } finally {
+        handlers['get-target'] = ok;
+      }
+
+      expect(seen).toEqual(expect.objectContaining({ sourceIp: '127.0.0.1', userAgent: 'auditor-probe/1.0' }));
+    });
+  });
+
   describe('access log', () => {
     it('writes one JSON line per request before answering: time, caller, method, resource, path, status, and for invoke the executed version and outcome', async () => {
       await start();
