@@ -189,6 +189,24 @@ export class LedgerStreamPoller {
   }
 }
 
+/**
+ * An item image as DynamoDB writes it on the wire. The SDK reads an empty map (`{"M": {}}`) of
+ * GetRecords as `{}`, which no AttributeValue is and `unmarshall` refuses ("No value defined");
+ * Lambda's event source mapping delivers the JSON as DynamoDB wrote it, so the map is put back.
+ */
+function wireImage(image: Record<string, unknown>): Record<string, unknown> {
+  const value = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.length === 0) return { M: {} };
+    const av = v as Record<string, unknown>;
+    if ('M' in av && av.M && typeof av.M === 'object') return { M: wireImage(av.M as Record<string, unknown>) };
+    if ('L' in av && Array.isArray(av.L)) return { L: av.L.map(value) };
+    return v;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, value(v)]));
+}
+
 /** A stream record in the shape Lambda's event source mapping delivers (times in epoch seconds). */
 function toLambdaRecord(r: StreamRecord): DynamoDBRecord {
   const d = r.dynamodb;
@@ -201,7 +219,7 @@ function toLambdaRecord(r: StreamRecord): DynamoDBRecord {
     dynamodb: {
       ...(d?.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) } : {}),
       Keys: d?.Keys as never,
-      NewImage: d?.NewImage as never,
+      NewImage: (d?.NewImage ? wireImage(d.NewImage) : undefined) as never,
       SequenceNumber: d?.SequenceNumber,
       SizeBytes: d?.SizeBytes,
       StreamViewType: d?.StreamViewType,

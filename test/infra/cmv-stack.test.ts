@@ -416,23 +416,29 @@ describe('CmvStack', () => {
       ]);
     });
 
-    it('lets the compliance report only read: GetItem/Query on the Changes table (targets, plans) and the ledger (entries)', () => {
-      // THEN
+    it('lets the compliance report read the Changes table (targets, plans) and the ledger (entries), and only append its own read to the ledger', () => {
+      // THEN: the actions of a reader of the audit trail, whose read is itself recorded (an AuditQueried entry)
       const fn = stack.apiFunctions['get-compliance-report'];
-      expect(allActions(fn)).toEqual(allActions(stack.apiFunctions['list-changes']));
+      expect(allActions(fn)).toEqual(allActions(stack.apiFunctions['query-audit']));
       const read = JSON.stringify(statementsOfRole(fn).filter((s) => list(s.Action).includes('dynamodb:Query')));
       for (const table of Object.keys(template.findResources('AWS::DynamoDB::Table'))) expect(read).toContain(table);
+      const changesTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /Changes/.test(id));
+      const puts = JSON.stringify(statementsOfRole(fn).filter((s) => list(s.Action).includes('dynamodb:PutItem')));
+      expect(changesTable && puts.includes(changesTable)).toBe(false);
     });
 
-    it('keeps the audit handlers read-only and the ledger append-only (no UpdateItem/DeleteItem allowed anywhere)', () => {
-      // THEN
+    it('keeps the audit handlers readers that only append their read, and the ledger append-only (no UpdateItem/DeleteItem allowed anywhere)', () => {
+      // THEN: reading the audit trail appends an AuditQueried entry (PutItem, and the key to encrypt it), nothing else
       const allowedActions = allActions;
       expect(
-        allowedActions(stack.apiFunctions['query-audit']).filter((a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey)|logs:|xray:)/.test(a)),
+        allowedActions(stack.apiFunctions['query-audit']).filter(
+          (a) => !/^(dynamodb:(GetItem|Query|PutItem)|kms:(Decrypt|DescribeKey|Encrypt|GenerateDataKey)|logs:|xray:)/.test(a),
+        ),
       ).toEqual([]);
       expect(
         allowedActions(stack.apiFunctions['verify-audit']).filter(
-          (a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
+          (a) =>
+            !/^(dynamodb:(GetItem|Query|PutItem)|kms:(Decrypt|DescribeKey|Encrypt|GenerateDataKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
         ),
       ).toEqual([]);
       // The evidence pack reads too: the change, the ledger, its test report, the digests and the key's public half; never Sign, never a write.

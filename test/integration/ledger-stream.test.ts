@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
@@ -30,6 +31,35 @@ describe('LedgerStreamPoller', () => {
     client?.destroy();
     await dynamo?.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('records', () => {
+    it('delivers an empty map as DynamoDB writes it ({"M": {}}), as Lambda’s event source mapping does, so a handler can unmarshall it', async () => {
+      // GIVEN an entry whose details are an empty map (an audit read without filters)
+      const images: unknown[] = [];
+      const poller = new LedgerStreamPoller({
+        dynamo: dynamo.config,
+        tableName: table,
+        checkpointFile: join(dir, 'checkpoint-empty-map.json'),
+        handler: async (event: DynamoDBStreamEvent) => {
+          for (const r of event.Records) images.push(r.dynamodb?.NewImage);
+          return { batchItemFailures: [] };
+        },
+      });
+      await poller.start();
+      await client.send(
+        new PutItemCommand({ TableName: table, Item: { chain: { S: 'main' }, seq: { N: String(++seq) }, details: { M: { query: { M: {} } } } } }),
+      );
+
+      // WHEN
+      await poller.drain();
+      await poller.stop();
+
+      // THEN
+      const image = images.find((i) => (i as { seq?: { N?: string } }).seq?.N === String(seq));
+      expect(image).toMatchObject({ details: { M: { query: { M: {} } } } });
+      expect(unmarshall(image as never)).toMatchObject({ details: { query: {} } });
+    });
   });
 
   describe('drain()', () => {
