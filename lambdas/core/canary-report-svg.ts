@@ -1,13 +1,14 @@
 import type { CanaryReport } from './canary-report';
 
 import { formatDuration, formatPercent, niceMax, utc } from './canary-report-text';
+import { escapeMarkup, svgNumber } from './markup';
 
 /** The canary report's chart as SVG (the change page): weight and error rate of old and new over time. */
 // ---------------------------------------------------------------------------------------------
 // SVG (the change's report page)
 
-const xml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-const num = (v: number) => String(Math.round(v * 10) / 10);
+const xml = escapeMarkup;
+const num = svgNumber;
 
 /** Geometry of the chart, in SVG user units. */
 const W = 760;

@@ -1,5 +1,6 @@
 import { niceMax } from './canary-report-text';
 import type { Breakdown, ComplianceReport } from './compliance-report';
+import { escapeMarkup, svgNumber } from './markup';
 
 /**
  * The compliance report's charts as inline SVG (no script, no style attribute: the page's CSP
@@ -27,8 +28,8 @@ export interface BarChart {
   readonly wholeTicks?: boolean;
 }
 
-const xml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-const num = (v: number) => String(Math.round(v * 10) / 10);
+const xml = escapeMarkup;
+const num = svgNumber;
 
 /** Geometry, in SVG user units. */
 const W = 640;

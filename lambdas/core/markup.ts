@@ -1,0 +1,9 @@
+/** Escapes text for HTML or SVG element content and attribute values. */
+export function escapeMarkup(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** An SVG coordinate or length, to one decimal (user units). */
+export function svgNumber(value: number): string {
+  return String(Math.round(value * 10) / 10);
+}
