@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { LOCAL_LEDGER_TABLE } from '../../lib/local/runtime';
-import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /**
  * The audit record of issue 11, through the local API over real HTTP: who acted (roles, source IP,
@@ -13,20 +13,7 @@ import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './
  */
 jest.setTimeout(300_000);
 
-const POLICY = {
-  name: 'audit record policy',
-  timeZone: 'UTC',
-  rules: [
-    {
-      id: 'all',
-      match: {},
-      approvals: [{ name: 'Peer', roles: ['approver'], quorum: { count: 1 } }],
-      tests: ['unit'],
-      testsAfterDeploy: true,
-      approvalTimeoutHours: 24,
-    },
-  ],
-};
+const POLICY = ONE_APPROVER_DEFERRED_TESTS_POLICY;
 
 describe('audit record (local stack, HTTP)', () => {
   let stack: Stack;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
 import { ApiError } from '../../lib/client/api-client';
-import { EXAMPLE, exampleChange, type Stack, startStack } from './local-stack';
+import { EXAMPLE, exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack } from './local-stack';
 
 /**
  * Many writers at once across targets (issue 11: 50 concurrent proposals used to give 33 × 500 and
@@ -15,20 +15,7 @@ import { EXAMPLE, exampleChange, type Stack, startStack } from './local-stack';
 jest.setTimeout(600_000);
 
 const TARGETS = 10;
-const POLICY = {
-  name: 'contention policy',
-  timeZone: 'UTC',
-  rules: [
-    {
-      id: 'deferred-tests',
-      match: {},
-      approvals: [{ name: 'Peer', roles: ['approver'], quorum: { count: 1 } }],
-      tests: ['unit'],
-      testsAfterDeploy: true,
-      approvalTimeoutHours: 24,
-    },
-  ],
-};
+const POLICY = ONE_APPROVER_DEFERRED_TESTS_POLICY;
 
 describe('concurrent proposals across targets (local stack)', () => {
   let stack: Stack;

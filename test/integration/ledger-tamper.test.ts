@@ -6,7 +6,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import type { SignedDigest } from '../../lambdas/core/digest';
 import { AUDIT_READS_CHAIN, hashEntry, type LedgerEntry, orderKey } from '../../lambdas/core/ledger';
 import { LOCAL_LEDGER_TABLE } from '../../lib/local/runtime';
-import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 /**
  * The attacks of issue 11, done as an attacker with write access to the ledger table would: directly
@@ -16,20 +16,7 @@ import { exampleChange, type Stack, startStack, TARGET, waitForStatus } from './
 jest.setTimeout(300_000);
 
 const CHAIN = `target:${TARGET}`;
-const POLICY = {
-  name: 'tamper policy',
-  timeZone: 'UTC',
-  rules: [
-    {
-      id: 'all',
-      match: {},
-      approvals: [{ name: 'Peer', roles: ['approver'], quorum: { count: 1 } }],
-      tests: ['unit'],
-      testsAfterDeploy: true,
-      approvalTimeoutHours: 24,
-    },
-  ],
-};
+const POLICY = ONE_APPROVER_DEFERRED_TESTS_POLICY;
 
 describe('ledger tampering in DynamoDB Local (local stack)', () => {
   let stack: Stack;

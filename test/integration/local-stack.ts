@@ -12,6 +12,25 @@ import { type LocalRuntime, type LocalRuntimeOptions, ROOT, startLocalRuntime } 
 import type { ExecutionRecord } from '../../lib/local/step-functions';
 import { SHARED_DYNAMODB_ENV } from './shared-dynamodb';
 
+/**
+ * A policy whose one rule needs one approver and runs the unit suite after the deployment, so a
+ * change reaches approval without a test build: for tests about what the ledger records, not testing.
+ */
+export const ONE_APPROVER_DEFERRED_TESTS_POLICY = {
+  name: 'one approver, deferred tests',
+  timeZone: 'UTC',
+  rules: [
+    {
+      id: 'all',
+      match: {},
+      approvals: [{ name: 'Peer', roles: ['approver'], quorum: { count: 1 } }],
+      tests: ['unit'],
+      testsAfterDeploy: true,
+      approvalTimeoutHours: 24,
+    },
+  ],
+};
+
 /** The bundled example. */
 export const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 export const TARGET = 'benefit-calculator';
