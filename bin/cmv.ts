@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { renderComplianceText } from '../lambdas/core/compliance-report-text';
-import { verifyEvidence } from '../lambdas/core/evidence-pack';
+import { type AttestedFile, verifyEvidence } from '../lambdas/core/evidence-pack';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { signIn } from '../lib/client/auth/cognito-sign-in';
@@ -293,7 +293,7 @@ program
       const v = verifyEvidence(await readFile(opts.evidence), { publicKey: pem });
       print(v, () =>
         v.valid
-          ? `evidence valid: ${opts.evidence}, change ${v.changeId}: every file as its manifest lists it, ${v.entries} ledger entries proven to signed digest #${v.digestSeq}${pem ? `, signed with the key in ${opts.publicKey}` : ' (signed with the key in the pack: pass --public-key to check it is the one you hold)'}`
+          ? `evidence valid: ${opts.evidence}, change ${v.changeId}: every file as its manifest lists it, ${v.entries} ledger entries proven to signed digest #${v.digestSeq}${pem ? `, signed with the key in ${opts.publicKey}` : ' (signed with the key in the pack: pass --public-key to check it is the one you hold)'}${attestedText(v.attested)}`
           : [`EVIDENCE INVALID: ${opts.evidence}`, ...v.failures.map((f) => `  ${f.message}`)].join('\n'),
       );
       if (!v.valid) process.exitCode = 1;
@@ -314,6 +314,13 @@ program
     );
     if (!v.valid) process.exitCode = 1;
   });
+
+/** `; canary-report.json matches the SHA-256 recorded at <entry>, tests/report.json at <entry>`, or nothing when the ledger records no file of the pack. */
+function attestedText(attested: readonly AttestedFile[]): string {
+  if (attested.length === 0) return '';
+  const [first, ...rest] = attested;
+  return `; ${first.path} matches the SHA-256 recorded at ${first.entry}${rest.map((a) => `, ${a.path} at ${a.entry}`).join('')}`;
+}
 
 function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
   const p = out.plan;

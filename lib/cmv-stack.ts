@@ -140,7 +140,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'get-change': ['store:read'],
   'get-report': ['store:read'],
   // The change, its entries and the chain between, its test report, the digests and the key's public half; never Sign: a pack proves to existing digests.
-  'get-evidence': ['store:read', 'ledger:read', 'artifacts:read', 'digests:read', 'digest-key:public'],
+  // Each download is a read of the audit trail: its AuditQueried entry is appended (chain audit-reads).
+  'get-evidence': ['store:read', 'ledger:read', 'ledger:append', 'artifacts:read', 'digests:read', 'digest-key:public'],
   'decide-approval': [...COMMIT, 'workflow:respond'],
   'record-review': COMMIT,
   'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'],

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
 import type { VersionStats } from './ports';
 import type { DeploymentStrategy } from './target-settings';
@@ -6,6 +8,11 @@ import type { DeploymentStrategy } from './target-settings';
  * The canary report of a change: what each canary step requested, observed and decided, and the
  * series of the chart of weight and error rate over time. Weights, shares and error rates in %,
  * latencies in ms, times ISO-8601 (UTC). Pure: built from the change record alone.
+ *
+ * The report of an ENDED deployment is fixed: described as of the deployment's recorded end
+ * (`deployment.endedAt`), from fields nothing changes after it (the change's final status and
+ * reason, the deployment record), so the entry that ends the deployment records its SHA-256
+ * ({@link canaryReportSha256}) and an evidence pack's `canary-report.json` is checked against it.
  */
 
 /** Where a step stands: still baking, held by a pause, decided, or cut short by a rollback. */
@@ -79,22 +86,24 @@ export interface CanaryReport {
   readonly steps: readonly CanaryReportStep[];
   readonly smokeTests: readonly SmokeTestRun[];
   readonly timeline: ReportTimeline;
-  /** The time the report describes (the caller's "now", else the change's last update). */
+  /** The time the report describes: an ended deployment's end; else the caller's "now", else the change's last update. */
   readonly asOf: string;
 }
 
 /**
  * Builds the canary report of a change. Tolerates changes that never deployed (no steps) and
  * steps in progress (no observation, alarms or decision yet).
- * @param options.now - the time a deployment still running is shown up to (default: the change's `updatedAt`)
+ * @param options.now - the time a deployment still running is shown up to (default: the change's
+ *   `updatedAt`); ignored once the deployment recorded its end
  */
 export function canaryReport(change: Change, options: { now?: Date } = {}): CanaryReport {
   const d = change.deployment;
   const history = d?.history ?? [];
-  const asOf = options.now?.toISOString() ?? change.updatedAt;
   const outcome = d?.outcome ?? null;
   const steps = history.map((h, i) => reportStep(h, i, i === history.length - 1, d));
-  const endedAt = d && outcome ? endTime(d, change.updatedAt) : null;
+  // Deployments ended before `endedAt` was recorded: the best time the record shows.
+  const endedAt = d?.endedAt ?? (d && outcome ? endTime(d, change.updatedAt) : null);
+  const asOf = d?.endedAt ?? options.now?.toISOString() ?? change.updatedAt;
   return {
     changeId: change.changeId,
     target: change.target,
@@ -123,8 +132,19 @@ export function canaryReport(change: Change, options: { now?: Date } = {}): Cana
   };
 }
 
+/**
+ * The SHA-256 (hex) of a canary report as canonical JSON (RFC 8785, `canonicalize`): what the
+ * entry ending a deployment records, and what a verifier recomputes from a report it parsed
+ * (key order and whitespace do not count).
+ */
+export function canaryReportSha256(report: CanaryReport): string {
+  return createHash('sha256')
+    .update(canonicalize(report) ?? '', 'utf8')
+    .digest('hex');
+}
+
 function reportStep(h: CanaryStepRecord, i: number, last: boolean, d: DeploymentRecord | undefined): CanaryReportStep {
-  const state: ReportStepState = h.decision ? 'decided' : !last || d?.outcome ? 'interrupted' : d?.paused ? 'paused' : 'baking';
+  const state: ReportStepState = h.decision ? 'decided' : !last || d?.outcome || d?.endedAt ? 'interrupted' : d?.paused ? 'paused' : 'baking';
   return {
     step: i + 1,
     weight: h.weight,

@@ -119,6 +119,12 @@ export interface DeploymentRecord {
   readonly promoteRequested?: { readonly by: string; readonly at: string; readonly reason: string };
   readonly outcome?: 'deployed' | 'rolled_back';
   readonly reason?: string;
+  /**
+   * ISO-8601 time the deployment ended (deployed, rolled back, or failed), written with the entry
+   * that ends it: the canary report of an ended deployment is described as of this time, so the
+   * SHA-256 that entry records of it stays the report's hash forever (canary-report.ts).
+   */
+  readonly endedAt?: string;
 }
 
 /** A change as stored (one item of the changes table) and as the API shows it, minus secrets. */

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { strFromU8, strToU8, unzipSync, type Zippable, zipSync } from 'fflate';
+import { type CanaryReport, canaryReportSha256 } from './canary-report';
 import { checkDigest, type Digest, digestLeaves, type SignedDigest } from './digest';
 import { contentHash, hashEntry, type LedgerEntry, linkHash } from './ledger';
 import { LEGACY_CHAIN } from './ledger-legacy';
@@ -23,7 +24,10 @@ import { inclusionProof, leafHash, verifyInclusion } from './merkle';
  *
  * {@link verifyEvidence} checks the files against the manifest, the archive against the canonical
  * one of its files, each entry's hash, the links up to the digest's head of each chain, that head's
- * Merkle inclusion in the digest's root, and the digest's signature.
+ * Merkle inclusion in the digest's root, and the digest's signature. The manifest is inside the pack,
+ * so it alone vouches for nothing: the attached reports are also checked against the SHA-256 their
+ * ledger entries recorded when they were made (the test result's `report.sha256`, the deployment's
+ * end's `canaryReport.sha256`), which the chain proof and the signed digest vouch for.
  */
 
 /** The format of a pack's manifest (a verifier refuses others). */
@@ -87,6 +91,12 @@ export interface EvidenceFailure {
   readonly message: string;
 }
 
+/** A file of the pack whose SHA-256 a ledger entry of the change records (`entry`: `<chain>#<seq>`). */
+export interface AttestedFile {
+  readonly path: string;
+  readonly entry: string;
+}
+
 /** The outcome of {@link verifyEvidence}: valid iff no failure. */
 export interface EvidenceVerification {
   readonly valid: boolean;
@@ -94,6 +104,8 @@ export interface EvidenceVerification {
   readonly entries: number;
   readonly digestSeq?: number;
   readonly failures: readonly EvidenceFailure[];
+  /** The files found equal to what the ledger recorded of them (a file the ledger records nothing of is vouched for by the manifest only). */
+  readonly attested: readonly AttestedFile[];
 }
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -204,14 +216,15 @@ export function verifyEvidence(zip: Uint8Array, options: VerifyEvidenceOptions =
   try {
     files = unzipSync(zip);
   } catch (err) {
-    return { valid: false, entries: 0, failures: [{ part: 'archive', message: `archive: not a zip archive (${(err as Error).message})` }] };
+    return { valid: false, entries: 0, attested: [], failures: [{ part: 'archive', message: `archive: not a zip archive (${(err as Error).message})` }] };
   }
   const manifestBytes = files['manifest.json'];
-  if (!manifestBytes) return { valid: false, entries: 0, failures: [{ part: 'manifest.json', message: 'manifest.json: missing from the archive' }] };
+  if (!manifestBytes)
+    return { valid: false, entries: 0, attested: [], failures: [{ part: 'manifest.json', message: 'manifest.json: missing from the archive' }] };
   const manifest = parse<Manifest>(manifestBytes, 'manifest.json', fail);
   if (!manifest || manifest.format !== EVIDENCE_FORMAT || !Array.isArray(manifest.files)) {
     if (manifest) fail('manifest.json', `manifest.json: not a ${EVIDENCE_FORMAT} manifest`);
-    return { valid: false, entries: 0, failures };
+    return { valid: false, entries: 0, attested: [], failures };
   }
 
   // 1. Every file as the manifest lists it, no more, no fewer.
@@ -264,13 +277,68 @@ export function verifyEvidence(zip: Uint8Array, options: VerifyEvidenceOptions =
   }
   if (signed?.digest && signed.digest.seq !== manifest.digestSeq)
     fail('manifest.json', `manifest.json: names digest #${manifest.digestSeq}, the pack holds #${signed.digest.seq}`);
+  // 4. The attached reports against what their entries recorded.
+  const attested = Array.isArray(entries) ? checkAttested(files, entries, fail) : [];
   return {
     valid: failures.length === 0,
     changeId: manifest.changeId,
     entries: Array.isArray(entries) ? entries.length : 0,
     digestSeq: signed?.digest?.seq,
     failures,
+    attested,
   };
+}
+
+/** A report file and how the ledger records it: which entry field holds its SHA-256, and how the file is hashed. */
+interface RecordedReport {
+  readonly path: string;
+  readonly name: string;
+  /** The SHA-256 an entry's details record of it, if that entry records one. */
+  readonly recorded: (details: Record<string, unknown>) => unknown;
+  readonly hash: (bytes: Uint8Array) => string;
+}
+
+const RECORDED_REPORTS: readonly RecordedReport[] = [
+  {
+    path: 'canary-report.json',
+    name: 'canary report',
+    recorded: (d) => (d.canaryReport as { sha256?: unknown } | undefined)?.sha256,
+    // Recorded as canonical JSON of the report object (canaryReportSha256): the pack's pretty-printed copy is parsed first.
+    hash: (bytes) => canaryReportSha256(JSON.parse(strFromU8(bytes)) as CanaryReport),
+  },
+  {
+    path: 'tests/report.json',
+    name: 'test report',
+    recorded: (d) => (d.report as { sha256?: unknown } | undefined)?.sha256,
+    hash: sha256Hex,
+  },
+];
+
+/**
+ * Each report some entry of the change records a SHA-256 of (the latest such entry, by time then
+ * seq) must be in the pack with that hash.
+ * @returns the files found equal to their record
+ */
+function checkAttested(files: Record<string, Uint8Array>, entries: readonly LedgerEntry[], fail: (part: string, message: string) => void): AttestedFile[] {
+  const attested: AttestedFile[] = [];
+  const newestFirst = [...entries]
+    .filter((e) => e && typeof e.details === 'object' && e.details)
+    .sort((a, b) => (a.time === b.time ? b.seq - a.seq : a.time < b.time ? 1 : -1));
+  for (const report of RECORDED_REPORTS) {
+    const entry = newestFirst.find((e) => typeof report.recorded(e.details) === 'string');
+    if (!entry) continue;
+    const where = `${entry.chain}#${entry.seq}`;
+    const recorded = report.recorded(entry.details) as string;
+    const bytes = files[report.path];
+    if (!bytes) {
+      fail(report.path, `${report.path}: missing, but the ledger records a ${report.name} at ${where}`);
+      continue;
+    }
+    const actual = safely(() => report.hash(bytes));
+    if (actual === recorded) attested.push({ path: report.path, entry: where });
+    else fail(report.path, `${report.path}: not the ${report.name} the ledger recorded at ${where} (its SHA-256 is ${actual}, the entry records ${recorded})`);
+  }
+  return attested;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
+import { type CanaryReport, canaryReportSha256 } from '../../lambdas/core/canary-report';
 import { ApiError } from '../../lib/client/api-client';
 import { ROOT } from '../../lib/local/runtime';
 import { approveByBob, exampleChange, type Stack, startStack, trafficUntil, waitForStatus } from './local-stack';
@@ -73,6 +75,42 @@ describe('evidence pack (local stack)', () => {
         `^evidence valid: api\\.zip, change ${changeId}: .* ${entries.length} ledger entries proven to signed digest #\\d+, signed with the key in digest-key\\.pem`,
       ),
     );
+  });
+
+  it('checks the canary report and the test report against the SHA-256 their ledger entries recorded, not only against the manifest', async () => {
+    // Arrange
+    const zip = await stack.api.evidence(changeId, 'erin');
+    const files = unzipSync(zip);
+    const entries = JSON.parse(strFromU8(files['ledger/entries.json'])) as { chain: string; seq: number; type: string; details: Record<string, never> }[];
+    const deployed = entries.find((e) => e.type === 'ChangeDeployed');
+    const tested = entries.find((e) => e.type === 'TestsPassed');
+    const live = JSON.parse(await stack.api.text(`/changes/${changeId}/report`, 'erin')) as CanaryReport;
+
+    // Act
+    await writeFile(join(dir, 'checked.zip'), zip);
+    const verified = await cmv(['verify', '--evidence', 'checked.zip']);
+
+    // Assert: the entry that ended the deployment holds the report's hash, which the live report still has
+    expect(deployed?.details).toMatchObject({ canaryReport: { sha256: canaryReportSha256(live) } });
+    expect(canaryReportSha256(JSON.parse(strFromU8(files['canary-report.json'])))).toBe(canaryReportSha256(live));
+    expect(tested?.details).toMatchObject({ report: { sha256: createHash('sha256').update(files['tests/report.json']).digest('hex') } });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(
+      `canary-report.json matches the SHA-256 recorded at ${deployed?.chain}#${deployed?.seq}, tests/report.json at ${tested?.chain}#${tested?.seq}`,
+    );
+  });
+
+  it('records each download as a read of the audit trail: who, and which change', async () => {
+    // Arrange
+    const before = (await stack.api.audit({ type: 'AuditQueried', limit: '500' }, 'erin')).items.length;
+
+    // Act
+    await stack.api.evidence(changeId, 'dana');
+
+    // Assert: two reads more, the query before (recorded once it ran) and the download, newest first
+    const reads = (await stack.api.audit({ type: 'AuditQueried', limit: '500' }, 'erin')).items as { actor: string; details: Record<string, unknown> }[];
+    expect(reads.length).toBe(before + 2);
+    expect(reads[0]).toMatchObject({ actor: 'dana', details: { endpoint: 'GET /changes/{id}/evidence', query: { changeId } } });
   });
 
   it('`cmv evidence <id> -o FILE` writes the pack (release admin); one byte changed fails `cmv verify --evidence`, naming the file', async () => {

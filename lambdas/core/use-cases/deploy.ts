@@ -1,5 +1,6 @@
 import type { LedgerActor } from '../actor';
 import { checkStep, historyWithRollback, observe, routeForWeight } from '../canary';
+import { canaryReport, canaryReportSha256 } from '../canary-report';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
 import type { StoreWrite, VersionStats } from '../ports';
@@ -259,8 +260,9 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
     if (!routesAs(alias, { functionVersion: to })) throw new DeploymentError(`alias ${d.alias} does not point at version ${to} alone`);
     return {
       event: 'ChangeDeployed',
-      patch: { deployment: { ...d, outcome: 'deployed', currentWeight: 100 } },
+      patch: { deployment: { ...d, outcome: 'deployed', currentWeight: 100, endedAt: svc.now().toISOString() } },
       details: { version: c.version, functionVersion: to, previous: d.fromVersion },
+      detailsOf: attestCanaryReport,
       writes: [
         {
           kind: 'target',
@@ -321,7 +323,8 @@ export async function rollBack(
     const history = historyWithRollback(d.history, d.currentWeight, restoredAt, reason, trigger.alarm);
     return {
       event: 'ChangeRolledBack',
-      patch: { deployment: { ...d, history, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined }, reason },
+      patch: { deployment: { ...d, history, outcome: 'rolled_back', currentWeight: 0, reason, paused: undefined, endedAt: restoredAt }, reason },
+      detailsOf: attestCanaryReport,
       details: {
         reason,
         trigger: trigger.kind,
@@ -349,16 +352,24 @@ export async function recordFailure(svc: Services, changeId: string, outcome: 'e
     if (outcome === 'expired') return c.status === 'awaiting_approval' ? { event: 'ApprovalExpired', patch: { reason }, details: { reason } } : undefined;
     if (!['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'].includes(c.status)) return undefined;
     const target = await loadTarget(svc, c.target);
-    const from = c.status === 'deploying' ? c.deployment?.fromFunctionVersion : undefined;
+    const deploying = c.status === 'deploying' ? c.deployment : undefined;
+    const from = deploying?.fromFunctionVersion;
     return {
       event: 'ChangeFailed',
-      patch: { reason },
+      patch: deploying ? { reason, deployment: { ...deploying, paused: undefined, endedAt: svc.now().toISOString() } } : { reason },
       details: { reason },
+      ...(deploying ? { detailsOf: attestCanaryReport } : {}),
       writes: releaseTarget(svc, target, changeId, from ? { functionVersion: from } : undefined),
     };
   });
   if (outcome === 'failed' && after.deployment) await syncAlias(svc, after.target);
 }
+
+/**
+ * What the entry ending a deployment records of its canary report: the SHA-256 of the report as it
+ * stands at the end (fixed from then on: canary-report.ts), which an evidence pack's copy must have.
+ */
+const attestCanaryReport = (ended: Change) => ({ canaryReport: { sha256: canaryReportSha256(canaryReport(ended)) } });
 
 /** The write that releases the target's lock (and routes its alias to `route`), when this change holds it (none otherwise). */
 function releaseTarget(svc: Services, target: Target, changeId: string, route?: AliasRoute): StoreWrite[] {

@@ -23,6 +23,8 @@ export interface ChangeUpdate {
   readonly event: ChangeEvent;
   readonly patch?: Partial<Change>;
   readonly details?: Record<string, unknown>;
+  /** More ledger details computed from the change as it will be stored (e.g. the SHA-256 of a report built from it). */
+  readonly detailsOf?: (next: Change) => Record<string, unknown>;
   readonly writes?: readonly StoreWrite[];
 }
 
@@ -57,7 +59,7 @@ export async function recordChange(
         changeId,
         target: change.target,
         ...actorFields(actor),
-        details: update.details ?? {},
+        details: { ...update.details, ...update.detailsOf?.(next) },
       });
       return next;
     } catch (err) {

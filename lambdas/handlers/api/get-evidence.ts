@@ -1,6 +1,7 @@
 import { NotAcceptableError } from '../../core/errors';
 import { EVIDENCE_READERS } from '../../core/policy/change-policy';
 import { buildEvidencePack } from '../../core/use-cases/evidence-pack';
+import { recordAuditRead } from '../../core/use-cases/record-audit-read';
 import type { Services } from '../../core/use-cases/services';
 import { kmsDigestSigner } from '../aws/kms';
 import { s3Artifacts } from '../aws/s3';
@@ -20,16 +21,20 @@ const firstAccepted = (accept: string | undefined): string => (accept ?? '').spl
  * (lambdas/core/evidence-pack.ts), base64 for API Gateway to send as bytes; 400 a bad id; 403 not
  * one of EVIDENCE_READERS; 404 an unknown change; 406 `Accept` does not name application/zip first
  * (API Gateway would answer base64 text); 409 no signed digest covers the change's last entry yet
- * (retry after the next, or make one: POST /audit/digests).
+ * (retry after the next, or make one: POST /audit/digests); 503 the read could not be recorded. A
+ * pack holds the change's ledger entries, so each download is a read of the audit trail: its
+ * `AuditQueried` entry is appended once the pack is built and before it is answered.
  */
 export const makeHandler = (svc: Services) =>
   apiHandler(svc, undefined, async (event) => {
-    requireRole(callerOf(event), ...EVIDENCE_READERS);
+    const caller = callerOf(event);
+    requireRole(caller, ...EVIDENCE_READERS);
     const { id } = pathParams(event, ChangePath);
     if (firstAccepted(event.headers?.accept) !== ZIP) {
       throw new NotAcceptableError(`the evidence pack is a zip: send Accept: ${ZIP} (as its first media type)`);
     }
     const { zip, digest } = await buildEvidencePack(svc, id);
+    await recordAuditRead(svc, caller, 'GET /changes/{id}/evidence', { changeId: id });
     return {
       statusCode: 200,
       headers: {

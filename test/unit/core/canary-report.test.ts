@@ -1,4 +1,4 @@
-import { canaryReport } from '../../../lambdas/core/canary-report';
+import { canaryReport, canaryReportSha256 } from '../../../lambdas/core/canary-report';
 import { renderChartSvg } from '../../../lambdas/core/canary-report-svg';
 import { formatDuration, niceMax, renderReportText } from '../../../lambdas/core/canary-report-text';
 import type { Change } from '../../../lambdas/core/change';
@@ -149,6 +149,53 @@ describe('canary-report', () => {
       expect(report.steps[1].state).toBe('interrupted');
       expect(report.endedAt).toBe('2026-03-07T10:02:40.000Z');
       expect(report.timeline.weight.at(-1)).toEqual({ at: '2026-03-07T10:02:40.000Z', percent: 0 });
+    });
+
+    it('describes an ended deployment as of its recorded end, whatever the time it is read and whatever the change later records', () => {
+      // Arrange: a PIR recorded a day later moved the change's updatedAt
+      const d = rolledBackChange.deployment as NonNullable<Change['deployment']>;
+      const ended: Change = { ...rolledBackChange, deployment: { ...d, endedAt: '2026-03-07T10:04:10.000Z' } };
+      const reviewedLater: Change = { ...ended, updatedAt: '2026-03-08T09:00:00.000Z', revision: ended.revision + 1 };
+
+      // Act
+      const atEnd = canaryReport(ended);
+      const readLater = canaryReport(reviewedLater, { now: new Date('2026-03-09T00:00:00.000Z') });
+
+      // Assert
+      expect(atEnd.asOf).toBe('2026-03-07T10:04:10.000Z');
+      expect(atEnd.endedAt).toBe('2026-03-07T10:04:10.000Z');
+      expect(readLater).toEqual(atEnd);
+      expect(canaryReportSha256(readLater)).toBe(canaryReportSha256(atEnd));
+    });
+
+    it('marks the last step of a deployment that failed (ended without an outcome) interrupted, not baking', () => {
+      // Arrange
+      const d = inProgressChange.deployment as NonNullable<Change['deployment']>;
+      const failed: Change = { ...inProgressChange, status: 'failed', reason: 'boom', deployment: { ...d, endedAt: '2026-03-07T10:02:50.000Z' } };
+
+      // Act
+      const report = canaryReport(failed, { now: new Date('2026-03-07T11:00:00.000Z') });
+
+      // Assert
+      expect(report.steps.at(-1)?.state).toBe('interrupted');
+      expect(report.endedAt).toBe('2026-03-07T10:02:50.000Z');
+      expect(report.asOf).toBe('2026-03-07T10:02:50.000Z');
+    });
+
+    it('hashes a report as canonical JSON (RFC 8785): key order and a JSON round trip do not change its SHA-256', () => {
+      // Arrange
+      const report = canaryReport(promotedChange);
+      const roundTripped = JSON.parse(JSON.stringify(report, null, 2));
+      const reordered = Object.fromEntries(Object.entries(report).reverse());
+
+      // Act
+      const hash = canaryReportSha256(report);
+
+      // Assert
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(canaryReportSha256(roundTripped)).toBe(hash);
+      expect(canaryReportSha256(reordered as typeof report)).toBe(hash);
+      expect(canaryReportSha256({ ...report, reason: 'edited' })).not.toBe(hash);
     });
 
     it('reports no steps and no timeline for a change that has not deployed yet', () => {

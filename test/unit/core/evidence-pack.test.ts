@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { strFromU8, strToU8, unzipSync } from 'fflate';
+import { canaryReport, canaryReportSha256 } from '../../../lambdas/core/canary-report';
+import type { Change } from '../../../lambdas/core/change';
 import { buildDigest, type SignedDigest, signDigest } from '../../../lambdas/core/digest';
 import { ConflictError, NotFoundError } from '../../../lambdas/core/errors';
 import { type Manifest, verifyEvidence, zipEvidenceFiles } from '../../../lambdas/core/evidence-pack';
@@ -25,8 +27,25 @@ const readerOf = (ledger: MemoryLedger): LedgerReader => ({
 const CHANGE = {
   changeId: 'chg-1',
   target: 'svc',
+  title: 'seasonal bonus',
   version: '1.1.0',
+  baseVersion: '1.0.0',
   status: 'deployed',
+  deployment: {
+    strategy: 'alias-weights',
+    functionName: 'svc',
+    alias: 'live',
+    fromVersion: '1.0.0',
+    fromFunctionVersion: '1',
+    toFunctionVersion: '2',
+    startedAt: '2026-03-01T09:00:06.000Z',
+    steps: [10, 100],
+    bakeSeconds: 60,
+    currentWeight: 100,
+    history: [{ weight: 10, at: '2026-03-01T09:00:07.000Z', checkedAt: '2026-03-01T09:00:08.000Z', decision: 'promote', reason: 'healthy' }],
+    outcome: 'deployed',
+    endedAt: '2026-03-01T09:00:09.000Z',
+  },
   plan: { approvers: ['cab'], policySha256: 'p'.repeat(64), canary: { steps: [10, 100], bakeSeconds: 60 } },
   approvals: [{ approver: 'bob', roles: ['approver'], decision: 'approve', comment: 'ok', at: '2026-03-01T09:00:05.000Z' }],
   tests: { passed: true, buildId: 'b-1', buildStatus: 'SUCCEEDED', reportUri: 's3://artifacts/reports/chg-1/tests.json', at: '2026-03-01T09:00:03.000Z' },
@@ -34,6 +53,12 @@ const CHANGE = {
   updatedAt: '2026-03-01T09:00:09.000Z',
 };
 const TEST_REPORT = strToU8('{"suites":[{"suite":"unit","passed":true}]}\n');
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** What the entries ending the tests and the deployment record of the files the pack holds. */
+const RECORDED: Record<string, Record<string, unknown>> = {
+  TestsPassed: { report: { uri: CHANGE.tests.reportUri, sha256: sha256(TEST_REPORT) } },
+  ChangeDeployed: { canaryReport: { sha256: canaryReportSha256(canaryReport(CHANGE as unknown as Change)) } },
+};
 
 /** A target chain where chg-1's entries are interleaved with chg-2's, and digests before, after and long after its last entry. */
 async function world() {
@@ -45,16 +70,17 @@ async function world() {
     await digests.put(signed);
     return signed;
   };
-  const entry = (changeId: string, type: string) => ledger.append({ type, target: 'svc', changeId, actor: 'alice', details: { type } });
+  const entry = (changeId: string, type: string) =>
+    ledger.append({ type, target: 'svc', changeId, actor: 'alice', details: { type, ...(changeId === 'chg-1' ? RECORDED[type] : {}) } });
   entry('chg-0', 'ChangeProposed');
   await digestNow(); // #1: before chg-1
   entry('chg-1', 'ChangeProposed');
   entry('chg-2', 'ChangeProposed');
-  entry('chg-1', 'Approved');
+  entry('chg-1', 'TestsPassed');
   ledger.append({ type: 'ChangeProposed', target: 'other', changeId: 'chg-3', actor: 'carol', details: {} });
   await digestNow(); // #2: after chg-1's Approved, before its last entry
   entry('chg-2', 'TestsPassed');
-  entry('chg-1', 'Deployed');
+  entry('chg-1', 'ChangeDeployed');
   entry('chg-2', 'Approved');
   await digestNow(); // #3: the first after chg-1's last entry
   entry('chg-2', 'Deployed');
@@ -69,8 +95,6 @@ async function world() {
   } as unknown as Services;
   return { svc, ledger, digests, signer, digestNow };
 }
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Takes a pack apart, lets `edit` change its files, and packs them again with a manifest that matches: only the ledger checks can catch it. */
 function repack(zip: Uint8Array, edit: (files: Record<string, Uint8Array>) => void): Uint8Array {
@@ -116,7 +140,11 @@ describe('evidence pack', () => {
         .map((p) => [p, sha256(files[p])]),
     );
     expect(files['tests/report.json']).toEqual(TEST_REPORT);
-    expect(JSON.parse(strFromU8(files['ledger/entries.json'])).map((e: LedgerEntry) => e.details.type)).toEqual(['ChangeProposed', 'Approved', 'Deployed']);
+    expect(JSON.parse(strFromU8(files['ledger/entries.json'])).map((e: LedgerEntry) => e.details.type)).toEqual([
+      'ChangeProposed',
+      'TestsPassed',
+      'ChangeDeployed',
+    ]);
   });
 
   it('is proven to the first digest after the change’s last entry, with only the content hashes of the other changes’ entries between', () => {
@@ -139,7 +167,17 @@ describe('evidence pack', () => {
   });
 
   it('verifies offline, with and without the public key an auditor kept', () => {
-    expect(verifyEvidence(zip)).toEqual({ valid: true, changeId: 'chg-1', entries: 3, digestSeq: 3, failures: [] });
+    expect(verifyEvidence(zip)).toEqual({
+      valid: true,
+      changeId: 'chg-1',
+      entries: 3,
+      digestSeq: 3,
+      failures: [],
+      attested: [
+        { path: 'canary-report.json', entry: 'target:svc#6' },
+        { path: 'tests/report.json', entry: 'target:svc#4' },
+      ],
+    });
     expect(verifyEvidence(zip, { publicKey: w.signer.pem }).valid).toBe(true);
   });
 
@@ -202,6 +240,41 @@ describe('evidence pack', () => {
   });
 
   describe('a pack rewritten with a manifest to match fails on the ledger', () => {
+    it('a canary report rewritten (a rollback shown as healthy): not the report whose SHA-256 the entry ending the deployment records', () => {
+      const bad = repack(zip, (f) => editJson(f, 'canary-report.json', (r: Record<string, unknown>) => ({ ...r, reason: 'all healthy' })));
+
+      expect(verifyEvidence(bad).failures).toEqual([
+        {
+          part: 'canary-report.json',
+          message: expect.stringMatching(
+            /^canary-report\.json: not the canary report the ledger recorded at target:svc#6 \(its SHA-256 is [0-9a-f]{64}, the entry records [0-9a-f]{64}\)$/,
+          ),
+        },
+      ]);
+    });
+
+    it('a test report rewritten: not the report whose SHA-256 the test result entry records', () => {
+      const bad = repack(zip, (f) => {
+        f['tests/report.json'] = strToU8('{"suites":[{"suite":"unit","passed":true},{"suite":"integration","passed":true}]}\n');
+      });
+
+      expect(verifyEvidence(bad).failures).toEqual([
+        { part: 'tests/report.json', message: expect.stringMatching(/^tests\/report\.json: not the test report the ledger recorded at target:svc#4 /) },
+      ]);
+    });
+
+    it('a file the ledger vouches for left out of the pack and its manifest: missing', () => {
+      const bad = repack(zip, (f) => {
+        delete f['tests/report.json'];
+        const manifest = JSON.parse(strFromU8(f['manifest.json'])) as Manifest;
+        f['manifest.json'] = strToU8(JSON.stringify({ ...manifest, files: manifest.files.filter((m) => m.path !== 'tests/report.json') }));
+      });
+
+      expect(verifyEvidence(bad).failures).toEqual([
+        { part: 'tests/report.json', message: 'tests/report.json: missing, but the ledger records a test report at target:svc#4' },
+      ]);
+    });
+
     it('an entry altered: its hash', () => {
       const bad = repack(zip, (f) => editJson(f, 'ledger/entries.json', (es: LedgerEntry[]) => es.map((e, i) => (i === 1 ? { ...e, actor: 'mallory' } : e))));
 
