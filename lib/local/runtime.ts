@@ -438,17 +438,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweepEntry = 'lambdas/handlers/scheduled/sweep.ts';
     if (iam) iam.role(sweepEntry);
     const sweepHandler = makeSweepHandler(servicesFor(sweepEntry, false));
+    // Timer-started work in progress (a sweep, a digest), awaited by stop(): none may outlive the runtime.
+    const inFlight = new Set<Promise<unknown>>();
+    const tracked = (work: Promise<unknown>) => {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+      return work;
+    };
     const runSweep = () =>
-      sweepHandler()
-        .then((out) => {
-          for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
-          for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
-          for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
-          for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
-          for (const id of out.resumed) log(`↻  the deploy wait of change ${id} delivered (its deadline passed, or its change needs the workflow)`);
-          for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
-        })
-        .catch((err) => log(`sweep failed: ${(err as Error).message}`));
+      tracked(
+        sweepHandler()
+          .then((out) => {
+            for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
+            for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
+            for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
+            for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
+            for (const id of out.resumed) log(`↻  the deploy wait of change ${id} delivered (its deadline passed, or its change needs the workflow)`);
+            for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
+          })
+          .catch((err) => log(`sweep failed: ${(err as Error).message}`)),
+      );
     await runSweep();
     const sweep = setInterval(runSweep, Math.max(200, 300_000 / speed));
     sweep.unref();
@@ -462,7 +471,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     cloudwatch.onStateChange((event) => events.emit(event));
     // Signed digests of the ledger, as the CDK stack's two rules make them: on a schedule, and when a deployment ends.
     const digestHandler = makeDigestHandler(servicesOf('lambdas/handlers/scheduled/make-digest.ts'), log);
-    const runDigest = () => digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`));
+    const runDigest = () => tracked(digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`)));
     events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async () => digestHandler(), 4);
     const digestEvery = options.digestEveryMs ?? 900_000 / speed;
     const digestTimer = digestEvery > 0 ? setInterval(runDigest, Math.max(200, digestEvery)) : undefined;
@@ -494,17 +503,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       servicesOf,
       scheduler,
       dynamo: dynamo.config,
+      // In order: no new work (timers, requests), the work in progress ends (a sweep or digest, the
+      // executions' tasks, which may schedule wakes and publish events), then the services it used.
       stop: async () => {
         clearInterval(sweep);
         clearInterval(digestTimer);
         cloudwatch.stopEvaluating();
+        // Requests in progress finish (a kept-alive connection left open is closed after a grace time).
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+        server.closeAllConnections();
+        await Promise.allSettled([...inFlight]);
+        await sfn.stop();
         await ledgerStream.stop();
         await events.settled();
         await scheduler.stop();
-        await sfn.stop();
         await codeDeploy.stop();
-        await new Promise<void>((r) => server.close(() => r()));
-        server.closeAllConnections();
         await lambda.stop();
         db.destroy();
         await dynamo.stop();

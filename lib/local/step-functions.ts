@@ -32,6 +32,9 @@ if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !==
 // Loaded after the polyfill.
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
 
+/** How long stop() waits for aborted executions' tasks to end (ms): a handler's own calls, a loaded machine's seconds. */
+const STOP_GRACE_MS = 60_000;
+
 type Json = Record<string, unknown>;
 type StateDefinition = { Type: string; Resource?: string; Parameters?: Json; SecondsPath?: string; Seconds?: number };
 type Definition = { StartAt: string; States: Record<string, StateDefinition> };
@@ -223,11 +226,23 @@ export class LocalStepFunctions {
       this.tokens.delete(token);
       waiter.reject(err('States.Runtime', 'local runtime stopped'));
     }
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, 2000).unref())]);
+    // An abort ends an execution before its next state, not the task running in it (an in-process
+    // handler runs to its end): wait for those too, or they would go on writing and logging after the
+    // runtime is gone (under jest: "Cannot log after tests are done", which fails the run).
+    await Promise.race([Promise.allSettled([...this.running, ...this.tasks]), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
   }
 
   private stopping = false;
   private readonly aborts = new Set<() => void>();
+  /** Task invocations in progress (a handler's promise), awaited by stop(). */
+  private readonly tasks = new Set<Promise<unknown>>();
+
+  private tracked<T>(task: Promise<T>): Promise<T> {
+    this.tasks.add(task);
+    const forget = () => this.tasks.delete(task);
+    task.then(forget, forget);
+    return task;
+  }
 
   private machine(startAt: string) {
     let sm = this.machines.get(startAt);
@@ -264,11 +279,13 @@ export class LocalStepFunctions {
         // Step Functions schedules no task whose input, after Parameters, is over its payload quota.
         if (payloadBytes(taskInput) > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded(stateName);
         const result = roundTrip(
-          await call(taskInput, () => {
-            const t = token;
-            token = randomUUID();
-            return t;
-          }),
+          await this.tracked(
+            call(taskInput, () => {
+              const t = token;
+              token = randomUUID();
+              return t;
+            }),
+          ),
         );
         // A task error (AWS's Retry and Catch see it, States.ALL included): what the task returned is too large.
         if (payloadBytes(result) > PAYLOAD_LIMIT_BYTES) throw dataLimitExceeded(resource);
