@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalSha256 } from './canonical-hash';
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
 import type { VersionStats } from './ports';
 import type { DeploymentStrategy } from './target-settings';
@@ -137,11 +136,7 @@ export function canaryReport(change: Change, options: { now?: Date } = {}): Cana
  * entry ending a deployment records, and what a verifier recomputes from a report it parsed
  * (key order and whitespace do not count).
  */
-export function canaryReportSha256(report: CanaryReport): string {
-  return createHash('sha256')
-    .update(canonicalize(report) ?? '', 'utf8')
-    .digest('hex');
-}
+export const canaryReportSha256 = (report: CanaryReport): string => canonicalSha256(report);
 
 function reportStep(h: CanaryStepRecord, i: number, last: boolean, d: DeploymentRecord | undefined): CanaryReportStep {
   const state: ReportStepState = h.decision ? 'decided' : !last || d?.outcome || d?.endedAt ? 'interrupted' : d?.paused ? 'paused' : 'baking';

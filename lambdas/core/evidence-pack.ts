@@ -2,6 +2,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { strFromU8, strToU8, unzipSync, type Zippable, zipSync } from 'fflate';
 import { type CanaryReport, canaryReportSha256 } from './canary-report';
+import { canonicalSha256 } from './canonical-hash';
 import { checkDigest, type Digest, digestLeaves, type SignedDigest } from './digest';
 import { contentHash, hashEntry, type LedgerEntry, linkHash } from './ledger';
 import { LEGACY_CHAIN } from './ledger-legacy';
@@ -312,7 +313,62 @@ const RECORDED_REPORTS: readonly RecordedReport[] = [
     recorded: (d) => (d.report as { sha256?: unknown } | undefined)?.sha256,
     hash: sha256Hex,
   },
+  {
+    path: 'plan.json',
+    name: 'plan',
+    // The proposal's entry records the plan's canonical hash (propose-change.ts); the plan never changes afterwards.
+    recorded: (d) => d.planSha256,
+    hash: (bytes) => canonicalSha256(JSON.parse(strFromU8(bytes))),
+  },
 ];
+
+/** The entry types that record a vote (decide-approval.ts): the voter is the entry's actor. */
+const VOTE_ENTRIES: ReadonlySet<string> = new Set(['ApprovalRecorded', 'ChangeApproved', 'ChangeRejected']);
+
+/** A vote as votes.json holds it (the change's `approvals`). */
+interface PackedVote {
+  readonly approver?: unknown;
+  readonly decision?: unknown;
+  readonly comment?: unknown;
+}
+
+const voteText = (approver: unknown, decision: unknown, comment: unknown) => `${String(approver)} ${String(decision)} ${JSON.stringify(comment)}`;
+
+/**
+ * votes.json must hold exactly the votes the ledger recorded, in order: each vote's approver, decision
+ * and comment those of its entry.
+ * @returns the entries matched (`<chain>#<seq>`, comma-separated), or undefined when none was checked
+ */
+function checkVotes(files: Record<string, Uint8Array>, entries: readonly LedgerEntry[], fail: (part: string, message: string) => void): string | undefined {
+  const recorded = entries.filter((e) => VOTE_ENTRIES.has(e.type)).sort((a, b) => (a.time === b.time ? a.seq - b.seq : a.time < b.time ? -1 : 1));
+  const refs = recorded.map((e) => `${e.chain}#${e.seq}`).join(', ');
+  const bytes = files['votes.json'];
+  if (!bytes) {
+    if (recorded.length > 0) fail('votes.json', `votes.json: missing, but the ledger records ${recorded.length} vote(s) (${refs})`);
+    return undefined;
+  }
+  const votes = safely(() => JSON.parse(strFromU8(bytes)) as PackedVote[]);
+  if (!Array.isArray(votes)) {
+    fail('votes.json', 'votes.json: not a list of votes');
+    return undefined;
+  }
+  if (votes.length !== recorded.length) {
+    fail('votes.json', `votes.json: holds ${votes.length} votes, the ledger records ${recorded.length}${refs ? ` (${refs})` : ''}`);
+    return undefined;
+  }
+  for (const [i, vote] of votes.entries()) {
+    const e = recorded[i];
+    const same = vote?.approver === e.actor && vote?.decision === e.details.decision && vote?.comment === e.details.comment;
+    if (!same) {
+      fail(
+        'votes.json',
+        `votes.json: vote ${i + 1} (${voteText(vote?.approver, vote?.decision, vote?.comment)}) is not the vote the ledger recorded at ${e.chain}#${e.seq} (${voteText(e.actor, e.details.decision, e.details.comment)})`,
+      );
+      return undefined;
+    }
+  }
+  return recorded.length > 0 ? refs : undefined;
+}
 
 /**
  * Each report some entry of the change records a SHA-256 of (the latest such entry, by time then
@@ -338,6 +394,8 @@ function checkAttested(files: Record<string, Uint8Array>, entries: readonly Ledg
     if (actual === recorded) attested.push({ path: report.path, entry: where });
     else fail(report.path, `${report.path}: not the ${report.name} the ledger recorded at ${where} (its SHA-256 is ${actual}, the entry records ${recorded})`);
   }
+  const votes = checkVotes(files, newestFirst, fail);
+  if (votes) attested.push({ path: 'votes.json', entry: votes });
   return attested;
 }
 

@@ -95,8 +95,10 @@ describe('evidence pack (local stack)', () => {
     expect(canaryReportSha256(JSON.parse(strFromU8(files['canary-report.json'])))).toBe(canaryReportSha256(live));
     expect(tested?.details).toMatchObject({ report: { sha256: createHash('sha256').update(files['tests/report.json']).digest('hex') } });
     expect(verified.code).toBe(0);
+    const proposed = entries.find((e) => e.type === 'ChangeProposed');
+    const approved = entries.find((e) => e.type === 'ChangeApproved');
     expect(verified.stdout).toContain(
-      `canary-report.json matches the SHA-256 recorded at ${deployed?.chain}#${deployed?.seq}, tests/report.json at ${tested?.chain}#${tested?.seq}`,
+      `canary-report.json matches the SHA-256 recorded at ${deployed?.chain}#${deployed?.seq}, tests/report.json at ${tested?.chain}#${tested?.seq}, plan.json at ${proposed?.chain}#${proposed?.seq}, votes.json at ${approved?.chain}#${approved?.seq}`,
     );
   });
 

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { strToU8 } from 'fflate';
 import { actorFields } from '../actor';
 import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
+import { canonicalSha256 } from '../canonical-hash';
 import type { Change } from '../change';
 import type { ProposeChangeRequest } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
@@ -103,6 +104,8 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
           riskLevel: change.riskLevel,
           artifactSha256: sha256,
           policy: plan.policy,
+          // The whole plan's canonical hash: an evidence pack's plan.json must have it.
+          planSha256: canonicalSha256(plan),
           approvals: plan.approvals.groups.map((g) => ({ name: g.name, required: g.required, eligible: g.eligible })),
           tests: plan.tests,
           earliestStart: plan.window.earliestStart,

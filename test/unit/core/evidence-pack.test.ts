@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { strFromU8, strToU8, unzipSync } from 'fflate';
 import { canaryReport, canaryReportSha256 } from '../../../lambdas/core/canary-report';
+import { canonicalSha256 } from '../../../lambdas/core/canonical-hash';
 import type { Change } from '../../../lambdas/core/change';
 import { buildDigest, type SignedDigest, signDigest } from '../../../lambdas/core/digest';
 import { ConflictError, NotFoundError } from '../../../lambdas/core/errors';
@@ -56,6 +57,8 @@ const TEST_REPORT = strToU8('{"suites":[{"suite":"unit","passed":true}]}\n');
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 /** What the entries ending the tests and the deployment record of the files the pack holds. */
 const RECORDED: Record<string, Record<string, unknown>> = {
+  ChangeProposed: { planSha256: canonicalSha256(CHANGE.plan) },
+  ChangeApproved: { decision: 'approve', comment: 'ok', roles: ['approver'] },
   TestsPassed: { report: { uri: CHANGE.tests.reportUri, sha256: sha256(TEST_REPORT) } },
   ChangeDeployed: { canaryReport: { sha256: canaryReportSha256(canaryReport(CHANGE as unknown as Change)) } },
 };
@@ -71,12 +74,19 @@ async function world() {
     return signed;
   };
   const entry = (changeId: string, type: string) =>
-    ledger.append({ type, target: 'svc', changeId, actor: 'alice', details: { type, ...(changeId === 'chg-1' ? RECORDED[type] : {}) } });
+    ledger.append({
+      type,
+      target: 'svc',
+      changeId,
+      actor: type === 'ChangeApproved' ? 'bob' : 'alice',
+      details: { type, ...(changeId === 'chg-1' ? RECORDED[type] : {}) },
+    });
   entry('chg-0', 'ChangeProposed');
   await digestNow(); // #1: before chg-1
   entry('chg-1', 'ChangeProposed');
   entry('chg-2', 'ChangeProposed');
   entry('chg-1', 'TestsPassed');
+  entry('chg-1', 'ChangeApproved');
   ledger.append({ type: 'ChangeProposed', target: 'other', changeId: 'chg-3', actor: 'carol', details: {} });
   await digestNow(); // #2: after chg-1's Approved, before its last entry
   entry('chg-2', 'TestsPassed');
@@ -143,6 +153,7 @@ describe('evidence pack', () => {
     expect(JSON.parse(strFromU8(files['ledger/entries.json'])).map((e: LedgerEntry) => e.details.type)).toEqual([
       'ChangeProposed',
       'TestsPassed',
+      'ChangeApproved',
       'ChangeDeployed',
     ]);
   });
@@ -156,11 +167,11 @@ describe('evidence pack', () => {
       expect.objectContaining({
         chain: 'target:svc',
         fromSeq: 2,
-        head: expect.objectContaining({ seq: 7 }),
+        head: expect.objectContaining({ seq: 8 }),
         links: [
           { seq: 3, contentHash: expect.any(String) },
-          { seq: 5, contentHash: expect.any(String) },
-          { seq: 7, contentHash: expect.any(String) },
+          { seq: 6, contentHash: expect.any(String) },
+          { seq: 8, contentHash: expect.any(String) },
         ],
       }),
     ]);
@@ -170,12 +181,14 @@ describe('evidence pack', () => {
     expect(verifyEvidence(zip)).toEqual({
       valid: true,
       changeId: 'chg-1',
-      entries: 3,
+      entries: 4,
       digestSeq: 3,
       failures: [],
       attested: [
-        { path: 'canary-report.json', entry: 'target:svc#6' },
+        { path: 'canary-report.json', entry: 'target:svc#7' },
         { path: 'tests/report.json', entry: 'target:svc#4' },
+        { path: 'plan.json', entry: 'target:svc#2' },
+        { path: 'votes.json', entry: 'target:svc#5' },
       ],
     });
     expect(verifyEvidence(zip, { publicKey: w.signer.pem }).valid).toBe(true);
@@ -189,7 +202,7 @@ describe('evidence pack', () => {
     await expect(buildEvidencePack(w.svc, 'chg-1')).rejects.toThrow(/retry after the next digest.*POST \/audit\/digests/);
     await w.digestNow();
     const later = (await buildEvidencePack(w.svc, 'chg-1')).zip;
-    expect(verifyEvidence(later)).toMatchObject({ valid: true, entries: 4, digestSeq: 5 });
+    expect(verifyEvidence(later)).toMatchObject({ valid: true, entries: 5, digestSeq: 5 });
   });
 
   describe('any changed byte fails it, naming what failed', () => {
@@ -247,7 +260,7 @@ describe('evidence pack', () => {
         {
           part: 'canary-report.json',
           message: expect.stringMatching(
-            /^canary-report\.json: not the canary report the ledger recorded at target:svc#6 \(its SHA-256 is [0-9a-f]{64}, the entry records [0-9a-f]{64}\)$/,
+            /^canary-report\.json: not the canary report the ledger recorded at target:svc#7 \(its SHA-256 is [0-9a-f]{64}, the entry records [0-9a-f]{64}\)$/,
           ),
         },
       ]);
@@ -261,6 +274,34 @@ describe('evidence pack', () => {
       expect(verifyEvidence(bad).failures).toEqual([
         { part: 'tests/report.json', message: expect.stringMatching(/^tests\/report\.json: not the test report the ledger recorded at target:svc#4 /) },
       ]);
+    });
+
+    it('a plan rewritten (fewer approvers): not the plan whose SHA-256 the proposal recorded', () => {
+      const bad = repack(zip, (f) => editJson(f, 'plan.json', (p: Record<string, unknown>) => ({ ...p, approvers: [] })));
+
+      expect(verifyEvidence(bad).failures).toEqual([
+        { part: 'plan.json', message: expect.stringMatching(/^plan\.json: not the plan the ledger recorded at target:svc#2 /) },
+      ]);
+    });
+
+    it('a vote rewritten, added or left out: not the votes the ledger recorded', () => {
+      const rewritten = repack(zip, (f) => editJson(f, 'votes.json', (vs: { comment: string }[]) => vs.map((v) => ({ ...v, comment: 'looks great' }))));
+      const added = repack(zip, (f) =>
+        editJson(f, 'votes.json', (vs: object[]) => [
+          ...vs,
+          { approver: 'mallory', roles: ['approver'], decision: 'approve', comment: '', at: '2026-03-01T09:00:06.000Z' },
+        ]),
+      );
+      const left = repack(zip, (f) => editJson(f, 'votes.json', () => []));
+
+      expect(verifyEvidence(rewritten).failures).toEqual([
+        {
+          part: 'votes.json',
+          message: 'votes.json: vote 1 (bob approve "looks great") is not the vote the ledger recorded at target:svc#5 (bob approve "ok")',
+        },
+      ]);
+      expect(verifyEvidence(added).failures).toEqual([{ part: 'votes.json', message: 'votes.json: holds 2 votes, the ledger records 1 (target:svc#5)' }]);
+      expect(verifyEvidence(left).failures).toEqual([{ part: 'votes.json', message: 'votes.json: holds 0 votes, the ledger records 1 (target:svc#5)' }]);
     });
 
     it('a file the ledger vouches for left out of the pack and its manifest: missing', () => {
@@ -293,7 +334,7 @@ describe('evidence pack', () => {
       );
 
       expect(verifyEvidence(bad).failures).toEqual([
-        { part: 'ledger/proof.json', message: expect.stringMatching(/^ledger\/proof\.json: target:svc#6: does not link to the entry before it/) },
+        { part: 'ledger/proof.json', message: expect.stringMatching(/^ledger\/proof\.json: target:svc#5: does not link to the entry before it/) },
       ]);
     });
 
@@ -323,7 +364,7 @@ describe('evidence pack', () => {
       );
 
       expect(verifyEvidence(bad).failures).toEqual([
-        { part: 'ledger/proof.json', message: expect.stringMatching(/^ledger\/proof\.json: target:svc: the links lead to [0-9a-f]{64}, not to the head #7 /) },
+        { part: 'ledger/proof.json', message: expect.stringMatching(/^ledger\/proof\.json: target:svc: the links lead to [0-9a-f]{64}, not to the head #8 /) },
       ]);
     });
 
