@@ -441,12 +441,18 @@ describe('CmvStack', () => {
             !/^(dynamodb:(GetItem|Query|PutItem)|kms:(Decrypt|DescribeKey|Encrypt|GenerateDataKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
         ),
       ).toEqual([]);
-      // The evidence pack reads too: the change, the ledger, its test report, the digests and the key's public half; never Sign, never a write.
+      // The evidence pack reads too: the change, the ledger, its test report, the digests and the key's public half; never Sign;
+      // its one write is the download's own AuditQueried entry, on the ledger table only.
       expect(
         allowedActions(stack.apiFunctions['get-evidence']).filter(
-          (a) => !/^(dynamodb:(GetItem|Query)|kms:(Decrypt|DescribeKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
+          (a) =>
+            !/^(dynamodb:(GetItem|Query|PutItem)|kms:(Decrypt|DescribeKey|Encrypt|GenerateDataKey|GetPublicKey)|s3:(GetObject|ListBucket)|logs:|xray:)/.test(a),
         ),
       ).toEqual([]);
+      const evidencePuts = JSON.stringify(statementsOfRole(stack.apiFunctions['get-evidence']).filter((s) => list(s.Action).includes('dynamodb:PutItem')));
+      const changesTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /Changes/.test(id));
+      expect(evidencePuts).toMatch(/TablesAuditChains/);
+      expect(changesTable && evidencePuts.includes(changesTable)).toBe(false);
       const writes = statements()
         .filter(({ s }) => s.Effect === 'Allow')
         .flatMap(({ s }) => list(s.Action).filter((a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
