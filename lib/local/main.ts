@@ -6,6 +6,8 @@ import { startLocalRuntime } from './runtime';
  * banner), CMV_DATA_DIR (default .cmv), CMV_SPEED (default 1), CMV_POLICY_FILE (default: the
  * built-in policy), CMV_SOURCE_ROOT (the only directory `file://` artifacts are read from; default
  * examples/), CMV_DYNAMODB_ENDPOINT (a DynamoDB Local already running; default: start one),
+ * CMV_DYNAMODB_NAMESPACE (the access key id to use there: its own tables on a DynamoDB Local run
+ * without sharedDb, as the test suite's one; default local),
  * CMV_CRASH_AT (crash points for crash tests, see lib/local/faults.ts; default none), CMV_IAM (the IAM
  * check of each handler's AWS calls against its role in the synthesized stack: enforce, report or off;
  * default enforce), CMV_IAM_POLICIES (a role-policies file to use instead of synthesizing; default: the cache).
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
     policyFile: process.env.CMV_POLICY_FILE,
     sourceRoot: process.env.CMV_SOURCE_ROOT,
     dynamoEndpoint: process.env.CMV_DYNAMODB_ENDPOINT || undefined,
+    dynamoNamespace: process.env.CMV_DYNAMODB_NAMESPACE || undefined,
     crashAt: process.env.CMV_CRASH_AT,
     iam: { mode: iamMode(process.env.CMV_IAM), policiesFile: process.env.CMV_IAM_POLICIES || undefined },
     log: (line) => console.log(line),

@@ -6,15 +6,17 @@ import { build } from 'esbuild';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { routesAs } from '../../lambdas/core/target';
 import { ApiError, CmvClient, type TargetView } from '../../lib/client/api-client';
-import { type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
+import type { LocalDynamo } from '../../lib/local/dynamodb';
 import { loadRolePolicies, rolePoliciesFile } from '../../lib/local/iam/policy-cache';
 import { ROOT } from '../../lib/local/runtime';
+import { testDynamo } from './local-stack';
 
 /**
  * The crash tests' rig: the local runtime as a child process (`npm start`'s lib/local/main.ts) on one
  * data dir, killed at named crash points (`CMV_CRASH_AT`, lib/local/faults.ts) and started again on
- * the same data. DynamoDB Local runs beside it for the whole file and outlives every crash, as
- * DynamoDB outlives a Lambda in AWS (and it saves the JVM's start, seconds, at every restart).
+ * the same data. DynamoDB Local — the suite's one (global-setup.ts), in a namespace of the file's own —
+ * runs beside it and outlives every crash, as DynamoDB outlives a Lambda in AWS (and it saves the
+ * JVM's start, seconds, at every restart and for every file).
  * The sources are compiled once per file with esbuild — the transform tsx makes at every start —
  * and each run is plain Node on the output: half the CPU of a start under tsx.
  */
@@ -72,6 +74,7 @@ export class RuntimeChild {
         CMV_DATA_DIR: rig.dataDir,
         CMV_SOURCE_ROOT: join(ROOT, 'examples'),
         CMV_DYNAMODB_ENDPOINT: rig.dynamo.endpoint,
+        CMV_DYNAMODB_NAMESPACE: rig.dynamo.config.credentials.accessKeyId,
         PORT: '0',
         CMV_SPEED: '60',
         CMV_CRASH_AT: crashAt ?? '',
@@ -154,7 +157,7 @@ export interface Rig {
 
 export async function startRig(): Promise<Rig> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cmv-crash-'));
-  const [dynamo, build, iamPolicies] = await Promise.allSettled([startDynamoDbLocal(null), compileRuntime(), exampleRolePolicies()]);
+  const [dynamo, build, iamPolicies] = await Promise.allSettled([testDynamo(), compileRuntime(), exampleRolePolicies()]);
   if (dynamo.status === 'rejected' || build.status === 'rejected' || iamPolicies.status === 'rejected') {
     if (dynamo.status === 'fulfilled') await dynamo.value.stop();
     if (build.status === 'fulfilled') await rm(build.value, { recursive: true, force: true });
