@@ -286,6 +286,44 @@ describe('LocalStepFunctions', () => {
     });
   });
 
+  describe('stop()', () => {
+    it('waits for a task in progress to end, however long it takes, so no handler outlives the runtime', async () => {
+      // Arrange: a task that ends well after the abort (longer than any fixed grace a loaded machine might blow)
+      let release: () => void = () => undefined;
+      let started: () => void = () => undefined;
+      const running = new Promise<void>((r) => {
+        started = r;
+      });
+      let ended = false;
+      const sfn = new LocalStepFunctions({
+        definition: { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:lambda:local:0:function:work', End: true } as never } },
+        stateMachineArn: ARN,
+        lambdas: {
+          'arn:aws:lambda:local:0:function:work': async () => {
+            started();
+            await new Promise<void>((r) => {
+              release = r;
+            });
+            ended = true;
+            return {};
+          },
+        },
+        integrations: {},
+        dir,
+        speed: 1,
+      });
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: '{}' }));
+      await running;
+
+      // Act: stop while the task runs; the task ends 2.5 s later
+      const stopped = sfn.stop().then(() => ended);
+      setTimeout(() => release(), 2500);
+
+      // Assert: stop resolved only after the task ended
+      expect(await stopped).toBe(true);
+    });
+  });
+
   describe('send(StartExecution)', () => {
     it('answers a repeat with the same name and input as the running execution with that execution, as Step Functions does', async () => {
       // Arrange: an execution waiting in a task until released.
