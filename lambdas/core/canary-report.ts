@@ -1,5 +1,5 @@
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
-import type { VersionStats } from './ports';
+import type { VersionStats } from './observations';
 import type { DeploymentStrategy } from './target-settings';
 
 /**

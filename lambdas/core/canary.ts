@@ -1,5 +1,5 @@
 import type { CanaryStepRecord, StepObservation } from './change';
-import type { AlarmStatus, VersionStats } from './ports';
+import type { AlarmStatus, VersionStats } from './observations';
 
 /**
  * Canary plans and decisions for a Lambda alias with weighted routing.

@@ -1,6 +1,6 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
-import type { ChangePlan } from './policy/plan';
-import type { VersionStats } from './ports';
+import type { VersionStats } from './observations';
+import type { ChangePlan } from './policy/change-plan';
 import type { DeploymentStrategy } from './target-settings';
 
 /** Every status a change can be in. The last six are final. */
