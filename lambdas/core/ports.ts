@@ -141,9 +141,14 @@ export interface DigestStore {
 
 /** Starts and resumes workflow executions (Step Functions). */
 export interface Workflow {
-  /** @returns the execution ARN */
+  /**
+   * @returns the execution ARN
+   * @throws WorkflowExistsError when an execution of that name exists already
+   */
   start(name: string, input: Record<string, unknown>): Promise<string>;
+  /** @throws SpentTaskTokenError when the token's wait already ended */
   resume(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /** @throws SpentTaskTokenError when the token's wait already ended */
   fail(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
@@ -200,7 +205,11 @@ export interface FunctionHost {
    * @throws NotFoundError when the function or version does not exist
    */
   describeVersion(functionName: string, functionVersion: string): Promise<{ readonly codeSha256: string; readonly env: Record<string, string> }>;
-  /** Deletes one published version (Lambda refuses while an alias routes to it). */
+  /**
+   * Deletes one published version.
+   * @throws ConflictError while an alias routes to it
+   * @throws NotFoundError when it does not exist (deleted already)
+   */
   deleteVersion(functionName: string, functionVersion: string): Promise<void>;
 }
 
