@@ -1,6 +1,7 @@
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
 import type { VersionStats } from './observations';
-import type { DeploymentStrategy } from './target-settings';
+import type { StrategyName } from './strategies/names';
+import { strategyOf } from './strategies/registry';
 
 /**
  * The canary report of a change: what each canary step requested, observed and decided, and the
@@ -61,7 +62,7 @@ export interface CanaryReport {
   readonly fromVersion: string | null;
   readonly fromFunctionVersion: string | null;
   readonly toFunctionVersion: string | null;
-  readonly strategy: DeploymentStrategy | null;
+  readonly strategy: StrategyName | null;
   readonly deploymentConfig: string | null;
   /** The planned weights in %, and bake times in s. */
   readonly plannedSteps: readonly number[];
@@ -104,7 +105,7 @@ export function canaryReport(change: Change, options: { now?: Date } = {}): Cana
     fromFunctionVersion: d?.fromFunctionVersion ?? null,
     toFunctionVersion: d?.toFunctionVersion ?? null,
     strategy: d?.strategy ?? null,
-    deploymentConfig: d?.strategy === 'codedeploy' ? (d.deploymentConfig ?? null) : null,
+    deploymentConfig: d ? strategyOf(d.strategy).deploymentConfigOf(d) : null,
     plannedSteps: d?.steps ?? change.plan.canary.steps,
     bakeSeconds: d?.bakeSeconds ?? null,
     finalBakeSeconds: d ? (d.finalBakeSeconds ?? d.bakeSeconds) : null,

@@ -1,7 +1,7 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
-import type { DeploymentStrategy } from './target-settings';
+import type { StrategyName } from './strategies/names';
 
 /** Every status a change can be in. The last six are final. */
 export const CHANGE_STATUSES = [
@@ -95,7 +95,7 @@ export interface SmokeTestRun {
 
 /** How the change is being (or was) deployed. Weights in %, bake times in s. */
 export interface DeploymentRecord {
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   readonly functionName: string;
   readonly alias: string;
   readonly fromVersion: string;

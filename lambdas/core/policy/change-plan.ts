@@ -1,4 +1,4 @@
-import type { DeploymentStrategy } from '../target-settings';
+import type { StrategyName } from '../strategies/names';
 import type { ChangeWindow, Quorum, TestSuite } from './change-policy';
 
 /** A group as planned for one change: who may vote in it and how many approvals it needs. */
@@ -24,7 +24,7 @@ export interface ChangePlan {
   readonly testsAfterDeploy: boolean;
   readonly window: { readonly timeZone: string; readonly windows: readonly ChangeWindow[]; readonly bypass: boolean; readonly earliestStart: string };
   /** How it rolls out: the change request's strategy, else the target's. */
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   /** codedeploy: the deployment config name (`CodeDeployDefault.Lambda…` or the target's custom one). */
   readonly deploymentConfig: string;
   /** alias-weights: weights in %, bake time per step and after 100 % in s. */

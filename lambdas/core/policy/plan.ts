@@ -1,6 +1,7 @@
 import { planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
-import type { CanarySettings, DeploymentStrategy } from '../target-settings';
+import type { StrategyName } from '../strategies/names';
+import type { CanarySettings } from '../target-settings';
 import type { User } from '../user';
 import type { ChangePlan } from './change-plan';
 import { type ChangePolicy, matchRule, policyHash } from './change-policy';
@@ -16,13 +17,13 @@ export interface PlanInput {
   readonly requester: string;
   /** The change request's own canary, which wins over the rule's and the target's. */
   readonly canary?: { readonly steps: readonly number[]; readonly bakeSeconds?: number; readonly finalBakeSeconds?: number };
-  readonly strategy?: DeploymentStrategy;
+  readonly strategy?: StrategyName;
   readonly deploymentConfig?: string;
 }
 
 /** What the target says about rolling out, unless the change request or the policy rule says otherwise. */
 export interface TargetRollout {
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: { readonly deploymentConfig: string };
 }
