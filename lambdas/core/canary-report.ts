@@ -2,6 +2,7 @@ import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTes
 import type { VersionStats } from './observations';
 import type { StrategyName } from './strategies/names';
 import { strategyOf } from './strategies/registry';
+import type { StepDecision } from './workflow-state';
 
 /**
  * The canary report of a change: what each canary step requested, observed and decided, and the
@@ -30,7 +31,7 @@ export interface CanaryReportStep {
   readonly old: VersionStats | null;
   readonly new: VersionStats | null;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
-  readonly decision: 'continue' | 'rollback' | 'promote' | null;
+  readonly decision: StepDecision | null;
   readonly reason: string | null;
 }
 

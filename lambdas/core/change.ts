@@ -2,6 +2,7 @@ import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './ch
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
 import type { StrategyName } from './strategies/names';
+import type { StepDecision } from './workflow-state';
 
 /** Every status a change can be in. The last six are final. */
 export const CHANGE_STATUSES = [
@@ -81,7 +82,7 @@ export interface CanaryStepRecord {
   readonly checkedAt?: string;
   readonly observed?: StepObservation;
   readonly alarms?: readonly { name: string; state: string }[];
-  readonly decision?: 'continue' | 'rollback' | 'promote';
+  readonly decision?: StepDecision;
   readonly reason?: string;
 }
 

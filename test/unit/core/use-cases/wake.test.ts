@@ -58,7 +58,9 @@ function fakeServices(change: Partial<Change> | undefined, options: { timeScale?
   };
 }
 
-const deploying = (over: Partial<DeploymentRecord> = {}): Partial<Change> => ({ deployment: { currentWeight: 10, history: [], ...over } as DeploymentRecord });
+const deploying = (over: Partial<DeploymentRecord> = {}): Partial<Change> => ({
+  deployment: { strategy: 'alias-weights', currentWeight: 10, history: [], ...over } as DeploymentRecord,
+});
 const BAKE = { strategy: 'alias-weights', stepIndex: 0, steps: [10, 100], alarmNames: [], startedAt: NOW.toISOString(), decision: 'bake', waitSeconds: 600 };
 
 describe('use-cases/wake', () => {
