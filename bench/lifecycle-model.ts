@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkStep } from '../lambdas/core/canary';
 import { nextCodeDeployLook, type TrafficRouting, trafficShifts } from '../lambdas/core/deployment-config';
+import { strategyOf } from '../lambdas/core/strategies/registry';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../lambdas/handlers/workflow/registry';
 import '../lib/local/step-functions'; // its Promise.withResolvers polyfill (Node 20)
 import { EVENTS_PER_EXECUTION, EVENTS_PER_RETRY, eventsPerState, type StatesOf } from './history-events';
@@ -126,7 +127,8 @@ export async function modelExecution(scenario: Scenario, limit = 100_000): Promi
   const stateOf = (input: unknown) => (input as { deployment: State }).deployment;
   // A waitForTaskToken task's input is its Parameters: the function and its Payload.
   const payloadStateOf = (input: unknown) => (input as { Payload: { deployment: State } }).Payload.deployment;
-  const base = { strategy: scenario.strategy, steps, alarmNames: [], startedAt: '2026-01-01T00:00:00Z' };
+  // As StartDeployment answers: the strategy gives the workflow its deploy loop.
+  const base = { strategy: scenario.strategy, mode: strategyOf(scenario.strategy).workflowMode, steps, alarmNames: [], startedAt: '2026-01-01T00:00:00Z' };
   const tasks: Record<string, (input: unknown) => unknown> = {
     PlanChange: () => ({ artifactUri: 's3://a/b.zip', suites: '[]', reportUri: 's3://a/r.json', testsAfterDeploy: scenario.emergency }),
     DeferTests: () => null,

@@ -10,6 +10,7 @@ import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { renderComplianceText } from '../lambdas/core/compliance-report-text';
 import { type AttestedFile, verifyEvidence } from '../lambdas/core/evidence-pack';
+import { strategyOf } from '../lambdas/core/strategies/registry';
 import { whatFollowsTheVote } from '../lambdas/core/vote-outcome';
 import { ApiError, CmvClient } from '../lib/client/api-client';
 import { signIn } from '../lib/client/auth/cognito-sign-in';
@@ -401,8 +402,6 @@ program.parseAsync().catch((err: unknown) => {
 
 /** `canary 10%, step 1/3, paused by dana` or `codedeploy CodeDeployDefault.LambdaCanary10Percent5Minutes, 10%`. */
 function deploymentLine(d: NonNullable<Change['deployment']>): string {
-  const where = d.strategy === 'codedeploy' ? `codedeploy ${d.deploymentConfig ?? ''}, ${d.currentWeight}%` : `canary ${d.currentWeight}%`;
-  const step = d.strategy !== 'codedeploy' && d.history.length ? `, step ${d.history.length}/${d.steps.length}` : '';
   const held = d.paused ? `, paused by ${d.paused.by}` : d.promoteRequested ? `, promotion requested by ${d.promoteRequested.by}` : '';
-  return `${where}${step}${held}`;
+  return `${strategyOf(d.strategy).progress(d)}${held}`;
 }

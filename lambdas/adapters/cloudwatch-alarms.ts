@@ -1,6 +1,7 @@
 import { type CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { alarmDefinitions } from '../core/alarm-definitions';
-import type { AlarmStatus, AlarmWatch } from '../core/ports';
+import type { AlarmStatus } from '../core/observations';
+import type { AlarmWatch } from '../core/ports';
 import type { Target } from '../core/target';
 
 export { errorRateAlarmName } from '../core/alarm-definitions';

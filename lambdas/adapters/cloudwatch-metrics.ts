@@ -1,5 +1,6 @@
 import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import type { MetricsReader, VersionStats } from '../core/ports';
+import type { VersionStats } from '../core/observations';
+import type { MetricsReader } from '../core/ports';
 
 /**
  * A canary step's observation from CloudWatch: one GetMetricData call (paginated) with, per

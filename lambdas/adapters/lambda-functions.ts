@@ -148,7 +148,15 @@ export class LambdaFunctionHost implements FunctionHost {
 
   async deleteVersion(functionName: string, functionVersion: string): Promise<void> {
     if (!/^\d+$/.test(functionVersion)) throw new DeploymentError(`refusing to delete ${functionName}:${functionVersion}: not a published version`);
-    await this.lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: functionVersion }));
+    try {
+      await this.lambda.send(new DeleteFunctionCommand({ FunctionName: functionName, Qualifier: functionVersion }));
+    } catch (err) {
+      const e = err as Error;
+      // Lambda refuses to delete a version an alias routes to.
+      if (e.name === 'ResourceConflictException') throw new ConflictError(`${functionName}:${functionVersion} is in use: ${e.message}`, { cause: e });
+      if (e.name === 'ResourceNotFoundException') throw new NotFoundError(`${functionName}:${functionVersion} does not exist: ${e.message}`, { cause: e });
+      throw err;
+    }
   }
 
   private async waitUpdated(functionName: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ChangePolicy } from '../core/policy/change-policy';
-import type { Directory, User } from '../core/ports';
+import type { Directory } from '../core/ports';
+import type { User } from '../core/user';
 import { parseDeploymentConfig } from './deployment-config';
 import { StaticDirectory } from './static-directory';
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Role } from '../core/policy/change-policy';
-import type { Directory, User } from '../core/ports';
+import type { Directory } from '../core/ports';
+import type { User } from '../core/user';
 
 /** The users file: who may do what. Roles: requester, approver, cab, executive, release_admin, auditor. */
 export const UsersFile = z.strictObject({

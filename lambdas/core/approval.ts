@@ -1,24 +1,16 @@
 import type { Change, Vote } from './change';
 import { ConflictError, ForbiddenError } from './errors';
-import type { ApproverGroup, Quorum } from './policy/change-policy';
-import type { User } from './ports';
+import type { PlannedGroup } from './policy/change-plan';
+import type { ApproverGroup } from './policy/change-policy';
+import type { User } from './user';
+
+export type { PlannedGroup } from './policy/change-plan';
 
 /**
  * Approvals under a policy rule's approver groups: each group needs its quorum of distinct eligible
  * members; one person counts once, in one group; the requester never counts (segregation of
  * duties, ISO/IEC 27001:2022 A.5.3, A.8.32); one rejection by an eligible approver rejects.
  */
-
-/** A group as planned for one change: who may vote in it and how many approvals it needs. */
-export interface PlannedGroup {
-  readonly name: string;
-  readonly roles: readonly string[];
-  readonly quorum: Quorum;
-  /** Eligible members (user ids), never the requester. */
-  readonly eligible: readonly string[];
-  /** Approvals needed: N, ⌊M/2⌋+1 (majority) or M (unanimous), M = eligible members. */
-  readonly required: number;
-}
 
 /** Plans the groups of a rule for a change by `requester`. */
 export function planGroups(groups: readonly ApproverGroup[], users: readonly User[], requester: string): PlannedGroup[] {

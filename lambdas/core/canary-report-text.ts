@@ -1,5 +1,7 @@
 import { plot } from 'asciichart';
 import type { CanaryReport, CanaryReportStep } from './canary-report';
+import { describeCanaryPlan } from './strategies/alias-weights';
+import { strategyOf } from './strategies/registry';
 
 /** The canary report as text for a terminal (`cmv report`): a summary, a table of steps, the smoke tests and an ASCII chart. */
 // Text (the CLI)
@@ -32,10 +34,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 /** The header lines shared by the text and the HTML: versions, strategy, status. */
 export function reportSummary(report: CanaryReport): [string, string][] {
   const fn = (v: string | null) => (v ? ` (function version ${v})` : '');
-  const plan =
-    report.strategy === 'codedeploy'
-      ? `codedeploy ${report.deploymentConfig ?? ''}`.trim()
-      : `${report.strategy ?? 'not deployed yet'}: ${report.plannedSteps.join(' → ')} %${report.bakeSeconds === null ? '' : `, bake ${report.bakeSeconds} s per step, ${report.finalBakeSeconds} s at 100 %`}`;
+  // Before it deploys, the report shows the canary its plan holds.
+  const plan = report.strategy ? strategyOf(report.strategy).describePlan(report) : describeCanaryPlan('not deployed yet', report);
   const rows: [string, string][] = [
     ['Change', `${report.changeId}: ${report.title}`],
     ['Versions', `${report.fromVersion ?? '—'}${fn(report.fromFunctionVersion)} → ${report.version}${fn(report.toFunctionVersion)}`],

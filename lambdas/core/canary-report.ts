@@ -1,7 +1,9 @@
 import { canonicalSha256 } from './canonical-hash';
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
-import type { VersionStats } from './ports';
-import type { DeploymentStrategy } from './target-settings';
+import type { VersionStats } from './observations';
+import type { StrategyName } from './strategies/names';
+import { strategyOf } from './strategies/registry';
+import type { StepDecision } from './workflow-state';
 
 /**
  * The canary report of a change: what each canary step requested, observed and decided, and the
@@ -35,7 +37,7 @@ export interface CanaryReportStep {
   readonly old: VersionStats | null;
   readonly new: VersionStats | null;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
-  readonly decision: 'continue' | 'rollback' | 'promote' | null;
+  readonly decision: StepDecision | null;
   readonly reason: string | null;
 }
 
@@ -67,7 +69,7 @@ export interface CanaryReport {
   readonly fromVersion: string | null;
   readonly fromFunctionVersion: string | null;
   readonly toFunctionVersion: string | null;
-  readonly strategy: DeploymentStrategy | null;
+  readonly strategy: StrategyName | null;
   readonly deploymentConfig: string | null;
   /** The planned weights in %, and bake times in s. */
   readonly plannedSteps: readonly number[];
@@ -112,7 +114,7 @@ export function canaryReport(change: Change, options: { now?: Date } = {}): Cana
     fromFunctionVersion: d?.fromFunctionVersion ?? null,
     toFunctionVersion: d?.toFunctionVersion ?? null,
     strategy: d?.strategy ?? null,
-    deploymentConfig: d?.strategy === 'codedeploy' ? (d.deploymentConfig ?? null) : null,
+    deploymentConfig: d ? strategyOf(d.strategy).deploymentConfigOf(d) : null,
     plannedSteps: d?.steps ?? change.plan.canary.steps,
     bakeSeconds: d?.bakeSeconds ?? null,
     finalBakeSeconds: d ? (d.finalBakeSeconds ?? d.bakeSeconds) : null,

@@ -1,5 +1,6 @@
 import type { CanaryStepRecord, StepObservation } from './change';
-import type { AlarmStatus, VersionStats } from './ports';
+import type { AlarmStatus, VersionStats } from './observations';
+import type { StepDecision } from './workflow-state';
 
 /**
  * Canary plans and decisions for a Lambda alias with weighted routing.
@@ -14,7 +15,7 @@ export function routeForWeight(weight: number, fromVersion: string, toVersion: s
 
 /** What to do after a bake. */
 export interface CanaryDecision {
-  readonly decision: 'continue' | 'promote' | 'rollback';
+  readonly decision: StepDecision;
   readonly reason: string;
 }
 

@@ -1,6 +1,7 @@
 import valid from 'semver/functions/valid';
 import * as z from 'zod';
-import { CanarySteps, DeploymentStrategy } from './target-settings';
+import { StrategyName } from './strategies/names';
+import { CanarySteps } from './target-settings';
 
 /**
  * The change request a team proposes (POST /changes body), its enums and limits.
@@ -77,7 +78,7 @@ export const ProposeChangeRequest = z.strictObject({
   config: FunctionConfig.optional(),
   canary: CanaryOverride.optional(),
   /** How to roll out; default: the target's strategy. */
-  strategy: DeploymentStrategy.optional(),
+  strategy: StrategyName.optional(),
   /** codedeploy: a deployment config name; default: the target's. */
   deploymentConfig: z.string().min(1).max(100).optional(),
   /**

@@ -1,7 +1,8 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
-import type { ChangePlan } from './policy/plan';
-import type { VersionStats } from './ports';
-import type { DeploymentStrategy } from './target-settings';
+import type { VersionStats } from './observations';
+import type { ChangePlan } from './policy/change-plan';
+import type { StrategyName } from './strategies/names';
+import type { StepDecision } from './workflow-state';
 
 /** Every status a change can be in. The last six are final. */
 export const CHANGE_STATUSES = [
@@ -81,7 +82,7 @@ export interface CanaryStepRecord {
   readonly checkedAt?: string;
   readonly observed?: StepObservation;
   readonly alarms?: readonly { name: string; state: string }[];
-  readonly decision?: 'continue' | 'rollback' | 'promote';
+  readonly decision?: StepDecision;
   readonly reason?: string;
 }
 
@@ -95,7 +96,7 @@ export interface SmokeTestRun {
 
 /** How the change is being (or was) deployed. Weights in %, bake times in s. */
 export interface DeploymentRecord {
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   readonly functionName: string;
   readonly alias: string;
   readonly fromVersion: string;

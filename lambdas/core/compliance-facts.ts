@@ -4,6 +4,8 @@ import type { Vote } from './change';
 import { ChangeType, RiskLevel } from './change-request';
 import { ledgerOrder } from './evidence';
 import type { LedgerEntry } from './ledger';
+import type { RollbackCause } from './rollback-cause';
+import { strategyByRollbackTrigger } from './strategies/registry';
 
 /**
  * What one change's ledger entries say about it, for the compliance report: its type and risk, how
@@ -25,15 +27,7 @@ const FINAL_ENTRIES: Readonly<Record<string, Exclude<ChangeOutcome, 'in_progress
   ApprovalExpired: 'expired',
 };
 
-/**
- * Why a change was rolled back, from what CMV recorded (see {@link rollbackOf}): an alarm (CMV's
- * alarm handler on the alarm's event, the canary check finding it, or CodeDeploy stopping on it),
- * a failed smoke test, CMV's smoke tests failing as a CodeDeploy lifecycle hook, the tests an
- * emergency change deferred until after its deployment, an operator's abort, CodeDeploy ending the
- * deployment for another reason, or a deployment step that failed.
- */
-export const ROLLBACK_CAUSES = ['alarm', 'smoke_test', 'codedeploy_hook', 'deferred_tests', 'operator_abort', 'codedeploy', 'deployment_error'] as const;
-export type RollbackCause = (typeof ROLLBACK_CAUSES)[number];
+export { ROLLBACK_CAUSES, type RollbackCause } from './rollback-cause';
 
 /** One change's ledger entries (any order), and whether its plan requires a post-implementation review. */
 export interface ChangeHistory {
@@ -183,16 +177,14 @@ export function rollbackOf(entry: LedgerEntry, entries: readonly LedgerEntry[], 
   const at = (e: LedgerEntry) => ({ at: e.time, entry: e });
   const alarmAt = str(d.alarmAt);
   const facts = (cause: RollbackCause, trigger?: RollbackFacts['trigger']): RollbackFacts => ({ cause, entry, restoredAt, ...(trigger ? { trigger } : {}) });
+  // A rollback a strategy's own service recorded (codedeploy: CodeDeploy ending the deployment) is classified by the strategy.
+  const own = strategyByRollbackTrigger(d.trigger)?.rollbackCause?.({ codeDeployError: str(d.codeDeployError), smokeTestFailed: smokeFailed !== undefined });
+  if (own) return facts(own.cause, own.bySmokeTest && smokeFailed ? at(smokeFailed) : undefined);
   switch (d.trigger) {
     case 'alarm':
       return facts('alarm', alarmAt ? { at: alarmAt } : undefined);
     case 'operator':
       return facts('operator_abort');
-    case 'codedeploy':
-      if (smokeFailed) return facts('codedeploy_hook', at(smokeFailed));
-      if (d.codeDeployError === 'ALARM_ACTIVE') return facts('alarm');
-      if (d.codeDeployError === 'HOOK_EXECUTION_FAILURE') return facts('codedeploy_hook');
-      return facts('codedeploy');
     default: {
       if (smokeFailed) return facts('smoke_test', at(smokeFailed));
       if (checkRolledBack) return facts('alarm', at(checkRolledBack));

@@ -66,8 +66,8 @@ export class ConflictError extends CmvError {
 }
 
 /**
- * 409: the alias changed between reading it and updating it (a stale RevisionId: Lambda's
- * PreconditionFailedException). `syncAlias` reads again and retries; elsewhere it is a 409.
+ * 409: the alias changed between reading it and updating it (a stale RevisionId; the Lambda adapter
+ * maps Lambda's refusal to it). `syncAlias` reads again and retries; elsewhere it is a 409.
  */
 export class StaleAliasError extends ConflictError {}
 
@@ -103,8 +103,27 @@ export class DeploymentError extends CmvError {
   readonly statusCode = 500;
 }
 
-/** A digest with this seq is stored already (S3's 412 PreconditionFailed on a conditional put): another writer made it first. */
+/** A digest with this seq is stored already (the digest store refused a conditional put, HTTP 412): another writer made it first. */
 export class DigestExistsError extends CmvError {
   override readonly name = 'DigestExists';
   readonly statusCode = 409;
+}
+
+/**
+ * A workflow task token that can no longer be used: its wait already ended (answered, timed out, or
+ * the execution stopped). The workflow adapter maps the orchestrator's refusals to it; such a token
+ * is spent, not failed.
+ */
+export class SpentTaskTokenError extends CmvError {
+  override readonly name = 'SpentTaskToken';
+  readonly statusCode = 500;
+}
+
+/**
+ * A workflow execution of this name exists already (starting one is idempotent by name): the
+ * workflow adapter maps the orchestrator's refusal to it.
+ */
+export class WorkflowExistsError extends CmvError {
+  override readonly name = 'WorkflowExists';
+  readonly statusCode = 500;
 }

@@ -1,7 +1,9 @@
 import type { Change, ChangeStatus } from './change';
 import type { SignedDigest } from './digest';
 import type { ChainHead, LedgerEntry, LedgerEntryDraft } from './ledger';
+import type { AlarmStatus, VersionStats } from './observations';
 import type { Target, VersionRecord } from './target';
+import type { User } from './user';
 
 /**
  * The ports the use cases need. Adapters in lambdas/adapters implement them over DynamoDB and the
@@ -139,9 +141,14 @@ export interface DigestStore {
 
 /** Starts and resumes workflow executions (Step Functions). */
 export interface Workflow {
-  /** @returns the execution ARN */
+  /**
+   * @returns the execution ARN
+   * @throws WorkflowExistsError when an execution of that name exists already
+   */
   start(name: string, input: Record<string, unknown>): Promise<string>;
+  /** @throws SpentTaskTokenError when the token's wait already ended */
   resume(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /** @throws SpentTaskTokenError when the token's wait already ended */
   fail(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
@@ -198,7 +205,11 @@ export interface FunctionHost {
    * @throws NotFoundError when the function or version does not exist
    */
   describeVersion(functionName: string, functionVersion: string): Promise<{ readonly codeSha256: string; readonly env: Record<string, string> }>;
-  /** Deletes one published version (Lambda refuses while an alias routes to it). */
+  /**
+   * Deletes one published version.
+   * @throws ConflictError while an alias routes to it
+   * @throws NotFoundError when it does not exist (deleted already)
+   */
   deleteVersion(functionName: string, functionVersion: string): Promise<void>;
 }
 
@@ -209,31 +220,11 @@ export interface Invocation {
   readonly payload: unknown;
 }
 
-/** Alarm state as CloudWatch reports it. */
-export interface AlarmStatus {
-  readonly name: string;
-  readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-  readonly reason: string;
-  /** ISO-8601 time of the last state change. */
-  readonly updatedAt: string;
-}
-
 /** The alarms that guard a deployment. */
 export interface AlarmWatch {
   /** Creates (or re-points) the error-rate alarm on the new version's own metrics (ExecutedVersion). @returns alarm names */
   armForVersion(target: Target, functionVersion: string): Promise<string[]>;
   describe(names: readonly string[]): Promise<AlarmStatus[]>;
-}
-
-/** Requests, errors, throttles and latency of one function version over a time window. */
-export interface VersionStats {
-  readonly requests: number;
-  readonly errors: number;
-  readonly throttles: number;
-  /** 100 × errors / requests, in %; null without requests. */
-  readonly errorRatePercent: number | null;
-  /** p99 of Duration in ms; null without requests. */
-  readonly p99Ms: number | null;
 }
 
 /** Metrics of a function per executed version (CloudWatch GetMetricData on AWS/Lambda). */
@@ -316,18 +307,6 @@ export interface EventBus {
 export interface Notifier {
   send(message: { subject: string; text: string; to: readonly string[]; changeId: string }): Promise<void>;
 }
-
-/** A user of CMV and the roles they hold. */
-export interface User {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string;
-  readonly roles: readonly Role[];
-}
-
-export type { Role } from './policy/change-policy';
-
-import type { Role } from './policy/change-policy';
 
 /** Who the users are (read from the deployment's config document: the first call may read it). */
 export interface Directory {

@@ -6,10 +6,6 @@ import * as z from 'zod';
  * example's target.json); times in s unless named otherwise, rates in %.
  */
 
-/** `alias-weights`: CMV shifts the alias itself; `codedeploy`: a CodeDeploy deployment does. */
-export const DeploymentStrategy = z.enum(['alias-weights', 'codedeploy']);
-export type DeploymentStrategy = z.infer<typeof DeploymentStrategy>;
-
 /** Weights in % (strictly increasing, ending at 100). */
 export const CanarySteps = z
   .array(z.number().int().min(1).max(100))

@@ -1,6 +1,7 @@
 import type { FunctionConfig } from './change-request';
 import type { TestSuite } from './policy/change-policy';
-import type { AlarmSettings, CanarySettings, CodeDeploySettings, DeploymentStrategy, RetentionSettings, SmokeTest } from './target-settings';
+import type { StrategyName } from './strategies/names';
+import type { AlarmSettings, CanarySettings, CodeDeploySettings, RetentionSettings, SmokeTest } from './target-settings';
 
 export type { AlarmSettings } from './target-settings';
 
@@ -36,7 +37,7 @@ export interface Target {
   /** The shell command of each test suite it has, run in the unzipped artifact. */
   readonly testSuites: Partial<Record<TestSuite, string>>;
   /** How changes roll out unless the change request says otherwise. */
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: CodeDeploySettings;
   readonly alarms: AlarmSettings;

@@ -1,4 +1,4 @@
-import type { Role, User } from './ports';
+import type { Role, User } from './user';
 
 /**
  * Keeping the user pool and the approvers' e-mail subscriptions in step with the users file: the

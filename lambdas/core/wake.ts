@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Change } from './change';
 import type { OutstandingTaskToken, TaskWait } from './ports';
+import type { WakeCause } from './workflow-state';
 
 /**
  * How the workflow's deploy waits end. Each is one `waitForTaskToken` task whose token is kept with
@@ -13,12 +14,8 @@ import type { OutstandingTaskToken, TaskWait } from './ports';
 /** The deploy waits (the approval's wait ends by its decision: deliver-decision.ts). */
 export type DeployWait = Exclude<TaskWait, 'approval'>;
 
-/**
- * Why a wait was ended: `due` (its deadline came), `paused`, `promote`, `resumed`, `stopped` (the
- * change stopped deploying: rolled back, failed), `codedeploy-ended` (the deployment ended), or who
- * woke it (an operator's control, an alarm), for the history.
- */
-export type WakeCause = 'due' | 'paused' | 'promote' | 'resumed' | 'stopped' | 'codedeploy-ended' | 'timeout';
+/** Why a wait was ended (workflow-state.ts). */
+export type { WakeCause } from './workflow-state';
 
 /** What the workflow's wait receives when it ends (SendTaskSuccess output). Times ISO-8601. */
 export interface WakeOutput {

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { Role } from '../../lambdas/core/ports';
+import type { Role } from '../../lambdas/core/user';
 
 /** The Cognito groups: one per CMV role. The API reads them from the `cognito:groups` claim. */
 export const ROLE_GROUPS = {

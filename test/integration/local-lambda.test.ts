@@ -125,13 +125,17 @@ describe('LocalLambda', () => {
       await expect(invoke('1')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     });
 
-    it('rejects deleting a version an alias routes to, also by weight, with ResourceConflictException', async () => {
+    it('rejects deleting a version an alias routes to, also by weight, with ResourceConflictException (the adapter: ConflictError)', async () => {
       await lambda.send(
         new UpdateAliasCommand({ FunctionName: FN, Name: 'live', FunctionVersion: '3', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } }),
       );
 
-      await expect(host.deleteVersion(FN, '3')).rejects.toMatchObject({ name: 'ResourceConflictException', message: expect.stringContaining('[live]') });
-      await expect(host.deleteVersion(FN, '2')).rejects.toMatchObject({ name: 'ResourceConflictException' });
+      await expect(lambda.send(new DeleteFunctionCommand({ FunctionName: FN, Qualifier: '3' }))).rejects.toMatchObject({
+        name: 'ResourceConflictException',
+        message: expect.stringContaining('[live]'),
+      });
+      await expect(host.deleteVersion(FN, '3')).rejects.toMatchObject({ name: 'ConflictError', message: expect.stringContaining('[live]') });
+      await expect(host.deleteVersion(FN, '2')).rejects.toMatchObject({ name: 'ConflictError' });
       expect(await host.listVersions(FN)).toEqual(['1', '2', '3']);
     });
 
@@ -139,7 +143,7 @@ describe('LocalLambda', () => {
       await expect(lambda.send(new DeleteFunctionCommand({ FunctionName: FN, Qualifier: '$LATEST' }))).rejects.toMatchObject({
         name: 'InvalidParameterValueException',
       });
-      await expect(host.deleteVersion(FN, '9')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(host.deleteVersion(FN, '9')).rejects.toMatchObject({ name: 'NotFoundError' });
     });
 
     it('keeps the workers of other versions running (warm) when a version is deleted', async () => {

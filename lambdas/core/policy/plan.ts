@@ -1,29 +1,13 @@
-import { type PlannedGroup, planGroups, unmetGroups } from '../approval';
+import { planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
-import type { User } from '../ports';
-import type { CanarySettings, DeploymentStrategy } from '../target-settings';
-import { type ChangePolicy, type ChangeWindow, matchRule, policyHash, type TestSuite } from './change-policy';
+import type { StrategyName } from '../strategies/names';
+import type { CanarySettings } from '../target-settings';
+import type { User } from '../user';
+import type { ChangePlan } from './change-plan';
+import { type ChangePolicy, matchRule, policyHash } from './change-policy';
 import { earliestStart } from './change-window';
 
-/**
- * What the policy decides for one change: who approves, which tests, when it may start, how it is
- * rolled out. Returned by `POST /changes?dryRun=true` and `cmv plan`, and kept on the change.
- */
-export interface ChangePlan {
-  readonly policy: { readonly name: string; readonly sha256: string; readonly ruleId: string; readonly rule: string };
-  readonly approvals: { readonly groups: readonly PlannedGroup[]; readonly timeoutHours: number; readonly unmet?: string };
-  readonly tests: readonly TestSuite[];
-  /** Emergency: the tests run after the deployment reached 100 % (a failure rolls back). */
-  readonly testsAfterDeploy: boolean;
-  readonly window: { readonly timeZone: string; readonly windows: readonly ChangeWindow[]; readonly bypass: boolean; readonly earliestStart: string };
-  /** How it rolls out: the change request's strategy, else the target's. */
-  readonly strategy: DeploymentStrategy;
-  /** codedeploy: the deployment config name (`CodeDeployDefault.Lambda…` or the target's custom one). */
-  readonly deploymentConfig: string;
-  /** alias-weights: weights in %, bake time per step and after 100 % in s. */
-  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
-  readonly postImplementationReview: boolean;
-}
+export type { ChangePlan } from './change-plan';
 
 /** The facts about a change that the policy looks at. */
 export interface PlanInput {
@@ -33,13 +17,13 @@ export interface PlanInput {
   readonly requester: string;
   /** The change request's own canary, which wins over the rule's and the target's. */
   readonly canary?: { readonly steps: readonly number[]; readonly bakeSeconds?: number; readonly finalBakeSeconds?: number };
-  readonly strategy?: DeploymentStrategy;
+  readonly strategy?: StrategyName;
   readonly deploymentConfig?: string;
 }
 
 /** What the target says about rolling out, unless the change request or the policy rule says otherwise. */
 export interface TargetRollout {
-  readonly strategy: DeploymentStrategy;
+  readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: { readonly deploymentConfig: string };
 }

@@ -1,5 +1,5 @@
-import { aliasWeight, firingAlarms } from '../canary';
-import { recordCodeDeployShift, stopCodeDeployment } from './code-deploy';
+import { firingAlarms } from '../canary';
+import { strategyOf } from '../strategies/registry';
 import { loadTarget, rollBack } from './deploy';
 import type { Services } from './services';
 import { wakeWorkflow } from './wake';
@@ -21,9 +21,9 @@ export type AlarmOutcome =
  * Event-driven rollback: an alarm of a target going to ALARM rolls back the change deploying to it
  * at once, without waiting for the bake to end. Only alarms that guard the deployment count (the
  * ones armed on its new version), and only a move to ALARM after the deployment started (an alarm
- * already firing before it must not block an emergency fix). alias-weights: the alias goes back to
- * the previous version and the workflow is woken; codedeploy: the deployment is stopped and
- * CodeDeploy rolls back (the workflow records it).
+ * already firing before it must not block an emergency fix). The rollback is recorded and the alias
+ * goes back to the previous version; the change's strategy prepares it (codedeploy: records the shift
+ * CodeDeploy made) and stops what still shifts (codedeploy: the deployment); the workflow is woken.
  */
 export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): Promise<AlarmOutcome> {
   if (change.state !== 'ALARM') return { action: 'none', why: `alarm ${change.alarmName} is ${change.state}` };
@@ -40,24 +40,13 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
     return { action: 'none', why: `alarm ${change.alarmName} went to ALARM before change ${changeId} started deploying` };
   }
   const trigger = { actor: `alarm:${change.alarmName}`, kind: 'alarm' as const, alarm: { name: change.alarmName, at: change.at } };
-  if (d.strategy === 'codedeploy') {
-    if (!d.codeDeployId || !svc.codeDeploy) return { action: 'none', why: `change ${changeId} has no CodeDeploy deployment yet` };
-    // CodeDeploy may have shifted since the workflow last looked: the weight is the alias's — unless
-    // CodeDeploy already rolled the alias back itself (it polls the same alarm), then the last one recorded.
-    const live = d.toFunctionVersion ? aliasWeight(await svc.functions.getAlias(d.functionName, d.alias), d.toFunctionVersion) : 0;
-    const weight = live > 0 ? live : d.currentWeight;
-    // 0: CodeDeploy shifted and already rolled back before anyone recorded the weight it reached.
-    const where = weight > 0 ? `at ${weight}%` : `during CodeDeploy deployment ${d.codeDeployId}`;
-    // A shift the workflow has not looked at yet (it looks when the config's next shift is due) becomes the step the rollback closes.
-    await recordCodeDeployShift(svc, changeId, live);
-    // Recorded first (the alarm as the reason, the route back on the previous version, the alias
-    // following), then CodeDeploy's deployment is stopped with rollback and the alias synced again.
-    const rolled = await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM ${where}: ${change.reason}`, trigger);
-    await stopCodeDeployment(svc, rolled.target, d.codeDeployId);
-    await wakeWorkflow(svc, changeId, 'stopped');
-    return { action: 'stopped_codedeploy', changeId };
-  }
-  await rollBack(svc, changeId, `alarm ${change.alarmName} in ALARM at ${d.currentWeight}%: ${change.reason}`, trigger);
+  const strategy = strategyOf(d.strategy);
+  const plan = await strategy.prepareAlarmRollback(svc, c, d, { name: change.alarmName, reason: change.reason, at: change.at });
+  if ('none' in plan) return { action: 'none', why: plan.none };
+  // Recorded first (the alarm as the reason, the route back on the previous version, the alias
+  // following), then whatever else still shifts is stopped, and the workflow woken.
+  const rolled = await rollBack(svc, changeId, plan.reason, trigger);
+  await strategy.stopAfterRollback(svc, rolled);
   await wakeWorkflow(svc, changeId, 'stopped');
-  return { action: 'rolled_back', changeId };
+  return { action: plan.action, changeId };
 }

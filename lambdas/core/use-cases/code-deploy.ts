@@ -1,14 +1,14 @@
 import { alarmNamesFor } from '../alarm-definitions';
-import { aliasWeight, observe } from '../canary';
-import type { CanaryStepRecord, Change } from '../change';
-import { nextCodeDeployLook, resolveDeploymentConfig, type TrafficRouting, trafficShifts } from '../deployment-config';
-import { ConflictError, DeploymentError } from '../errors';
+import { aliasWeight } from '../canary';
+import { nextCodeDeployLook } from '../deployment-config';
+import { DeploymentError } from '../errors';
 import type { CodeDeploymentStatus } from '../ports';
+import { codeDeployOf, recordCodeDeployShift, recordWeight, routingOf, stopCodeDeployment } from '../strategies/codedeploy';
+import { strategyOf } from '../strategies/registry';
 import { type DeploymentState, loadTarget, requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { requireSmokeTests } from './smoke-tests';
-import { syncAlias } from './sync-alias';
 import { wakeWorkflow } from './wake';
 
 /**
@@ -19,11 +19,6 @@ import { wakeWorkflow } from './wake';
  * between looks the workflow waits on a task token, woken by the deployment's end (its EventBridge
  * event, `codeDeployStateChanged`), or at the next shift its config makes (`nextCodeDeployLook`).
  */
-
-function codeDeployOf(svc: Services) {
-  if (!svc.codeDeploy || !svc.settings.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
-  return { client: svc.codeDeploy, settings: svc.settings.codeDeploy };
-}
 
 /**
  * Creates the CodeDeploy deployment of a change (once: a retry finding its id records nothing) and
@@ -105,16 +100,6 @@ export async function followCodeDeployment(svc: Services, changeId: string, inpu
   };
 }
 
-/** How the change's CodeDeploy deployment config shifts traffic (an unknown config: as all at once, looked at by its hook window). */
-async function routingOf(svc: Services, c: Change): Promise<TrafficRouting> {
-  const target = await loadTarget(svc, c.target);
-  try {
-    return resolveDeploymentConfig(c.deployment?.deploymentConfig ?? target.codeDeploy.deploymentConfig, target.codeDeploy.customConfigs).routing;
-  } catch {
-    return { type: 'AllAtOnce' };
-  }
-}
-
 /** A "CodeDeploy Deployment State-change Notification": the deployment and its new state (START, SUCCESS, FAILURE, STOP, READY). */
 export interface CodeDeployStateChange {
   readonly deploymentId: string;
@@ -133,80 +118,6 @@ export async function codeDeployStateChanged(svc: Services, event: CodeDeploySta
   const change = changeId ? await svc.store.getChange(changeId) : undefined;
   if (!change || change.deployment?.codeDeployId !== event.deploymentId) return undefined;
   return (await wakeWorkflow(svc, change.changeId, 'codedeploy-ended')) ? change.changeId : undefined;
-}
-
-/**
- * Records a shift CodeDeploy made that the workflow has not looked at yet — an alarm's handler saw the
- * alias at `weight` % before the workflow's next look; 0: the alias is back already, and the metrics
- * tell (`unseenFirstShift`) — as the step the canary's history then closes with the rollback. A
- * weight already recorded records nothing.
- */
-export async function recordCodeDeployShift(svc: Services, changeId: string, weight: number): Promise<void> {
-  const c = await loadChange(svc, changeId);
-  const seen = weight > 0 ? weight : await unseenFirstShift(svc, c);
-  if (c.status !== 'deploying' || !seen || seen <= (c.deployment?.currentWeight ?? 0)) return;
-  await recordWeight(svc, changeId, seen, 'continue', `CodeDeploy shifted to ${seen}%`);
-}
-
-/**
- * The first weight of the deployment config, when no look saw a shift yet but the new version
- * served requests through the alias since the deployment started (its metrics): CodeDeploy shifted
- * and rolled back between two looks (its alarm polling, a failed hook after the shift). Only the
- * first shift is certain from that; undefined when nothing shows traffic moved.
- */
-async function unseenFirstShift(svc: Services, c: Change): Promise<number | undefined> {
-  const d = c.deployment;
-  if (!d || d.history.length > 0 || !svc.metrics || !d.toFunctionVersion || !d.startedAt) return undefined;
-  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.toFunctionVersion], new Date(d.startedAt), svc.now());
-  if (!((stats[d.toFunctionVersion]?.requests ?? 0) > 0)) return undefined;
-  return trafficShifts(await routingOf(svc, c))[0]?.percent;
-}
-
-/** Records a newly seen weight as a step, closing the previous one with `decision`. */
-async function recordWeight(svc: Services, changeId: string, weight: number, decision: 'continue' | 'promote', reason: string): Promise<Change> {
-  return recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
-    const d = requireDeployment(c.deployment, changeId);
-    const last = d.history[d.history.length - 1];
-    const now = svc.now().toISOString();
-    const alarms = d.alarmNames?.length ? (await svc.alarms.describe(d.alarmNames)).map((a) => ({ name: a.name, state: a.state })) : [];
-    const observed = last && svc.metrics ? await observeOf(svc, c, last.at, now) : undefined;
-    const closed: CanaryStepRecord[] = last && !last.decision ? [{ ...last, checkedAt: now, observed, alarms, decision, reason }] : last ? [last] : [];
-    const history = [...d.history.slice(0, -1), ...closed];
-    if (weight === d.currentWeight && last) {
-      if (last.decision) return undefined;
-      return { event: 'CanaryStepChecked', patch: { deployment: { ...d, history } }, details: { weight, decision, reason, alarms, observed } };
-    }
-    return {
-      event: 'TrafficShifted',
-      patch: { deployment: { ...d, currentWeight: weight, history: [...history, { weight, at: now }] } },
-      details: { weight, observedFrom: 'CodeDeploy', deploymentId: d.codeDeployId },
-    };
-  });
-}
-
-async function observeOf(svc: Services, c: Change, from: string, to: string) {
-  const d = requireDeployment(c.deployment, c.changeId);
-  if (!svc.metrics || !d.toFunctionVersion) return undefined;
-  const stats = await svc.metrics.versionStats(d.functionName, d.alias, [d.fromFunctionVersion, d.toFunctionVersion], new Date(from), new Date(to));
-  const none = { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null };
-  return observe(stats[d.fromFunctionVersion] ?? none, stats[d.toFunctionVersion] ?? none, from, to);
-}
-
-/**
- * Stops a CodeDeploy deployment whose change was already recorded rolled back (its target's route is
- * back on the previous version): StopDeployment with rollback — a deployment that already ended is
- * fine — then the alias is synced again, so a shift CodeDeploy made after the rollback's own sync
- * (it overtook it) is undone.
- */
-export async function stopCodeDeployment(svc: Services, targetName: string, deploymentId: string): Promise<void> {
-  const { client } = codeDeployOf(svc);
-  const status = await client.get(deploymentId);
-  if (!['Succeeded', 'Failed', 'Stopped'].includes(status.status)) {
-    await client.stop(deploymentId).catch((err: Error) => {
-      if (!(err instanceof ConflictError)) throw err;
-    });
-  }
-  await syncAlias(svc, targetName);
 }
 
 /** CodeDeploy ended the deployment without success: make sure the alias is back, record the rollback. */
@@ -237,9 +148,9 @@ export async function runDeploymentHook(
     const target = await svc.store.getTarget(status.deploymentGroup);
     const changeId = target?.deployingChangeId;
     const change = changeId ? await svc.store.getChange(changeId) : undefined;
-    // The hook may run before CMV recorded the deployment's id: a codedeploy change without one is this deployment.
+    // Only a change whose strategy runs CMV's hooks (and, once recorded, this deployment) is this deployment.
     const d = change?.status === 'deploying' ? change.deployment : undefined;
-    if (changeId && d?.strategy === 'codedeploy' && (d.codeDeployId ?? deploymentId) === deploymentId) {
+    if (changeId && d && strategyOf(d.strategy).acceptsLifecycleHook(d, deploymentId)) {
       await requireSmokeTests(svc, changeId, phase);
       outcome = 'Succeeded';
     }

@@ -1,5 +1,6 @@
 import { approvalOutcome } from '../approval';
 import type { Change } from '../change';
+import { SpentTaskTokenError } from '../errors';
 import type { Services } from './services';
 
 /**
@@ -7,7 +8,7 @@ import type { Services } from './services';
  * (answered, timed out, or the execution stopped). Such a token is spent, not failed.
  */
 export function isSpentToken(err: unknown): boolean {
-  return ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((err as Error)?.name);
+  return err instanceof SpentTaskTokenError;
 }
 
 /**

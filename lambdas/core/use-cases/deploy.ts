@@ -3,10 +3,14 @@ import { checkStep, historyWithRollback, observe, routeForWeight } from '../cana
 import { canaryReport, canaryReportSha256 } from '../canary-report';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
-import type { StoreWrite, VersionStats } from '../ports';
+import type { VersionStats } from '../observations';
+import type { StoreWrite } from '../ports';
+import { DEFAULT_STRATEGY } from '../strategies/names';
+import { aliasMovedByStrategy, strategyOf } from '../strategies/registry';
 import { type AliasRoute, routesAs, type Target } from '../target';
-import type { DeploymentStrategy } from '../target-settings';
-import { bakedBy, type WakeOutput } from '../wake';
+import { bakedBy } from '../wake';
+import type { DeploymentState } from '../workflow-state';
+import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { syncAlias } from './sync-alias';
@@ -18,35 +22,10 @@ import { syncAlias } from './sync-alias';
  * them is `DeploymentState`.
  */
 
-/**
- * What the workflow carries between deploy steps. `waitSeconds` is how long the next timed wait lasts
- * at most, on the workflow's clock (a bake: the bake time left; a CodeDeploy look: until its next
- * shift). `decision` drives the ASL's Choice: `continue` (shift to step `stepIndex`), `bake` (wait,
- * then check), `paused` (wait for /resume), `promote`, `rollback`, `stopped` (already rolled back, by
- * an alarm or /abort), `wait` (CodeDeploy still running). `wake` is how the last wait ended (the
- * ASL puts it there; a step's result drops it).
- */
-export interface DeploymentState {
-  readonly strategy: DeploymentStrategy;
-  readonly stepIndex: number;
-  readonly steps: readonly number[];
-  readonly alarmNames: readonly string[];
-  readonly startedAt: string;
-  readonly waitSeconds: number;
-  /** How long the current step has baked, in s, on the workflow's clock (pauses excluded). */
-  readonly bakedSeconds?: number;
-  /** codedeploy: looks in a row that saw no new weight (the next look backs off). */
-  readonly unchangedLooks?: number;
-  readonly decision?: 'continue' | 'bake' | 'paused' | 'promote' | 'rollback' | 'stopped' | 'wait';
-  /** How the wait before this step ended: the wake's output, or the error the ASL caught (a timed-out wait). */
-  readonly wake?: Pick<WakeOutput, 'by' | 'since'> | { readonly Error: string; readonly Cause?: string };
-}
+/** What the workflow carries between deploy steps (workflow-state.ts). */
+export type { DeploymentState } from '../workflow-state';
 
-export async function loadTarget(svc: Services, name: string): Promise<Target> {
-  const target = await svc.store.getTarget(name);
-  if (!target) throw new NotFoundError(`target ${name} is not registered`);
-  return target;
-}
+export { loadTarget, requireDeployment } from './deployment-records';
 
 /**
  * Starts the deployment in two recorded steps. First the change moves to `deploying` and takes the
@@ -66,35 +45,33 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     }
     const alias = await svc.functions.getAlias(target.functionName, target.alias);
     // The policy plan already merged the change request's canary, the rule's and the target's.
-    const { steps, bakeSeconds, finalBakeSeconds } = c.plan.canary;
-    const strategy = c.plan.strategy ?? 'alias-weights';
-    // Whether this deployment of CMV has CodeDeploy is a setting: this step calls no CodeDeploy API, so its function has no client.
-    if (strategy === 'codedeploy' && !svc.settings.codeDeploy) throw new DeploymentError('the codedeploy strategy is not available in this deployment of CMV');
+    const { bakeSeconds, finalBakeSeconds } = c.plan.canary;
+    const strategy = strategyOf(c.plan.strategy ?? DEFAULT_STRATEGY);
+    strategy.requireAvailable(svc.settings);
+    const start = strategy.start(c.plan);
     const deployment: DeploymentRecord = {
-      strategy,
+      strategy: strategy.name,
       functionName: target.functionName,
       alias: target.alias,
       fromVersion: target.liveVersion,
       fromFunctionVersion: alias.functionVersion,
       startedAt: svc.now().toISOString(),
-      steps: strategy === 'codedeploy' ? [] : steps,
+      steps: start.steps,
       bakeSeconds,
       finalBakeSeconds: finalBakeSeconds ?? bakeSeconds,
-      ...(strategy === 'codedeploy' ? { deploymentConfig: c.plan.deploymentConfig } : {}),
+      ...start.record,
       currentWeight: 0,
       history: [],
     };
-    const shape =
-      strategy === 'codedeploy' ? { deploymentConfig: c.plan.deploymentConfig } : { steps, bakeSeconds, finalBakeSeconds: deployment.finalBakeSeconds };
     return {
       event: 'DeploymentStarted',
       patch: { deployment },
-      details: { strategy, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, ...shape },
+      details: { strategy: strategy.name, fromVersion: deployment.fromVersion, fromFunctionVersion: deployment.fromFunctionVersion, ...start.details },
       writes: [
         {
           kind: 'target',
-          // codedeploy: from here on CodeDeploy moves the alias, and syncAlias leaves it alone until the change ends.
-          record: { ...target, deployingChangeId: changeId, shiftedByCodeDeploy: strategy === 'codedeploy' || undefined, updatedAt: svc.now().toISOString() },
+          // A strategy that moves the alias itself (codedeploy) does so from here on: syncAlias leaves it alone until the change ends.
+          record: { ...target, deployingChangeId: changeId, shiftedByCodeDeploy: strategy.movesAliasItself || undefined, updatedAt: svc.now().toISOString() },
           expectedRevision: target.revision,
         },
       ],
@@ -125,7 +102,15 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     };
   });
   // Alarm states older than this do not count against the change (the alarms were re-armed after it).
-  return { strategy: d.strategy, stepIndex: 0, steps: d.steps, alarmNames, startedAt: d.startedAt ?? locked.updatedAt, waitSeconds: 0 };
+  return {
+    strategy: d.strategy,
+    mode: strategyOf(d.strategy).workflowMode,
+    stepIndex: 0,
+    steps: [...d.steps],
+    alarmNames,
+    startedAt: d.startedAt ?? locked.updatedAt,
+    waitSeconds: 0,
+  };
 }
 
 /**
@@ -250,7 +235,7 @@ async function observeStep(svc: Services, d: DeploymentRecord, from: string, to:
  */
 export async function finalizeDeployment(svc: Services, changeId: string): Promise<Change> {
   const before = await loadChange(svc, changeId);
-  if (before.status === 'deploying' && before.deployment?.strategy !== 'codedeploy') await syncAlias(svc, before.target);
+  if (before.status === 'deploying' && !aliasMovedByStrategy(before.deployment)) await syncAlias(svc, before.target);
   const after = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
@@ -382,9 +367,4 @@ function releaseTarget(svc: Services, target: Target, changeId: string, route?: 
     ...(route ? { route } : {}),
   };
   return [{ kind: 'target', record, expectedRevision: target.revision }];
-}
-
-export function requireDeployment(d: DeploymentRecord | undefined, changeId: string): DeploymentRecord {
-  if (!d) throw new DeploymentError(`change ${changeId} has no deployment`);
-  return d;
 }

@@ -1,6 +1,7 @@
 import type { Change } from '../change';
 import { ConflictError, ForbiddenError } from '../errors';
-import { stopCodeDeployment } from './code-deploy';
+import { strategyOf } from '../strategies/registry';
+import type { Control } from '../strategies/strategy';
 import { requireDeployment, rollBack } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
@@ -10,13 +11,12 @@ import { wakeWorkflow } from './wake';
  * Operator controls of a deploying change (POST /changes/{id}/pause, /resume, /promote, /abort).
  * Each needs the release_admin role and is one conditional write with its ledger entry, after which
  * the workflow's wait is woken (its bake ends early): pause and promote take effect at once, at the
- * canary check that follows; abort rolls the alias back in the request itself. CodeDeploy cannot pause or skip steps of a Lambda deployment, so on
- * the codedeploy strategy only abort is offered (it stops the deployment with rollback).
+ * canary check that follows; abort rolls the alias back in the request itself. Which controls a
+ * change allows is its strategy's (codedeploy: only abort, which stops the deployment with rollback).
  */
 
 /** The operator controls, as the API paths name them. */
-export const CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
-export type Control = (typeof CONTROLS)[number];
+export { CONTROLS, type Control } from '../strategies/strategy';
 
 /**
  * Applies an operator control to a deploying change.
@@ -34,11 +34,8 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
   const at = svc.now().toISOString();
   const changed = await recordChange(svc, changeId, caller, (c) => {
     const d = requireDeploying(c, control);
-    if (d.strategy === 'codedeploy') {
-      throw new ConflictError(
-        `CodeDeploy cannot ${control} a Lambda deployment: change ${changeId} deploys with the codedeploy strategy (abort it, or let it finish)`,
-      );
-    }
+    const strategy = strategyOf(d.strategy);
+    if (!strategy.controls.includes(control)) throw new ConflictError(strategy.controlRefusal(control, changeId));
     // A control that could no longer take effect is refused, not recorded: once promotion was requested
     // or the last step decided to promote, the canary goes to 100 % and ends whatever is asked.
     const promoting = d.history.at(-1)?.decision === 'promote';
@@ -75,17 +72,15 @@ export async function controlDeployment(svc: Services, caller: Caller, changeId:
 
 /**
  * Rolls back now, recorded first: the rollback with the operator's reason and the target's route back
- * on the previous version commit, the alias follows (syncAlias); for codedeploy, CodeDeploy's
- * deployment is stopped after that (StopDeployment with rollback) and the alias synced again — so
+ * on the previous version commit, the alias follows (syncAlias); then the strategy stops whatever
+ * still shifts (codedeploy: StopDeployment with rollback, and the alias synced again) — so
  * CodeDeploy's own end (MANUAL_STOP) can never be recorded in the operator's place.
  */
 async function abort(svc: Services, caller: Caller, changeId: string, reason: string): Promise<Change> {
   const c = await loadChange(svc, changeId);
   const d = requireDeploying(c, 'abort');
   const changed = await rollBack(svc, changeId, `aborted by ${caller.id}: ${reason}`, { actor: caller, kind: 'operator' });
-  if (d.strategy === 'codedeploy' && changed.deployment?.codeDeployId && svc.codeDeploy) {
-    await stopCodeDeployment(svc, changed.target, changed.deployment.codeDeployId);
-  }
+  await strategyOf(d.strategy).stopAfterRollback(svc, changed);
   await wakeWorkflow(svc, changeId, 'stopped');
   return changed;
 }

@@ -1,4 +1,5 @@
 import type { Change } from '../change';
+import { WorkflowExistsError } from '../errors';
 import { deliverDecision } from './deliver-decision';
 import { workflowInput } from './propose-change';
 import type { Services } from './services';
@@ -53,7 +54,7 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
         await svc.workflow.start(change.changeId, workflowInput(change));
         workflowsStarted.push(change.changeId);
       } catch (err) {
-        if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+        if (!(err instanceof WorkflowExistsError)) throw err;
       }
     });
   }

@@ -5,17 +5,9 @@ import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '..
 import { ConflictError, ForbiddenError, ValidationError } from '../errors';
 import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
+import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
 import type { StackTarget, Target } from '../target';
-import {
-  AlarmSettings,
-  CanarySettings,
-  CodeDeploySettings,
-  DEFAULT_ALARMS,
-  DEFAULT_CANARY,
-  DeploymentStrategy,
-  RetentionSettings,
-  SmokeTest,
-} from '../target-settings';
+import { AlarmSettings, CanarySettings, CodeDeploySettings, DEFAULT_ALARMS, DEFAULT_CANARY, RetentionSettings, SmokeTest } from '../target-settings';
 import type { Caller, Services } from './services';
 
 /** The body of POST /targets (and an example's target.json). Times in s, rates in %. */
@@ -33,7 +25,7 @@ export const TargetRegistration = z.strictObject({
   initialVersion: SemanticVersion.default('1.0.0'),
   artifact: z.string().regex(/^(file|s3):\/\/.+/, 'must be a file:// path or an s3:// URI'),
   config: FunctionConfig.default({}),
-  strategy: DeploymentStrategy.default('alias-weights'),
+  strategy: StrategyName.default(DEFAULT_STRATEGY),
   canary: CanarySettings.default(DEFAULT_CANARY),
   codeDeploy: CodeDeploySettings.default({ deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', customConfigs: [] }),
   alarms: AlarmSettings.default(DEFAULT_ALARMS),

@@ -128,12 +128,12 @@ function refOf(functionVersion: string, records: readonly VersionRecord[]): Reti
   return { functionVersion, versions: records.filter((r) => r.functionVersion === functionVersion).map((r) => r.version) };
 }
 
-/** Lambda refuses to delete a version an alias routes to (ResourceConflictException). */
+/** Lambda refuses to delete a version an alias routes to. */
 function isInUse(err: unknown): boolean {
-  return err instanceof ConflictError || (err as Error)?.name === 'ResourceConflictException';
+  return err instanceof ConflictError;
 }
 
 /** Someone else deleted the version first: it is retired all the same. */
 function isGone(err: unknown): boolean {
-  return (err as Error)?.name === 'ResourceNotFoundException';
+  return err instanceof NotFoundError;
 }

@@ -14,11 +14,11 @@ import type {
   LinkKeys,
   MetricsReader,
   Notifier,
-  User,
   WakeScheduler,
   Workflow,
 } from '../ports';
 import type { StackTarget } from '../target';
+import type { User } from '../user';
 
 /** Settings of a deployment of CMV. */
 export interface Settings {

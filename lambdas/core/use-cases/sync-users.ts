@@ -1,4 +1,4 @@
-import type { User } from '../ports';
+import type { User } from '../user';
 import { type PoolChange, planPoolChanges, planSubscriptionChanges, type SubscriptionsPort, type UserPoolPort } from '../user-sync';
 
 /** How many changes run at once: Cognito's admin APIs allow tens of requests a second per pool; the SDK retries throttling. */

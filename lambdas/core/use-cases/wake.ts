@@ -1,4 +1,5 @@
 import type { OutstandingTaskToken, WaitDeadline } from '../ports';
+import { strategyOf } from '../strategies/registry';
 import { type DeployWait, DUE_TOLERANCE_MS, deadline, pendingWake, type WakeCause, type WakeOutput, waitKey, wakeScheduleName } from '../wake';
 import { isSpentToken } from './deliver-decision';
 import type { Services } from './services';
@@ -100,16 +101,13 @@ export async function deliverDueWake(svc: Services, changeId: string): Promise<W
 
 /**
  * Why an outstanding deploy wait must end now (undefined: not yet): what the change records
- * (`pendingWake`), and for a CodeDeploy look, the deployment's own end (GetDeployment), which its
- * EventBridge event reports at once but only at best effort.
+ * (`pendingWake`), and what the change's strategy sees outside CMV (codedeploy: a look at a
+ * deployment that ended, by GetDeployment, which its EventBridge event reports at once but only at best effort).
  */
 export async function wakeCause(svc: Services, token: OutstandingTaskToken, toleranceMs = 0): Promise<WakeCause | undefined> {
   if (token.wait === 'approval') return undefined;
   const change = await svc.store.getChange(token.changeId);
   const cause = pendingWake(change, token, svc.now(), toleranceMs);
-  if (cause || token.wait !== 'codedeploy') return cause;
-  const id = change?.deployment?.codeDeployId;
-  if (!id || !svc.codeDeploy) return undefined;
-  const { status } = await svc.codeDeploy.get(id);
-  return ['Succeeded', 'Failed', 'Stopped'].includes(status) ? 'codedeploy-ended' : undefined;
+  if (cause || !change?.deployment) return cause;
+  return strategyOf(change.deployment.strategy).endedOutsideCmv(svc, change, token.wait);
 }

@@ -1,7 +1,7 @@
 import type { CanaryReport, CanaryReportStep } from '../../core/canary-report';
 import { renderChartSvg } from '../../core/canary-report-svg';
 import { alarmsText, formatPercent, reportSummary, stepDecision } from '../../core/canary-report-text';
-import type { VersionStats } from '../../core/ports';
+import type { VersionStats } from '../../core/observations';
 import { escapeHtml } from './approval-view';
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}

@@ -1,31 +1,13 @@
 import * as z from 'zod';
-import { DeploymentStrategy } from '../../core/target-settings';
+import { type CaughtError, DeploymentState } from '../../core/workflow-state';
+
+export { CaughtError } from '../../core/workflow-state';
 
 /** `{changeId}`: the input of most workflow tasks. */
 export const ChangeRef = z.object({ changeId: z.string().min(1) });
 
-/** An error as the ASL `Catch` records it with ResultPath. */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
-
-/** The deployment state the deploy steps pass along (DeploymentState), with any caught error. */
-export const Deployment = z.object({
-  strategy: DeploymentStrategy,
-  stepIndex: z.number().int().min(0),
-  steps: z.array(z.number()),
-  alarmNames: z.array(z.string()),
-  startedAt: z.string(),
-  waitSeconds: z.number().min(0),
-  bakedSeconds: z.number().min(0).optional(),
-  unchangedLooks: z.number().int().min(0).optional(),
-  decision: z.enum(['continue', 'bake', 'paused', 'promote', 'rollback', 'stopped', 'wait']).optional(),
-  /** How the wait before the step ended (the ASL's ResultPath of Bake): a WakeOutput, or the caught error of a wait that timed out. */
-  wake: z
-    .union([
-      z.object({ by: z.enum(['due', 'paused', 'promote', 'resumed', 'stopped', 'codedeploy-ended', 'timeout']), since: z.string() }).loose(),
-      CaughtError,
-    ])
-    .optional(),
-});
+/** The deployment state the deploy steps pass along (core's DeploymentState), with any caught error. */
+export const Deployment = DeploymentState;
 
 /** Describes a caught error for people: `Error: cause` (the cause's errorMessage when it is a Lambda error JSON). */
 export function describeError(e: z.infer<typeof CaughtError> | undefined): string {

@@ -1,4 +1,5 @@
 import {
+  DeleteFunctionCommand,
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -7,6 +8,7 @@ import {
   LambdaClient,
   PreconditionFailedException,
   PublishVersionCommand,
+  ResourceConflictException,
   ResourceNotFoundException,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -14,7 +16,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LambdaFunctionHost } from '../../../lambdas/adapters/lambda-functions';
-import { ConflictError, DeploymentError } from '../../../lambdas/core/errors';
+import { ConflictError, DeploymentError, NotFoundError } from '../../../lambdas/core/errors';
 
 const lambdaMock = mockClient(LambdaClient);
 const client = new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -222,6 +224,29 @@ describe('lambda-functions', () => {
       lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, ExecutedVersion: '7', FunctionError: 'Unhandled', Payload: payloadOf(error) });
 
       expect(await host.invoke(FN, 'live', {})).toEqual({ executedVersion: '7', ok: false, payload: error });
+    });
+  });
+
+  describe('LambdaFunctionHost.deleteVersion()', () => {
+    it('deletes the published version', async () => {
+      lambdaMock.on(DeleteFunctionCommand).resolves({});
+
+      await host.deleteVersion(FN, '3');
+
+      expect(lambdaMock).toHaveReceivedCommandWith(DeleteFunctionCommand, { FunctionName: FN, Qualifier: '3' });
+    });
+
+    it('rejects with ConflictError when an alias routes to the version', async () => {
+      lambdaMock.on(DeleteFunctionCommand).rejects(new ResourceConflictException({ message: 'in use by [live]', $metadata: {} }));
+
+      await expect(host.deleteVersion(FN, '3')).rejects.toThrow(ConflictError);
+      await expect(host.deleteVersion(FN, '3')).rejects.toThrow('in use by [live]');
+    });
+
+    it('rejects with NotFoundError when the version does not exist', async () => {
+      lambdaMock.on(DeleteFunctionCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+
+      await expect(host.deleteVersion(FN, '9')).rejects.toThrow(NotFoundError);
     });
   });
 });

@@ -1,6 +1,9 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StepFunctionsWorkflow } from '../../../lambdas/adapters/step-functions';
+import { SpentTaskTokenError, WorkflowExistsError } from '../../../lambdas/core/errors';
+
+const awsError = (name: string) => Object.assign(new Error(`${name}: from Step Functions`), { name });
 
 const sfnMock = mockClient(SFNClient);
 const client = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -36,6 +39,18 @@ describe('step-functions', () => {
 
       await expect(workflow.start('chg-1', {})).rejects.toThrow('StartExecution returned no executionArn');
     });
+
+    it('rejects with WorkflowExistsError when an execution of that name exists', async () => {
+      sfnMock.on(StartExecutionCommand).rejects(awsError('ExecutionAlreadyExists'));
+
+      await expect(workflow.start('chg-1', {})).rejects.toBeInstanceOf(WorkflowExistsError);
+    });
+
+    it('rejects with the SDK error otherwise', async () => {
+      sfnMock.on(StartExecutionCommand).rejects(awsError('ThrottlingException'));
+
+      await expect(workflow.start('chg-1', {})).rejects.toMatchObject({ name: 'ThrottlingException' });
+    });
   });
 
   describe('StepFunctionsWorkflow.resume()', () => {
@@ -46,6 +61,18 @@ describe('step-functions', () => {
 
       expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1', output: '{"decision":"approved"}' });
       expect(sfnMock).toHaveReceivedCommandTimes(SendTaskFailureCommand, 0);
+    });
+
+    it.each(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])('rejects with SpentTaskTokenError when Step Functions answers %s', async (name) => {
+      sfnMock.on(SendTaskSuccessCommand).rejects(awsError(name));
+
+      await expect(workflow.resume('token-1', {})).rejects.toBeInstanceOf(SpentTaskTokenError);
+    });
+
+    it('rejects with the SDK error when the token is not spent', async () => {
+      sfnMock.on(SendTaskSuccessCommand).rejects(awsError('ThrottlingException'));
+
+      await expect(workflow.resume('token-1', {})).rejects.toMatchObject({ name: 'ThrottlingException' });
     });
   });
 
@@ -69,6 +96,12 @@ describe('step-functions', () => {
       await workflow.fail('token-1', 'DeploymentError', 'c'.repeat(40_000));
 
       expect(sfnMock.commandCalls(SendTaskFailureCommand)[0].args[0].input.cause).toHaveLength(32_768);
+    });
+
+    it('rejects with SpentTaskTokenError when the wait already ended', async () => {
+      sfnMock.on(SendTaskFailureCommand).rejects(awsError('TaskTimedOut'));
+
+      await expect(workflow.fail('token-1', 'ChangeRejected', 'no')).rejects.toBeInstanceOf(SpentTaskTokenError);
     });
   });
 });

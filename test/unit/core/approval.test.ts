@@ -3,7 +3,7 @@ import type { Change, ChangeStatus, Vote } from '../../../lambdas/core/change';
 import { ConflictError, ForbiddenError } from '../../../lambdas/core/errors';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
 import { planChange } from '../../../lambdas/core/policy/plan';
-import type { Role, User } from '../../../lambdas/core/ports';
+import type { Role, User } from '../../../lambdas/core/user';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
 

@@ -1,5 +1,5 @@
 import { aliasWeight, type CanaryCheckInput, checkStep, decideAfterBake, historyWithRollback, observe, routeForWeight } from '../../../lambdas/core/canary';
-import type { AlarmStatus } from '../../../lambdas/core/ports';
+import type { AlarmStatus } from '../../../lambdas/core/observations';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
 const STEPS = [10, 50, 100];

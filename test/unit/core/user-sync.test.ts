@@ -1,4 +1,4 @@
-import type { User } from '../../../lambdas/core/ports';
+import type { User } from '../../../lambdas/core/user';
 import { approverFilterPolicy, type PoolUser, planPoolChanges, planSubscriptionChanges } from '../../../lambdas/core/user-sync';
 
 const user = (id: string, roles: User['roles'], email = `${id}@example.org`, name = id.toUpperCase()): User => ({ id, name, email, roles });

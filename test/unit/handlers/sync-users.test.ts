@@ -16,7 +16,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../../lambdas/adapters/deployment-config';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
-import type { Role, User } from '../../../lambdas/core/ports';
+import type { Role, User } from '../../../lambdas/core/user';
 import { makeHandler } from '../../../lambdas/handlers/deploy/sync-users';
 import { LocalS3 } from '../../../lib/local/s3';
 

@@ -1,7 +1,7 @@
 import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
-import type { Role, User } from '../../../../lambdas/core/ports';
+import type { Role, User } from '../../../../lambdas/core/user';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
 

@@ -1,4 +1,5 @@
 import type { Change, DeploymentRecord } from '../../../../lambdas/core/change';
+import { SpentTaskTokenError } from '../../../../lambdas/core/errors';
 import type { OutstandingTaskToken, TaskWait, WaitDeadline } from '../../../../lambdas/core/ports';
 import type { Services } from '../../../../lambdas/core/use-cases/services';
 import { awaitWake, deliverDueWake, wakeCause, wakeWorkflow } from '../../../../lambdas/core/use-cases/wake';
@@ -29,7 +30,7 @@ function fakeServices(change: Partial<Change> | undefined, options: { timeScale?
     },
     workflow: {
       resume: async (taskToken: string, output: Record<string, unknown>) => {
-        if (spentTokens.has(taskToken)) throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+        if (spentTokens.has(taskToken)) throw new SpentTaskTokenError('Task Timed Out');
         spentTokens.add(taskToken);
         resumed.push({ taskToken, output });
       },
@@ -57,7 +58,9 @@ function fakeServices(change: Partial<Change> | undefined, options: { timeScale?
   };
 }
 
-const deploying = (over: Partial<DeploymentRecord> = {}): Partial<Change> => ({ deployment: { currentWeight: 10, history: [], ...over } as DeploymentRecord });
+const deploying = (over: Partial<DeploymentRecord> = {}): Partial<Change> => ({
+  deployment: { strategy: 'alias-weights', currentWeight: 10, history: [], ...over } as DeploymentRecord,
+});
 const BAKE = { strategy: 'alias-weights', stepIndex: 0, steps: [10, 100], alarmNames: [], startedAt: NOW.toISOString(), decision: 'bake', waitSeconds: 600 };
 
 describe('use-cases/wake', () => {

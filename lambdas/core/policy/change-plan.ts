@@ -1,0 +1,33 @@
+import type { StrategyName } from '../strategies/names';
+import type { ChangeWindow, Quorum, TestSuite } from './change-policy';
+
+/** A group as planned for one change: who may vote in it and how many approvals it needs. */
+export interface PlannedGroup {
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly quorum: Quorum;
+  /** Eligible members (user ids), never the requester. */
+  readonly eligible: readonly string[];
+  /** Approvals needed: N, ⌊M/2⌋+1 (majority) or M (unanimous), M = eligible members. */
+  readonly required: number;
+}
+
+/**
+ * What the policy decides for one change: who approves, which tests, when it may start, how it is
+ * rolled out. Returned by `POST /changes?dryRun=true` and `cmv plan`, and kept on the change.
+ */
+export interface ChangePlan {
+  readonly policy: { readonly name: string; readonly sha256: string; readonly ruleId: string; readonly rule: string };
+  readonly approvals: { readonly groups: readonly PlannedGroup[]; readonly timeoutHours: number; readonly unmet?: string };
+  readonly tests: readonly TestSuite[];
+  /** Emergency: the tests run after the deployment reached 100 % (a failure rolls back). */
+  readonly testsAfterDeploy: boolean;
+  readonly window: { readonly timeZone: string; readonly windows: readonly ChangeWindow[]; readonly bypass: boolean; readonly earliestStart: string };
+  /** How it rolls out: the change request's strategy, else the target's. */
+  readonly strategy: StrategyName;
+  /** codedeploy: the deployment config name (`CodeDeployDefault.Lambda…` or the target's custom one). */
+  readonly deploymentConfig: string;
+  /** alias-weights: weights in %, bake time per step and after 100 % in s. */
+  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
+  readonly postImplementationReview: boolean;
+}
