@@ -222,14 +222,18 @@ export class LocalStepFunctions {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const abort of this.aborts) abort();
-    for (const [token, waiter] of this.tokens) {
-      this.tokens.delete(token);
-      waiter.reject(err('States.Runtime', 'local runtime stopped'));
-    }
+    this.rejectTokens();
     // An abort ends an execution before its next state, not the task running in it (an in-process
     // handler runs to its end): wait for those too, or they would go on writing and logging after the
     // runtime is gone (under jest: "Cannot log after tests are done", which fails the run).
     await Promise.race([Promise.allSettled([...this.running, ...this.tasks]), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+  }
+
+  private rejectTokens(): void {
+    for (const [token, waiter] of this.tokens) {
+      this.tokens.delete(token);
+      waiter.reject(err('States.Runtime', 'local runtime stopped'));
+    }
   }
 
   private stopping = false;
@@ -259,6 +263,8 @@ export class LocalStepFunctions {
   }
 
   private launch(record: ExecutionRecord, startAt: string, input: unknown): void {
+    // Stopped: the execution stays RUNNING as saved, and the next start resumes it (as after a crash).
+    if (this.stopping) return;
     let token = randomUUID();
     const Task = {
       get Token() {
@@ -339,6 +345,8 @@ export class LocalStepFunctions {
         waiting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
         // The invoke's own failure fails the task, as Lambda's would.
         await fn(roundTrip((input as { Payload: unknown }).Payload));
+        // A wait that began as the runtime stopped is never resumed: end it now, or its TimeoutSeconds timer keeps the process alive.
+        if (this.stopping) this.rejectTokens();
         return waiting;
       };
     }

@@ -324,6 +324,44 @@ describe('LocalStepFunctions', () => {
     });
   });
 
+  describe('after stop()', () => {
+    it('runs no execution started meanwhile (it stays RUNNING, for the next start to resume): no state, and no timer left to keep the process alive', async () => {
+      // Arrange: a wait on a task token with a long TimeoutSeconds, as the approval wait
+      const invoked: unknown[] = [];
+      const sfn = new LocalStepFunctions({
+        definition: {
+          StartAt: 'Wait',
+          States: {
+            Wait: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'arn:aws:lambda:local:0:function:ask', Payload: { 'token.$': '$$.Task.Token' } },
+              TimeoutSeconds: 3600,
+              End: true,
+            } as never,
+          },
+        },
+        stateMachineArn: ARN,
+        lambdas: { 'arn:aws:lambda:local:0:function:ask': async (event: unknown) => invoked.push(event) },
+        integrations: {},
+        dir,
+        speed: 1,
+      });
+      await sfn.stop();
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+
+      // Act
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-late', input: '{}' }));
+      await new Promise((r) => setImmediate(r));
+
+      // Assert
+      expect(sfn.execution('c-late')).toMatchObject({ status: 'RUNNING' });
+      expect(invoked).toEqual([]);
+      expect(timers()).toBe(before);
+    });
+  });
+
   describe('send(StartExecution)', () => {
     it('answers a repeat with the same name and input as the running execution with that execution, as Step Functions does', async () => {
       // Arrange: an execution waiting in a task until released.
