@@ -32,7 +32,7 @@ export const metrics = new Metrics({
   serviceName: SERVICE_NAME,
   // Most invocations emit no metric, and Metrics warns about each such flush: that one goes to DEBUG.
   logger: {
-    debug: (...m: unknown[]) => logger.debug(String(m[0]), ...m.slice(1).map((x) => ({ detail: x }))),
+    debug: (...m: unknown[]) => logger.debug(String(m[0])),
     info: (...m: unknown[]) => logger.info(String(m[0])),
     warn: (...m: unknown[]) => (String(m[0]).startsWith('No application metrics to publish') ? logger.debug(String(m[0])) : logger.warn(String(m[0]))),
     error: (...m: unknown[]) => logger.error(String(m[0])),
