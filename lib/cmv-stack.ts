@@ -27,6 +27,7 @@ import { CmvWakes } from './constructs/cmv-wakes';
 import { CmvWorkflow } from './constructs/cmv-workflow';
 import { DigestBucket } from './constructs/digest-bucket';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { RegisteredTarget } from './constructs/registered-target';
 import { REPO_ROOT, repoPath } from './constructs/repo';
 import { UserDirectorySync } from './constructs/user-directory-sync';
@@ -213,6 +214,8 @@ export class CmvStack extends Stack {
   /** One function per handler module of the RestApi's routes (local-only routes have none). */
   readonly apiFunctions: Readonly<Record<AwsApiHandlerName, CmvFunction>>;
   readonly workflowFunctions: Readonly<Record<WorkflowPlaceholder, CmvFunction>>;
+  /** CMV's own dashboard, alarms and operator topic. */
+  readonly operations: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: CmvStackProps = {}) {
     super(scope, id, props);
@@ -551,6 +554,20 @@ export class CmvStack extends Stack {
       );
     }
 
+    // CMV's own operations: a dashboard, and alarms to the operator topic (-c cmvOperatorEmail= subscribes an address).
+    const functions: Record<string, IFunction> = {};
+    for (const fn of this.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction)) {
+      const name = fn.entry.replace(/^lambdas\/handlers\//, '').replace(/\.ts$/, '');
+      functions[functions[name] ? `${name} (${fn.node.id})` : name] = fn.function;
+    }
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      stateMachine: this.workflow.stateMachine,
+      functions,
+      digestFunction: digester.function,
+      publisherDeadLetters: events.deadLetterQueue,
+    });
+
+    new CfnOutput(this, 'OperatorTopicArn', { value: this.operations.topic.topicArn, description: "Where CMV's own alarms go" });
     new CfnOutput(this, 'DigestBucketName', { value: this.digests.bucketName, description: 'Where the signed digests of the audit ledger are kept' });
     new CfnOutput(this, 'DigestKeyArn', { value: this.digestKey.keyArn, description: 'The key whose public key verifies the digests (kms get-public-key)' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });

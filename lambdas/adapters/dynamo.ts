@@ -2,9 +2,12 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type KeyAttribute, TABLES, type TableDefinition } from './tables';
 
-/** A document client that drops `undefined` attributes (optional fields of our records). */
-export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+/**
+ * A document client that drops `undefined` attributes (optional fields of our records).
+ * @param instrument - applied to the DynamoDB client before it is wrapped (e.g. X-Ray tracing)
+ */
+export function documentClient(config: DynamoDBClientConfig = {}, instrument: (client: DynamoDBClient) => DynamoDBClient = (c) => c): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(instrument(new DynamoDBClient(config)), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

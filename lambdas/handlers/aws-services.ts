@@ -21,6 +21,7 @@ import type {
   Workflow,
 } from '../core/ports';
 import type { Services } from '../core/use-cases/services';
+import { traced } from './observability';
 
 /** Approval links live 72 h by default. */
 const DEFAULT_LINK_TTL_S = 72 * 3600;
@@ -81,7 +82,7 @@ function unnamed<T extends object>(port: keyof AwsPorts): T {
  * @throws Error when CHANGES_TABLE or LEDGER_TABLE is not set
  */
 export function awsServices(ports: AwsPorts = {}): Services {
-  const db = documentClient();
+  const db = documentClient({}, traced);
   const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;
   const config = ports.config?.();

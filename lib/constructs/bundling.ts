@@ -1,5 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { repoPath } from './repo';
+
+/**
+ * The version of Powertools for AWS Lambda installed here (package.json): the Powertools layer of
+ * every function is this version's (see {@link POWERTOOLS_LAYER_PARAMETER}).
+ */
+export const POWERTOOLS_VERSION: string = JSON.parse(
+  readFileSync(repoPath('node_modules', '@aws-lambda-powertools', 'logger', 'package.json'), 'utf8'),
+).version;
+
+/**
+ * The public SSM parameter holding the ARN of the Powertools for AWS Lambda (TypeScript) layer of
+ * {@link POWERTOOLS_VERSION} in the deploying region (Powertools docs, "Lambda layers"): the layer
+ * carries Logger, Metrics, Tracer (with aws-xray-sdk-core) and Parameters under /opt/nodejs/node_modules.
+ */
+export const POWERTOOLS_LAYER_PARAMETER = `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`;
 
 /**
  * How every CMV handler is bundled: the one source of both the CDK's `NodejsFunction` bundling
@@ -16,9 +33,12 @@ export const BUNDLING = {
   sourcesContent: false,
   /**
    * Module ids left to the runtime's `require`: the AWS SDK v3, which the nodejs22.x runtime carries
-   * (60 % of a bundle when bundled). The runtime's SDK may be a newer 3.x than the one tested here.
+   * (60 % of a bundle when bundled; the runtime's SDK may be a newer 3.x than the one tested here),
+   * and Powertools with the X-Ray SDK, which the Powertools layer of every function carries
+   * (CmvFunction): bundled, they add 38 kB (Logger, Metrics) and 110 kB (Tracer, aws-xray-sdk-core)
+   * to every handler, which the largest (propose-change, 242 kB) cannot take under 250 kB.
    */
-  external: ['@aws-sdk/*'] as readonly string[],
+  external: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'] as readonly string[],
 } as const;
 
 /** Node.js options of every function (source-mapped stack traces, since a map is shipped). */

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { type IGrantable, type IPrincipal, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type ILayerVersion, LayerVersion, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { NODE_OPTIONS, nodejsBundling } from './bundling';
+import { NODE_OPTIONS, nodejsBundling, POWERTOOLS_LAYER_PARAMETER } from './bundling';
 import { repoPath } from './repo';
 
 /** Why CMV's functions run nodejs22.x although a newer Node.js runtime exists (cdk-nag AwsSolutions-L1). */
@@ -46,8 +47,8 @@ export interface CmvFunctionProps {
 
 /**
  * A CMV handler as a Lambda function: Node 22 on ARM64, bundled locally with esbuild as
- * `bundling.ts` says (CommonJS, minified, a linked source map, the AWS SDK v3 left to the runtime;
- * ≤ 250 kB each, see `npm run bench:bundles`), X-Ray active, JSON logs in its own log group with a
+ * `bundling.ts` says (CommonJS, minified, a linked source map, the AWS SDK v3 left to the runtime
+ * and Powertools to its layer; ≤ 250 kB each, see `npm run bench:bundles`), X-Ray active, JSON logs in its own log group with a
  * retention. Its role has no AWS managed policy: it may write to its log group, and everything else
  * is granted by name (see `grants.ts`).
  */
@@ -87,6 +88,7 @@ export class CmvFunction extends Construct implements IGrantable {
       loggingFormat: LoggingFormat.JSON,
       environment: { NODE_OPTIONS, ...props.environment },
       bundling: nodejsBundling(),
+      layers: [powertoolsLayer(this)],
     });
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
@@ -101,4 +103,17 @@ export class CmvFunction extends Construct implements IGrantable {
     this.function.addEnvironment(key, value);
     return this;
   }
+}
+
+/**
+ * The Powertools layer of the stack (one per stack, shared by its functions): its ARN resolved at
+ * deploy time from the public SSM parameter of the installed version ({@link POWERTOOLS_LAYER_PARAMETER}).
+ */
+function powertoolsLayer(scope: Construct): ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'PowertoolsLayer';
+  return (
+    (stack.node.tryFindChild(id) as ILayerVersion | undefined) ??
+    LayerVersion.fromLayerVersionArn(stack, id, StringParameter.valueForStringParameter(stack, POWERTOOLS_LAYER_PARAMETER))
+  );
 }

@@ -438,6 +438,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweepEntry = 'lambdas/handlers/scheduled/sweep.ts';
     if (iam) iam.role(sweepEntry);
     const sweepHandler = makeSweepHandler(servicesFor(sweepEntry, false));
+    // A schedule's event: the handlers read none of it.
+    const scheduled = { source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} };
     // Timer-started work in progress (a sweep, a digest), awaited by stop(): none may outlive the runtime.
     const inFlight = new Set<Promise<unknown>>();
     const tracked = (work: Promise<unknown>) => {
@@ -447,7 +449,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     const runSweep = () =>
       tracked(
-        sweepHandler()
+        sweepHandler(scheduled)
           .then((out) => {
             for (const id of out.expired) log(`⌛ approval of change ${id} expired`);
             for (const id of out.workflowsStarted) log(`↻  workflow of change ${id} started (its proposal's start never happened)`);
@@ -470,9 +472,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     events.putRule('CodeDeployStateChangeRule', codeDeployStateChangePattern(CODEDEPLOY.application), async (event) => codeDeployHandler(event), 4);
     cloudwatch.onStateChange((event) => events.emit(event));
     // Signed digests of the ledger, as the CDK stack's two rules make them: on a schedule, and when a deployment ends.
-    const digestHandler = makeDigestHandler(servicesOf('lambdas/handlers/scheduled/make-digest.ts'), log);
-    const runDigest = () => tracked(digestHandler().catch((err) => log(`ledger digest failed: ${(err as Error).message}`)));
-    events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async () => digestHandler(), 4);
+    const makeDigestNow = makeDigestHandler(servicesOf('lambdas/handlers/scheduled/make-digest.ts'));
+    const digestHandler = async (event: unknown) => {
+      const digest = await makeDigestNow(event);
+      log(`ledger digest ${digest.seq} stored (${digest.digestHash})`);
+      return digest;
+    };
+    const runDigest = () => tracked(digestHandler(scheduled).catch((err) => log(`ledger digest failed: ${(err as Error).message}`)));
+    events.putRule('DigestAfterDeployment', DIGEST_AFTER_DEPLOYMENT_PATTERN, async (event) => digestHandler(event), 4);
     const digestEvery = options.digestEveryMs ?? 900_000 / speed;
     const digestTimer = digestEvery > 0 ? setInterval(runDigest, Math.max(200, digestEvery)) : undefined;
     digestTimer?.unref();

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLE_LIMIT_BYTES, bundleHandlers, type HandlerBundle, stackHandlerEntries } from '../../bench/handler-bundles';
+import { POWERTOOLS_LAYER_PARAMETER } from '../../lib/constructs/bundling';
 import { CmvFunction } from '../../lib/constructs/cmv-function';
+import { REPO_ROOT } from '../../lib/constructs/repo';
 
 /** The handler with the most dependencies (zod schemas, the policy, semver, zip, diff, luxon). */
 const REPRESENTATIVE = 'lambdas/handlers/api/propose-change.ts';
@@ -63,6 +65,18 @@ describe('CmvFunction bundling', () => {
   it('runs on nodejs22.x, whose runtime carries the AWS SDK v3', () => {
     // THEN
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
+  });
+
+  it('takes Powertools from the Powertools layer of the installed version, which it requires instead of bundling', () => {
+    // THEN the layer's ARN is resolved at deploy time from the public SSM parameter of the version in node_modules
+    const installed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', '@aws-lambda-powertools', 'logger', 'package.json'), 'utf8')).version;
+    expect(POWERTOOLS_LAYER_PARAMETER).toBe(`/aws/service/powertools/typescript/generic/all/${installed}`);
+    const [layerParameter] =
+      Object.entries(template.toJSON().Parameters ?? {}).find(([, p]) => (p as { Default?: string }).Default === POWERTOOLS_LAYER_PARAMETER) ?? [];
+    expect(layerParameter).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Function', { Layers: [{ Ref: layerParameter }] });
+    const shipped = readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    expect({ requiresLogger: shipped.includes('require("@aws-lambda-powertools/logger")') }).toEqual({ requiresLogger: true });
   });
 
   it('leaves @aws-sdk/* to the runtime and bundles what the bench measures, byte for byte', async () => {

@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { requireEnv } from '../../adapters/env';
 import { EventBridgeWakeScheduler } from '../../adapters/wake-scheduler';
 import type { WakeScheduler } from '../../core/ports';
+import { traced } from '../observability';
 
 /**
  * The `wakes` port in AWS: one-time EventBridge Scheduler schedules in the wake group
@@ -10,7 +11,7 @@ import type { WakeScheduler } from '../../core/ports';
  * @throws Error when one of the three is not set
  */
 export const eventBridgeWakes = (): WakeScheduler =>
-  new EventBridgeWakeScheduler(new SchedulerClient({}), {
+  new EventBridgeWakeScheduler(traced(new SchedulerClient({})), {
     groupName: requireEnv('WAKE_SCHEDULE_GROUP'),
     functionArn: requireEnv('WAKE_FUNCTION_ARN'),
     roleArn: requireEnv('WAKE_ROLE_ARN'),

@@ -8,6 +8,7 @@ import { S3DeploymentConfig } from '../../adapters/s3-deployment-config';
 import { SnsSubscriptions } from '../../adapters/sns-subscriptions';
 import { syncUsers } from '../../core/use-cases/sync-users';
 import { lazy } from '../http/api-handler';
+import { logger, observed, traced } from '../observability';
 
 /** The custom resource's properties (set by `UserDirectorySync`). */
 const SyncProperties = z.object({ ConfigUri: z.string().min(1), UserPoolId: z.string().min(1), TopicArn: z.string().min(1) });
@@ -26,23 +27,24 @@ export interface SyncClients {
  * nothing: the pool outlives the stack (RETAIN) and the topic goes with it.
  * @throws when the users cannot be read or a change fails: the deploy fails and rolls back
  */
-export const makeHandler = (clients: SyncClients) => async (event: CloudFormationCustomResourceEvent) => {
-  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
-  const props = SyncProperties.parse(event.ResourceProperties);
-  const users = await new S3DeploymentConfig(clients.s3, props.ConfigUri).directory.all();
-  const result = await syncUsers(
-    { pool: new CognitoUserPool(clients.cognito, props.UserPoolId), subscriptions: new SnsSubscriptions(clients.sns, props.TopicArn) },
-    users,
-  );
-  console.log(JSON.stringify({ message: 'users synced', users: users.length, ...result }));
-  return { PhysicalResourceId: `${props.UserPoolId}/users`, Data: { Users: String(users.length), PoolChanges: String(result.poolChanges) } };
-};
+export const makeHandler = (clients: SyncClients) =>
+  observed(async (event: CloudFormationCustomResourceEvent) => {
+    if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+    const props = SyncProperties.parse(event.ResourceProperties);
+    const users = await new S3DeploymentConfig(clients.s3, props.ConfigUri).directory.all();
+    const result = await syncUsers(
+      { pool: new CognitoUserPool(clients.cognito, props.UserPoolId), subscriptions: new SnsSubscriptions(clients.sns, props.TopicArn) },
+      users,
+    );
+    logger.info('users synced', { users: users.length, ...result });
+    return { PhysicalResourceId: `${props.UserPoolId}/users`, Data: { Users: String(users.length), PoolChanges: String(result.poolChanges) } };
+  });
 
 export const handler = lazy(() =>
   makeHandler({
-    s3: new S3Client({}),
+    s3: traced(new S3Client({})),
     // Thousands of users on a first deploy meet Cognito's per-second quotas: back off and retry.
-    cognito: new CognitoIdentityProviderClient({ retryMode: 'adaptive', maxAttempts: 10 }),
-    sns: new SNSClient({ retryMode: 'adaptive', maxAttempts: 10 }),
+    cognito: traced(new CognitoIdentityProviderClient({ retryMode: 'adaptive', maxAttempts: 10 })),
+    sns: traced(new SNSClient({ retryMode: 'adaptive', maxAttempts: 10 })),
   }),
 );

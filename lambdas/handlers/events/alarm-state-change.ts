@@ -6,6 +6,7 @@ import { lambdaFunctions } from '../aws/lambda';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
+import { observed } from '../observability';
 
 /** The part of a "CloudWatch Alarm State Change" event it reads. */
 const AlarmEvent = z.object({
@@ -16,16 +17,17 @@ const AlarmEvent = z.object({
 });
 
 /** Event-driven rollback: an alarm guarding a deploying change went to ALARM. */
-export const makeHandler = (svc: Services) => async (event: unknown) => {
-  const { detail } = AlarmEvent.parse(event);
-  return rollBackOnAlarm(svc, {
-    alarmName: detail.alarmName,
-    state: detail.state.value,
-    reason: detail.state.reason,
-    // CloudWatch writes "2026-11-22T10:00:00.000+0000", which Date parses once the offset has a colon.
-    at: new Date(detail.state.timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString(),
+export const makeHandler = (svc: Services) =>
+  observed(async (event: unknown) => {
+    const { detail } = AlarmEvent.parse(event);
+    return rollBackOnAlarm(svc, {
+      alarmName: detail.alarmName,
+      state: detail.state.value,
+      reason: detail.state.reason,
+      // CloudWatch writes "2026-11-22T10:00:00.000+0000", which Date parses once the offset has a colon.
+      at: new Date(detail.state.timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString(),
+    });
   });
-};
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
 export const awsPorts: AwsPorts = { functions: lambdaFunctions, workflow: stepFunctionsWorkflow, codeDeploy: codeDeployDeployments };

@@ -4,6 +4,7 @@ import type { Services } from '../../core/use-cases/services';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
+import { observed } from '../observability';
 
 /** The part of a "CodeDeploy Deployment State-change Notification" event it reads. */
 const DeploymentEvent = z.object({
@@ -11,10 +12,11 @@ const DeploymentEvent = z.object({
 });
 
 /** A CodeDeploy deployment of CMV's application ended: the deploying change's workflow follows it at once. */
-export const makeHandler = (svc: Services) => async (event: unknown) => {
-  const { detail } = DeploymentEvent.parse(event);
-  return { woken: (await codeDeployStateChanged(svc, detail)) ?? null };
-};
+export const makeHandler = (svc: Services) =>
+  observed(async (event: unknown) => {
+    const { detail } = DeploymentEvent.parse(event);
+    return { woken: (await codeDeployStateChanged(svc, detail)) ?? null };
+  });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
 export const awsPorts: AwsPorts = { workflow: stepFunctionsWorkflow };

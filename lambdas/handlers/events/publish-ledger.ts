@@ -4,12 +4,14 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toEntry } from '../../adapters/ledger-reader';
 import { busEventOf, rollbackNotice } from '../../core/events';
 import type { LedgerEntry } from '../../core/ledger';
+import { metricsOfEntry } from '../../core/operational-metrics';
 import type { Services } from '../../core/use-cases/services';
 import { eventBridgeBus } from '../aws/eventbridge';
 import { s3DeploymentConfig } from '../aws/s3';
 import { snsNotifier } from '../aws/sns';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
+import { emit, logger, observed } from '../observability';
 
 /**
  * The ledger stream's consumer: each new ledger entry becomes a CMV event on the bus (the ledger
@@ -18,9 +20,8 @@ import { lazy } from '../http/api-handler';
  * every later one of the batch are reported failed (ReportBatchItemFailures), so the retry keeps
  * the order and delivers at least once. Records that are not inserts (TTL expiry) are skipped.
  */
-export const makeHandler =
-  (svc: Services) =>
-  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const makeHandler = (svc: Services) =>
+  observed(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const records = event.Records ?? [];
     for (const [i, record] of records.entries()) {
       try {
@@ -30,15 +31,20 @@ export const makeHandler =
         const entry = toEntry(item);
         await svc.events?.publish([busEventOf(entry)]);
         await notifyRollback(svc, entry);
+        emit(metricsOfEntry(entry, await proposedAt(svc, entry)));
       } catch (err) {
-        console.error(
-          JSON.stringify({ message: 'ledger event not published', sequenceNumber: record.dynamodb?.SequenceNumber, error: (err as Error).message }),
-        );
+        logger.error('ledger event not published', { sequenceNumber: record.dynamodb?.SequenceNumber, error: err as Error });
         return { batchItemFailures: records.slice(i).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })) };
       }
     }
     return { batchItemFailures: [] };
-  };
+  });
+
+/** When a deployed change was proposed (its record's `createdAt`): the start of `ProposalToFullTrafficMs`. */
+async function proposedAt(svc: Services, entry: LedgerEntry): Promise<string | undefined> {
+  if (entry.type !== 'ChangeDeployed' || !entry.changeId) return undefined;
+  return (await svc.store.getChange(entry.changeId))?.createdAt;
+}
 
 async function notifyRollback(svc: Services, entry: LedgerEntry): Promise<void> {
   const notice = rollbackNotice(entry);

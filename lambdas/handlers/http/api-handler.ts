@@ -3,6 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import type { Services } from '../../core/use-cases/services';
+import { observability } from '../observability';
 import { jsonBody } from './json-body';
 import { jsonErrors, validateBody } from './middleware';
 
@@ -10,9 +11,10 @@ import { jsonErrors, validateBody } from './middleware';
 export type ApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
 
 /**
- * Builds an API handler with the middleware order of middy's docs: normalize headers → parse the
- * JSON body (400 malformed or too deep, 415 not JSON: jsonBody) → validate it with zod → the
- * handler; JSON errors last.
+ * Builds an API handler with the middleware order of middy's docs: observability first (logs with
+ * the request id and the change id of a `/changes/{id}` path, metrics, tracing: ../observability.ts)
+ * → normalize headers → parse the JSON body (400 malformed or too deep, 415 not JSON: jsonBody) →
+ * validate it with zod → the handler; JSON errors last.
  * @param body - the body schema; omit for requests without a body
  */
 export function apiHandler<B>(
@@ -20,7 +22,7 @@ export function apiHandler<B>(
   body: ZodType<B> | undefined,
   fn: (event: Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc: Services) => Promise<APIGatewayProxyResult>,
 ): ApiHandler {
-  const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(httpHeaderNormalizer());
+  const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(observability()).use(httpHeaderNormalizer());
   if (body) h.use(jsonBody()).use(validateBody(body));
   return h.use(jsonErrors()).handler((event) => fn(event as unknown as Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc)) as unknown as ApiHandler;
 }

@@ -5,6 +5,7 @@ import type { RequestOrigin } from '../../core/actor';
 import { type FieldError, ForbiddenError, LedgerContentionError, UnauthorizedError, ValidationError } from '../../core/errors';
 import { Role } from '../../core/policy/change-policy';
 import type { Caller } from '../../core/use-cases/services';
+import { logger } from '../observability';
 
 type Mw = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
@@ -57,7 +58,7 @@ export function jsonErrors(): Mw {
       } else if (statusCode < 500) {
         body = { message: err.message, ...(err.errors?.length ? { errors: err.errors } : {}) };
       } else {
-        console.error(JSON.stringify({ level: 'ERROR', message: err.message, name: err.name, stack: err.stack }));
+        logger.error('internal error', err);
         statusCode = 500;
         body = { message: 'internal error' };
       }

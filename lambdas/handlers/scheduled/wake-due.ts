@@ -5,6 +5,7 @@ import { codeDeployDeployments } from '../aws/codedeploy';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
+import { observed } from '../observability';
 
 /** What a wake's one-time schedule sends (its Target.Input). */
 const WakeEvent = z.object({ changeId: z.string().min(1).max(128) });
@@ -14,10 +15,11 @@ const WakeEvent = z.object({ changeId: z.string().min(1).max(128) });
  * timed wait (a bake, a CodeDeploy look) when its deadline has come; a schedule of an earlier wait
  * finds a later deadline, or none, and does nothing.
  */
-export const makeHandler = (svc: Services) => async (event: unknown) => {
-  const { changeId } = WakeEvent.parse(event);
-  return { changeId, woken: (await deliverDueWake(svc, changeId)) ?? null };
-};
+export const makeHandler = (svc: Services) =>
+  observed(async (event: unknown) => {
+    const { changeId } = WakeEvent.parse(event);
+    return { changeId, woken: (await deliverDueWake(svc, changeId)) ?? null };
+  });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
 export const awsPorts: AwsPorts = { codeDeploy: codeDeployDeployments, workflow: stepFunctionsWorkflow };

@@ -36,9 +36,12 @@ function encryptionKeys(resources: Resources, resolver: TemplateResolver): Recor
   return keys;
 }
 
-/** The one resource of a type the local runtime names (topic, secret, key, CodeDeploy application). */
-function onlyOfType(resources: Resources, type: string): string {
-  const ids = Object.keys(resources).filter((id) => resources[id].Type === type);
+/**
+ * The one resource of a type the local runtime names (topic, secret, key, CodeDeploy application),
+ * leaving out `unnamed`: resources no handler's role refers to.
+ */
+function onlyOfType(resources: Resources, type: string, unnamed: ReadonlySet<string> = new Set()): string {
+  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && !unnamed.has(id));
   if (ids.length !== 1)
     throw new Error(`the local runtime names one ${type}, the stack has ${ids.length}: ${ids.join(', ')}; name it in lib/local/aws-names.ts`);
   return ids[0];
@@ -59,9 +62,11 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
   const resources = template.Resources as Resources;
   const logicalId = (element: CfnElement) => Stack.of(element).resolve(element.logicalId) as string;
 
+  // The operator topic and its key: only CloudWatch alarms use them, no handler's role.
+  const operations = new Set([stack.operations.topic, stack.operations.topicKey].map((c) => logicalId(c.node.defaultChild as CfnElement)));
   const names: Record<string, string> = {
     [logicalId(stack.artifacts.bucket.node.defaultChild as CfnElement)]: LOCAL_NAMES.artifactBucket,
-    [onlyOfType(resources, 'AWS::SNS::Topic')]: LOCAL_NAMES.approvalTopic,
+    [onlyOfType(resources, 'AWS::SNS::Topic', operations)]: LOCAL_NAMES.approvalTopic,
     [onlyOfType(resources, 'AWS::SecretsManager::Secret')]: LOCAL_NAMES.linkSecret,
     [logicalId(stack.digestKey.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestKey,
     [logicalId(stack.digests.bucket.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestBucket,
@@ -69,7 +74,7 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
     [onlyOfType(resources, 'AWS::Scheduler::ScheduleGroup')]: LOCAL_NAMES.wakeScheduleGroup,
   };
   // The key of the tables, artifacts, topic and secret: the stack's other key.
-  const dataKeys = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::KMS::Key' && !(id in names));
+  const dataKeys = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::KMS::Key' && !(id in names) && !operations.has(id));
   if (dataKeys.length !== 1)
     throw new Error(`the local runtime names one data key, the stack has ${dataKeys.length}: ${dataKeys.join(', ')}; name it in lib/local/aws-names.ts`);
   names[dataKeys[0]] = LOCAL_NAMES.key;

@@ -3,6 +3,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { BusEvent } from '../../../lambdas/core/ports';
 import type { Services } from '../../../lambdas/core/use-cases/services';
 import { makeHandler } from '../../../lambdas/handlers/events/publish-ledger';
+import { captureLogLines } from './log-capture';
 
 const record = (seq: number, kind = 'entry', eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT') => ({
   eventName,
@@ -47,13 +48,15 @@ describe('publish-ledger handler', () => {
   });
 
   it('reports the failed record and every later one, so the retry keeps the order', async () => {
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
     const { handler, published } = publisher([2]);
     const event = { Records: [record(1), record(2), record(3)] } as DynamoDBStreamEvent;
 
-    await expect(handler(event)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 's2' }, { itemIdentifier: 's3' }] });
+    let response: unknown;
+    const lines = await captureLogLines(async () => {
+      response = await handler(event);
+    });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 's2' }, { itemIdentifier: 's3' }] });
     expect(published.map((e) => e.detail.seq)).toEqual([1]);
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining('"sequenceNumber":"s2"'));
-    logged.mockRestore();
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'ledger event not published', sequenceNumber: 's2' }));
   });
 });
