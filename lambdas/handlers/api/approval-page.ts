@@ -9,18 +9,9 @@ import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { noticePage, reviewPage } from '../http/approval-view';
 import { originOf } from '../http/middleware';
+import { htmlResponse } from '../http/page-shell';
 
-const html = (statusCode: number, body: string): APIGatewayProxyResult => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-  },
-  body,
-});
+const html = (statusCode: number, body: string): APIGatewayProxyResult => htmlResponse(statusCode, body);
 
 const statusText = (status: string) => status.replace('_', ' ');
 
