@@ -1,4 +1,4 @@
-/** Escapes text for HTML or SVG element content and attribute values. */
+/** Escapes text for SVG (or HTML) element content and attribute values: the core's charts are strings; the pages use hono's auto-escaping `html`. */
 export function escapeMarkup(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { type AlarmState, type AlarmVerdict, alarmState, evaluationIntervalSeconds, evaluationRangeLength, type TreatMissingData } from './alarm-evaluation';
 import { checkPutMetricAlarm, OPERATORS } from './cloudwatch-limits';
+import { CommandTable } from './command-table';
 import { MetricStore } from './metric-store';
 
 /**
@@ -119,53 +120,64 @@ export class LocalCloudWatch {
     this.timer = undefined;
   }
 
+  private static readonly commands = new CommandTable<LocalCloudWatch>('LocalCloudWatch')
+    .on(GetMetricDataCommand, (s, c) => s.getMetricData(c.input))
+    .on(PutMetricAlarmCommand, (s, c) => s.putMetricAlarm(c.input))
+    .on(SetAlarmStateCommand, (s, c) => s.setAlarmState(c.input))
+    .on(DescribeAlarmsCommand, (s, c) => s.describeAlarms(c.input));
+
+  /** Answers GetMetricData, PutMetricAlarm, SetAlarmState and DescribeAlarms; refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (command instanceof GetMetricDataCommand) {
-      const { StartTime, EndTime, MetricDataQueries = [] } = command.input;
-      const minute = (60 * 1000) / this.speed;
-      // GetMetricData rounds a start less than 15 days ago down to the minute; the end is exclusive.
-      const from = Math.floor(new Date(StartTime ?? 0).getTime() / minute) * minute;
-      const to = new Date(EndTime ?? Date.now()).getTime();
-      const results: MetricDataResult[] = MetricDataQueries.map((q) => this.metricData(q, from, to));
-      return { MetricDataResults: results, Messages: [] };
+    return LocalCloudWatch.commands.dispatch(this, command);
+  }
+
+  private async getMetricData(input: GetMetricDataCommand['input']): Promise<unknown> {
+    const { StartTime, EndTime, MetricDataQueries = [] } = input;
+    const minute = (60 * 1000) / this.speed;
+    // GetMetricData rounds a start less than 15 days ago down to the minute; the end is exclusive.
+    const from = Math.floor(new Date(StartTime ?? 0).getTime() / minute) * minute;
+    const to = new Date(EndTime ?? Date.now()).getTime();
+    const results: MetricDataResult[] = MetricDataQueries.map((q) => this.metricData(q, from, to));
+    return { MetricDataResults: results, Messages: [] };
+  }
+
+  private async putMetricAlarm(input: PutMetricAlarmCommand['input']): Promise<unknown> {
+    checkPutMetricAlarm(input);
+    const name = input.AlarmName ?? '';
+    // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
+    this.alarms.set(name, {
+      input: input,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      updatedAt: new Date(),
+      evaluatedAt: Number.NEGATIVE_INFINITY,
+    });
+    return {};
+  }
+
+  private async setAlarmState(input: SetAlarmStateCommand['input']): Promise<unknown> {
+    const { AlarmName = '', StateValue, StateReason = '' } = input;
+    const alarm = this.alarms.get(AlarmName);
+    if (!alarm) throw Object.assign(new Error(`alarm ${AlarmName} does not exist`), { name: 'ResourceNotFound' });
+    if (!StateValue || !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(StateValue)) {
+      throw Object.assign(new Error(`StateValue must be OK, ALARM or INSUFFICIENT_DATA, got ${StateValue}`), { name: 'ValidationError' });
     }
-    if (command instanceof PutMetricAlarmCommand) {
-      checkPutMetricAlarm(command.input);
-      const name = command.input.AlarmName ?? '';
-      // PutMetricAlarm resets the state, as in CloudWatch: a re-pointed alarm starts from INSUFFICIENT_DATA.
-      this.alarms.set(name, {
-        input: command.input,
-        state: 'INSUFFICIENT_DATA',
-        reason: 'Unchecked: Initial alarm creation',
-        updatedAt: new Date(),
-        evaluatedAt: Number.NEGATIVE_INFINITY,
-      });
-      return {};
-    }
-    if (command instanceof SetAlarmStateCommand) {
-      const { AlarmName = '', StateValue, StateReason = '' } = command.input;
-      const alarm = this.alarms.get(AlarmName);
-      if (!alarm) throw Object.assign(new Error(`alarm ${AlarmName} does not exist`), { name: 'ResourceNotFound' });
-      if (!StateValue || !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(StateValue)) {
-        throw Object.assign(new Error(`StateValue must be OK, ALARM or INSUFFICIENT_DATA, got ${StateValue}`), { name: 'ValidationError' });
-      }
-      // The state lasts until the next evaluation instant, as SetAlarmState's does.
-      alarm.evaluatedAt = this.lastInstant(alarm.input);
-      this.transition(AlarmName, alarm, StateValue, StateReason);
-      return {};
-    }
-    if (command instanceof DescribeAlarmsCommand) {
-      const names = command.input.AlarmNames ?? [...this.alarms.keys()];
-      return {
-        MetricAlarms: names
-          .filter((n) => this.alarms.has(n))
-          .map((n) => {
-            const alarm = this.refresh(n);
-            return { ...alarm.input, AlarmName: n, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt };
-          }),
-      };
-    }
-    throw new Error(`LocalCloudWatch does not support ${(command as object).constructor.name}`);
+    // The state lasts until the next evaluation instant, as SetAlarmState's does.
+    alarm.evaluatedAt = this.lastInstant(alarm.input);
+    this.transition(AlarmName, alarm, StateValue, StateReason);
+    return {};
+  }
+
+  private async describeAlarms(input: DescribeAlarmsCommand['input']): Promise<unknown> {
+    const names = input.AlarmNames ?? [...this.alarms.keys()];
+    return {
+      MetricAlarms: names
+        .filter((n) => this.alarms.has(n))
+        .map((n) => {
+          const alarm = this.refresh(n);
+          return { ...alarm.input, AlarmName: n, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt };
+        }),
+    };
   }
 
   /**

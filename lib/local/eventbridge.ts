@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsCommandInput, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import { CommandTable } from './command-table';
 import { compilePattern, type EventMatcher, type EventPattern } from './event-pattern';
 import { report } from './store-file';
 
@@ -66,9 +67,15 @@ export class LocalEventBridge {
     this.rules.push({ name, matches: compilePattern(pattern), target, retryAttempts });
   }
 
+  private static readonly commands = new CommandTable<LocalEventBridge>('LocalEventBridge').on(PutEventsCommand, (bus, c) => bus.putEvents(c.input));
+
+  /** Answers PutEvents; refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (!(command instanceof PutEventsCommand)) throw new Error(`LocalEventBridge does not support ${(command as object).constructor.name}`);
-    const entries = command.input.Entries ?? [];
+    return LocalEventBridge.commands.dispatch(this, command);
+  }
+
+  private async putEvents(input: PutEventsCommandInput): Promise<unknown> {
+    const entries = input.Entries ?? [];
     if (entries.length === 0 || entries.length > MAX_ENTRIES) {
       throw Object.assign(new Error(`PutEvents takes 1 to ${MAX_ENTRIES} entries, got ${entries.length}`), { name: 'ValidationException' });
     }

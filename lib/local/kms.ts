@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/p256';
+import { CommandTable } from './command-table';
 import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
 /** The largest RAW message KMS Sign takes, in bytes; and the length of a SHA-256 digest. */
@@ -46,45 +47,57 @@ export class LocalKms {
     this.key = privateKey;
   }
 
+  private static readonly commands = new CommandTable<LocalKms>('LocalKms')
+    .on(SignCommand, (s, c) => s.sign(c.input))
+    .on(GetPublicKeyCommand, (s, c) => s.publicKey(c.input));
+
+  /** Answers Sign and GetPublicKey; refuses any other command. @throws before {@link load} */
   async send(command: unknown): Promise<unknown> {
-    const key = this.key;
-    if (!key) throw new Error('LocalKms: load() first');
-    if (command instanceof SignCommand) {
-      const { KeyId, Message, MessageType = 'RAW', SigningAlgorithm } = command.input;
-      this.checkKeyId(KeyId);
-      if (SigningAlgorithm !== 'ECDSA_SHA_256') {
-        throw kmsError('InvalidKeyUsageException', `Signing algorithm ${SigningAlgorithm} is not supported by this key; it supports ECDSA_SHA_256`);
-      }
-      const message = Message ? Buffer.from(Message) : Buffer.alloc(0);
-      if (message.length < 1 || message.length > RAW_LIMIT) {
-        throw kmsError(
-          'ValidationException',
-          "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and 4096",
-        );
-      }
-      let signature: Uint8Array;
-      if (MessageType === 'RAW') {
-        signature = sign('sha256', message, key);
-      } else if (MessageType === 'DIGEST') {
-        if (message.length !== SHA256_LENGTH) throw kmsError('ValidationException', `Digest is invalid length for algorithm ${SigningAlgorithm}.`);
-        const d = Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url');
-        signature = p256.sign(message, d, { prehash: false }).toDERRawBytes();
-      } else {
-        throw kmsError('ValidationException', `MessageType ${MessageType} is not RAW or DIGEST`);
-      }
-      return { KeyId: this.keyArn, Signature: signature, SigningAlgorithm };
+    this.loadedKey();
+    return LocalKms.commands.dispatch(this, command);
+  }
+
+  private loadedKey(): KeyObject {
+    if (!this.key) throw new Error('LocalKms: load() first');
+    return this.key;
+  }
+
+  private async sign(input: SignCommand['input']): Promise<unknown> {
+    const key = this.loadedKey();
+    const { KeyId, Message, MessageType = 'RAW', SigningAlgorithm } = input;
+    this.checkKeyId(KeyId);
+    if (SigningAlgorithm !== 'ECDSA_SHA_256') {
+      throw kmsError('InvalidKeyUsageException', `Signing algorithm ${SigningAlgorithm} is not supported by this key; it supports ECDSA_SHA_256`);
     }
-    if (command instanceof GetPublicKeyCommand) {
-      this.checkKeyId(command.input.KeyId);
-      return {
-        KeyId: this.keyArn,
-        PublicKey: new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' })),
-        KeySpec: 'ECC_NIST_P256',
-        KeyUsage: 'SIGN_VERIFY',
-        SigningAlgorithms: ['ECDSA_SHA_256'],
-      };
+    const message = Message ? Buffer.from(Message) : Buffer.alloc(0);
+    if (message.length < 1 || message.length > RAW_LIMIT) {
+      throw kmsError(
+        'ValidationException',
+        "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and 4096",
+      );
     }
-    throw new Error(`LocalKms does not support ${(command as object).constructor.name}`);
+    let signature: Uint8Array;
+    if (MessageType === 'RAW') {
+      signature = sign('sha256', message, key);
+    } else if (MessageType === 'DIGEST') {
+      if (message.length !== SHA256_LENGTH) throw kmsError('ValidationException', `Digest is invalid length for algorithm ${SigningAlgorithm}.`);
+      const d = Buffer.from(key.export({ format: 'jwk' }).d ?? '', 'base64url');
+      signature = p256.sign(message, d, { prehash: false }).toDERRawBytes();
+    } else {
+      throw kmsError('ValidationException', `MessageType ${MessageType} is not RAW or DIGEST`);
+    }
+    return { KeyId: this.keyArn, Signature: signature, SigningAlgorithm };
+  }
+
+  private async publicKey(input: GetPublicKeyCommand['input']): Promise<unknown> {
+    this.checkKeyId(input.KeyId);
+    return {
+      KeyId: this.keyArn,
+      PublicKey: new Uint8Array(createPublicKey(this.loadedKey()).export({ format: 'der', type: 'spki' })),
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+    };
   }
 
   private checkKeyId(keyId: string | undefined): void {

@@ -21,6 +21,7 @@ import {
 import { z } from 'zod';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
+import { CommandTable } from './command-table';
 import { checkEnvironment, checkRouting } from './lambda-limits';
 import { writeSourceFiles } from './source-dir';
 import { jsonOf, readStoreFile, type StoreLog, writeStoreFile } from './store-file';
@@ -147,121 +148,141 @@ export class LocalLambda {
     }
   }
 
+  private static readonly commands = new CommandTable<LocalLambda>('LocalLambda')
+    .on(CreateFunctionCommand, (s, c) => s.createFunction(c.input))
+    .on(CreateAliasCommand, (s, c) => s.createAlias(c.input))
+    .on(UpdateFunctionCodeCommand, (s, c) => s.updateCode(c.input))
+    .on(UpdateFunctionConfigurationCommand, (s, c) => s.updateConfiguration(c.input))
+    .on(GetFunctionCommand, (s, c) => s.getFunction(c.input))
+    .on(GetFunctionConfigurationCommand, (s, c) => s.getConfiguration(c.input))
+    .on(ListAliasesCommand, (s, c) => s.listAliases(c.input))
+    .on(PublishVersionCommand, (s, c) => s.publishVersion(c.input))
+    .on(ListVersionsByFunctionCommand, (s, c) => s.listVersions(s.fn(c.input.FunctionName), c.input.Marker, c.input.MaxItems))
+    .on(DeleteFunctionCommand, (s, c) => s.deleteFunction(c.input))
+    .on(GetAliasCommand, (s, c) => s.aliasOut(s.fn(c.input.FunctionName), c.input.Name ?? ''))
+    .on(UpdateAliasCommand, (s, c) => s.updateAlias(c.input))
+    .on(InvokeCommand, (s, c) => s.invoke(c.input.FunctionName ?? '', c.input.Qualifier, c.input.Payload as Uint8Array | string | undefined));
+
+  /** Answers the Lambda API the runtime and the adapters use (functions, versions, aliases, Invoke); refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (command instanceof CreateFunctionCommand) {
-      const { FunctionName = '', Handler = 'index.handler', Code, Environment, Description = '' } = command.input;
-      if (this.functions.has(FunctionName)) throw err('ResourceConflictException', `Function already exist: ${FunctionName}`);
-      checkEnvironment(Environment?.Variables ?? {});
-      const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, Description);
-      const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
-      this.functions.set(FunctionName, fn);
-      // Like Lambda: `Publish` creates version 1 of the new function along with it.
-      if (command.input.Publish) {
-        fn.versions['1'] = { ...latest, publishedFrom: fingerprint(latest), revisionId: randomUUID() };
-        fn.nextVersion = 2;
-        await this.extract(fn.name, '1');
-      }
+    return LocalLambda.commands.dispatch(this, command);
+  }
+
+  private async createFunction(input: CreateFunctionCommand['input']): Promise<unknown> {
+    const { FunctionName = '', Handler = 'index.handler', Code, Environment, Description = '' } = input;
+    if (this.functions.has(FunctionName)) throw err('ResourceConflictException', `Function already exist: ${FunctionName}`);
+    checkEnvironment(Environment?.Variables ?? {});
+    const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, Description);
+    const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
+    this.functions.set(FunctionName, fn);
+    // Like Lambda: `Publish` creates version 1 of the new function along with it.
+    if (input.Publish) {
+      fn.versions['1'] = { ...latest, publishedFrom: fingerprint(latest), revisionId: randomUUID() };
+      fn.nextVersion = 2;
+      await this.extract(fn.name, '1');
+    }
+    await this.save(fn);
+    return this.configuration(fn, input.Publish ? '1' : '$LATEST');
+  }
+
+  private async createAlias(input: CreateAliasCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const functionVersion = input.FunctionVersion ?? '$LATEST';
+    const weights = input.RoutingConfig?.AdditionalVersionWeights ?? {};
+    this.checkRoute(fn, functionVersion, weights);
+    const alias: AliasState = { functionVersion, weights, revisionId: randomUUID() };
+    fn.aliases[input.Name ?? ''] = alias;
+    await this.save(fn);
+    return this.aliasOut(fn, input.Name ?? '');
+  }
+
+  private async updateCode(input: UpdateFunctionCodeCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    checkRevision(input.RevisionId, fn.latest.revisionId);
+    return this.update(fn, await this.storeCode(fn.name, input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description));
+  }
+
+  private async updateConfiguration(input: UpdateFunctionConfigurationCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const { Environment, Description, RevisionId } = input;
+    checkRevision(RevisionId, fn.latest.revisionId);
+    // Like Lambda: an omitted setting keeps its value; `Environment` without `Variables` clears them.
+    const env = Environment ? (Environment.Variables ?? {}) : fn.latest.env;
+    checkEnvironment(env);
+    return this.update(fn, { ...fn.latest, env, description: Description ?? fn.latest.description });
+  }
+
+  private async getFunction(input: GetFunctionCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    return { Configuration: this.configuration(fn, input.Qualifier ?? '$LATEST') };
+  }
+
+  private async getConfiguration(input: GetFunctionConfigurationCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const qualifier = input.Qualifier ?? '$LATEST';
+    if (qualifier !== '$LATEST' && !fn.versions[qualifier] && !fn.aliases[qualifier])
+      throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${qualifier}`);
+    return this.configuration(fn, fn.aliases[qualifier]?.functionVersion ?? qualifier);
+  }
+
+  private async listAliases(input: ListAliasesCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    return { Aliases: Object.keys(fn.aliases).map((name) => this.aliasOut(fn, name)) };
+  }
+
+  private async publishVersion(input: PublishVersionCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    // Like Lambda (and LocalStack's snapshot of it): the RevisionId first, then the CodeSha256.
+    checkRevision(input.RevisionId, fn.latest.revisionId);
+    if (input.CodeSha256 && input.CodeSha256 !== fn.latest.codeSha256) {
+      throw err(
+        'InvalidParameterValueException',
+        `CodeSha256 (${input.CodeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again from a fresh state.`,
+      );
+    }
+    // Like Lambda: nothing changed since the latest version was published → that version, not a new
+    // one. Only the latest counts: code and config equal to an older version's publish a new version.
+    const last = fn.versions[String(nextVersion(fn) - 1)];
+    const unchanged = last && (last.publishedFrom ?? fingerprint({ ...last, description: fn.latest.description })) === fingerprint(fn.latest);
+    const version = unchanged ? String(nextVersion(fn) - 1) : String(nextVersion(fn));
+    if (!unchanged) {
+      fn.versions[version] = {
+        ...fn.latest,
+        description: input.Description ?? fn.latest.description,
+        publishedFrom: fingerprint(fn.latest),
+        revisionId: randomUUID(),
+      };
+      fn.nextVersion = Number(version) + 1;
+      await this.extract(fn.name, version);
       await this.save(fn);
-      return this.configuration(fn, command.input.Publish ? '1' : '$LATEST');
     }
-    if (command instanceof CreateAliasCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      const functionVersion = command.input.FunctionVersion ?? '$LATEST';
-      const weights = command.input.RoutingConfig?.AdditionalVersionWeights ?? {};
-      this.checkRoute(fn, functionVersion, weights);
-      const alias: AliasState = { functionVersion, weights, revisionId: randomUUID() };
-      fn.aliases[command.input.Name ?? ''] = alias;
-      await this.save(fn);
-      return this.aliasOut(fn, command.input.Name ?? '');
+    return this.configuration(fn, version);
+  }
+
+  private async deleteFunction(input: DeleteFunctionCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    if (!input.Qualifier) throw new Error('LocalLambda deletes published versions only (DeleteFunction with a Qualifier), not whole functions');
+    await this.deleteVersion(fn, input.Qualifier);
+    return {};
+  }
+
+  private async updateAlias(input: UpdateAliasCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const alias = fn.aliases[input.Name ?? ''];
+    if (!alias) throw err('ResourceNotFoundException', `Alias not found: ${input.Name}`);
+    if (input.RevisionId && input.RevisionId !== alias.revisionId) {
+      throw err(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
+      );
     }
-    if (command instanceof UpdateFunctionCodeCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      checkRevision(command.input.RevisionId, fn.latest.revisionId);
-      return this.update(fn, await this.storeCode(fn.name, command.input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description));
-    }
-    if (command instanceof UpdateFunctionConfigurationCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      const { Environment, Description, RevisionId } = command.input;
-      checkRevision(RevisionId, fn.latest.revisionId);
-      // Like Lambda: an omitted setting keeps its value; `Environment` without `Variables` clears them.
-      const env = Environment ? (Environment.Variables ?? {}) : fn.latest.env;
-      checkEnvironment(env);
-      return this.update(fn, { ...fn.latest, env, description: Description ?? fn.latest.description });
-    }
-    if (command instanceof GetFunctionCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      return { Configuration: this.configuration(fn, command.input.Qualifier ?? '$LATEST') };
-    }
-    if (command instanceof GetFunctionConfigurationCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      const qualifier = command.input.Qualifier ?? '$LATEST';
-      if (qualifier !== '$LATEST' && !fn.versions[qualifier] && !fn.aliases[qualifier])
-        throw err('ResourceNotFoundException', `Function not found: ${fn.name}:${qualifier}`);
-      return this.configuration(fn, fn.aliases[qualifier]?.functionVersion ?? qualifier);
-    }
-    if (command instanceof ListAliasesCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      return { Aliases: Object.keys(fn.aliases).map((name) => this.aliasOut(fn, name)) };
-    }
-    if (command instanceof PublishVersionCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      // Like Lambda (and LocalStack's snapshot of it): the RevisionId first, then the CodeSha256.
-      checkRevision(command.input.RevisionId, fn.latest.revisionId);
-      if (command.input.CodeSha256 && command.input.CodeSha256 !== fn.latest.codeSha256) {
-        throw err(
-          'InvalidParameterValueException',
-          `CodeSha256 (${command.input.CodeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again from a fresh state.`,
-        );
-      }
-      // Like Lambda: nothing changed since the latest version was published → that version, not a new
-      // one. Only the latest counts: code and config equal to an older version's publish a new version.
-      const last = fn.versions[String(nextVersion(fn) - 1)];
-      const unchanged = last && (last.publishedFrom ?? fingerprint({ ...last, description: fn.latest.description })) === fingerprint(fn.latest);
-      const version = unchanged ? String(nextVersion(fn) - 1) : String(nextVersion(fn));
-      if (!unchanged) {
-        fn.versions[version] = {
-          ...fn.latest,
-          description: command.input.Description ?? fn.latest.description,
-          publishedFrom: fingerprint(fn.latest),
-          revisionId: randomUUID(),
-        };
-        fn.nextVersion = Number(version) + 1;
-        await this.extract(fn.name, version);
-        await this.save(fn);
-      }
-      return this.configuration(fn, version);
-    }
-    if (command instanceof ListVersionsByFunctionCommand) {
-      return this.listVersions(this.fn(command.input.FunctionName), command.input.Marker, command.input.MaxItems);
-    }
-    if (command instanceof DeleteFunctionCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      if (!command.input.Qualifier) throw new Error('LocalLambda deletes published versions only (DeleteFunction with a Qualifier), not whole functions');
-      await this.deleteVersion(fn, command.input.Qualifier);
-      return {};
-    }
-    if (command instanceof GetAliasCommand) return this.aliasOut(this.fn(command.input.FunctionName), command.input.Name ?? '');
-    if (command instanceof UpdateAliasCommand) {
-      const fn = this.fn(command.input.FunctionName);
-      const alias = fn.aliases[command.input.Name ?? ''];
-      if (!alias) throw err('ResourceNotFoundException', `Alias not found: ${command.input.Name}`);
-      if (command.input.RevisionId && command.input.RevisionId !== alias.revisionId) {
-        throw err(
-          'PreconditionFailedException',
-          'The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id',
-        );
-      }
-      const target = command.input.FunctionVersion ?? alias.functionVersion;
-      const { RoutingConfig } = command.input;
-      const weights = RoutingConfig ? (RoutingConfig.AdditionalVersionWeights ?? {}) : alias.weights;
-      this.checkRoute(fn, target, weights);
-      Object.assign(alias, { functionVersion: target, weights, revisionId: randomUUID() });
-      await this.save(fn);
-      return this.aliasOut(fn, command.input.Name ?? '');
-    }
-    if (command instanceof InvokeCommand)
-      return this.invoke(command.input.FunctionName ?? '', command.input.Qualifier, command.input.Payload as Uint8Array | string | undefined);
-    throw new Error(`LocalLambda does not support ${(command as object).constructor.name}`);
+    const target = input.FunctionVersion ?? alias.functionVersion;
+    const { RoutingConfig } = input;
+    const weights = RoutingConfig ? (RoutingConfig.AdditionalVersionWeights ?? {}) : alias.weights;
+    this.checkRoute(fn, target, weights);
+    Object.assign(alias, { functionVersion: target, weights, revisionId: randomUUID() });
+    await this.save(fn);
+    return this.aliasOut(fn, input.Name ?? '');
   }
 
   /** Stops every worker. */

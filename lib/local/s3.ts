@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  type DeleteObjectCommandInput,
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import { CommandTable } from './command-table';
 import { writeStoreFile } from './store-file';
 
 /** Options of the {@link LocalS3}. */
@@ -34,36 +43,44 @@ export class LocalS3 {
     this.appendOnly = new Set(options.appendOnlyBuckets ?? []);
   }
 
+  private static readonly commands = new CommandTable<LocalS3>('LocalS3')
+    .on(PutObjectCommand, (s3, c) => s3.put(c.input))
+    .on(GetObjectCommand, (s3, c) => s3.get(c.input))
+    .on(ListObjectsV2Command, (s3, c) => s3.list(c.input))
+    .on(DeleteObjectCommand, (s3, c) => s3.delete(c.input));
+
+  /** Answers PutObject, GetObject, ListObjectsV2 and DeleteObject; refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (command instanceof PutObjectCommand) {
-      const { Bucket = '', Key, Body, IfNoneMatch } = command.input;
-      const bytes = typeof Body === 'string' ? Buffer.from(Body) : (Body as Uint8Array);
-      if (IfNoneMatch === '*') {
-        await this.create(this.path(Bucket, Key), bytes);
-        return { ETag: '"local"' };
-      }
-      if (this.appendOnly.has(Bucket)) throw s3Error('AccessDenied', `Access Denied: objects of ${Bucket} are only created, with If-None-Match: *`, 403);
-      await writeStoreFile(this.path(Bucket, Key), bytes);
+    return LocalS3.commands.dispatch(this, command);
+  }
+
+  private async put(input: PutObjectCommandInput): Promise<unknown> {
+    const { Bucket = '', Key, Body, IfNoneMatch } = input;
+    const bytes = typeof Body === 'string' ? Buffer.from(Body) : (Body as Uint8Array);
+    if (IfNoneMatch === '*') {
+      await this.create(this.path(Bucket, Key), bytes);
       return { ETag: '"local"' };
     }
-    if (command instanceof GetObjectCommand) {
-      const { Bucket, Key } = command.input;
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(this.path(Bucket, Key));
-      } catch {
-        throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'NoSuchKey' });
-      }
-      return { Body: { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } };
+    if (this.appendOnly.has(Bucket)) throw s3Error('AccessDenied', `Access Denied: objects of ${Bucket} are only created, with If-None-Match: *`, 403);
+    await writeStoreFile(this.path(Bucket, Key), bytes);
+    return { ETag: '"local"' };
+  }
+
+  private async get(input: GetObjectCommandInput): Promise<unknown> {
+    const { Bucket, Key } = input;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.path(Bucket, Key));
+    } catch {
+      throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'NoSuchKey' });
     }
-    if (command instanceof ListObjectsV2Command) return this.list(command.input);
-    if (command instanceof DeleteObjectCommand) {
-      if (this.appendOnly.has(command.input.Bucket ?? ''))
-        throw s3Error('AccessDenied', `Access Denied: objects of ${command.input.Bucket} are never deleted`, 403);
-      await unlink(this.path(command.input.Bucket, command.input.Key)).catch(() => {});
-      return {};
-    }
-    throw new Error(`LocalS3 does not support ${(command as object).constructor.name}`);
+    return { Body: { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } };
+  }
+
+  private async delete(input: DeleteObjectCommandInput): Promise<unknown> {
+    if (this.appendOnly.has(input.Bucket ?? '')) throw s3Error('AccessDenied', `Access Denied: objects of ${input.Bucket} are never deleted`, 403);
+    await unlink(this.path(input.Bucket, input.Key)).catch(() => {});
+    return {};
   }
 
   /** Writes a new object whole, or fails with PreconditionFailed when the key exists (also against a concurrent creator). */

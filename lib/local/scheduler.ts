@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { CommandTable } from './command-table';
 import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
 /**
@@ -125,46 +126,55 @@ export class LocalScheduler {
     await this.saving;
   }
 
+  private static readonly commands = new CommandTable<LocalScheduler>('LocalScheduler')
+    .on(CreateScheduleGroupCommand, (s, c) => s.createGroup(c.input))
+    .on(CreateScheduleCommand, (s, c) => s.create(c.input))
+    .on(GetScheduleCommand, (s, c) => s.getSchedule(c.input))
+    .on(DeleteScheduleCommand, (s, c) => s.deleteSchedule(c.input));
+
+  /** Answers CreateScheduleGroup, CreateSchedule, GetSchedule and DeleteSchedule; refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (command instanceof CreateScheduleGroupCommand) {
-      const name = command.input.Name ?? '';
-      if (!NAME.test(name)) throw invalid(`Name '${name}' must be 1 to 64 of [0-9a-zA-Z-_.]`);
-      if (this.groups.has(name))
-        throw new ConflictException({ Message: `Schedule group ${name} already exists.`, message: `Schedule group ${name} already exists.`, ...meta });
-      this.groups.add(name);
-      await this.save();
-      return { ScheduleGroupArn: `arn:aws:scheduler:local:000000000000:schedule-group/${name}`, ...meta };
-    }
-    if (command instanceof CreateScheduleCommand) return this.create(command.input);
-    if (command instanceof GetScheduleCommand) {
-      const s = this.find(command.input.GroupName, command.input.Name);
-      return {
-        Arn: s.arn,
-        Name: s.name,
-        GroupName: s.group,
-        ScheduleExpression: s.expression,
-        ScheduleExpressionTimezone: s.timezone,
-        State: s.state,
-        ActionAfterCompletion: s.actionAfterCompletion,
-        FlexibleTimeWindow: { Mode: s.flexibleTimeWindow.mode, MaximumWindowInMinutes: s.flexibleTimeWindow.maximumWindowInMinutes },
-        Target: {
-          Arn: s.target.arn,
-          RoleArn: s.target.roleArn,
-          Input: s.target.input,
-          RetryPolicy: { MaximumRetryAttempts: s.target.maximumRetryAttempts },
-        },
-        Description: s.description,
-        CreationDate: new Date(s.creationDate),
-        ...meta,
-      };
-    }
-    if (command instanceof DeleteScheduleCommand) {
-      const s = this.find(command.input.GroupName, command.input.Name);
-      this.remove(s);
-      await this.save();
-      return meta;
-    }
-    throw new Error(`LocalScheduler does not support ${(command as object).constructor.name}`);
+    return LocalScheduler.commands.dispatch(this, command);
+  }
+
+  private async createGroup(input: CreateScheduleGroupCommand['input']): Promise<unknown> {
+    const name = input.Name ?? '';
+    if (!NAME.test(name)) throw invalid(`Name '${name}' must be 1 to 64 of [0-9a-zA-Z-_.]`);
+    if (this.groups.has(name))
+      throw new ConflictException({ Message: `Schedule group ${name} already exists.`, message: `Schedule group ${name} already exists.`, ...meta });
+    this.groups.add(name);
+    await this.save();
+    return { ScheduleGroupArn: `arn:aws:scheduler:local:000000000000:schedule-group/${name}`, ...meta };
+  }
+
+  private async getSchedule(input: GetScheduleCommand['input']): Promise<unknown> {
+    const s = this.find(input.GroupName, input.Name);
+    return {
+      Arn: s.arn,
+      Name: s.name,
+      GroupName: s.group,
+      ScheduleExpression: s.expression,
+      ScheduleExpressionTimezone: s.timezone,
+      State: s.state,
+      ActionAfterCompletion: s.actionAfterCompletion,
+      FlexibleTimeWindow: { Mode: s.flexibleTimeWindow.mode, MaximumWindowInMinutes: s.flexibleTimeWindow.maximumWindowInMinutes },
+      Target: {
+        Arn: s.target.arn,
+        RoleArn: s.target.roleArn,
+        Input: s.target.input,
+        RetryPolicy: { MaximumRetryAttempts: s.target.maximumRetryAttempts },
+      },
+      Description: s.description,
+      CreationDate: new Date(s.creationDate),
+      ...meta,
+    };
+  }
+
+  private async deleteSchedule(input: DeleteScheduleCommand['input']): Promise<unknown> {
+    const s = this.find(input.GroupName, input.Name);
+    this.remove(s);
+    await this.save();
+    return meta;
   }
 
   private async create(input: CreateScheduleInput): Promise<unknown> {

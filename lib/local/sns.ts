@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { CommandTable } from './command-table';
 import { writeStoreFile } from './store-file';
 
 /** One e-mail as delivered to the local outbox. */
@@ -25,9 +26,15 @@ export class LocalSns {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
+  private static readonly commands = new CommandTable<LocalSns>('LocalSns').on(PublishCommand, (sns, c) => sns.publish(c.input));
+
+  /** Answers Publish; refuses any other command. */
   async send(command: unknown): Promise<unknown> {
-    if (!(command instanceof PublishCommand)) throw new Error(`LocalSns does not support ${(command as object).constructor.name}`);
-    const { Subject = '', Message = '', MessageAttributes = {} } = command.input;
+    return LocalSns.commands.dispatch(this, command);
+  }
+
+  private async publish(input: PublishCommandInput): Promise<{ MessageId: string }> {
+    const { Subject = '', Message = '', MessageAttributes = {} } = input;
     const to = MessageAttributes.approver?.StringValue ?? 'subscribers';
     const file = join(this.outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.count}.txt`);
     await writeStoreFile(file, `To: ${to}\nSubject: ${Subject}\n\n${Message}\n`);

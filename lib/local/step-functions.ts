@@ -4,6 +4,7 @@ import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { CommandTable } from './command-table';
 import {
   checkExecutionName,
   checkRequestPayload,
@@ -120,47 +121,61 @@ export class LocalStepFunctions {
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {}
 
-  async send(command: unknown): Promise<unknown> {
-    if (command instanceof StartExecutionCommand) {
-      const name = command.input.name ?? randomUUID();
-      checkExecutionName(name);
-      checkRequestPayload('input', command.input.input ?? '{}');
-      const existing = this.executions.get(name);
-      // Idempotent as in Step Functions (Standard): the same name and input as a running execution answer with that execution.
-      if (existing?.status === 'RUNNING' && existing.input === (command.input.input ?? '{}')) {
-        return { executionArn: existing.executionArn, startDate: new Date(existing.startDate) };
-      }
-      if (existing) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
-      const record: ExecutionRecord = {
-        executionArn: `${this.opts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
-        name,
-        status: 'RUNNING',
-        startDate: new Date().toISOString(),
-        input: command.input.input ?? '{}',
-        history: [],
-      };
-      this.executions.set(name, record);
-      await this.save(record);
-      this.launch(record, this.opts.definition.StartAt, JSON.parse(record.input));
-      return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
-    }
-    if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) {
-      if (command instanceof SendTaskSuccessCommand) checkRequestPayload('output', command.input.output ?? '');
-      const token = command.input.taskToken ?? '';
-      const waiter = this.tokens.get(token);
-      if (!waiter) throw err('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used or timed out');
-      this.tokens.delete(token);
-      if (command instanceof SendTaskSuccessCommand) waiter.resolve(JSON.parse(command.input.output ?? 'null'));
-      else waiter.reject(err(command.input.error ?? 'TaskFailed', command.input.cause ?? ''));
+  private static readonly commands = new CommandTable<LocalStepFunctions>('LocalStepFunctions')
+    .on(StartExecutionCommand, (s, c) => s.startExecution(c.input))
+    .on(SendTaskSuccessCommand, (s, c) => {
+      checkRequestPayload('output', c.input.output ?? '');
+      s.takeWaiter(c.input.taskToken).resolve(JSON.parse(c.input.output ?? 'null'));
       return {};
+    })
+    .on(SendTaskFailureCommand, (s, c) => {
+      s.takeWaiter(c.input.taskToken).reject(err(c.input.error ?? 'TaskFailed', c.input.cause ?? ''));
+      return {};
+    })
+    .on(DescribeExecutionCommand, (s, c) => s.describeExecution(c.input));
+
+  /** Answers StartExecution, SendTaskSuccess, SendTaskFailure and DescribeExecution; refuses any other command. */
+  async send(command: unknown): Promise<unknown> {
+    return LocalStepFunctions.commands.dispatch(this, command);
+  }
+
+  private async startExecution(input: StartExecutionCommand['input']): Promise<unknown> {
+    const name = input.name ?? randomUUID();
+    checkExecutionName(name);
+    checkRequestPayload('input', input.input ?? '{}');
+    const existing = this.executions.get(name);
+    // Idempotent as in Step Functions (Standard): the same name and input as a running execution answer with that execution.
+    if (existing?.status === 'RUNNING' && existing.input === (input.input ?? '{}')) {
+      return { executionArn: existing.executionArn, startDate: new Date(existing.startDate) };
     }
-    if (command instanceof DescribeExecutionCommand) {
-      const name = (command.input.executionArn ?? '').split(':').pop() ?? '';
-      const record = this.executions.get(name);
-      if (!record) throw err('ExecutionDoesNotExist', `Execution Does Not Exist: '${command.input.executionArn}'`);
-      return { ...record, startDate: new Date(record.startDate), stopDate: record.stopDate ? new Date(record.stopDate) : undefined };
-    }
-    throw new Error(`LocalStepFunctions does not support ${(command as object).constructor.name}`);
+    if (existing) throw err('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+    const record: ExecutionRecord = {
+      executionArn: `${this.opts.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      name,
+      status: 'RUNNING',
+      startDate: new Date().toISOString(),
+      input: input.input ?? '{}',
+      history: [],
+    };
+    this.executions.set(name, record);
+    await this.save(record);
+    this.launch(record, this.opts.definition.StartAt, JSON.parse(record.input));
+    return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
+  }
+
+  /** The task waiting on `token`, which the answer spends. @throws TaskTimedOut when no task waits on it (unknown, already answered or timed out) */
+  private takeWaiter(token = ''): { resolve: (v: unknown) => void; reject: (e: Error) => void } {
+    const waiter = this.tokens.get(token);
+    if (!waiter) throw err('TaskTimedOut', 'Task Timed Out: the task token is unknown, already used or timed out');
+    this.tokens.delete(token);
+    return waiter;
+  }
+
+  private async describeExecution(input: DescribeExecutionCommand['input']): Promise<unknown> {
+    const name = (input.executionArn ?? '').split(':').pop() ?? '';
+    const record = this.executions.get(name);
+    if (!record) throw err('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
+    return { ...record, startDate: new Date(record.startDate), stopDate: record.stopDate ? new Date(record.stopDate) : undefined };
   }
 
   /**

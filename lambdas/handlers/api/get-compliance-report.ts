@@ -7,8 +7,9 @@ import { reportCompliance } from '../../core/use-cases/report-compliance';
 import type { Services } from '../../core/use-cases/services';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
-import { COMPLIANCE_PAGE_CSP, compliancePage } from '../http/compliance-view';
+import { compliancePage } from '../http/compliance-view';
 import { callerOf, json, parseWith, requireRole } from '../http/middleware';
+import { htmlResponse } from '../http/page-shell';
 
 const text = (contentType: string, body: string, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode: 200,
@@ -37,12 +38,7 @@ export const makeHandler = (svc: Services) =>
       return text('text/csv; charset=utf-8; header=present', reportCsv(report), { 'content-disposition': `attachment; filename="${name}"` });
     }
     if (query.format === 'html') {
-      return text('text/html; charset=utf-8', compliancePage(report), {
-        'content-security-policy': COMPLIANCE_PAGE_CSP,
-        'referrer-policy': 'no-referrer',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-      });
+      return htmlResponse(200, compliancePage(report));
     }
     return json(200, report);
   });

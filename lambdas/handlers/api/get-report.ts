@@ -1,4 +1,3 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
 import Negotiator from 'negotiator';
 import { canaryReport } from '../../core/canary-report';
 import { NotFoundError } from '../../core/errors';
@@ -6,24 +5,12 @@ import type { Services } from '../../core/use-cases/services';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
+import { htmlResponse } from '../http/page-shell';
 import { ChangePath, pathParams } from '../http/path-params';
 import { reportPage } from '../http/report-view';
 
 /** HTML only when the caller prefers it to JSON (a browser); JSON otherwise (RFC 9110 §12.5.1, via negotiator). */
 const wantsHtml = (accept: string | undefined): boolean => new Negotiator({ headers: { accept } }).mediaType(['application/json', 'text/html']) === 'text/html';
-
-const html = (body: string): APIGatewayProxyResult => ({
-  statusCode: 200,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    vary: 'Accept',
-  },
-  body,
-});
 
 /**
  * GET /changes/{id}/report → 200 the canary report: per step the requested weight, the observed
@@ -38,7 +25,7 @@ export const makeHandler = (svc: Services) =>
     const change = await svc.store.getChange(id);
     if (!change) throw new NotFoundError(`change ${id} does not exist`);
     const report = canaryReport(change, { now: svc.now() });
-    if (wantsHtml(event.headers?.accept)) return html(reportPage(report));
+    if (wantsHtml(event.headers?.accept)) return htmlResponse(200, reportPage(report), { vary: 'Accept' });
     const res = json(200, report);
     return { ...res, headers: { ...res.headers, vary: 'Accept' } };
   });
