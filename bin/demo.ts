@@ -1,10 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Change } from '../../lambdas/core/change';
-import { ApiError, CmvClient } from '../client/api-client';
-import { readChangeFile } from '../client/change-file';
-import { invokePacer } from '../client/invoke-pacer';
-import { ROOT, startLocalRuntime } from './runtime';
+import type { Change } from '../lambdas/core/change';
+import { ApiError, CmvClient } from '../lib/client/api-client';
+import { readChangeFile } from '../lib/client/change-file';
+import { invokePacer } from '../lib/client/invoke-pacer';
+import { ROOT, startLocalRuntime } from '../lib/local/runtime';
 
 /**
  * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
