@@ -3,6 +3,7 @@ import type { LedgerEntryDraft } from '../../../../lambdas/core/ledger';
 import type { ChangeStore, StoreWrite } from '../../../../lambdas/core/ports';
 import { recordAuditRead } from '../../../../lambdas/core/use-cases/record-audit-read';
 import type { Services } from '../../../../lambdas/core/use-cases/services';
+import { fakeServices } from '../../../fixtures/fakes';
 
 const erin = { id: 'erin', name: 'Erin', email: 'erin@example.org', roles: ['auditor' as const], sourceIp: '203.0.113.7', userAgent: 'cmv-cli/1.0' };
 
@@ -56,5 +57,23 @@ describe('recordAuditRead()', () => {
     const { svc } = servicesWith(new LedgerContentionError('busy'));
 
     await expect(recordAuditRead(svc, erin, 'GET /audit', {})).rejects.toThrow(LedgerContentionError);
+  });
+
+  it("chains each read on the audit-reads chain of its own, apart from the targets' chains", async () => {
+    // Arrange
+    const { svc, store } = fakeServices();
+    await store.commit([], { type: 'TargetRegistered', target: 'benefit-calculator', actor: 'dana', details: {} });
+
+    // Act
+    await recordAuditRead(svc, erin, 'GET /audit', { limit: 100 });
+    await recordAuditRead(svc, erin, 'GET /audit/verify', {});
+
+    // Assert
+    const [, first, second] = store.entries;
+    expect([first, second]).toMatchObject([
+      { type: 'AuditQueried', chain: 'audit-reads', seq: 1, details: { endpoint: 'GET /audit' } },
+      { type: 'AuditQueried', chain: 'audit-reads', seq: 2, prevHash: first.hash, details: { endpoint: 'GET /audit/verify' } },
+    ]);
+    expect(store.entries[0]).toMatchObject({ chain: 'target:benefit-calculator', seq: 1 });
   });
 });
