@@ -52,11 +52,14 @@ describe('operator controls (local stack)', () => {
 
     const paused = await stack.api.control(changeId, 'pause', 'watching a dashboard', 'dana');
     expect(paused.deployment?.paused).toMatchObject({ by: 'dana', reason: 'watching a dashboard' });
-    // Twice the step's bake (2 s at this speed): a running canary would have moved on.
-    await new Promise((r) => setTimeout(r, 4_000));
+    // The workflow took the pause (its bake woken at once) and waits for a resume, rather than moving on.
+    const entered = () => (stack.runtime.sfn.execution(changeId)?.history ?? []).filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    await waitFor(changeId, () => entered().includes('AwaitResume'));
     const held = await stack.api.change(changeId);
     expect({ status: held.status, weight: held.deployment?.currentWeight }).toEqual({ status: 'deploying', weight: 10 });
     expect(stack.runtime.sfn.execution(changeId)?.status).toBe('RUNNING');
+
+    expect(entered().slice(entered().lastIndexOf('AwaitResume'))).toEqual(['AwaitResume']);
 
     await stack.api.control(changeId, 'resume', '', 'dana');
     const done = await waitForStatus(stack.api, changeId, ['deployed', 'rolled_back', 'failed']);
