@@ -26,13 +26,26 @@ const MINUTE_MS = 60_000;
 /** CodeDeploy fails a hook that has not reported within an hour. */
 const HOOK_TIMEOUT_MINUTES = 60;
 
-/** What the engine runs deployments with: see {@link LocalCodeDeployOptions} (./codedeploy.ts). */
+/** What the engine runs deployments with (LocalCodeDeploy's options, but its state file). */
 export interface DeploymentEngineOptions {
+  /** The local Lambda whose aliases the deployments shift (GetAlias / UpdateAlias with RevisionId). */
   readonly lambda: { send(command: unknown): Promise<unknown> };
+  /** The local CloudWatch whose alarms the deployment groups watch (DescribeAlarms). */
   readonly cloudwatch: { send(command: unknown): Promise<unknown> };
+  /**
+   * Invokes a lifecycle hook function (the AppSpec's BeforeAllowTraffic / AfterAllowTraffic). The hook
+   * reports its outcome with PutLifecycleEventHookExecutionStatus; a rejected invocation fails the hook.
+   */
   readonly invokeHook: (functionName: string, event: HookEvent) => Promise<void>;
+  /** Divides traffic-shift intervals and the hook timeout (60: a minute lasts a second). @default 1 */
   readonly speed?: number;
+  /** How often a running deployment polls its alarms and hooks, in ms of real time. @default 1000 / speed, at least 10 */
   readonly tickMs?: number;
+  /**
+   * Where the deployments' state changes go, as CodeDeploy sends them to the default event bus
+   * ("CodeDeploy Deployment State-change Notification": START, SUCCESS, FAILURE, STOP), once the
+   * state is saved (GetDeployment reads it). @default - nowhere
+   */
   readonly onStateChange?: (event: CodeDeployStateChangeEvent) => void;
   readonly log?: (line: string) => void;
 }

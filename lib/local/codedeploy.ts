@@ -27,48 +27,17 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { PREDEFINED_PREFIX } from '../../lambdas/core/deployment-config';
 import type { CustomDeploymentConfig } from '../../lambdas/core/target-settings';
-import { DeploymentEngine } from './codedeploy-engine';
+import { DeploymentEngine, type DeploymentEngineOptions } from './codedeploy-engine';
 import { alarmsFrom, autoRollbackFrom, parseAppSpec, routingFrom } from './codedeploy-input';
-import {
-  ACTIVE,
-  CodeDeployRecords,
-  type CodeDeployStateChangeEvent,
-  deploymentId,
-  groupKey,
-  type HookEvent,
-  meta,
-  type StoredConfig,
-  type StoredDeployment,
-  type StoredGroup,
-} from './codedeploy-records';
+import { ACTIVE, CodeDeployRecords, deploymentId, groupKey, meta, type StoredConfig, type StoredDeployment, type StoredGroup } from './codedeploy-records';
 import { CommandTable } from './command-table';
 
 export type { CodeDeployStateChangeEvent, HookEvent } from './codedeploy-records';
 
-/** Options of a {@link LocalCodeDeploy}. */
-export interface LocalCodeDeployOptions {
+/** Options of a {@link LocalCodeDeploy}: where its state file lives, and what its engine runs deployments with. */
+export interface LocalCodeDeployOptions extends DeploymentEngineOptions {
   /** Where the state file (`codedeploy.json`) lives. */
   readonly dir: string;
-  /** The local Lambda whose aliases the deployments shift (GetAlias / UpdateAlias with RevisionId). */
-  readonly lambda: { send(command: unknown): Promise<unknown> };
-  /** The local CloudWatch whose alarms the deployment groups watch (DescribeAlarms). */
-  readonly cloudwatch: { send(command: unknown): Promise<unknown> };
-  /**
-   * Invokes a lifecycle hook function (the AppSpec's BeforeAllowTraffic / AfterAllowTraffic). The hook
-   * reports its outcome with PutLifecycleEventHookExecutionStatus; a rejected invocation fails the hook.
-   */
-  readonly invokeHook: (functionName: string, event: HookEvent) => Promise<void>;
-  /** Divides traffic-shift intervals and the hook timeout (60: a minute lasts a second). @default 1 */
-  readonly speed?: number;
-  /** How often a running deployment polls its alarms and hooks, in ms of real time. @default 1000 / speed, at least 10 */
-  readonly tickMs?: number;
-  /**
-   * Where the deployments' state changes go, as CodeDeploy sends them to the default event bus
-   * ("CodeDeploy Deployment State-change Notification": START, SUCCESS, FAILURE, STOP), once the
-   * state is saved (GetDeployment reads it). @default - nowhere
-   */
-  readonly onStateChange?: (event: CodeDeployStateChangeEvent) => void;
-  readonly log?: (line: string) => void;
 }
 
 /**
