@@ -1,53 +1,35 @@
 import { linkHash, signLink } from '../../../../lambdas/core/approval-link';
 import type { Change } from '../../../../lambdas/core/change';
 import { LedgerContentionError } from '../../../../lambdas/core/errors';
-import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
-import { planChange } from '../../../../lambdas/core/policy/plan';
 import { decideByLink, type LinkAction } from '../../../../lambdas/core/use-cases/decide-by-link';
 import type { Services } from '../../../../lambdas/core/use-cases/services';
-import type { Role, User } from '../../../../lambdas/core/user';
 import { MemoryChangeStore } from '../../../fixtures/fakes';
+import { aChange, user } from '../../../fixtures/records';
 
 const SECRET = 'link-secret';
 const NOW = new Date('2026-03-02T10:00:00.000Z');
-const user = (id: string, ...roles: Role[]): User => ({ id, name: id.toUpperCase(), email: `${id}@example.org`, roles });
 const USERS = [user('alice', 'requester'), user('bob', 'cab'), user('carol', 'cab'), user('eve', 'requester')];
 const VIEW: LinkAction = { kind: 'view' };
 const vote = (decision: string | undefined, comment = ''): LinkAction => ({ kind: 'vote', form: { decision, comment }, origin: { sourceIp: '203.0.113.7' } });
 
 /** A diff change by alice awaiting two CAB approvals (bob and carol are eligible). */
 function awaitingChange(extra: Partial<Change> = {}): Change {
-  const plan = planChange(
-    DEFAULT_POLICY,
-    { changeType: 'standard', riskLevel: 'medium', environment: 'production', requester: 'alice' },
-    { strategy: 'alias-weights', canary: { steps: [10, 100], bakeSeconds: 60 }, codeDeploy: { deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce' } },
-    USERS,
-    NOW,
-  );
-  return {
-    changeId: 'chg-1',
-    target: 'benefit-calculator',
-    version: '1.1.0',
-    baseVersion: '1.0.0',
-    status: 'awaiting_approval',
-    revision: 3,
-    title: 'Exclude seasonal bonuses',
-    description: '',
-    changeType: 'standard',
-    riskLevel: 'medium',
-    requester: 'alice',
-    source: { kind: 'diff', uri: 's3://artifacts/chg-1.diff' },
-    artifact: { uri: 's3://artifacts/chg-1.zip', sha256: 'abc=', bytes: 100 },
-    config: { RATE: '2' },
-    plan: {
-      ...plan,
-      approvals: { ...plan.approvals, groups: [{ name: 'CAB', roles: ['cab'], quorum: { count: 2 }, eligible: ['bob', 'carol'], required: 2 }] },
+  const { plan } = aChange({}, { riskLevel: 'medium' });
+  return aChange(
+    {
+      source: { kind: 'diff', uri: 's3://artifacts/chg-1.diff' },
+      artifact: { uri: 's3://artifacts/chg-1.zip', sha256: 'abc=', bytes: 100 },
+      config: { RATE: '2' },
+      plan: {
+        ...plan,
+        approvals: { ...plan.approvals, groups: [{ name: 'CAB', roles: ['cab'], quorum: { count: 2 }, eligible: ['bob', 'carol'], required: 2 }] },
+      },
+      createdAt: '2026-03-01T09:00:00.000Z',
+      updatedAt: '2026-03-01T09:00:00.000Z',
+      ...extra,
     },
-    approvals: [],
-    createdAt: '2026-03-01T09:00:00.000Z',
-    updatedAt: '2026-03-01T09:00:00.000Z',
-    ...extra,
-  };
+    { riskLevel: 'medium' },
+  );
 }
 
 /** Services over a MemoryChangeStore holding `change` and the base version; the workflow's answers are recorded. */
