@@ -1,4 +1,5 @@
 import { approvalBacklogAge, type OperationalMetric } from '../operational-metrics';
+import { changesIn } from './changes-in';
 import type { Services } from './services';
 
 /**
@@ -7,11 +8,6 @@ import type { Services } from './services';
  */
 export async function approvalBacklog(svc: Services): Promise<OperationalMetric> {
   const waiting: { approvalRequestedAt?: string; createdAt: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await svc.store.listChanges({ status: 'awaiting_approval', limit: 100, nextToken });
-    waiting.push(...page.items);
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const change of changesIn(svc.store, 'awaiting_approval')) waiting.push(change);
   return approvalBacklogAge(waiting, svc.now());
 }

@@ -1,3 +1,4 @@
+import { changesIn } from './changes-in';
 import { isSpentToken } from './deliver-decision';
 import type { Services } from './services';
 
@@ -10,23 +11,18 @@ import type { Services } from './services';
 export async function expireApprovals(svc: Services): Promise<string[]> {
   const now = svc.now().toISOString();
   const expired: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await svc.store.listChanges({ status: 'awaiting_approval', limit: 100, nextToken });
-    for (const change of page.items) {
-      if (!change.approvalExpiresAt || change.approvalExpiresAt > now || change.approvedAt) continue;
-      const token = (await svc.store.getTaskToken(change.changeId))?.taskToken;
-      if (!token) continue;
-      try {
-        await svc.workflow.fail(token, 'ApprovalExpired', `quorum was not reached by ${change.approvalExpiresAt}`);
-        expired.push(change.changeId);
-      } catch (err) {
-        // The wait already ended (a vote or an earlier sweep won): nothing to expire.
-        if (!isSpentToken(err)) throw err;
-      }
-      await svc.store.spendTaskToken(change.changeId, token);
+  for await (const change of changesIn(svc.store, 'awaiting_approval')) {
+    if (!change.approvalExpiresAt || change.approvalExpiresAt > now || change.approvedAt) continue;
+    const token = (await svc.store.getTaskToken(change.changeId))?.taskToken;
+    if (!token) continue;
+    try {
+      await svc.workflow.fail(token, 'ApprovalExpired', `quorum was not reached by ${change.approvalExpiresAt}`);
+      expired.push(change.changeId);
+    } catch (err) {
+      // The wait already ended (a vote or an earlier sweep won): nothing to expire.
+      if (!isSpentToken(err)) throw err;
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+    await svc.store.spendTaskToken(change.changeId, token);
+  }
   return expired;
 }

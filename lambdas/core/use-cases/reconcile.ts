@@ -1,5 +1,6 @@
 import type { Change } from '../change';
 import { WorkflowExistsError } from '../errors';
+import { changesIn } from './changes-in';
 import { deliverDecision } from './deliver-decision';
 import { workflowInput } from './propose-change';
 import type { Services } from './services';
@@ -81,11 +82,6 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
 /** Every change in `submitted`: normally none, as the workflow's first step moves a change to testing at once. */
 async function submittedChanges(svc: Services): Promise<Change[]> {
   const changes: Change[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await svc.store.listChanges({ status: 'submitted', limit: 100, nextToken });
-    changes.push(...page.items);
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const change of changesIn(svc.store, 'submitted')) changes.push(change);
   return changes;
 }
