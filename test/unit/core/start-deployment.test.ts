@@ -1,64 +1,93 @@
-import type { StoreWrite } from '../../../lambdas/core/ports';
+import type { CodeDeploymentRequest, CodeDeployments } from '../../../lambdas/core/ports';
 import { startDeployment } from '../../../lambdas/core/use-cases/deploy';
 import type { Services } from '../../../lambdas/core/use-cases/services';
+import { approved } from '../../fixtures/deploying';
+import { aChange, TARGET } from '../../fixtures/records';
 
 const CODEDEPLOY_SETTINGS = { application: 'cmv', hooks: {} };
 
-/**
- * The services of StartDeployment for a codedeploy change awaiting approval: a store holding the
- * change and its target whose commit records the writes and stops there (the test is about whether
- * the deployment may start at all), and the alias on version 3.
- */
-function services(settings: Partial<Services['settings']>, extra: Partial<Services> = {}) {
-  const commits: StoreWrite[][] = [];
-  const change = {
-    changeId: 'chg-1',
-    target: 'benefit-calculator',
-    version: '1.1.0',
-    status: 'awaiting_approval',
-    revision: 4,
-    plan: { strategy: 'codedeploy', deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce', canary: { steps: [100], bakeSeconds: 60 } },
-  };
-  const target = { name: 'benefit-calculator', functionName: 'benefit-calculator', alias: 'live', liveVersion: '1.0.0', revision: 2 };
-  const svc = {
-    store: {
-      getChange: async () => change,
-      getTarget: async () => target,
-      commit: async (writes: StoreWrite[]) => {
-        commits.push(writes);
-        throw new Error('stop after the first commit');
-      },
+/** A CodeDeploy client that logs every call: StartDeployment must make none (CreateCodeDeployment does). */
+function loggingCodeDeploy(): CodeDeployments & { readonly calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    create: async (request: CodeDeploymentRequest) => {
+      calls.push(`create ${request.functionName}`);
+      return 'd-1';
     },
-    functions: { getAlias: async () => ({ functionVersion: '3' }) },
-    settings: { apiBaseUrl: '', approvalLinkTtlSeconds: 60, linkSecret: async () => 's', ...settings },
-    now: () => new Date('2026-03-02T10:00:00Z'),
-    ...extra,
-  } as unknown as Services;
-  return { svc, commits };
+    get: async (id) => {
+      calls.push(`get ${id}`);
+      return { deploymentId: id, application: 'cmv', deploymentGroup: TARGET, status: 'InProgress' };
+    },
+    stop: async (id) => void calls.push(`stop ${id}`),
+    putHookStatus: async (id) => void calls.push(`putHookStatus ${id}`),
+  };
+}
+
+/**
+ * chg-1, a codedeploy change approved and about to start (test/fixtures/deploying.ts `approved`),
+ * on a deployment of CMV with `settings` added to the fakes' own and `extra` services.
+ */
+function codeDeployChange(settings: Partial<Services['settings']>, extra: Partial<Services> = {}) {
+  const fakes = approved();
+  const { plan } = aChange();
+  fakes.store.seed({
+    changes: [
+      aChange({
+        revision: 5,
+        approvedAt: '2026-03-02T09:00:00.000Z',
+        plan: { ...plan, strategy: 'codedeploy', deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce' },
+      }),
+    ],
+  });
+  const svc: Services = { ...fakes.svc, settings: { ...fakes.svc.settings, ...settings }, ...extra };
+  return { ...fakes, svc };
 }
 
 describe('startDeployment() of a codedeploy change', () => {
   it('starts when the deployment of CMV has CodeDeploy settings, without a CodeDeploy client (StartDeployment calls no CodeDeploy API)', async () => {
     // Arrange
-    const { svc, commits } = services({ codeDeploy: CODEDEPLOY_SETTINGS });
+    const { svc, store } = codeDeployChange({ codeDeploy: CODEDEPLOY_SETTINGS });
 
     // Act
-    const started = startDeployment(svc, 'chg-1');
+    await startDeployment(svc, 'chg-1');
 
-    // Assert: the change moved to deploying (the commit stops the test there)
-    await expect(started).rejects.toThrow('stop after the first commit');
-    expect(commits[0][0]).toMatchObject({ kind: 'change', record: { status: 'deploying', deployment: { strategy: 'codedeploy' } } });
+    // Assert
+    expect(store.changes.get('chg-1')).toMatchObject({
+      status: 'deploying',
+      deployment: { strategy: 'codedeploy', deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce', toFunctionVersion: '2' },
+    });
+    expect(store.targets.get(TARGET)).toMatchObject({ deployingChangeId: 'chg-1', shiftedByCodeDeploy: true });
+    expect(store.entries.map((e) => [e.type, e.details.strategy ?? e.details.functionVersion])).toEqual([
+      ['DeploymentStarted', 'codedeploy'],
+      ['VersionPublished', '2'],
+    ]);
   });
 
-  it('refuses when the deployment of CMV has no CodeDeploy settings, even with a client', async () => {
+  it('calls no CodeDeploy API when a client is there too', async () => {
+    const codeDeploy = loggingCodeDeploy();
+    const { svc, store } = codeDeployChange({ codeDeploy: CODEDEPLOY_SETTINGS }, { codeDeploy });
+
+    await startDeployment(svc, 'chg-1');
+
+    expect(store.changes.get('chg-1')?.status).toBe('deploying');
+    expect(codeDeploy.calls).toEqual([]);
+  });
+
+  it('refuses when the deployment of CMV has no CodeDeploy settings, even with a client, writing nothing', async () => {
     // Arrange
-    const { svc, commits } = services({}, { codeDeploy: {} as Services['codeDeploy'] });
+    const codeDeploy = loggingCodeDeploy();
+    const { svc, store, functions } = codeDeployChange({}, { codeDeploy });
 
     // Act
     const started = startDeployment(svc, 'chg-1');
 
     // Assert
     await expect(started).rejects.toThrow('the codedeploy strategy is not available in this deployment of CMV');
-    expect(commits).toEqual([]);
+    expect(store.entries).toEqual([]);
+    expect(store.changes.get('chg-1')?.status).toBe('awaiting_approval');
+    expect(store.targets.get(TARGET)?.deployingChangeId).toBeUndefined();
+    expect(await functions.listVersions('benefit-calculator')).toEqual(['1']);
+    expect(codeDeploy.calls).toEqual([]);
   });
 });
