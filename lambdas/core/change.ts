@@ -166,6 +166,8 @@ export interface Change {
   readonly approvalRequestedAt?: string;
   /** ISO-8601 time quorum was reached. */
   readonly approvedAt?: string;
+  /** Emergency: ISO-8601 time the tests were deferred until after the deployment (`TestsDeferred`). */
+  readonly testsDeferredAt?: string;
   readonly tests?: TestResult;
   readonly deployment?: DeploymentRecord;
   readonly executionArn?: string;

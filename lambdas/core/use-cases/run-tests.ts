@@ -108,12 +108,15 @@ export async function recordTestResult(svc: Services, changeId: string, build: B
   return { passed, status: after.status };
 }
 
-/** Emergency: records that the tests are deferred until after the deployment (the policy allows it). */
+/**
+ * Emergency: records that the tests are deferred until after the deployment (the policy allows it).
+ * A retry finding the deferral recorded (`testsDeferredAt`) records nothing.
+ */
 export async function deferTests(svc: Services, changeId: string): Promise<void> {
   await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-    c.status !== 'testing' || !c.plan.testsAfterDeploy || c.approvalRequestedAt
+    c.status !== 'testing' || !c.plan.testsAfterDeploy || c.approvalRequestedAt || c.testsDeferredAt
       ? undefined
-      : { event: 'TestsDeferred', details: { suites: c.plan.tests, rule: c.plan.policy.ruleId } },
+      : { event: 'TestsDeferred', patch: { testsDeferredAt: svc.now().toISOString() }, details: { suites: c.plan.tests, rule: c.plan.policy.ruleId } },
   );
 }
 

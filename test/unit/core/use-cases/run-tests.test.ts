@@ -269,14 +269,24 @@ describe('recordTestResult()', () => {
 describe('deferTests()', () => {
   it('records TestsDeferred for an emergency change, with the suites and the rule, leaving it testing', async () => {
     // Arrange
-    const { svc, store } = arrange({}, { changeType: 'emergency' });
+    const { svc, store, clock } = arrange({}, { changeType: 'emergency' });
 
     // Act
     await deferTests(svc, 'chg-1');
 
     // Assert
-    expect(store.changes.get('chg-1')).toMatchObject({ status: 'testing', revision: 3 });
+    expect(store.changes.get('chg-1')).toMatchObject({ status: 'testing', revision: 3, testsDeferredAt: clock.now().toISOString() });
     expect(store.entries).toMatchObject([{ type: 'TestsDeferred', actor: 'cmv-workflow', details: { suites: ['unit', 'security'], rule: 'emergency' } }]);
+  });
+
+  it('records nothing when retried after the deferral was recorded', async () => {
+    // Arrange: the deferral committed, then the invocation failed on Lambda's side and the ASL retries DeferTests.
+    const { svc, store } = arrange({}, { changeType: 'emergency' });
+    await deferTests(svc, 'chg-1');
+
+    await deferTests(svc, 'chg-1');
+
+    expect(store.entries.map((e) => e.type)).toEqual(['TestsDeferred']);
   });
 
   it.each([
