@@ -8,7 +8,8 @@ import { type Services, WORKFLOW_ACTOR } from './services';
 /**
  * The approval wait: keeps the task token in the backend, moves the change to `awaiting_approval`
  * with its expiry (the policy rule's approval timeout), and e-mails every eligible approver a link
- * of their own. A rule without approver groups (pre-approved, e.g. non-production) approves at once.
+ * of their own. A rule without approver groups (pre-approved, e.g. non-production) approves at once,
+ * on a retry too.
  * On a repeat (a restart re-entering the wait, a retry) the token is replaced — the links already
  * sent keep working because they name the change, not the token — and a decision already recorded
  * is delivered; while votes are still open, the links go out again to whoever has not voted: the
@@ -36,20 +37,22 @@ export async function requestApproval(svc: Services, changeId: string, taskToken
           },
         },
   );
+  // Pre-approved: also on a retry whose first run committed ApprovalRequested but not ChangeApproved
+  // (a contended ledger, a crash in between) — no vote will ever come to approve it.
+  if (groups.length === 0 && change.status === 'awaiting_approval') {
+    const approved = await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
+      c.approvedAt
+        ? undefined
+        : { event: 'ChangeApproved', patch: { approvedAt: svc.now().toISOString() }, details: { preApproved: true, rule: c.plan.policy.ruleId } },
+    );
+    await deliverDecision(svc, approved, taskToken);
+    return;
+  }
   // Re-entered after a restart: the token changed; a decision recorded before the restart (whose
   // SendTaskSuccess never happened) is delivered now; otherwise the links may never have gone out.
   if (before.status !== 'testing') {
     if (await deliverDecision(svc, change, taskToken)) return;
     if (change.status === 'awaiting_approval') await sendLinks(svc, change, new Set(change.approvals.map((v) => v.approver)));
-    return;
-  }
-  if (groups.length === 0) {
-    await recordChange(svc, changeId, WORKFLOW_ACTOR, (c) =>
-      c.approvedAt
-        ? undefined
-        : { event: 'ChangeApproved', patch: { approvedAt: svc.now().toISOString() }, details: { preApproved: true, rule: c.plan.policy.ruleId } },
-    );
-    await deliverDecision(svc, await loadChange(svc, changeId), taskToken);
     return;
   }
   await sendLinks(svc, change);

@@ -1,6 +1,6 @@
 import { verifyLink } from '../../../../lambdas/core/approval-link';
 import type { Change, Vote } from '../../../../lambdas/core/change';
-import { NotFoundError } from '../../../../lambdas/core/errors';
+import { LedgerContentionError, NotFoundError } from '../../../../lambdas/core/errors';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { planChange } from '../../../../lambdas/core/policy/plan';
 import type { Notifier } from '../../../../lambdas/core/ports';
@@ -101,6 +101,39 @@ describe('requestApproval()', () => {
     expect(workflow.resumed).toEqual([{ taskToken: 'tok-1', output: { approved: true, approvers: [] } }]);
     expect(store.taskTokens.has('chg-1')).toBe(false);
     expect(outbox.mails).toEqual([]);
+  });
+
+  it('approves a pre-approved change when retried after ApprovalRequested committed and ChangeApproved did not', async () => {
+    // Arrange: the second commit meets a contended ledger; the ASL retries LedgerContention with a new token.
+    const { svc, store, workflow } = arrange(preApproved());
+    store
+      .interleave(() => undefined)
+      .interleave(() => {
+        throw new LedgerContentionError('the ledger chain moved on');
+      });
+    await expect(requestApproval(svc, 'chg-1', 'tok-1')).rejects.toThrow(LedgerContentionError);
+
+    // Act
+    await requestApproval(svc, 'chg-1', 'tok-2');
+
+    // Assert
+    expect(store.entries.map((e) => e.type)).toEqual(['ApprovalRequested', 'ChangeApproved']);
+    expect(store.changes.get('chg-1')?.approvedAt).toBe(NOW);
+    expect(workflow.resumed).toEqual([{ taskToken: 'tok-2', output: { approved: true, approvers: [] } }]);
+    expect(store.taskTokens.has('chg-1')).toBe(false);
+  });
+
+  it('records no second ChangeApproved for a pre-approved change retried after both entries committed, and resumes the new token', async () => {
+    // Arrange: the first run recorded everything; its SendTaskSuccess failed.
+    const { svc, store, workflow } = arrange(preApproved());
+    await requestApproval(svc, 'chg-1', 'tok-1');
+
+    // Act
+    await requestApproval(svc, 'chg-1', 'tok-2');
+
+    // Assert
+    expect(store.entries.map((e) => e.type)).toEqual(['ApprovalRequested', 'ChangeApproved']);
+    expect(workflow.resumed.map((r) => r.taskToken)).toEqual(['tok-1', 'tok-2']);
   });
 
   it('keeps the new token and e-mails again whoever has not voted, recording nothing, when re-entered while votes are open (a restart)', async () => {
