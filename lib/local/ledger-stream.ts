@@ -5,6 +5,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type _Record as StreamRecord,
+  type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
@@ -19,11 +20,30 @@ export interface LedgerStreamOptions {
   readonly checkpointFile: string;
   /** The stream's consumer: the publish-ledger handler, as Lambda's event source mapping calls it. */
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
-  /** Pause between polls of a shard with no new records, in ms. @default 100 */
-  readonly pollMs?: number;
+  /**
+   * A client of DynamoDB Local's streams to read with (tests count its calls).
+   * @default a DynamoDBStreamsClient of `dynamo`
+   */
+  readonly streams?: DynamoDBStreamsClient;
   /** Records per batch, as the event source mapping's BatchSize. @default 10 */
   readonly batchSize?: number;
   readonly log?: (line: string) => void;
+}
+
+/** Lambda's base rate of polling a stream's shards: 4 times a second (AWS Lambda Developer Guide, "Using AWS Lambda with Amazon DynamoDB"), in ms. */
+const POLL_MS = 250;
+/** Longest pause between passes of a stream that stays idle, in ms: the local runtime's CPU goes to the changes, not to asking DynamoDB Local for nothing. */
+const IDLE_POLL_MS = 1000;
+/** How long a description of the stream's shards is trusted, in ms. */
+const SHARDS_MAX_AGE_MS = 10_000;
+
+/**
+ * The pause after the `idlePasses`-th pass in a row that found no record, in ms: Lambda's base rate
+ * (POLL_MS), doubling from the second idle pass up to IDLE_POLL_MS. {@link LedgerStreamPoller.drain}
+ * ends a pause at once, so waiting for the stream to catch up never waits it out.
+ */
+export function idlePauseMs(idlePasses: number): number {
+  return Math.min(IDLE_POLL_MS, POLL_MS * 2 ** Math.max(0, idlePasses - 1));
 }
 
 /** The checkpoint file's shape; a file that is not this is quarantined. */
@@ -56,7 +76,7 @@ export class LedgerStreamPoller {
   private waiters: { readonly after: number; readonly done: (err?: Error) => void }[] = [];
 
   constructor(private readonly options: LedgerStreamOptions) {
-    this.streams = new DynamoDBStreamsClient(options.dynamo);
+    this.streams = options.streams ?? new DynamoDBStreamsClient(options.dynamo);
   }
 
   /** Starts polling in the background. */
@@ -110,10 +130,17 @@ export class LedgerStreamPoller {
 
   private async loop(streamArn: string): Promise<void> {
     const iterators = new Map<string, string | undefined>();
+    let shards: Shard[] | undefined;
+    let describedAt = 0;
+    let idlePasses = 0;
     while (!this.stopped) {
       const pass = ++this.passes;
       try {
-        const shards = (await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
+        // The shards change rarely (a new one every few hours in AWS, or when one closes): described again only then, or every SHARDS_MAX_AGE_MS.
+        if (!shards || Date.now() - describedAt > SHARDS_MAX_AGE_MS || [...iterators.values()].includes(undefined)) {
+          shards = (await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
+          describedAt = Date.now();
+        }
         let found = 0;
         for (const shard of shards) {
           const id = shard.ShardId ?? '';
@@ -132,13 +159,14 @@ export class LedgerStreamPoller {
         }
         if (found === 0) {
           for (const w of this.waiters.filter((w) => w.after < pass)) w.done();
-          await this.pause();
-        }
+          await this.pause(idlePauseMs(++idlePasses));
+        } else idlePasses = 0;
       } catch (err) {
         if (this.stopped) return;
         this.options.log?.(`ledger stream: ${(err as Error).message}`);
         iterators.clear();
-        await this.pause();
+        shards = undefined;
+        await this.pause(POLL_MS);
       }
     }
   }
@@ -178,7 +206,7 @@ export class LedgerStreamPoller {
     return out.ShardIterator;
   }
 
-  private pause(ms = this.options.pollMs ?? 100): Promise<void> {
+  private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {

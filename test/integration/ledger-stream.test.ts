@@ -6,7 +6,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
-import { LedgerStreamPoller } from '../../lib/local/ledger-stream';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { idlePauseMs, LedgerStreamPoller } from '../../lib/local/ledger-stream';
 import { testDynamo } from './local-stack';
 
 /** The ledger stream's consumer on DynamoDB Local's stream of a ledger table. */
@@ -97,6 +98,52 @@ describe('LedgerStreamPoller', () => {
       // … and has seen the record written before it was called.
       expect(handled).toContain(last);
       await poller.stop();
+    });
+  });
+
+  describe('polling', () => {
+    it('describes the stream once, not on every pass: an idle pass is one GetRecords per open shard', async () => {
+      // GIVEN a poller whose stream calls are counted, on a table with records
+      const streams = new DynamoDBStreamsClient(dynamo.config);
+      const sent: string[] = [];
+      streams.middlewareStack.add(
+        (next, context) => (args) => {
+          sent.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const poller = new LedgerStreamPoller({
+        dynamo: dynamo.config,
+        streams,
+        tableName: table,
+        checkpointFile: join(dir, 'checkpoint-counted.json'),
+        handler: async () => ({ batchItemFailures: [] }),
+      });
+      await poller.start();
+      await put();
+      await poller.drain();
+      const before = sent.length;
+      const describedBefore = sent.filter((c) => c === 'DescribeStreamCommand').length;
+
+      // WHEN five more passes find nothing new
+      for (let i = 0; i < 5; i++) await poller.drain();
+      await poller.stop();
+
+      // THEN they read the shards without describing the stream again
+      const idle = sent.slice(before);
+      expect(idle.filter((c) => c === 'DescribeStreamCommand')).toEqual([]);
+      expect(idle.length).toBeGreaterThanOrEqual(5);
+      expect(new Set(idle)).toEqual(new Set(['GetRecordsCommand']));
+      expect(describedBefore).toBe(1);
+    });
+
+    it('polls at Lambda’s base rate of 4 times a second, backing off to once a second while the stream stays idle', () => {
+      expect(idlePauseMs(0)).toBe(250);
+      expect(idlePauseMs(1)).toBe(250);
+      expect(idlePauseMs(2)).toBe(500);
+      expect(idlePauseMs(3)).toBe(1000);
+      expect(idlePauseMs(40)).toBe(1000);
     });
   });
 });
