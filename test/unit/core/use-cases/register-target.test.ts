@@ -103,8 +103,11 @@ describe('registerTarget()', () => {
     expect([...store.versions.values()].map((v) => v.version)).toEqual(['2.4.1']);
   });
 
-  it('registers an alias whose additional version gets no traffic (weight 0), as serving one version', async () => {
-    const { svc } = await arrange({ route: { functionVersion: '2', additionalVersion: '1', additionalWeight: 0 } });
+  it.each([
+    ['weight 0', 0],
+    ['no weight', undefined],
+  ])('registers an alias whose additional version gets no traffic (%s), as serving one version', async (_case, additionalWeight) => {
+    const { svc } = await arrange({ route: { functionVersion: '2', additionalVersion: '1', additionalWeight } });
 
     expect((await registerTarget(svc, dana, registration())).liveFunctionVersion).toBe('2');
   });
