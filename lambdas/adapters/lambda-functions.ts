@@ -71,7 +71,14 @@ export class LambdaFunctionHost implements FunctionHost {
   }
 
   async getAlias(functionName: string, alias: string): Promise<AliasState> {
-    return toState(await this.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
+    try {
+      return toState(await this.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })));
+    } catch (err) {
+      const e = err as Error;
+      // A registration naming a function or alias that does not exist is the caller's mistake (404), not ours (500).
+      if (e.name === 'ResourceNotFoundException') throw new NotFoundError(`alias ${alias} of ${functionName} does not exist: ${e.message}`, { cause: e });
+      throw err;
+    }
   }
 
   async updateAlias(

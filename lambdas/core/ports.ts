@@ -183,6 +183,10 @@ export interface FunctionHost {
    * @param expectedSha256 - base64 SHA-256 of the zip; Lambda refuses to publish on mismatch
    */
   publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion>;
+  /**
+   * The alias's routing and its RevisionId.
+   * @throws NotFoundError when the function or the alias does not exist
+   */
   getAlias(functionName: string, alias: string): Promise<AliasState>;
   /**
    * Points the alias at `functionVersion` with `additionalWeight` (0–1) of traffic on `additionalVersion`.

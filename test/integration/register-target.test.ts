@@ -29,7 +29,7 @@ describe('POST /targets (local stack)', () => {
     // by its target.json in the stack (its grants), then POST /targets; not registered at start.
     dir = await mkdtemp(join(tmpdir(), 'cmv-targets-'));
     const stackTargets = await Promise.all(
-      ['other-config', 'adopted', 'contested', 'via-cli'].map(async (name) => {
+      ['other-config', 'adopted', 'contested', 'via-cli', 'never-created'].map(async (name) => {
         // One folder per target file: the stack names a target's constructs after its folder.
         const path = join(dir, name, 'target.json');
         await mkdir(join(dir, name));
@@ -85,6 +85,19 @@ describe('POST /targets (local stack)', () => {
     expect(after.alias).toEqual(before.alias);
     expect(await stack.runtime.services.ledger.heads()).toEqual(head);
     await expect(stack.api.target('hijack')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('refuses with 404 a registration naming a function the stack grants but Lambda does not have, and writes nothing', async () => {
+    // Arrange: never-created is in the stack (its grants), its function was never deployed.
+    const head = await stack.runtime.services.ledger.heads();
+
+    // Act
+    const answer = await register({ ...example, name: 'never-created', functionName: 'never-created' });
+
+    // Assert
+    expect(answer).toMatchObject({ status: 404, body: { message: expect.stringMatching(/alias live of never-created does not exist/) } });
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
+    await expect(stack.api.target('never-created')).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses with 409 a registration whose alias serves other code or config, and never moves the alias', async () => {

@@ -147,6 +147,21 @@ describe('lambda-functions', () => {
 
       await expect(host.getAlias(FN, 'live')).rejects.toThrow(DeploymentError);
     });
+
+    it('rejects with NotFoundError when the function or the alias does not exist (ResourceNotFoundException)', async () => {
+      lambdaMock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found: live', $metadata: {} }));
+
+      const alias = host.getAlias(FN, 'live');
+
+      await expect(alias).rejects.toThrow(NotFoundError);
+      await expect(alias).rejects.toThrow(`alias live of ${FN} does not exist: Alias not found: live`);
+    });
+
+    it('passes other errors through unchanged', async () => {
+      lambdaMock.on(GetAliasCommand).rejects(new Error('Rate exceeded'));
+
+      await expect(host.getAlias(FN, 'live')).rejects.toThrow('Rate exceeded');
+    });
   });
 
   describe('LambdaFunctionHost.updateAlias()', () => {
