@@ -9,6 +9,7 @@ import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambd
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
+import type { AwsClient } from '../../lambdas/adapters/aws-client';
 import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
 import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
 import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metrics';
@@ -282,7 +283,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const lambdas: Record<string, LocalTask> = {};
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
-    const sfnClient = { send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) };
+    const sfnClient: AwsClient = { send: (command) => (sfnRef.current as LocalStepFunctions).send(command) };
     // EventBridge Scheduler: the wake-ups of the workflow's timed waits invoke the wake function (registered below, by its ARN).
     const scheduledTargets: Record<string, (input: unknown) => Promise<unknown>> = {};
     const scheduler = new LocalScheduler({
