@@ -8,8 +8,6 @@ import type { Services, Settings } from '../core/use-cases/services';
 import { buildServices, type Port, type ResourceNames, type ServiceClients, type ServicePorts, unnamed } from './build-services';
 import { traced } from './observability';
 
-export type { DeploymentConfigPort } from './build-services';
-
 /** Approval links live 72 h by default. */
 const DEFAULT_LINK_TTL_S = 72 * 3600;
 

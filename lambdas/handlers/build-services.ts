@@ -116,7 +116,7 @@ export interface Deployment {
  * A port the handler did not name: any use of it throws, naming the port, instead of calling AWS
  * without a client (and its role without a grant).
  */
-export function unnamed<T extends object>(port: string): T {
+export function unnamed<T extends object>(port: keyof ServicePorts | 'linkKeys'): T {
   return new Proxy({} as T, {
     get: (_, member) => {
       throw new Error(`this handler has no ${port} port (reached through ${String(member)}): name it in the handler's awsPorts and grant its role the calls`);
