@@ -1,11 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Change, ChangeStatus } from '../core/change';
 import { LedgerContentionError, ValidationError } from '../core/errors';
 import { type ChainHead, chainEntry, chainOf, emptyChain, type LedgerEntry, type LedgerEntryDraft } from '../core/ledger';
 import { type ChangeStore, type OutstandingTaskToken, type Page, type StoreWrite, type TaskWait, type WaitDeadline, WriteConflictError } from '../core/ports';
 import type { Target, VersionRecord } from '../core/target';
 import { versionOrderKey } from '../core/versioning';
+import type { AwsClient } from './aws-client';
 import { decodeToken, encodeToken, type PageQuery } from './dynamo';
 import { CHANGES_TABLE } from './tables';
 
@@ -38,7 +39,7 @@ export interface StoreTables {
  */
 export class DynamoChangeStore implements ChangeStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: AwsClient,
     private readonly tables: StoreTables,
     private readonly now: () => Date = () => new Date(),
     private readonly retry: LedgerRetry = DEFAULT_LEDGER_RETRY,

@@ -1,8 +1,9 @@
-import { type CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { alarmDefinitions } from '../core/alarm-definitions';
 import type { AlarmStatus } from '../core/observations';
 import type { AlarmWatch } from '../core/ports';
 import type { Target } from '../core/target';
+import type { AwsClient } from './aws-client';
 
 export { errorRateAlarmName } from '../core/alarm-definitions';
 
@@ -12,7 +13,7 @@ export { errorRateAlarmName } from '../core/alarm-definitions';
  * alarm starts again from INSUFFICIENT_DATA, as CloudWatch does), and reads their states.
  */
 export class CloudWatchAlarmWatch implements AlarmWatch {
-  constructor(private readonly cloudwatch: Pick<CloudWatchClient, 'send'>) {}
+  constructor(private readonly cloudwatch: AwsClient) {}
 
   async armForVersion(target: Target, functionVersion: string): Promise<string[]> {
     const definitions = alarmDefinitions({ target: target.name, functionName: target.functionName, alias: target.alias, functionVersion }, target.alarms);

@@ -1,6 +1,7 @@
-import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { VersionStats } from '../core/observations';
 import type { MetricsReader } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /**
  * A canary step's observation from CloudWatch: one GetMetricData call (paginated) with, per
@@ -12,7 +13,7 @@ import type { MetricsReader } from '../core/ports';
  * request): every version is given the alias's count.
  */
 export class CloudWatchMetricsReader implements MetricsReader {
-  constructor(private readonly cloudwatch: Pick<CloudWatchClient, 'send'>) {}
+  constructor(private readonly cloudwatch: AwsClient) {}
 
   async versionStats(functionName: string, alias: string, versions: readonly string[], from: Date, to: Date): Promise<Record<string, VersionStats>> {
     const period = Math.max(60, Math.ceil((to.getTime() - from.getTime()) / 60_000) * 60);

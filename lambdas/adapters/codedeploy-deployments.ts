@@ -1,12 +1,7 @@
-import {
-  type CodeDeployClient,
-  CreateDeploymentCommand,
-  GetDeploymentCommand,
-  PutLifecycleEventHookExecutionStatusCommand,
-  StopDeploymentCommand,
-} from '@aws-sdk/client-codedeploy';
+import { CreateDeploymentCommand, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { ConflictError, DeploymentError, NotFoundError, TargetBusyError } from '../core/errors';
 import type { CodeDeploymentRequest, CodeDeploymentStatus, CodeDeployments } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /** The statuses GetDeployment reports (`DeploymentStatus`). */
 const STATUSES: ReadonlySet<string> = new Set<CodeDeploymentStatus['status']>([
@@ -55,7 +50,7 @@ export function lambdaAppSpec(request: CodeDeploymentRequest): string {
  * DeploymentAlreadyCompletedException on stop → ConflictError; the rest as the SDK throws them.
  */
 export class CodeDeployDeployments implements CodeDeployments {
-  constructor(private readonly codedeploy: Pick<CodeDeployClient, 'send'>) {}
+  constructor(private readonly codedeploy: AwsClient) {}
 
   async create(request: CodeDeploymentRequest): Promise<string> {
     try {

@@ -5,13 +5,13 @@ import {
   AdminEnableUserCommand,
   AdminRemoveUserFromGroupCommand,
   AdminUpdateUserAttributesCommand,
-  type CognitoIdentityProviderClient,
   ListUsersCommand,
   ListUsersInGroupCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { Role } from '../core/policy/change-policy';
 import type { PoolChange, PoolUser, UserPoolPort } from '../core/user-sync';
+import type { AwsClient } from './aws-client';
 
 /**
  * CMV's Cognito user pool: usernames are the users-file ids, one group per role (named as the role).
@@ -19,7 +19,7 @@ import type { PoolChange, PoolUser, UserPoolPort } from '../core/user-sync';
  */
 export class CognitoUserPool implements UserPoolPort {
   constructor(
-    private readonly cognito: Pick<CognitoIdentityProviderClient, 'send'>,
+    private readonly cognito: AwsClient,
     private readonly userPoolId: string,
   ) {}
 

@@ -1,7 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import chunk from 'lodash/chunk';
 import { EVENT_SOURCE } from '../core/events';
 import type { BusEvent, EventBus } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES = 10;
@@ -13,7 +14,7 @@ const MAX_ENTRIES = 10;
  */
 export class EventBridgeBus implements EventBus {
   constructor(
-    private readonly events: Pick<EventBridgeClient, 'send'>,
+    private readonly events: AwsClient,
     private readonly eventBusName: string,
   ) {}
 

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { DIGEST_SIGNING_ALGORITHM, type DigestSigner } from '../core/digest';
+import type { AwsClient } from './aws-client';
 
 /** The largest message KMS Sign takes as RAW (bytes); a longer one is signed as its SHA-256 (DIGEST). */
 export const KMS_RAW_MESSAGE_LIMIT = 4096;
@@ -15,7 +16,7 @@ export class KmsDigestSigner implements DigestSigner {
   private pem?: Promise<string>;
 
   constructor(
-    private readonly kms: Pick<KMSClient, 'send'>,
+    private readonly kms: AwsClient,
     private readonly keyId: string,
   ) {}
 

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { ConflictError, DeploymentError, NotFoundError, StaleAliasError } from '../core/errors';
 import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /**
  * The target's Lambda function. Publishing uploads the zip, sets the environment and the change's
@@ -22,7 +23,7 @@ import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../
  * (see {@link LambdaFunctionHost.publish}). Alias updates carry `RevisionId`: a concurrent change fails instead of being overwritten.
  */
 export class LambdaFunctionHost implements FunctionHost {
-  constructor(private readonly lambda: LambdaClient) {}
+  constructor(private readonly lambda: AwsClient) {}
 
   /**
    * Publishes the change's code and config as a new version, and only them. Another writer may
@@ -167,7 +168,8 @@ export class LambdaFunctionHost implements FunctionHost {
   }
 
   private async waitUpdated(functionName: string): Promise<void> {
-    await waitUntilFunctionUpdatedV2({ client: this.lambda, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
+    // The SDK's waiter is typed on its client class but only sends GetFunction (the stand-in answers it), as any AwsClient does.
+    await waitUntilFunctionUpdatedV2({ client: this.lambda as LambdaClient, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
   }
 }
 

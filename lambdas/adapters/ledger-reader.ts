@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/errors';
 import type { ChainHead, LedgerEntry } from '../core/ledger';
 import type { AuditQuery, LedgerReader, Page } from '../core/ports';
+import type { AwsClient } from './aws-client';
 import { decodeToken, encodeToken } from './dynamo';
 import { LEDGER_TABLE } from './tables';
 
@@ -15,7 +16,7 @@ const WALK_PAGE = 500;
  */
 export class DynamoLedgerReader implements LedgerReader {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: AwsClient,
     private readonly table: string,
   ) {}
 

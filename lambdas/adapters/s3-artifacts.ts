@@ -1,10 +1,11 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { zipSource } from '../core/artifact';
 import { ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
+import type { AwsClient } from './aws-client';
 import { readSourceTree } from './source-tree';
 
 /** Where the local runtime may read `file://` artifacts from. */
@@ -22,7 +23,7 @@ export interface LocalFileAccess {
  */
 export class S3ArtifactStore implements ArtifactStore {
   constructor(
-    private readonly s3: Pick<S3Client, 'send'>,
+    private readonly s3: AwsClient,
     private readonly bucket: string,
     private readonly localFiles?: LocalFileAccess,
   ) {}

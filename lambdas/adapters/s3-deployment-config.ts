@@ -1,7 +1,8 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ChangePolicy } from '../core/policy/change-policy';
 import type { Directory } from '../core/ports';
 import type { User } from '../core/user';
+import type { AwsClient } from './aws-client';
 import { parseDeploymentConfig } from './deployment-config';
 import { StaticDirectory } from './static-directory';
 
@@ -28,7 +29,7 @@ export class S3DeploymentConfig {
 
   /** @param uri - `s3://bucket/key` of the config document */
   constructor(
-    private readonly s3: Pick<S3Client, 'send'>,
+    private readonly s3: AwsClient,
     private readonly uri: string,
   ) {}
 

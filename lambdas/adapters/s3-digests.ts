@@ -1,7 +1,8 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SignedDigest } from '../core/digest';
 import { DigestExistsError } from '../core/errors';
 import type { DigestStore } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /** Where digests live in their bucket. */
 const PREFIX = 'digests/';
@@ -20,7 +21,7 @@ export class S3DigestStore implements DigestStore {
   private known = 0;
 
   constructor(
-    private readonly s3: Pick<S3Client, 'send'>,
+    private readonly s3: AwsClient,
     private readonly bucket: string,
   ) {}
 

@@ -1,5 +1,6 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Notifier } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /**
  * Approval e-mails through an SNS topic. Each approver has an e-mail subscription whose filter
@@ -8,7 +9,7 @@ import type { Notifier } from '../core/ports';
  */
 export class SnsNotifier implements Notifier {
   constructor(
-    private readonly sns: Pick<SNSClient, 'send'>,
+    private readonly sns: AwsClient,
     private readonly topicArn: string,
   ) {}
 

@@ -2,11 +2,11 @@ import {
   GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
   SetSubscriptionAttributesCommand,
-  type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import type { EmailSubscription, SubscriptionChange, SubscriptionsPort } from '../core/user-sync';
+import type { AwsClient } from './aws-client';
 
 /** SNS names a subscription that awaits confirmation so, instead of an ARN. */
 const PENDING = 'PendingConfirmation';
@@ -14,7 +14,7 @@ const PENDING = 'PendingConfirmation';
 /** The e-mail subscriptions of the approval topic, with their filter policies (one GetSubscriptionAttributes each). */
 export class SnsSubscriptions implements SubscriptionsPort {
   constructor(
-    private readonly sns: Pick<SNSClient, 'send'>,
+    private readonly sns: AwsClient,
     private readonly topicArn: string,
   ) {}
 

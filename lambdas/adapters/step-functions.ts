@@ -1,6 +1,7 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SpentTaskTokenError, WorkflowExistsError } from '../core/errors';
 import type { Workflow } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /** Step Functions' refusals of a task token whose wait already ended (answered, timed out, execution stopped). */
 const SPENT_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -12,7 +13,7 @@ const SPENT_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'Invalid
  */
 export class StepFunctionsWorkflow implements Workflow {
   constructor(
-    private readonly sfn: Pick<SFNClient, 'send'>,
+    private readonly sfn: AwsClient,
     private readonly stateMachineArn: string,
   ) {}
 

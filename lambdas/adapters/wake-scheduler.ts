@@ -1,5 +1,6 @@
-import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import type { WakeScheduler } from '../core/ports';
+import type { AwsClient } from './aws-client';
 
 /** Where the wake-ups go: the schedule group, the function they invoke and the role they invoke it with. */
 export interface WakeTarget {
@@ -20,7 +21,7 @@ export interface WakeTarget {
  */
 export class EventBridgeWakeScheduler implements WakeScheduler {
   constructor(
-    private readonly scheduler: Pick<SchedulerClient, 'send'>,
+    private readonly scheduler: AwsClient,
     private readonly target: WakeTarget,
   ) {}
 

@@ -8,6 +8,7 @@ import {
   type PutMetricAlarmCommandInput,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { type AlarmState, type AlarmVerdict, alarmState, evaluationIntervalSeconds, evaluationRangeLength, type TreatMissingData } from './alarm-evaluation';
 import { checkPutMetricAlarm, OPERATORS } from './cloudwatch-limits';
 import { CommandTable } from './command-table';
@@ -78,7 +79,7 @@ const RETENTION_S = 15 * 86_400;
  * tells each state change to its {@link onStateChange} listeners as the EventBridge event AWS sends.
  * GetMetricData answers MetricStat queries (no expressions), its start rounded down to the minute.
  */
-export class LocalCloudWatch {
+export class LocalCloudWatch implements AwsClient {
   private readonly store: MetricStore;
   private readonly alarms = new Map<string, StoredAlarm>();
   private readonly listeners: ((event: AlarmStateChangeEvent) => void)[] = [];
@@ -127,7 +128,7 @@ export class LocalCloudWatch {
     .on(DescribeAlarmsCommand, (s, c) => s.describeAlarms(c.input));
 
   /** Answers GetMetricData, PutMetricAlarm, SetAlarmState and DescribeAlarms; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalCloudWatch.commands.dispatch(this, command);
   }
 

@@ -25,6 +25,7 @@ import {
   StopDeploymentCommand,
   type TrafficRoutingConfig,
 } from '@aws-sdk/client-codedeploy';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { PREDEFINED_PREFIX } from '../../lambdas/core/deployment-config';
 import type { CustomDeploymentConfig } from '../../lambdas/core/target-settings';
 import { DeploymentEngine, type DeploymentEngineOptions } from './codedeploy-engine';
@@ -54,7 +55,7 @@ export interface LocalCodeDeployOptions extends DeploymentEngineOptions {
  * hooks, alarms, rollback). {@link load} reads the records back and fails (and rolls back)
  * deployments that were running when the process stopped.
  */
-export class LocalCodeDeploy {
+export class LocalCodeDeploy implements AwsClient {
   private readonly records: CodeDeployRecords;
   private readonly engine: DeploymentEngine;
 
@@ -97,7 +98,7 @@ export class LocalCodeDeploy {
   }
 
   /** Answers the commands listed above; refuses any other. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalCodeDeploy.commands.dispatch(this, command);
   }
 

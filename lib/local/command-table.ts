@@ -1,3 +1,5 @@
+import type { AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
+
 /** An AWS SDK v3 command class (`new GetObjectCommand(input)`), as the key of a dispatch table. */
 // biome-ignore lint/suspicious/noExplicitAny: a command class takes any constructor arguments
 export type CommandClass<C> = abstract new (...args: any[]) => C;
@@ -13,8 +15,11 @@ export type CommandHandler<S, C> = (standIn: S, command: C) => unknown;
  * private static readonly commands = new CommandTable<LocalS3>('LocalS3')
  *   .on(PutObjectCommand, (s3, c) => s3.put(c.input))
  *   .on(GetObjectCommand, (s3, c) => s3.get(c.input));
- * async send(command: unknown) { return LocalS3.commands.dispatch(this, command); }
+ * send<I extends object, O extends AwsOutput>(command: AwsCommand<I, O>): Promise<O> {
+ *   return LocalS3.commands.dispatch(this, command);
+ * }
  * ```
+ * which makes the stand-in an {@link AwsClient} (lambdas/adapters/aws-client.ts), as the adapters take it.
  */
 export class CommandTable<S> {
   private readonly handlers = new Map<CommandClass<unknown>, CommandHandler<S, never>>();
@@ -35,11 +40,16 @@ export class CommandTable<S> {
   }
 
   /**
-   * Answers `command` with its handler.
+   * Answers `command` with its handler: an SDK command gets its output as the SDK types it. This is
+   * the one place a stand-in's answer is taken as that type: each handler answers with the output
+   * shape of its command's class, which the compiler cannot follow through a lookup by class at run time.
    * @throws Error `<service> does not support <CommandName>` when no handler takes its class
    */
-  async dispatch(standIn: S, command: unknown): Promise<unknown> {
-    const type = (command as object).constructor as CommandClass<unknown>;
+  dispatch<Input extends object, Output extends AwsOutput>(standIn: S, command: AwsCommand<Input, Output>): Promise<Output>;
+  /** Answers any other object with the handler of its class (a command class of a test). */
+  dispatch(standIn: S, command: object): Promise<unknown>;
+  async dispatch(standIn: S, command: object): Promise<unknown> {
+    const type = command.constructor as CommandClass<unknown>;
     const handler = this.handlers.get(type);
     if (!handler) throw new Error(`${this.service} does not support ${type.name}`);
     return handler(standIn, command as never);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutEventsCommand, type PutEventsCommandInput, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import { compilePattern, type EventMatcher, type EventPattern } from './event-pattern';
 import { report } from './store-file';
@@ -42,7 +43,7 @@ const MAX_ENTRIES = 10;
  * does not parse and reports it once, on the log and stderr; the first append of a run starts on a
  * new line when the file does not end with one, so the torn fragment never swallows the next event.
  */
-export class LocalEventBridge {
+export class LocalEventBridge implements AwsClient {
   private readonly rules: LocalRule[] = [];
   private readonly pending = new Set<Promise<void>>();
   private written: Promise<void> = Promise.resolve();
@@ -70,7 +71,7 @@ export class LocalEventBridge {
   private static readonly commands = new CommandTable<LocalEventBridge>('LocalEventBridge').on(PutEventsCommand, (bus, c) => bus.putEvents(c.input));
 
   /** Answers PutEvents; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalEventBridge.commands.dispatch(this, command);
   }
 

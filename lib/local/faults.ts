@@ -73,15 +73,18 @@ export class CrashPoints {
     });
   }
 
-  /** A client whose `send` reaches `aws:<Command>` after each command that succeeded (`UpdateAliasCommand` → `aws:UpdateAlias`). */
-  client<C extends { send(command: unknown): Promise<unknown> }>(client: C): { send(command: unknown): Promise<unknown> } {
+  /** The client, with `aws:<Command>` reached after each command its `send` answered (`UpdateAliasCommand` → `aws:UpdateAlias`). */
+  client<C extends { send(command: never): Promise<unknown> }>(client: C): C {
     if (!this.any) return client;
-    return {
-      send: async (command: unknown) => {
-        const out = await client.send(command);
-        this.reach(`aws:${(command as object).constructor.name.replace(/Command$/, '')}`);
-        return out;
+    return new Proxy(client, {
+      get: (target, key, receiver) => {
+        if (key !== 'send') return Reflect.get(target, key, receiver);
+        return async (command: object) => {
+          const out = await (target.send as (c: object) => Promise<unknown>)(command);
+          this.reach(`aws:${command.constructor.name.replace(/Command$/, '')}`);
+          return out;
+        };
       },
-    };
+    });
   }
 }

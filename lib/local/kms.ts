@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/p256';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
@@ -17,7 +18,7 @@ const kmsError = (name: string, message: string) => Object.assign(new Error(mess
  * key as DER SubjectPublicKeyInfo. The key pair is kept in a PKCS #8 PEM file (mode 0600), made on
  * first start. node:crypto cannot sign a digest it did not compute, so DIGEST uses @noble/curves.
  */
-export class LocalKms {
+export class LocalKms implements AwsClient {
   private key?: KeyObject;
 
   /**
@@ -52,7 +53,7 @@ export class LocalKms {
     .on(GetPublicKeyCommand, (s, c) => s.publicKey(c.input));
 
   /** Answers Sign and GetPublicKey; refuses any other command. @throws before {@link load} */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     this.loadedKey();
     return LocalKms.commands.dispatch(this, command);
   }

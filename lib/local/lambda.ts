@@ -19,6 +19,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
 import { CommandTable } from './command-table';
@@ -118,7 +119,7 @@ parentPort.on('message', async ({ id, event }) => {
  * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
  * under `<dataDir>/lambda`: `<name>.json` per function and the code zips, each replaced atomically.
  */
-export class LocalLambda {
+export class LocalLambda implements AwsClient {
   private readonly functions = new Map<string, FunctionState>();
   private readonly workers = new Map<string, Worker>();
   private readonly pending = new Map<string, (r: { ok: boolean; result: unknown; ms: number }) => void>();
@@ -164,7 +165,7 @@ export class LocalLambda {
     .on(InvokeCommand, (s, c) => s.invoke(c.input.FunctionName ?? '', c.input.Qualifier, c.input.Payload as Uint8Array | string | undefined));
 
   /** Answers the Lambda API the runtime and the adapters use (functions, versions, aliases, Invoke); refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalLambda.commands.dispatch(this, command);
   }
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -9,29 +9,27 @@ import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambd
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
-import { DynamoChangeStore } from '../../lambdas/adapters/change-store';
-import { CloudWatchAlarmWatch } from '../../lambdas/adapters/cloudwatch-alarms';
-import { CloudWatchMetricsReader } from '../../lambdas/adapters/cloudwatch-metrics';
-import { CodeDeployDeployments } from '../../lambdas/adapters/codedeploy-deployments';
+import type { AwsClient } from '../../lambdas/adapters/aws-client';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../lambdas/adapters/deployment-config';
 import { documentClient } from '../../lambdas/adapters/dynamo';
-import { EventBridgeBus } from '../../lambdas/adapters/event-bridge';
-import { KmsDigestSigner } from '../../lambdas/adapters/kms-signer';
-import { LambdaFunctionHost } from '../../lambdas/adapters/lambda-functions';
-import { DynamoLedgerReader } from '../../lambdas/adapters/ledger-reader';
-import { S3ArtifactStore } from '../../lambdas/adapters/s3-artifacts';
-import { S3DeploymentConfig } from '../../lambdas/adapters/s3-deployment-config';
-import { S3DigestStore } from '../../lambdas/adapters/s3-digests';
-import { SnsNotifier } from '../../lambdas/adapters/sns-notifier';
-import { StepFunctionsWorkflow } from '../../lambdas/adapters/step-functions';
 import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
-import { EventBridgeWakeScheduler } from '../../lambdas/adapters/wake-scheduler';
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
 import { registerTarget } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
 import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
+import { cloudWatchAlarms, cloudWatchMetrics } from '../../lambdas/handlers/aws/cloudwatch';
+import { codeDeployDeployments } from '../../lambdas/handlers/aws/codedeploy';
+import { eventBridgeBus } from '../../lambdas/handlers/aws/eventbridge';
+import { kmsDigestSigner } from '../../lambdas/handlers/aws/kms';
+import { lambdaFunctions } from '../../lambdas/handlers/aws/lambda';
+import { s3Artifacts, s3DeploymentConfig } from '../../lambdas/handlers/aws/s3';
+import { s3DigestStore } from '../../lambdas/handlers/aws/s3-digests';
+import { eventBridgeWakes } from '../../lambdas/handlers/aws/scheduler';
+import { snsNotifier } from '../../lambdas/handlers/aws/sns';
+import { stepFunctionsWorkflow } from '../../lambdas/handlers/aws/step-functions';
+import { buildServices, type ResourceNames, type ServicePorts } from '../../lambdas/handlers/build-services';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { makeHandler as makeCodeDeployHandler } from '../../lambdas/handlers/events/codedeploy-state-change';
 import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../../lambdas/handlers/events/patterns';
@@ -91,6 +89,21 @@ const WAKES = {
   functionArn: localArn.function(LOCAL_NAMES.wakeFunction),
   roleArn: localArn.role(LOCAL_NAMES.wakeSchedulerRole),
 } as const;
+/** Every port of the services, wired as in AWS, each on its stand-in here (no `linkKeys`: the local key is a file). */
+const LOCAL_PORTS: ServicePorts = {
+  workflow: stepFunctionsWorkflow,
+  wakes: eventBridgeWakes,
+  artifacts: s3Artifacts,
+  functions: lambdaFunctions,
+  alarms: cloudWatchAlarms,
+  metrics: cloudWatchMetrics,
+  codeDeploy: codeDeployDeployments,
+  notifier: snsNotifier,
+  events: eventBridgeBus,
+  digests: s3DigestStore,
+  signer: kmsDigestSigner,
+  config: s3DeploymentConfig,
+};
 const HOOK_MODULES: Readonly<Record<string, string>> = {
   [CODEDEPLOY.hooks.beforeAllowTraffic]: 'before-allow-traffic',
   [CODEDEPLOY.hooks.afterAllowTraffic]: 'after-allow-traffic',
@@ -215,15 +228,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET] });
     const kms = new LocalKms(join(dataDir, 'digest-key.pem'), LOCAL_DIGEST_KEY_ARN, log);
     await kms.load();
-    const config = new S3DeploymentConfig(
+    const configUri = await publishDeploymentConfig(
       s3,
-      await publishDeploymentConfig(
-        s3,
-        readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
-      ),
+      readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
     );
-    const directory = config.directory;
-    const artifacts = new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] });
     const cloudwatch = new LocalCloudWatch(speed);
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
     const outbox = join(dataDir, 'outbox');
@@ -260,7 +268,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await codeDeploy.load();
     const storeRef: { current?: Services['store'] } = {};
     // The CDK stack gives each registered target its deployment group; here the group is created the first time a change deploys with it.
-    const localCodeDeploy = (codeDeployments: CodeDeployDeployments): CodeDeployments => ({
+    const localCodeDeploy = (codeDeployments: CodeDeployments): CodeDeployments => ({
       create: async (request) => {
         const target = await storeRef.current?.getTarget(request.deploymentGroup);
         if (target) {
@@ -282,7 +290,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const lambdas: Record<string, LocalTask> = {};
     const substitutions: Record<string, string> = { TestProjectName: TEST_PROJECT };
     const sfnRef: { current?: LocalStepFunctions } = {};
-    const sfnClient = { send: (c: unknown) => (sfnRef.current as LocalStepFunctions).send(c) };
+    const sfnClient: AwsClient = { send: (command) => (sfnRef.current as LocalStepFunctions).send(command) };
     // EventBridge Scheduler: the wake-ups of the workflow's timed waits invoke the wake function (registered below, by its ARN).
     const scheduledTargets: Record<string, (input: unknown) => Promise<unknown>> = {};
     const scheduler = new LocalScheduler({
@@ -317,63 +325,78 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
               stateMachineOfTaskToken: async () => stateMachineArn,
             },
           });
+    /** The names of the local resources, as the CDK stack names them in AWS. */
+    const names: ResourceNames = {
+      stateMachineArn,
+      artifactBucket: ARTIFACT_BUCKET,
+      artifactFiles: { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] },
+      configUri,
+      approvalTopicArn: localArn.topic(LOCAL_NAMES.approvalTopic),
+      eventBusName: 'default',
+      digestBucket: LOCAL_DIGEST_BUCKET,
+      digestKeyId: LOCAL_DIGEST_KEY_ARN,
+      wakes: WAKES,
+      linkSecretArn: localArn.secret(LOCAL_NAMES.linkSecret),
+    };
     /**
      * The services of a handler module: its AWS calls checked against its role (unless `entry` is
      * undefined: the runtime's own calls, and those of the local-only invoke route, which stands in for
      * the target's callers) and, with `crashPoints`, passing the crash points of its effects.
      */
     const servicesFor = (entry: string | undefined, crashPoints = true): Services => {
-      const checked = <C extends { send(command: never): Promise<unknown> }>(service: string, client: C): C =>
-        iam && entry ? iam.client(entry, service, client) : client;
-      const effects = <C extends { send(command: unknown): Promise<unknown> }>(client: C) => (crashPoints ? faults.client(client) : client);
+      const checked = (service: string, client: AwsClient): AwsClient => (iam && entry ? iam.client(entry, service, client) : client);
+      const effects = (client: AwsClient): AwsClient => (crashPoints ? faults.client(client) : client);
       const authorizeLinkSecret = async () => {
-        if (iam && entry) await iam.authorize(iam.role(entry), 'secretsmanager', 'GetSecretValue', { SecretId: localArn.secret(LOCAL_NAMES.linkSecret) });
+        if (iam && entry) await iam.authorize(iam.role(entry), 'secretsmanager', 'GetSecretValue', { SecretId: names.linkSecretArn });
       };
-      const dbOf = checked('dynamodb', db);
       const s3Of = checked('s3', s3);
-      return {
-        store: faults.store(new DynamoChangeStore(dbOf, tables)),
-        ledger: new DynamoLedgerReader(dbOf, tables.ledger),
-        workflow: new StepFunctionsWorkflow(checked('states', effects(sfnClient)) as never, stateMachineArn),
-        wakes: new EventBridgeWakeScheduler(checked('scheduler', effects(scheduler)) as never, WAKES),
-        artifacts:
-          s3Of === s3 ? artifacts : new S3ArtifactStore(s3Of, ARTIFACT_BUCKET, { root: options.sourceRoot ?? join(ROOT, 'examples'), denied: [dataDir] }),
-        functions: new LambdaFunctionHost(checked('lambda', effects(lambda)) as never),
-        alarms: new CloudWatchAlarmWatch(checked('cloudwatch', cloudwatch) as never),
-        metrics: new CloudWatchMetricsReader(checked('cloudwatch', cloudwatch) as never),
-        codeDeploy: localCodeDeploy(new CodeDeployDeployments(checked('codedeploy', faults.client(codeDeploy)) as never)),
-        notifier: new SnsNotifier(checked('sns', sns) as never, localArn.topic(LOCAL_NAMES.approvalTopic)),
-        events: new EventBridgeBus(checked('events', events) as never, 'default'),
-        digests: new S3DigestStore(s3Of as never, LOCAL_DIGEST_BUCKET),
-        signer: new KmsDigestSigner(checked('kms', kms) as never, LOCAL_DIGEST_KEY_ARN),
-        // Read by the runtime, not through the handler's checked S3 client: the config document's key is the asset hash
-        // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
-        directory,
-        policy: () => config.policy(),
-        settings: {
-          get apiBaseUrl() {
-            return `http://127.0.0.1:${port}`;
-          },
-          // Locally the secret is a file and one key that never rotates (a new one is made only when the file is lost, and
-          // then links e-mailed before are lost with it); in AWS it is a GetSecretValue, which the handler's role must allow.
-          linkKeys: {
-            signing: async () => {
-              await authorizeLinkSecret();
-              return linkSecret;
-            },
-            verifying: async () => {
-              await authorizeLinkSecret();
-              return [linkSecret];
-            },
-          },
-          approvalLinkTtlSeconds: 72 * 3600,
-          codeDeploy: CODEDEPLOY,
-          // Bakes and CodeDeploy looks run on the workflow's clock, `speed` times the wall clock, as the Waits do.
-          timeScale: speed,
+      const services = buildServices(
+        LOCAL_PORTS,
+        {
+          db: checked('dynamodb', db),
+          workflow: checked('states', effects(sfnClient)),
+          wakes: checked('scheduler', effects(scheduler)),
+          artifacts: s3Of,
+          functions: checked('lambda', effects(lambda)),
+          alarms: checked('cloudwatch', cloudwatch),
+          metrics: checked('cloudwatch', cloudwatch),
+          codeDeploy: checked('codedeploy', faults.client(codeDeploy)),
+          notifier: checked('sns', sns),
+          events: checked('events', events),
+          digests: s3Of,
+          signer: checked('kms', kms),
+          // Read on the runtime's S3 client, not the handler's checked one: the config document's key is the asset hash
+          // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
+          config: s3,
         },
-        now: () => new Date(),
-        newId: () => randomUUID(),
-      };
+        {
+          tables,
+          names,
+          settings: {
+            get apiBaseUrl() {
+              return `http://127.0.0.1:${port}`;
+            },
+            // Locally the secret is a file and one key that never rotates (a new one is made only when the file is lost, and
+            // then links e-mailed before are lost with it); in AWS it is a GetSecretValue, which the handler's role must allow.
+            linkKeys: {
+              signing: async () => {
+                await authorizeLinkSecret();
+                return linkSecret;
+              },
+              verifying: async () => {
+                await authorizeLinkSecret();
+                return [linkSecret];
+              },
+            },
+            approvalLinkTtlSeconds: 72 * 3600,
+            codeDeploy: CODEDEPLOY,
+            // Bakes and CodeDeploy looks run on the workflow's clock, `speed` times the wall clock, as the Waits do.
+            timeScale: speed,
+          },
+        },
+      );
+      // Locally only: each commit is a crash point, and a target's deployment group is created on its first CodeDeploy deployment.
+      return { ...services, store: faults.store(services.store), codeDeploy: services.codeDeploy && localCodeDeploy(services.codeDeploy) };
     };
     const handlerServices = new Map<string, Services>();
     const servicesOf = (entry: string): Services => {
@@ -398,7 +421,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const mod = require(join(ROOT, 'lambdas', 'handlers', 'workflow', name)) as { makeHandler: (s: Services) => LocalTask };
       lambdas[arn] = mod.makeHandler(servicesOf(`lambdas/handlers/workflow/${name}.ts`));
     }
-    const codebuild = new LocalCodeBuild(artifacts, join(dataDir, 'builds'), { projects: [TEST_PROJECT] });
+    const codebuild = new LocalCodeBuild(services.artifacts, join(dataDir, 'builds'), { projects: [TEST_PROJECT] });
     const definitionText = (await readFile(join(ROOT, STATE_MACHINE_FILE), 'utf8')).replace(
       /\$\{(\w+)\}/g,
       (whole, key: string) => substitutions[key] ?? whole,
@@ -421,11 +444,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         require(join(ROOT, 'lambdas', 'handlers', 'api', route.handler)) as { makeHandler: (s: Services) => LocalApiHandler }
       ).makeHandler(isLocalOnly(route) ? services : servicesOf(`lambdas/handlers/api/${route.handler}.ts`));
     }
-    const server: Server = await startApiServer(handlers, directory, { port, accessLogFile: join(dataDir, 'logs', 'api-access.jsonl') });
+    const server: Server = await startApiServer(handlers, services.directory, { port, accessLogFile: join(dataDir, 'logs', 'api-access.jsonl') });
     const address = server.address();
     port = typeof address === 'object' && address ? address.port : port;
 
-    await registerTargets(services, (root) => new S3ArtifactStore(s3, ARTIFACT_BUCKET, { root, denied: [dataDir] }), lambda, targetFiles, log);
+    await registerTargets(services, (root) => s3Artifacts.adapter(s3, { ...names, artifactFiles: { root, denied: [dataDir] } }), lambda, targetFiles, log);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
     scheduledTargets[WAKES.functionArn] = makeWakeDueHandler(servicesOf('lambdas/handlers/scheduled/wake-due.ts'));

@@ -10,6 +10,7 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import { writeStoreFile } from './store-file';
 
@@ -33,7 +34,7 @@ const s3Error = (name: string, message: string, httpStatusCode: number) => Objec
  * if it does not exist, atomically (a hard link of the whole temp file), else fails as S3 does: 412
  * `PreconditionFailed`. An append-only bucket refuses other puts and every delete (AccessDenied).
  */
-export class LocalS3 {
+export class LocalS3 implements AwsClient {
   private readonly appendOnly: ReadonlySet<string>;
 
   constructor(
@@ -50,7 +51,7 @@ export class LocalS3 {
     .on(DeleteObjectCommand, (s3, c) => s3.delete(c.input));
 
   /** Answers PutObject, GetObject, ListObjectsV2 and DeleteObject; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalS3.commands.dispatch(this, command);
   }
 

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import { jsonOf, readStoreFile, writeStoreFile } from './store-file';
 
@@ -83,7 +84,7 @@ const invalid = (message: string) => new ValidationException({ Message: message,
 const notFound = (message: string) => new ResourceNotFoundException({ Message: message, message, ...meta });
 
 /** Local stand-in for EventBridge Scheduler (one-time `at()` schedules): see the module comment. */
-export class LocalScheduler {
+export class LocalScheduler implements AwsClient {
   private groups = new Set<string>(['default']);
   private readonly schedules = new Map<string, StoredSchedule>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -133,7 +134,7 @@ export class LocalScheduler {
     .on(DeleteScheduleCommand, (s, c) => s.deleteSchedule(c.input));
 
   /** Answers CreateScheduleGroup, CreateSchedule, GetSchedule and DeleteSchedule; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalScheduler.commands.dispatch(this, command);
   }
 

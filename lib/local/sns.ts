@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import { writeStoreFile } from './store-file';
 
@@ -17,7 +18,7 @@ export interface OutboxMessage {
  * (atomic write), and announced on the log.
  * The `approver` message attribute is the recipient, as the filter policy of an e-mail subscription routes it.
  */
-export class LocalSns {
+export class LocalSns implements AwsClient {
   private count = 0;
   readonly messages: OutboxMessage[] = [];
 
@@ -29,7 +30,7 @@ export class LocalSns {
   private static readonly commands = new CommandTable<LocalSns>('LocalSns').on(PublishCommand, (sns, c) => sns.publish(c.input));
 
   /** Answers Publish; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalSns.commands.dispatch(this, command);
   }
 

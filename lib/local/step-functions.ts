@@ -4,6 +4,7 @@ import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { CommandTable } from './command-table';
 import {
   checkExecutionName,
@@ -112,7 +113,7 @@ const err = (name: string, message: string) => Object.assign(new Error(message),
  * whose history (counted as AWS writes it) reaches 25,000 events fails with States.Runtime. Both
  * execution failures end it at once, whatever its Catch says.
  */
-export class LocalStepFunctions {
+export class LocalStepFunctions implements AwsClient {
   private readonly machines = new Map<string, InstanceType<typeof StateMachine>>();
   private readonly executions = new Map<string, ExecutionRecord>();
   /** Waiting tasks by task token, with the name of the execution they belong to. */
@@ -135,7 +136,7 @@ export class LocalStepFunctions {
     .on(DescribeExecutionCommand, (s, c) => s.describeExecution(c.input));
 
   /** Answers StartExecution, SendTaskSuccess, SendTaskFailure and DescribeExecution; refuses any other command. */
-  async send(command: unknown): Promise<unknown> {
+  async send<Input extends object, Output extends AwsOutput>(command: AwsCommand<Input, Output>): Promise<Output> {
     return LocalStepFunctions.commands.dispatch(this, command);
   }
 

@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLE_LIMIT_BYTES, bundleHandlers, type HandlerBundle, stackHandlerEntries } from '../../bench/handler-bundles';
+import type { AwsPorts } from '../../lambdas/handlers/aws-services';
 import { POWERTOOLS_LAYER_PARAMETER } from '../../lib/constructs/bundling';
 import { CmvFunction } from '../../lib/constructs/cmv-function';
-import { REPO_ROOT } from '../../lib/constructs/repo';
+import { REPO_ROOT, repoPath } from '../../lib/constructs/repo';
 
 /** The handler with the most dependencies (zod schemas, the policy, semver, zip, diff, luxon). */
 const REPRESENTATIVE = 'lambdas/handlers/api/propose-change.ts';
@@ -33,6 +34,38 @@ describe('handler bundles', () => {
     // THEN
     const over = bundles.filter((b) => b.bytes > BUNDLE_LIMIT_BYTES).map((b) => `${b.entry}: ${b.bytes} bytes`);
     expect(over).toEqual([]);
+  });
+
+  it("requires the SDK clients of the ports its handler names, and no other (DynamoDB's, for the tables, in every one)", () => {
+    // GIVEN the SDK client package of each port's adapter
+    const CLIENT_OF_PORT: Record<keyof AwsPorts, string> = {
+      workflow: '@aws-sdk/client-sfn',
+      wakes: '@aws-sdk/client-scheduler',
+      artifacts: '@aws-sdk/client-s3',
+      config: '@aws-sdk/client-s3',
+      digests: '@aws-sdk/client-s3',
+      functions: '@aws-sdk/client-lambda',
+      alarms: '@aws-sdk/client-cloudwatch',
+      metrics: '@aws-sdk/client-cloudwatch',
+      codeDeploy: '@aws-sdk/client-codedeploy',
+      events: '@aws-sdk/client-eventbridge',
+      notifier: '@aws-sdk/client-sns',
+      linkKeys: '@aws-sdk/client-secrets-manager',
+      signer: '@aws-sdk/client-kms',
+    };
+    // WHEN each bundle's SDK clients are read (the deploy-time custom resources build their own clients, not awsServices' ports)
+    const mismatches = bundles
+      .filter((b) => !b.entry.startsWith('lambdas/handlers/deploy/'))
+      .flatMap((b) => {
+        const { awsPorts = {} } = require(repoPath(b.entry)) as { awsPorts?: AwsPorts };
+        const named = [...new Set(Object.keys(awsPorts).map((port) => CLIENT_OF_PORT[port as keyof AwsPorts]))].sort();
+        const required = [...new Set([...readFileSync(b.file, 'utf8').matchAll(/require\("(@aws-sdk\/client-[a-z0-9-]+)"\)/g)].map((m) => m[1]))]
+          .filter((name) => name !== '@aws-sdk/client-dynamodb')
+          .sort();
+        return JSON.stringify(required) === JSON.stringify(named) ? [] : [{ entry: b.entry, named, required }];
+      });
+    // THEN
+    expect(mismatches).toEqual([]);
   });
 
   it('ships no inline source map and requires the AWS SDK from the runtime', () => {

@@ -1,11 +1,11 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { requireEnv } from '../../adapters/env';
 import { KmsDigestSigner } from '../../adapters/kms-signer';
 import type { DigestSigner } from '../../core/digest';
+import type { Port } from '../build-services';
 import { traced } from '../observability';
 
-/**
- * The `signer` port in AWS: the digest key in KMS (DIGEST_KEY_ID).
- * @throws Error when DIGEST_KEY_ID is not set
- */
-export const kmsDigestSigner = (): DigestSigner => new KmsDigestSigner(traced(new KMSClient({})), requireEnv('DIGEST_KEY_ID'));
+/** The `signer` port: the digest key `names.digestKeyId` in KMS. */
+export const kmsDigestSigner: Port<DigestSigner> = {
+  sdkClient: () => traced(new KMSClient({})),
+  adapter: (kms, names) => new KmsDigestSigner(kms, names.digestKeyId),
+};

@@ -1,12 +1,15 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { requireEnv } from '../../adapters/env';
 import { SecretsManagerLinkKeys } from '../../adapters/secrets-manager-link-keys';
 import type { LinkKeys } from '../../core/ports';
+import type { Port } from '../build-services';
 import { traced } from '../observability';
 
 /**
- * The `linkKeys` port in AWS: the approval links' HMAC keys, the AWSCURRENT and AWSPREVIOUS
- * versions of the secret LINK_SECRET_ARN in Secrets Manager ({@link SecretsManagerLinkKeys}).
- * @throws Error when LINK_SECRET_ARN is not set
+ * The `linkKeys` port, AWS only (the local runtime's key is a file): the approval links' HMAC keys,
+ * the AWSCURRENT and AWSPREVIOUS versions of the secret `names.linkSecretArn` in Secrets Manager
+ * ({@link SecretsManagerLinkKeys}, on the SDK's client class, which Powertools' SecretsProvider takes).
  */
-export const secretsManagerLinkKeys = (): LinkKeys => new SecretsManagerLinkKeys(traced(new SecretsManagerClient({})), requireEnv('LINK_SECRET_ARN'));
+export const secretsManagerLinkKeys: Port<LinkKeys, SecretsManagerClient> = {
+  sdkClient: () => traced(new SecretsManagerClient({})),
+  adapter: (client, names) => new SecretsManagerLinkKeys(client, names.linkSecretArn),
+};

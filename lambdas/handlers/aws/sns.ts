@@ -1,7 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SnsNotifier } from '../../adapters/sns-notifier';
 import type { Notifier } from '../../core/ports';
+import type { Port } from '../build-services';
 import { traced } from '../observability';
 
-/** The `notifier` port in AWS: e-mails through the approval topic (APPROVAL_TOPIC_ARN). */
-export const snsNotifier = (): Notifier => new SnsNotifier(traced(new SNSClient({})), process.env.APPROVAL_TOPIC_ARN ?? '');
+/** The `notifier` port: e-mails through the approval topic `names.approvalTopicArn`. */
+export const snsNotifier: Port<Notifier> = {
+  sdkClient: () => traced(new SNSClient({})),
+  adapter: (sns, names) => new SnsNotifier(sns, names.approvalTopicArn),
+};

@@ -10,6 +10,7 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import type { AwsClient } from '../../../lambdas/adapters/aws-client';
 import { LambdaFunctionHost } from '../../../lambdas/adapters/lambda-functions';
 import { zipSource } from '../../../lambdas/core/artifact';
 import { DeploymentError } from '../../../lambdas/core/errors';
@@ -33,7 +34,7 @@ type Point = 'UpdateFunctionCode' | 'UpdateFunctionConfiguration' | 'PublishVers
 type Writer = 'code' | 'config';
 
 /** A client on `lambda` that lets `writer` update the function once: after CMV's command `at` succeeded, or just before CMV's PublishVersion. */
-function racing(lambda: LocalLambda, at: Point, writer: Writer) {
+function racing(lambda: LocalLambda, at: Point, writer: Writer): AwsClient {
   let done = false;
   const interfere = async () => {
     done = true;
@@ -44,8 +45,8 @@ function racing(lambda: LocalLambda, at: Point, writer: Writer) {
     );
   };
   return {
-    async send(command: unknown): Promise<unknown> {
-      const name = (command as object).constructor.name.replace(/Command$/, '');
+    async send(command) {
+      const name = command.constructor.name.replace(/Command$/, '');
       if (!done && at === 'PublishVersion' && name === at) await interfere();
       const out = await lambda.send(command);
       if (!done && at !== 'PublishVersion' && name === at) await interfere();
@@ -77,11 +78,11 @@ describe('LambdaFunctionHost.publish() racing another writer (local Lambda)', ()
   it('publishes the change when nobody else writes, naming in PublishVersion the RevisionId of $LATEST as it checked it', async () => {
     const sent: unknown[] = [];
     const host = new LambdaFunctionHost({
-      send: (c: unknown) => {
+      send: (c) => {
         sent.push(c);
         return lambda.send(c);
       },
-    } as never);
+    });
 
     const published = await host.publish(FN, CHANGE.zip, CHANGE.env, sha256(CHANGE.zip), CHANGE.description);
 
@@ -102,7 +103,7 @@ describe('LambdaFunctionHost.publish() racing another writer (local Lambda)', ()
     'when another writer updates the %s %s, CMV %s the change — never publishing what is not the change',
     async (writer, when, outcome) => {
       // Arrange
-      const host = new LambdaFunctionHost(racing(lambda, when.split(' ').pop() as Point, writer) as never);
+      const host = new LambdaFunctionHost(racing(lambda, when.split(' ').pop() as Point, writer));
 
       // Act
       const result = await host.publish(FN, CHANGE.zip, CHANGE.env, sha256(CHANGE.zip), CHANGE.description).catch((e: unknown) => e);

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { AwsClient } from '../../../lambdas/adapters/aws-client';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../../lambdas/adapters/deployment-config';
 import { S3DeploymentConfig } from '../../../lambdas/adapters/s3-deployment-config';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
@@ -19,8 +20,8 @@ describe('S3DeploymentConfig', () => {
   let s3: LocalS3;
   let gets: number;
   /** The S3 stand-in, counting GetObject calls. */
-  const client = {
-    send: (command: unknown) => {
+  const client: AwsClient = {
+    send: (command) => {
       if (command instanceof GetObjectCommand) gets++;
       return s3.send(command);
     },

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
 import type { FunctionHost } from '../../../lambdas/core/ports';
+import { lambdaFunctions } from '../../../lambdas/handlers/aws/lambda';
 import { s3DeploymentConfig } from '../../../lambdas/handlers/aws/s3';
 import { secretsManagerLinkKeys } from '../../../lambdas/handlers/aws/secrets-manager';
 import { awsServices } from '../../../lambdas/handlers/aws-services';
@@ -28,12 +29,12 @@ describe('awsServices()', () => {
     process.env = { ...saved };
   });
 
-  it('builds the ports the handler names, with their factories', () => {
+  it('builds the ports the handler names, with their wirings', () => {
     // Arrange
     const functions = {} as FunctionHost;
 
     // Act
-    const svc = awsServices({ functions: () => functions });
+    const svc = awsServices({ functions: { ...lambdaFunctions, adapter: () => functions } });
 
     // Assert
     expect(svc.functions).toBe(functions);

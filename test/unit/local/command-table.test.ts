@@ -86,7 +86,9 @@ describe('the stand-ins', () => {
     ['LocalSns', () => new LocalSns(dir), new SubscribeCommand({ TopicArn: 't', Protocol: 'email' })],
     ['LocalStepFunctions', () => new LocalStepFunctions({} as never), new StopExecutionCommand({ executionArn: 'arn' })],
   ])('%s refuses a command it does not support, naming it', async (name, standIn, command) => {
-    await expect(standIn().send(command)).rejects.toThrow(new Error(`${name} does not support ${command.constructor.name}`));
+    // Each stand-in as a client of any command (their typed sends take no union of commands of several services).
+    const client: { send(command: object): Promise<unknown> } = standIn();
+    await expect(client.send(command)).rejects.toThrow(new Error(`${name} does not support ${command.constructor.name}`));
   });
 
   it('LocalKms refuses a command it does not support once its key is loaded', async () => {

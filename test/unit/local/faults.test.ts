@@ -71,7 +71,7 @@ describe('CrashPoints', () => {
       const faults = new CrashPoints('aws:Unreached');
       const order: string[] = [];
       jest.spyOn(faults, 'reach').mockImplementation((point) => order.push(point));
-      const client = faults.client({ send: async () => order.push('sent') && { RevisionId: 'r2' } });
+      const client = faults.client({ send: async (_command: object) => order.push('sent') && { RevisionId: 'r2' } });
 
       // Act
       const out = await client.send(new UpdateAliasCommand({ FunctionName: 'f', Name: 'live' }));
