@@ -3,8 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, type OperationalMetric, SERVICE_NAME } from '../core/operational-metrics';
 
@@ -40,15 +39,24 @@ export const metrics = new Metrics({
 });
 
 /**
- * CMV's tracer (X-Ray; the functions run with active tracing). It traces only inside Lambda: outside
- * (no AWS_EXECUTION_ENV: the local runtime, the tests), or with POWERTOOLS_TRACE_ENABLED=false, every
- * call is a no-op and {@link traced} returns the client as it is.
+ * Whether invocations are traced (X-Ray; the functions run with active tracing): inside Lambda
+ * (AWS_EXECUTION_ENV) unless POWERTOOLS_TRACE_ENABLED=false — the rule Powertools' Tracer itself applies.
  */
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+const TRACING = Boolean(process.env.AWS_EXECUTION_ENV) && process.env.POWERTOOLS_TRACE_ENABLED !== 'false';
+
+/**
+ * CMV's tracer, loaded only when {@link TRACING}: loading Powertools' Tracer (aws-xray-sdk-core's
+ * cls-hooked) installs an async hook that makes every promise of the process about ten times
+ * slower, which the local runtime (every handler in one process) and the tests would pay for
+ * tracing nothing. In Lambda it comes from the Powertools layer (external to the bundles).
+ */
+const tracer: Tracer | undefined = TRACING
+  ? new (require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: SERVICE_NAME })
+  : undefined;
 
 /** An AWS SDK v3 client whose calls become X-Ray subsegments (the client itself when tracing is off). */
 export function traced<C>(client: C): C {
-  return tracer.captureAWSv3Client(client);
+  return tracer ? tracer.captureAWSv3Client(client) : client;
 }
 
 /** The change an invocation concerns: a workflow task's or a wake's `changeId`, a `/changes/{id}` path's id, or a CMV event's detail. */
@@ -91,12 +99,18 @@ const invocationLog = (): MiddlewareObj => ({
   },
 });
 
+/** Powertools' `captureLambdaHandler`, required only when tracing (see {@link tracer}). */
+function tracedInvocation(on: Tracer): MiddlewareObj {
+  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
+  return captureLambdaHandler(on, { captureResponse: false });
+}
+
 /**
  * The middlewares of every CMV handler, in this order: a request id outside Lambda; Powertools'
  * `injectLambdaContext` (the context on each log line, keys reset after the invocation); the
  * change id; `logMetrics` (EMF flushed after the invocation, also when it fails);
- * `captureLambdaHandler` (the invocation as an X-Ray subsegment, its error recorded; not its response,
- * which may hold people's e-mail addresses).
+ * `captureLambdaHandler` when tracing (the invocation as an X-Ray subsegment, its error recorded; not its
+ * response, which may hold people's e-mail addresses).
  */
 export function observability(): MiddlewareObj[] {
   return [
@@ -104,7 +118,7 @@ export function observability(): MiddlewareObj[] {
     injectLambdaContext(logger, { resetKeys: true }),
     invocationLog(),
     logMetrics(metrics),
-    captureLambdaHandler(tracer, { captureResponse: false }),
+    ...(tracer ? [tracedInvocation(tracer)] : []),
   ];
 }
 

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { ensureTables, type LocalDynamo } from '../../lib/local/dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { idlePauseMs, LedgerStreamPoller } from '../../lib/local/ledger-stream';
 import { testDynamo } from './local-stack';
 

@@ -94,3 +94,38 @@ describe('changeIdOf()', () => {
     expect(changeIdOf(undefined)).toBeUndefined();
   });
 });
+
+describe('the tracer', () => {
+  /** Loads observability.ts afresh with `env`, recording whether Powertools' Tracer module was loaded. */
+  const load = (env: Record<string, string | undefined>) => {
+    const saved = { ...process.env };
+    let tracerLoaded = false;
+    Object.assign(process.env, env);
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    try {
+      jest.isolateModules(() => {
+        jest.doMock('@aws-lambda-powertools/tracer', () => {
+          tracerLoaded = true;
+          return jest.requireActual('@aws-lambda-powertools/tracer');
+        });
+        require('../../../lambdas/handlers/observability');
+      });
+    } finally {
+      process.env = saved;
+      jest.dontMock('@aws-lambda-powertools/tracer');
+    }
+    return tracerLoaded;
+  };
+
+  it('is not loaded outside Lambda: its async hook (aws-xray-sdk-core) would slow every promise of the local runtime and the tests', () => {
+    expect(load({ AWS_EXECUTION_ENV: undefined })).toBe(false);
+  });
+
+  it('is not loaded in Lambda with POWERTOOLS_TRACE_ENABLED=false', () => {
+    expect(load({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', POWERTOOLS_TRACE_ENABLED: 'false' })).toBe(false);
+  });
+
+  it('is loaded in Lambda, where the functions run with active tracing', () => {
+    expect(load({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', POWERTOOLS_TRACE_ENABLED: undefined })).toBe(true);
+  });
+});
