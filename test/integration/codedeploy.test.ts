@@ -6,9 +6,11 @@ import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, t
 
 /**
  * The codedeploy strategy on the local stack: the workflow creates a CodeDeploy deployment on the
- * target's deployment group (a custom canary config: 10 %, then 100 % five minutes later — 5 s
- * here), CodeDeploy's hooks run CMV's smoke tests, its alarms stop an unhealthy deployment and
- * CodeDeploy rolls the alias back; the workflow follows it and records the outcome.
+ * target's deployment group (a custom canary config: 10 %, then 100 % fifteen minutes later — 15 s
+ * here: long enough that, on a loaded machine too, the requests reaching the new version at 10 % fail
+ * and raise the alarm before the interval ends), CodeDeploy's hooks run CMV's smoke tests, its alarms
+ * stop an unhealthy deployment and CodeDeploy rolls the alias back; the workflow follows it and
+ * records the outcome.
  */
 jest.setTimeout(180_000);
 
@@ -25,7 +27,10 @@ describe('codedeploy strategy (local stack)', () => {
         ...target,
         source: join(EXAMPLE, 'service'),
         strategy: 'codedeploy',
-        codeDeploy: { deploymentConfig: 'cmv-canary-10-5', customConfigs: [{ name: 'cmv-canary-10-5', type: 'canary', percentage: 10, intervalMinutes: 5 }] },
+        codeDeploy: {
+          deploymentConfig: 'cmv-canary-10-15',
+          customConfigs: [{ name: 'cmv-canary-10-15', type: 'canary', percentage: 10, intervalMinutes: 15 }],
+        },
         smokeTests: [{ name: 'maximum benefit', payload: claim, expect: { maximumWeeklyBenefit: 1105 } }],
       }),
     );
@@ -58,10 +63,10 @@ describe('codedeploy strategy (local stack)', () => {
       ['before-traffic', true],
       ['after-traffic', true],
     ]);
-    expect(await codeDeployment(d?.codeDeployId ?? '')).toMatchObject({ status: 'Succeeded', deploymentConfigName: 'cmv-canary-10-5' });
+    expect(await codeDeployment(d?.codeDeployId ?? '')).toMatchObject({ status: 'Succeeded', deploymentConfigName: 'cmv-canary-10-15' });
     expect((await stack.api.target(TARGET)).alias.routingPercent).toEqual({ [d?.toFunctionVersion ?? '']: 100 });
     expect((await stack.api.audit({ changeId, type: 'CodeDeployStarted' }, 'erin')).items).toEqual([
-      expect.objectContaining({ details: expect.objectContaining({ deploymentGroup: TARGET, deploymentConfig: 'cmv-canary-10-5' }) }),
+      expect.objectContaining({ details: expect.objectContaining({ deploymentGroup: TARGET, deploymentConfig: 'cmv-canary-10-15' }) }),
     ]);
   });
 
