@@ -435,6 +435,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       speed,
       log,
       onStateEntered: faults.any ? (state) => faults.reach(`state:${state}`) : undefined,
+      // Beside the IAM policy cache: a definition validated once is not validated at each start.
+      validatedDir: join(ROOT, 'node_modules', '.cache', 'cmv-asl'),
     });
     sfnRef.current = sfn;
 

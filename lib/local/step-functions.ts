@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
@@ -88,7 +88,20 @@ export interface LocalStepFunctionsOptions {
   readonly log?: (line: string) => void;
   /** Called each time an execution entered a state and saved it as its current state, before the state runs (crash points). */
   readonly onStateEntered?: (stateName: string) => void;
+  /**
+   * Where a definition that passed validation leaves a mark (named by the SHA-256 of the definition
+   * and the interpreter's version), so that a later start with the same definition — a restart, the
+   * next test file — skips validating it again (about a second of CPU: the ASL JSON schema is compiled
+   * each time). A definition without a mark is validated, and one that fails leaves none.
+   * @default none: validated at every start
+   */
+  readonly validatedDir?: string;
 }
+
+/** The interpreter's version: a mark of validation holds for the validator that made it. */
+const INTERPRETER_VERSION = (
+  JSON.parse(readFileSync(join(dirname(require.resolve('aws-local-stepfunctions')), '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -264,15 +277,29 @@ export class LocalStepFunctions implements AwsClient {
     return task;
   }
 
+  /** The file marking this definition as validated, if a {@link LocalStepFunctionsOptions.validatedDir} is set. */
+  private validatedMark(): string | undefined {
+    const dir = this.opts.validatedDir;
+    if (!dir) return undefined;
+    const hash = createHash('sha256').update(INTERPRETER_VERSION).update('\0').update(JSON.stringify(this.opts.definition)).digest('hex');
+    return join(dir, `${hash.slice(0, 32)}.validated`);
+  }
+
   private machine(startAt: string) {
     let sm = this.machines.get(startAt);
     if (!sm) {
       // A copy starting at a later state has unreachable states by design; the whole definition is validated once, at StartAt.
       const resumed = startAt !== this.opts.definition.StartAt;
       if (resumed) this.machine(this.opts.definition.StartAt);
+      const mark = this.validatedMark();
+      const known = resumed || (mark !== undefined && existsSync(mark));
       sm = new StateMachine({ ...scaleTimeouts(this.opts.definition, this.opts.speed), StartAt: startAt } as never, {
-        validationOptions: resumed ? { noValidate: true } : { checkArn: false },
+        validationOptions: known ? { noValidate: true } : { checkArn: false },
       });
+      if (!known && mark) {
+        mkdirSync(dirname(mark), { recursive: true });
+        writeFileSync(mark, '');
+      }
       this.machines.set(startAt, sm);
     }
     return sm;

@@ -733,3 +733,58 @@ describe('LocalStepFunctions', () => {
     });
   });
 });
+
+describe('LocalStepFunctions validation marks', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cmv-sfn-marks-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const VALID = { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } };
+  // Runnable, but not valid ASL: a state field the specification does not have.
+  const INVALID = { StartAt: 'Done', States: { Done: { Type: 'Succeed', Colour: 'blue' } } };
+  const sfnOf = (definition: object) =>
+    new LocalStepFunctions({
+      definition: definition as never,
+      stateMachineArn: ARN,
+      lambdas: {},
+      integrations: {},
+      dir: join(dir, 'executions'),
+      speed: 1,
+      validatedDir: join(dir, 'marks'),
+    });
+  const run = async (definition: object, name: string) => {
+    const sfn = sfnOf(definition);
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name, input: '{}' }));
+    await sfn.idle();
+    return sfn.execution(name)?.status;
+  };
+  const marks = async () => readdir(join(dir, 'marks')).catch(() => []);
+
+  it('validates a definition without a mark, and marks it once it passed', async () => {
+    expect(await run(VALID, 'c-1')).toBe('SUCCEEDED');
+    expect(await marks()).toHaveLength(1);
+  });
+
+  it('refuses a definition that does not validate, and marks nothing', async () => {
+    await expect(run(INVALID, 'c-1')).rejects.toThrow();
+    expect(await marks()).toEqual([]);
+  });
+
+  it('does not validate again a definition it marked, and validates another one', async () => {
+    // Arrange: the valid definition marked; the invalid one's mark forged under its own name.
+    await run(VALID, 'c-1');
+    const [validMark] = await marks();
+    const sfn = sfnOf(INVALID) as unknown as { validatedMark(): string };
+    const invalidMark = sfn.validatedMark();
+    expect(invalidMark.endsWith(validMark)).toBe(false);
+    await writeFile(invalidMark, '');
+
+    // Act + Assert: the marked one runs unvalidated; the valid one's mark does not vouch for another definition.
+    expect(await run(INVALID, 'c-2')).toBe('SUCCEEDED');
+    await rm(invalidMark);
+    await expect(run(INVALID, 'c-3')).rejects.toThrow();
+  });
+});
