@@ -82,6 +82,8 @@ describe('statemachines/change-lifecycle.asl.json: RunTests', () => {
       dir,
       // Retry pauses divided by this: a backoff of minutes lasts milliseconds.
       speed: 100_000,
+      // The local runtime's marks: the ASL file is validated once, not by every test.
+      validatedDir: join(ROOT, 'node_modules', '.cache', 'cmv-asl'),
     });
     await sfn.send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'c-1', input: JSON.stringify({ changeId: 'c-1' }) }));
     await Promise.race([sfn.idle(), waitingForApproval]);

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { signIn } from '../../../../lib/client/auth/cognito-sign-in';
 import { SignInError } from '../../../../lib/client/auth/sign-in-errors';
-import { fakeIdToken, SRP_CHALLENGE, scriptedPrompter } from './fakes';
+import { fakeIdToken, SRP_CHALLENGE, scriptedPrompter } from '../../../fixtures/cognito';
 
 const POOL = { userPoolId: 'eu-west-1_AbCdEf123', clientId: 'cli-client-id', region: 'eu-west-1' };
 const EXP = 1_900_000_000; // 2030-03-17T17:46:40Z

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readCredentials, type StoredCredentials, writeCredentials } from '../../../../lib/client/auth/credentials-file';
 import { SignInError } from '../../../../lib/client/auth/sign-in-errors';
 import { apiIdentity, signOut, storedIdToken } from '../../../../lib/client/auth/stored-session';
-import { fakeIdToken } from './fakes';
+import { fakeIdToken } from '../../../fixtures/cognito';
 
 const NOW = new Date('2030-01-01T12:00:00.000Z');
 const seconds = (iso: string) => Date.parse(iso) / 1000;

@@ -4,10 +4,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readCredentials, type StoredCredentials, writeCredentials } from '../../../lib/client/auth/credentials-file';
-import { fakeIdToken, SRP_CHALLENGE } from '../client/auth/fakes';
+import { readCredentials, type StoredCredentials, writeCredentials } from '../../lib/client/auth/credentials-file';
+import { fakeIdToken, SRP_CHALLENGE } from '../fixtures/cognito';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(ROOT, 'bin', 'cmv.ts');
 
