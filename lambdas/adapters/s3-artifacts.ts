@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { zipSource } from '../core/artifact';
-import { ValidationError } from '../core/errors';
+import { NotFoundError, ValidationError } from '../core/errors';
 import type { ArtifactStore } from '../core/ports';
 import type { AwsClient } from './aws-client';
 import { readSourceTree } from './source-tree';
@@ -31,6 +31,7 @@ export class S3ArtifactStore implements ArtifactStore {
   /**
    * @throws ValidationError (field `code.artifact`) for a malformed URI, a `file://` URI without
    *   `localFiles`, outside its root (symlinks resolved), in or around a denied directory, or missing
+   * @throws NotFoundError for an s3:// object S3 does not have (NoSuchKey); any other S3 error as it is
    */
   async read(uri: string): Promise<Uint8Array> {
     if (uri.startsWith('file://')) {
@@ -39,7 +40,10 @@ export class S3ArtifactStore implements ArtifactStore {
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!match) throw ValidationError.field('code.artifact', `is not an s3://bucket/key URI: ${uri}`);
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] })).catch((err: Error) => {
+      if (err.name === 'NoSuchKey') throw new NotFoundError(`artifact ${uri} does not exist`, { cause: err });
+      throw err;
+    });
     if (!out.Body) throw new Error(`artifact ${uri} has no body`);
     return out.Body.transformToByteArray();
   }

@@ -9,6 +9,7 @@ import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import { ValidationError } from '../../lambdas/core/errors';
 import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases/register-target';
 import { ApiError } from '../../lib/client/api-client';
+import { LOCAL_NAMES } from '../../lib/local/aws-names';
 import { ROOT } from '../../lib/local/runtime';
 import { EXAMPLE, type Stack, startStack, TARGET } from './local-stack';
 
@@ -96,6 +97,22 @@ describe('POST /targets (local stack)', () => {
 
     // Assert
     expect(answer).toMatchObject({ status: 404, body: { message: expect.stringMatching(/alias live of never-created does not exist/) } });
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
+    await expect(stack.api.target('never-created')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it.each([
+    ['an object S3 does not have', `s3://${LOCAL_NAMES.artifactBucket}/nowhere/missing.zip`],
+    ['a local file that does not exist', pathToFileURL(join(ROOT, 'examples', 'missing.zip')).href],
+  ])('refuses with 400 on the field artifact a registration whose artifact is %s, and writes nothing', async (_case, artifact) => {
+    // Arrange
+    const head = await stack.runtime.services.ledger.heads();
+
+    // Act
+    const answer = await register({ ...example, name: 'never-created', functionName: 'never-created', artifact });
+
+    // Assert
+    expect(answer).toMatchObject({ status: 400, body: { errors: [{ path: 'artifact', message: expect.stringContaining('missing.zip') }] } });
     expect(await stack.runtime.services.ledger.heads()).toEqual(head);
     await expect(stack.api.target('never-created')).rejects.toMatchObject({ status: 404 });
   });

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { actorFields } from '../actor';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '../change-request';
-import { ConflictError, ForbiddenError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
 import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
@@ -55,7 +55,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
   if (await svc.store.getTarget(reg.name)) throw new ConflictError(`target ${reg.name} is already registered`);
   const owner = await functionOwner(svc, reg.functionName);
   if (owner) throw new ConflictError(`function ${reg.functionName} already belongs to target ${owner}: a function belongs to one target`);
-  const zip = zipSource(unzipSource(await svc.artifacts.read(reg.artifact)));
+  const zip = zipSource(unzipSource(await readArtifact(svc, reg.artifact)));
   const sha256 = sha256Base64(zip);
   const live = await servedVersion(svc, reg, sha256);
   const uri = await svc.artifacts.write(`artifacts/${reg.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, zip, 'application/zip');
@@ -175,4 +175,19 @@ async function servedVersion(svc: Services, reg: TargetRegistration, sha256: str
     );
   }
   return alias.functionVersion;
+}
+
+/**
+ * The registration's artifact. One that does not exist or cannot be read as given is the caller's
+ * mistake, answered on the registration's own field.
+ * @throws ValidationError (field `artifact`) when the artifact store refuses the URI or has no such object
+ */
+async function readArtifact(svc: Services, uri: string): Promise<Uint8Array> {
+  try {
+    return await svc.artifacts.read(uri);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw ValidationError.field('artifact', err.message);
+    if (err instanceof ValidationError) throw ValidationError.field('artifact', err.errors.map((e) => e.message).join('; '));
+    throw err;
+  }
 }

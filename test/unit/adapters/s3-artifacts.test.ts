@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { strFromU8, strToU8 } from 'fflate';
 import { S3ArtifactStore } from '../../../lambdas/adapters/s3-artifacts';
 import { unzipSource, zipSource } from '../../../lambdas/core/artifact';
-import { ValidationError } from '../../../lambdas/core/errors';
+import { NotFoundError, ValidationError } from '../../../lambdas/core/errors';
 
 const s3Mock = mockClient(S3Client);
 const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -45,6 +45,24 @@ describe('s3-artifacts', () => {
   });
 
   describe('S3ArtifactStore.read()', () => {
+    it('answers an object S3 does not have (NoSuchKey) with NotFoundError naming the URI, not the SDK error', async () => {
+      // Arrange
+      s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+      const store = new S3ArtifactStore(client, BUCKET);
+
+      // Act
+      const read = store.read('s3://cmv-sources/missing.zip');
+
+      // Assert
+      await expect(read).rejects.toThrow(NotFoundError);
+      await expect(read).rejects.toThrow('artifact s3://cmv-sources/missing.zip does not exist');
+    });
+
+    it('lets any other S3 failure through as it is', async () => {
+      s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+      await expect(new S3ArtifactStore(client, BUCKET).read('s3://cmv-sources/a.zip')).rejects.toMatchObject({ name: 'AccessDenied' });
+    });
+
     it('gets the object by bucket and key when the URI is s3://', async () => {
       // Arrange
       const bytes = strToU8('the artifact');

@@ -166,6 +166,27 @@ describe('registerTarget()', () => {
     expectNothingWritten(fakes);
   });
 
+  it.each([
+    ['does not exist', 's3://cmv-sources/missing.zip'],
+    ['is a local file that does not exist', 'file:///nowhere/a.zip'],
+  ])('refuses an artifact that %s with a 400 on the field artifact, writing nothing', async (_case, artifact) => {
+    // Arrange
+    const fakes = await arrange();
+    fakes.artifacts.read = async (uri: string) => {
+      if (uri.startsWith('s3://')) throw new NotFoundError(`artifact ${uri} does not exist`);
+      // As S3ArtifactStore refuses a local file (its field is the proposal's).
+      throw ValidationError.field('code.artifact', `${uri} does not exist`);
+    };
+
+    // Act
+    const registered = registerTarget(fakes.svc, dana, registration({ artifact }));
+
+    // Assert
+    await expect(registered).rejects.toThrow(ValidationError);
+    await expect(registered).rejects.toMatchObject({ statusCode: 400, errors: [{ path: 'artifact', message: expect.stringContaining(artifact) }] });
+    expectNothingWritten(fakes);
+  });
+
   it('refuses a target already registered with a 409, leaving it as it was', async () => {
     // Arrange
     const { svc, store, artifacts } = await arrange();
