@@ -168,9 +168,20 @@ export const SmokeTest = z.strictObject({
 });
 export type SmokeTest = z.infer<typeof SmokeTest>;
 
-/** How many published versions to keep (the live one and the last good one are always kept). */
+/**
+ * The days a version stays activatable after it was last published or live: at least 90 days (the
+ * CMV seed's rollback window, issue #13).
+ */
+export const DEFAULT_KEEP_DAYS = 90;
+
+/**
+ * Which published versions to keep (the live one and the last good one are always kept): the
+ * `keepVersions` newest, and every version last published or live less than `keepDays` days ago
+ * (0: by count alone; at most 3650, ten years).
+ */
 export const RetentionSettings = z.strictObject({
   keepVersions: z.number().int().min(2).max(100).default(5),
+  keepDays: z.number().int().min(0).max(3650).default(DEFAULT_KEEP_DAYS),
 });
 export type RetentionSettings = z.infer<typeof RetentionSettings>;
 

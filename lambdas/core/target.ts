@@ -43,7 +43,8 @@ export interface Target {
   readonly alarms: AlarmSettings;
   /** Run before any traffic reaches a new version and again at 100 %; a failure rolls back. */
   readonly smokeTests: readonly SmokeTest[];
-  readonly retention: RetentionSettings;
+  /** `keepDays` is absent on targets stored before it existed: `DEFAULT_KEEP_DAYS` (90) then. */
+  readonly retention: Omit<RetentionSettings, 'keepDays'> & { readonly keepDays?: number };
   readonly liveVersion: string;
   readonly liveFunctionVersion: string;
   /**

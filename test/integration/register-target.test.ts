@@ -197,6 +197,21 @@ describe('POST /targets (local stack)', () => {
     await expect(stack.api.target(name)).rejects.toMatchObject({ status: 404 });
   });
 
+  it.each([
+    ['a negative number of days', -1, /Too small/],
+    ['a fraction of a day', 1.5, /expected int/],
+  ])('refuses with 400 a retention keepDays that is %s, naming the field, and writes nothing', async (_what, keepDays, reason) => {
+    // Arrange
+    const head = await stack.runtime.services.ledger.heads();
+
+    // Act
+    const answer = await register({ ...example, name: 'adopted', functionName: 'adopted', retention: { keepVersions: 5, keepDays } });
+
+    // Assert
+    expect(answer).toMatchObject({ status: 400, body: { errors: [{ path: 'retention.keepDays', message: expect.stringMatching(reason) }] } });
+    expect(await stack.runtime.services.ledger.heads()).toEqual(head);
+  });
+
   it('adopts the version the alias serves when it runs the registered code and config', async () => {
     await createFunction('adopted', example.config as Record<string, string>);
 

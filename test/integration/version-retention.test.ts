@@ -20,9 +20,11 @@ const CLAIM = {
 
 /**
  * Version retention on the local stack: the example service registered in `staging` (changes are
- * pre-approved there) with `retention.keepVersions` 2, and a second alias `preview` on its first
- * version. Four config-only changes: 1.1.0, 1.2.0 deployed, 1.3.0 aborted mid-canary, 1.4.0 deployed.
- * The workflow retires versions after each promotion (RetireVersions); the direct calls here find what it left.
+ * pre-approved there) with `retention.keepVersions` 2 (and `keepDays` the default 90), and a second
+ * alias `preview` on its first version. Four config-only changes: 1.1.0, 1.2.0 deployed, 1.3.0
+ * aborted mid-canary, 1.4.0 deployed. The workflow retires versions after each promotion
+ * (RetireVersions): none, as all were published today; the direct calls here find what it left,
+ * and retire with a clock 91 days ahead what the count alone would have.
  */
 jest.setTimeout(180_000);
 
@@ -78,6 +80,8 @@ describe('retireVersions() (local stack)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  /** CMV's services with the clock `days` days ahead. */
+  const daysLater = (days: number) => ({ ...stack.runtime.services, now: () => new Date(Date.now() + days * 86_400_000) });
   const retirements = async (): Promise<LedgerEntry[]> => (await stack.api.audit({ target: TARGET, type: 'VersionsRetired' }, 'erin')).items;
 
   it('retires nothing while a change is deploying to the target', async () => {
@@ -97,16 +101,29 @@ describe('retireVersions() (local stack)', () => {
     expect((await stack.api.control(changeId, 'abort', 'retention test', 'dana')).status).toBe('rolled_back');
   });
 
-  it('retires versions beyond keepVersions except the live, the last good and alias-routed ones, in one ledger entry', async () => {
-    // Arrange: 1.4.0 live; 1.3.0 (rolled back) and 1.4.0 are the 2 newest; 1.2.0 is the last good (1.3.0 never deployed).
+  it('keeps every version published or live within keepDays, beyond keepVersions', async () => {
+    // Arrange: 1.4.0 live; 1.3.0 (rolled back) and 1.4.0 are the 2 newest; 1.1.0 was live until 1.2.0 deployed, today.
     await deploy('1.4.0', 1140);
     const v = published;
 
     // Act
     const retired = await retireVersions(stack.runtime.services, TARGET);
 
-    // Assert: the workflow already retired 1.1.0 after 1.4.0 deployed; nothing is left to retire.
+    // Assert: neither the workflow after each promotion nor this call retired anything.
     expect(retired).toEqual([]);
+    expect(await stack.runtime.services.functions.listVersions(TARGET)).toEqual(['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'].map((s) => v[s]));
+    expect(await retirements()).toEqual([]);
+  });
+
+  it('retires versions beyond keepVersions and last live keepDays ago except the live, the last good and alias-routed ones, in one ledger entry', async () => {
+    // Arrange: 91 days later; 1.2.0 is the last good (1.3.0 never deployed).
+    const v = published;
+
+    // Act
+    const retired = await retireVersions(daysLater(91), TARGET);
+
+    // Assert
+    expect(retired).toEqual([v['1.1.0']]);
     expect(await stack.runtime.services.functions.listVersions(TARGET)).toEqual([v['1.0.0'], v['1.2.0'], v['1.3.0'], v['1.4.0']]);
     const records = await stack.runtime.services.store.listVersions(TARGET);
     expect(records.filter((r) => r.retiredAt).map((r) => r.version)).toEqual(['1.1.0']);
@@ -118,6 +135,7 @@ describe('retireVersions() (local stack)', () => {
         retired: [{ functionVersion: v['1.1.0'], versions: ['1.1.0'] }],
         kept: ['1.0.0', '1.2.0', '1.3.0', '1.4.0'].map((s) => ({ functionVersion: v[s], versions: [s] })),
         keepVersions: 2,
+        keepDays: 90,
         live: { version: '1.4.0', functionVersion: v['1.4.0'] },
         lastGood: { version: '1.2.0', functionVersion: v['1.2.0'] },
       },

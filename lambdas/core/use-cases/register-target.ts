@@ -7,7 +7,16 @@ import { TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
 import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
 import type { StackTarget, Target } from '../target';
-import { AlarmSettings, CanarySettings, CodeDeploySettings, DEFAULT_ALARMS, DEFAULT_CANARY, RetentionSettings, SmokeTest } from '../target-settings';
+import {
+  AlarmSettings,
+  CanarySettings,
+  CodeDeploySettings,
+  DEFAULT_ALARMS,
+  DEFAULT_CANARY,
+  DEFAULT_KEEP_DAYS,
+  RetentionSettings,
+  SmokeTest,
+} from '../target-settings';
 import type { Caller, Services } from './services';
 
 /** The body of POST /targets (and an example's target.json). Times in s, rates in %. */
@@ -30,7 +39,7 @@ export const TargetRegistration = z.strictObject({
   codeDeploy: CodeDeploySettings.default({ deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', customConfigs: [] }),
   alarms: AlarmSettings.default(DEFAULT_ALARMS),
   smokeTests: z.array(SmokeTest).max(20).default([]),
-  retention: RetentionSettings.default({ keepVersions: 5 }),
+  retention: RetentionSettings.default({ keepVersions: 5, keepDays: DEFAULT_KEEP_DAYS }),
 });
 export type TargetRegistration = z.infer<typeof TargetRegistration>;
 

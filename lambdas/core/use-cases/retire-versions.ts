@@ -1,12 +1,19 @@
 import { ConflictError, NotFoundError } from '../errors';
+import type { LedgerEntry } from '../ledger';
 import { type StoreWrite, WriteConflictError } from '../ports';
-import { versionsToRetire } from '../retention';
+import { lastLiveTimes, versionsToRetire } from '../retention';
 import { recordedRoute, type Target, type VersionRecord } from '../target';
+import { DEFAULT_KEEP_DAYS } from '../target-settings';
 import type { TargetEvent } from '../transitions';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
 /** Attempts to mark the retired version records when a concurrent writer changed the target or one of them. */
 const ATTEMPTS = 5;
+
+/** Ledger entries per page read for the age rule. */
+const LEDGER_PAGE = 200;
+
+const DAY_MS = 86_400_000;
 
 /** A Lambda version and the semantic versions of the target published as it (usually one). */
 export interface RetiredVersionRef {
@@ -15,10 +22,17 @@ export interface RetiredVersionRef {
 }
 
 /**
- * Retires the target's published Lambda versions beyond its retention (`Target.retention.keepVersions`),
- * by the rule of {@link versionsToRetire}: the newest `keepVersions`, the live version, the last good
- * version and every version an alias of the function routes to (ListAliases: the target's alias,
- * its recorded route, and any other alias) stay published.
+ * Retires the target's published Lambda versions beyond its retention (`Target.retention`), by the
+ * rule of {@link versionsToRetire}: the newest `keepVersions`, every version last published or live
+ * less than `keepDays` days ago (default 90), the live version, the last good version and every
+ * version an alias of the function routes to (ListAliases: the target's alias, its recorded route,
+ * and any other alias) stay published.
+ *
+ * The age of a version comes from CMV's own ledger, not from Lambda (whose LastModified is the
+ * code's, not the publication's): the target's entries of the last `keepDays` days, read against
+ * the clock (`svc.now()`), give each version's last publication or time live ({@link lastLiveTimes}).
+ * A version that was live counts until the moment it was replaced (a deployment or an activation),
+ * so a version live within the window stays re-activatable for the whole window.
  *
  * The last good version is the rollback target: the newest version by publication order (Lambda
  * version number) other than the live one that passed its tests, is still published, and proved
@@ -33,7 +47,7 @@ export interface RetiredVersionRef {
  * Record first, then delete: one transaction marks the version records (`retiredAt`, so activate
  * refuses them), bumps the target's revision (so an activation that read the target before cannot
  * commit a version being deleted) and writes ONE ledger entry `VersionsRetired` with
- * `{retired, kept, keepVersions, live, lastGood}`; then each version is deleted (Lambda's
+ * `{retired, kept, keepVersions, keepDays, live, lastGood}`; then each version is deleted (Lambda's
  * DeleteFunction with a Qualifier). A crash between the two leaves versions marked retired but
  * still published: the next call deletes them without recording them again. A delete Lambda refuses
  * because an alias came to route to the version meanwhile leaves it published and marked (it can
@@ -78,14 +92,19 @@ async function markRetired(svc: Services, targetName: string, actor: string): Pr
     ]);
     const route = recordedRoute(target);
     const lastGood = await findLastGood(svc, target, records);
+    const now = svc.now();
+    const keepDays = target.retention.keepDays ?? DEFAULT_KEEP_DAYS;
     const candidates = versionsToRetire({
       published,
       aliasVersions: [...aliasVersions, route.functionVersion, ...(route.additionalVersion ? [route.additionalVersion] : [])],
       live: target.liveFunctionVersion,
       lastGood: lastGood?.functionVersion,
       keep: target.retention.keepVersions,
+      keepDays,
+      now,
+      lastLiveAt: keepDays === 0 ? {} : lastLiveTimes(await entriesSince(svc, targetName, new Date(now.getTime() - keepDays * DAY_MS)), records),
     });
-    const retiredAt = svc.now().toISOString();
+    const retiredAt = now.toISOString();
     const writes: StoreWrite[] = records
       .filter((r) => r.functionVersion && candidates.includes(r.functionVersion) && !r.retiredAt)
       .map((r) => ({ kind: 'version', record: { ...r, retiredAt }, expectedRevision: r.revision }));
@@ -101,6 +120,7 @@ async function markRetired(svc: Services, targetName: string, actor: string): Pr
           retired: refs(unrecorded),
           kept: refs(published.filter((v) => !candidates.includes(v))),
           keepVersions: target.retention.keepVersions,
+          keepDays,
           live: { version: target.liveVersion, functionVersion: target.liveFunctionVersion },
           lastGood: lastGood ? { version: lastGood.version, functionVersion: lastGood.functionVersion } : null,
         },
@@ -110,6 +130,21 @@ async function markRetired(svc: Services, targetName: string, actor: string): Pr
       if (!(err instanceof WriteConflictError) || attempt >= ATTEMPTS) throw err;
     }
   }
+}
+
+/**
+ * The target's ledger entries at or after `since`, possibly with some older ones: the query's pages
+ * come newest first, so paging stops at the first page reaching back past `since`.
+ */
+async function entriesSince(svc: Services, targetName: string, since: Date): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await svc.ledger.query({ target: targetName, limit: LEDGER_PAGE, nextToken });
+    entries.push(...page.items);
+    nextToken = page.items.some((e) => Date.parse(e.time) < since.getTime()) ? undefined : page.nextToken;
+  } while (nextToken);
+  return entries;
 }
 
 /** The last good version (see {@link retireVersions}), or undefined when no other version qualifies. */

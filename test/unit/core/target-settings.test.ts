@@ -1,7 +1,7 @@
-import { AlarmSettings, CustomAlarm } from '../../../lambdas/core/target-settings';
+import { AlarmSettings, CustomAlarm, RetentionSettings } from '../../../lambdas/core/target-settings';
 
 /** What a settings schema says about `input`: accepted, or each issue as `path: message`. */
-const verdict = (schema: typeof AlarmSettings | typeof CustomAlarm, input: unknown) => {
+const verdict = (schema: typeof AlarmSettings | typeof CustomAlarm | typeof RetentionSettings, input: unknown) => {
   const out = schema.safeParse(input);
   return out.success ? 'accepted' : out.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
@@ -74,5 +74,25 @@ describe('CustomAlarm', () => {
     ['a dimension value with a control character', { dimensions: { Service: 'a\tb' } }, /^dimensions\.Service: .*printable ASCII/],
   ])('rejects %s, naming the field and the reason', (_what, change, message) => {
     expect(verdict(CustomAlarm, { ...custom, ...change })).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('RetentionSettings', () => {
+  it('keeps versions 90 days by default (the rollback window), as well as the 5 newest', () => {
+    expect(RetentionSettings.parse({})).toEqual({ keepVersions: 5, keepDays: 90 });
+    expect(RetentionSettings.parse({ keepVersions: 3 })).toEqual({ keepVersions: 3, keepDays: 90 });
+  });
+
+  it.each([[0], [1], [90], [3650]])('accepts keepDays %p', (keepDays) => {
+    expect(verdict(RetentionSettings, { keepDays })).toBe('accepted');
+  });
+
+  it.each([
+    [-1, /^keepDays: Too small/],
+    [1.5, /^keepDays: Invalid input: expected int/],
+    ['90', /^keepDays: Invalid input: expected number/],
+    [3651, /^keepDays: Too big/],
+  ])('rejects keepDays %p, naming the field and the reason', (keepDays, message) => {
+    expect(verdict(RetentionSettings, { keepDays })).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -74,6 +74,69 @@ describe('retireVersions()', () => {
     expect(store.entries[0]).toMatchObject({ actor: 'cmv-workflow', details: { lastGood: { version: '1.3.0', functionVersion: '4' } } });
   });
 
+  describe('by age (keepDays)', () => {
+    const DAY_MS = 86_400_000;
+    /** An activation of 1.5.0 (Lambda version 6) that replaced 1.2.0 (3) as the live version, in the ledger now. */
+    const activateOverThree = (store: MemoryChangeStore) =>
+      store.commit([], {
+        type: 'VersionActivated',
+        target: TARGET,
+        actor: 'dana',
+        details: { version: '1.5.0', functionVersion: '6', previousVersion: '1.2.0', previousFunctionVersion: '3', reason: '' },
+      });
+
+    it('keeps a version live less than keepDays (default 90) ago beyond keepVersions, and records keepDays', async () => {
+      // Arrange: 3 was live until the activation, a day before the clock's now.
+      const { svc, store, functions } = arrange();
+      await activateOverThree(store);
+
+      // Act
+      const deleted = await retireVersions(svc, TARGET);
+
+      // Assert
+      expect(deleted).toEqual(['1', '2', '4']);
+      expect(await functions.listVersions(FUNCTION)).toEqual(['3', '5', '6']);
+      expect(store.entries[1]).toMatchObject({
+        type: 'VersionsRetired',
+        details: { keepVersions: 2, keepDays: 90, kept: [{ functionVersion: '3' }, { functionVersion: '5' }, { functionVersion: '6' }] },
+      });
+    });
+
+    it('retires that version once it was last live keepDays ago', async () => {
+      // Arrange
+      const { svc, store, clock } = arrange({ retention: { keepVersions: 2, keepDays: 30 } });
+      const activation = await activateOverThree(store);
+      clock.set(new Date(Date.parse(activation.time) + 30 * DAY_MS).toISOString());
+
+      // Act
+      const deleted = await retireVersions(svc, TARGET);
+
+      // Assert
+      expect(deleted).toEqual(['1', '2', '3', '4']);
+      expect(store.entries[1].details).toMatchObject({ keepDays: 30 });
+    });
+
+    it('keeps every version published within keepDays, whatever keepVersions says', async () => {
+      // Arrange: 2–6 were published by changes in the ledger; 1 was not (registered long before).
+      const { svc, store } = arrange();
+      for (const v of ['2', '3', '4', '5', '6'])
+        await store.commit([], { type: 'VersionPublished', target: TARGET, actor: 'cmv-workflow', details: { functionVersion: v } });
+
+      // Act
+      const deleted = await retireVersions(svc, TARGET);
+
+      // Assert
+      expect(deleted).toEqual(['1']);
+    });
+
+    it('turns the age rule off with keepDays 0', async () => {
+      const { svc, store } = arrange({ retention: { keepVersions: 2, keepDays: 0 } });
+      await activateOverThree(store);
+
+      expect(await retireVersions(svc, TARGET)).toEqual(['1', '2', '3', '4']);
+    });
+  });
+
   it('records nothing when retried with nothing left to retire', async () => {
     const { svc, store } = arrange();
     await retireVersions(svc, TARGET);
