@@ -24,6 +24,8 @@ export type AlarmOutcome =
  * already firing before it must not block an emergency fix). The rollback is recorded and the alias
  * goes back to the previous version; the change's strategy prepares it (codedeploy: records the shift
  * CodeDeploy made) and stops what still shifts (codedeploy: the deployment); the workflow is woken.
+ * When another writer ended the change first (an operator's abort between the read and the write),
+ * the alarm records nothing and says so (`action: 'none'`).
  */
 export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): Promise<AlarmOutcome> {
   if (change.state !== 'ALARM') return { action: 'none', why: `alarm ${change.alarmName} is ${change.state}` };
@@ -48,5 +50,9 @@ export async function rollBackOnAlarm(svc: Services, change: AlarmStateChange): 
   const rolled = await rollBack(svc, changeId, plan.reason, trigger);
   await strategy.stopAfterRollback(svc, rolled);
   await wakeWorkflow(svc, changeId, 'stopped');
+  // Another writer (an operator's abort, the workflow, another alarm) may have ended it first: then this alarm recorded nothing.
+  const byThisAlarm = rolled.deployment?.history.at(-1)?.alarms?.some((a) => a.name === change.alarmName) ?? false;
+  if (!byThisAlarm)
+    return { action: 'none', why: `change ${changeId} was ${rolled.status.replace('_', ' ')} before the alarm: ${rolled.reason ?? 'no reason recorded'}` };
   return { action: plan.action, changeId };
 }

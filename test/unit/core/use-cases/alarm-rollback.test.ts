@@ -125,9 +125,10 @@ describe('rollBackOnAlarm()', () => {
     );
 
     // Act
-    await rollBackOnAlarm(svc, firing());
+    const outcome = await rollBackOnAlarm(svc, firing());
 
-    // Assert
+    // Assert: the alarm says it did nothing, and why.
+    expect(outcome).toEqual({ action: 'none', why: 'change chg-1 was rolled back before the alarm: aborted by dana' });
     expect(store.entries).toEqual([]);
     expect(store.changes.get('chg-1')).toMatchObject({ status: 'rolled_back', reason: 'aborted by dana', revision: 8 });
     expect(functions.routeOf(FUNCTION, ALIAS)).toEqual({ functionVersion: '1' });
