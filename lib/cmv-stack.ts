@@ -171,7 +171,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'create-code-deployment': [...COMMIT, 'codedeploy:create'],
   'follow-code-deployment': [...COMMIT, 'codedeploy:read', 'targets:read-alias', 'targets:shift', 'alarms:read', 'metrics:read'],
   'finalize-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift'],
-  'retire-versions': [...COMMIT, 'targets:read-alias', 'targets:retire'],
+  // The target's ledger entries within its retention window (when each version was last live): the age rule.
+  'retire-versions': [...COMMIT, 'ledger:read', 'targets:read-alias', 'targets:retire'],
   rollback: [...COMMIT, 'targets:shift'],
   'record-failure': [...COMMIT, 'targets:shift'],
 };
