@@ -145,9 +145,9 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   // The change, its entries and the chain between, its test report, the digests and the key's public half; never Sign: a pack proves to existing digests.
   // Each download is a read of the audit trail: its AuditQueried entry is appended (chain audit-reads).
   'get-evidence': ['store:read', 'ledger:read', 'ledger:append', 'artifacts:read', 'digests:read', 'digest-key:public'],
-  'decide-approval': [...COMMIT, 'workflow:respond'],
+  'decide-approval': [...COMMIT, 'workflow:respond', 'idempotency:records'],
   'record-review': COMMIT,
-  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'],
+  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop', 'idempotency:records'],
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],

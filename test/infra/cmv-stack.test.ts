@@ -466,22 +466,27 @@ describe('CmvStack', () => {
       expect(writes).toEqual([]);
     });
 
-    it('lets propose-change alone keep Idempotency-Key records: Get/Put/Update/DeleteItem on the Idempotency table, named in its environment', () => {
-      // GIVEN the Idempotency table's ARN as rendered
+    it('lets the handlers that take an Idempotency-Key (propose-change, decide-approval, control-deployment), and no other, keep its records: Get/Put/Update/DeleteItem on the Idempotency table, named in their environment', () => {
+      // GIVEN the Idempotency table's ARN and name as rendered
       const table = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableArn);
+      const tableName = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableName);
+      const keepers = ['propose-change', 'decide-approval', 'control-deployment'] as const;
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
       // THEN
-      expect(actionsOn(stack.apiFunctions['propose-change'], table)).toEqual([
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-      ]);
-      expect(functions.filter((fn) => actionsOn(fn, table).length > 0).map((fn) => fn.entry)).toEqual(['lambdas/handlers/api/propose-change.ts']);
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Description: 'CMV API POST /changes',
-        Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TABLE: ref(stack.tables.table(IDEMPOTENCY_TABLE).tableName) }) },
-      });
+      for (const handler of keepers) {
+        expect(actionsOn(stack.apiFunctions[handler], table)).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      }
+      expect(
+        functions
+          .filter((fn) => actionsOn(fn, table).length > 0)
+          .map((fn) => fn.entry)
+          .sort(),
+      ).toEqual(keepers.map((h) => `lambdas/handlers/api/${h}.ts`).sort());
+      const named = Object.values(template.findResources('AWS::Lambda::Function'))
+        .filter((r) => same((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.IDEMPOTENCY_TABLE, tableName))
+        .map((r) => r.Properties?.Description)
+        .sort();
+      expect(named).toEqual(['CMV API POST /changes', 'CMV API POST /changes/{id}/approvals', 'CMV API POST /changes/{id}/pause']);
     });
 
     it('denies every function of CMV, explicitly, what it never does to the ledger table: delete, update, batch-write items, change or restore the table', () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { exampleChange, type Stack, startStack } from './local-stack';
+import type { Change } from '../../lambdas/core/change';
+import { exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
 
 /**
- * `Idempotency-Key` over real HTTP, on POST /changes: a retry answers the first answer and does
- * nothing more; the same key with another body is 422; concurrent
+ * `Idempotency-Key` over real HTTP, on POST /changes, votes and operator controls: a retry answers
+ * the first answer and does nothing more; the same key with another body is 422; concurrent
  * duplicates make one change; keys are the caller's own; without the header nothing changes.
  */
 jest.setTimeout(180_000);
@@ -94,4 +95,58 @@ describe('Idempotency-Key on POST /changes (local stack)', () => {
     expect(second.status).toBe(409);
     expect(await proposalsOf('1.1.7')).toEqual({ changes: 1, proposed: 1 });
   });
+
+  /** The ledger entries of a change, oldest first, as `type:actor`. */
+  const ledgerOf = async (changeId: string) => (await stack.api.audit({ changeId }, 'erin')).items.map((e) => `${e.type}:${e.actor}`).reverse();
+
+  it('answers a retried vote with the first answer, records one vote, and refuses the key with another vote with 422', async () => {
+    const { changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: '1.1.8' }));
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    const key = randomUUID();
+    const vote = { decision: 'reject', comment: 'not this quarter' };
+
+    const first = await post(vote, key, 'bob', `/changes/${changeId}/approvals`);
+    const retry = await post(vote, key, 'bob', `/changes/${changeId}/approvals`);
+    const other = await post({ ...vote, comment: 'another comment' }, key, 'bob', `/changes/${changeId}/approvals`);
+
+    expect(first.status).toBe(200);
+    expect(retry).toEqual(first);
+    expect(other.status).toBe(422);
+    expect((await ledgerOf(changeId)).filter((e) => e === 'ChangeRejected:bob')).toHaveLength(1);
+  });
+
+  it('answers a retried operator control with the first answer, and refuses the key with another control with 422', async () => {
+    const { changeId } = await stack.api.propose(
+      await exampleChange('1.1.0-seasonal-bonus.json', {
+        version: '1.1.9',
+        baseVersion: '1.0.0',
+        canary: { steps: [10, 50, 100], bakeSeconds: 120 },
+        config: { MAX_WEEKLY_BENEFIT: '1119', MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
+      }),
+    );
+    await waitForStatus(stack.api, changeId, ['awaiting_approval']);
+    await stack.api.decide(changeId, 'approve', 'ok', 'bob');
+    await waitFor(changeId, (c) => c.deployment?.currentWeight === 10);
+    const key = randomUUID();
+
+    const first = await post({ reason: 'watching a dashboard' }, key, 'dana', `/changes/${changeId}/pause`);
+    const retry = await post({ reason: 'watching a dashboard' }, key, 'dana', `/changes/${changeId}/pause`);
+    const other = await post({ reason: 'watching a dashboard' }, key, 'dana', `/changes/${changeId}/abort`);
+
+    expect(first.status).toBe(200);
+    expect(retry).toEqual(first);
+    expect(other.status).toBe(422);
+    expect((await ledgerOf(changeId)).filter((e) => e === 'DeploymentPaused:dana')).toHaveLength(1);
+    await stack.api.control(changeId, 'abort', 'done', 'dana');
+  });
+
+  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 90_000): Promise<Change> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await stack.api.change(changeId);
+      if (ok(c)) return c;
+      if (Date.now() > deadline) throw new Error(`change ${changeId}: condition not met, it is ${c.status} at ${c.deployment?.currentWeight}%`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 });
