@@ -12,7 +12,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type DeploymentConfig, deploymentConfigDocument } from '../lambdas/adapters/deployment-config';
-import { CHANGES_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
+import { CHANGES_TABLE, IDEMPOTENCY_TABLE, LEDGER_TABLE } from '../lambdas/adapters/tables';
 import { AWS_API_ROUTES, type AwsApiHandlerName } from '../lambdas/handlers/api/routes';
 import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../lambdas/handlers/events/patterns';
 import { WORKFLOW_FUNCTIONS, type WorkflowHandlerName, type WorkflowPlaceholder } from '../lambdas/handlers/workflow/registry';
@@ -100,6 +100,7 @@ export const LEDGER_DENIED_ACTIONS = [
  * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
  * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
  * - `digests:*` ListBucket/GetObject and PutObject of digests in the digest bucket, `digest-key:*` KMS Sign and GetPublicKey of the digest key.
+ * - `idempotency:records` the Idempotency table (Get/Put/Update/DeleteItem of `Idempotency-Key` records) and its name (IDEMPOTENCY_TABLE).
  */
 type Capability =
   | 'store:read'
@@ -129,23 +130,24 @@ type Capability =
   | 'digests:read'
   | 'digests:write'
   | 'digest-key:sign'
-  | 'digest-key:public';
+  | 'digest-key:public'
+  | 'idempotency:records';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
 const COMMIT: readonly Capability[] = ['store:read', 'store:write', 'ledger:append'];
 
 /** Least privilege, per handler module. */
 const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, readonly Capability[]>> = {
-  'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start', 'config:read'],
+  'propose-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'workflow:start', 'config:read', 'idempotency:records'],
   'list-changes': ['store:read'],
   'get-change': ['store:read'],
   'get-report': ['store:read'],
   // The change, its entries and the chain between, its test report, the digests and the key's public half; never Sign: a pack proves to existing digests.
   // Each download is a read of the audit trail: its AuditQueried entry is appended (chain audit-reads).
   'get-evidence': ['store:read', 'ledger:read', 'ledger:append', 'artifacts:read', 'digests:read', 'digest-key:public'],
-  'decide-approval': [...COMMIT, 'workflow:respond'],
+  'decide-approval': [...COMMIT, 'workflow:respond', 'idempotency:records'],
   'record-review': COMMIT,
-  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'],
+  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop', 'idempotency:records'],
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],
@@ -452,6 +454,10 @@ export class CmvStack extends Stack {
           return;
         case 'digest-key:public':
           allow(fn, ['kms:GetPublicKey'], [this.digestKey.keyArn]);
+          return;
+        case 'idempotency:records':
+          this.tables.grantIdempotencyRecords(fn, IDEMPOTENCY_TABLE);
+          fn.addEnvironment('IDEMPOTENCY_TABLE', this.tables.table(IDEMPOTENCY_TABLE).tableName);
           return;
       }
     };

@@ -1,5 +1,5 @@
 /**
- * The two DynamoDB tables, as plain data. The CDK construct (lib/constructs/cmv-tables.ts), the local
+ * CMV's DynamoDB tables, as plain data. The CDK construct (lib/constructs/cmv-tables.ts), the local
  * runtime (lib/local/dynamodb.ts) and the repositories all read this one module, so local tables
  * equal deployed ones.
  */
@@ -81,4 +81,19 @@ export const LEGACY_LEDGER_TABLE = {
   indexes: [],
 } as const satisfies TableDefinition;
 
-export const TABLES: readonly TableDefinition[] = [CHANGES_TABLE, LEDGER_TABLE];
+/**
+ * The first answers of API requests sent with an `Idempotency-Key` (lambdas/handlers/http/idempotency.ts),
+ * as Powertools' idempotency utility stores them (`DynamoDBPersistenceLayer`): `pk` = the handler
+ * (`idempotency#<handler>`), `sk` = the hashed key; each record expires (TTL `expiration`, epoch s)
+ * 24 h after its request. Its own table: the handlers that keep records update and delete them here,
+ * which no role may do on the other tables.
+ */
+export const IDEMPOTENCY_TABLE = {
+  id: 'Idempotency',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [],
+  timeToLiveAttribute: 'expiration',
+} as const satisfies TableDefinition;
+
+export const TABLES: readonly TableDefinition[] = [CHANGES_TABLE, LEDGER_TABLE, IDEMPOTENCY_TABLE];

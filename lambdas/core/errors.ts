@@ -65,6 +65,12 @@ export class ConflictError extends CmvError {
   readonly statusCode = 409;
 }
 
+/** 422: the request is well formed but cannot be processed as sent (e.g. an `Idempotency-Key` reused with another request). */
+export class UnprocessableError extends CmvError {
+  override readonly name = 'UnprocessableError';
+  readonly statusCode = 422;
+}
+
 /**
  * 409: the alias changed between reading it and updating it (a stale RevisionId; the Lambda adapter
  * maps Lambda's refusal to it). `syncAlias` reads again and retries; elsewhere it is a 409.

@@ -71,7 +71,7 @@ function sdkClients(ports: ServicePorts): Omit<ServiceClients, 'db'> {
 
 /**
  * The services of a Lambda in AWS, from its environment (set by the CDK stack): the tables
- * (CHANGES_TABLE, LEDGER_TABLE), and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CMV_STACK_TARGETS, register-target only: the targets the stack grants cover; CODEDEPLOY_APPLICATION and the
+ * (CHANGES_TABLE, LEDGER_TABLE; IDEMPOTENCY_TABLE, set on the handlers that keep `Idempotency-Key` answers), and the settings (API_BASE_URL, APPROVAL_LINK_TTL_SECONDS; CMV_STACK_TARGETS, register-target only: the targets the stack grants cover; CODEDEPLOY_APPLICATION and the
  * hook function names CODEDEPLOY_BEFORE_ALLOW_TRAFFIC_HOOK and CODEDEPLOY_AFTER_ALLOW_TRAFFIC_HOOK
  * enable the codedeploy strategy), plus the `ports` the handler names, each on a new SDK client
  * (see {@link AwsPorts} and the variable of each name in {@link ResourceNames}), by {@link buildServices}.
@@ -80,7 +80,8 @@ function sdkClients(ports: ServicePorts): Omit<ServiceClients, 'db'> {
  * @throws Error when CHANGES_TABLE or LEDGER_TABLE is not set, or a variable a named port needs
  */
 export function awsServices(ports: AwsPorts = {}): Services {
-  const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE') };
+  const idempotency = process.env.IDEMPOTENCY_TABLE;
+  const tables = { changes: requireEnv('CHANGES_TABLE'), ledger: requireEnv('LEDGER_TABLE'), ...(idempotency ? { idempotency } : {}) };
   const names = namesFromEnvironment();
   const { linkKeys, ...servicePorts } = ports;
   const codeDeployApplication = process.env.CODEDEPLOY_APPLICATION;

@@ -101,8 +101,8 @@ export interface ResourceNames {
 
 /** What a deployment of CMV gives its services besides the clients. */
 export interface Deployment {
-  /** The tables' names. */
-  readonly tables: { readonly changes: string; readonly ledger: string };
+  /** The tables' names (`idempotency`: only of the handlers that keep `Idempotency-Key` answers). */
+  readonly tables: { readonly changes: string; readonly ledger: string; readonly idempotency?: string };
   readonly names: ResourceNames;
   /** Passed on as they are (a getter stays one). */
   readonly settings: Settings;
@@ -160,5 +160,6 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
     settings,
     now: deployment.now ?? (() => new Date()),
     newId: deployment.newId ?? (() => randomUUID()),
+    ...(tables.idempotency ? { idempotency: { table: tables.idempotency, client: clients.db } } : {}),
   };
 }

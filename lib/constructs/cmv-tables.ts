@@ -25,8 +25,9 @@ const attribute = (a: KeyAttribute) => ({ name: a.name, type: a.type === 'N' ? A
  * recovery, deletion protection, retained when the stack is deleted (they hold the audit ledger).
  *
  * Grants are item-level and name their actions: the adapters only GetItem, Query and PutItem
- * (TransactWriteItems is authorised per item as PutItem), so nobody may UpdateItem or DeleteItem,
- * and the ledger is append-only by IAM, not by convention.
+ * (TransactWriteItems is authorised per item as PutItem), so nobody may UpdateItem or DeleteItem
+ * (but the `Idempotency-Key` records of the Idempotency table), and the ledger is append-only by
+ * IAM, not by convention.
  */
 export class CmvTables extends Construct {
   private readonly tables = new Map<string, { readonly table: Table; readonly definition: TableDefinition }>();
@@ -88,6 +89,17 @@ export class CmvTables extends Construct {
     const { table } = this.entry(definition);
     allowKeyVia(grantee, this.encryptionKey, 'dynamodb', KEY_ENCRYPT_DECRYPT);
     return allow(grantee, ['dynamodb:PutItem'], [table.tableArn]);
+  }
+
+  /**
+   * Allows what Powertools' idempotency utility does to its records (Get/Put/Update/DeleteItem) on the
+   * table, and encrypting and decrypting them: for the Idempotency table only, whose records are
+   * updated when answered and deleted when their request failed.
+   */
+  grantIdempotencyRecords(grantee: IGrantable, definition: Pick<TableDefinition, 'id'>): Grant {
+    const { table } = this.entry(definition);
+    allowKeyVia(grantee, this.encryptionKey, 'dynamodb', KEY_ENCRYPT_DECRYPT);
+    return allow(grantee, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table.tableArn]);
   }
 
   private entry(definition: Pick<TableDefinition, 'id'>) {

@@ -7,6 +7,9 @@ import { API_ROUTES, type ApiRouteSpec, BINARY_MEDIA_TYPES } from '../../lambdas
 import { AccessLog } from './access-log';
 import { CallerThrottle } from './caller-throttle';
 
+/** API Gateway's integration timeout (REST API default), ms: what a handler has left when it is called. */
+const API_GATEWAY_TIMEOUT_MS = 29_000;
+
 /** An API handler module's handler. */
 export type LocalApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
 
@@ -127,7 +130,10 @@ export function startApiServer(handlers: Record<string, LocalApiHandler>, direct
         return;
       }
       const event = toEvent(req, url, route, found.params ?? {}, body, requestId, claims);
-      const result = await handlers[route.handler](event, { functionName: `cmv-${route.handler}` });
+      // As Lambda's context: the time left of API Gateway's 29 s integration timeout (Powertools' idempotency expires an in-progress record with it).
+      const deadline = Date.now() + API_GATEWAY_TIMEOUT_MS;
+      const context = { functionName: `cmv-${route.handler}`, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+      const result = await handlers[route.handler](event, context);
       reply(result.statusCode, { ...(result.headers as Record<string, string>) }, responseBody(result, req.headers.accept));
     } catch (err) {
       const refused = err instanceof Refusal;

@@ -12,7 +12,7 @@ export const LOCAL_STACK_NAME = 'cmv';
 /** The local names of CMV's resources. */
 export const LOCAL_NAMES = {
   /** By table definition id (lambdas/adapters/tables.ts). */
-  tables: { Changes: 'cmv-changes', AuditChains: 'cmv-audit-chains' },
+  tables: { Changes: 'cmv-changes', AuditChains: 'cmv-audit-chains', Idempotency: 'cmv-idempotency' },
   artifactBucket: 'cmv-artifacts',
   approvalTopic: 'cmv-approvals',
   linkSecret: 'cmv-link-secret',

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { AwsClient } from '../../lambdas/adapters/aws-client';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../lambdas/adapters/deployment-config';
 import { documentClient } from '../../lambdas/adapters/dynamo';
-import { CHANGES_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
+import { CHANGES_TABLE, IDEMPOTENCY_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
@@ -217,11 +217,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ? externalDynamo(options.dynamoEndpoint, options.dynamoNamespace)
     : await startDynamoDbLocal(options.inMemory ? null : join(dataDir, 'dynamodb'));
   try {
-    const tables = { changes: LOCAL_NAMES.tables.Changes, ledger: LOCAL_LEDGER_TABLE };
+    const tables = { changes: LOCAL_NAMES.tables.Changes, ledger: LOCAL_LEDGER_TABLE, idempotency: LOCAL_NAMES.tables.Idempotency };
     const raw = new DynamoDBClient(dynamo.config);
     await ensureTables(raw, [
       { name: tables.changes, definition: CHANGES_TABLE },
       { name: tables.ledger, definition: LEDGER_TABLE },
+      { name: tables.idempotency, definition: IDEMPOTENCY_TABLE },
     ]);
     raw.destroy();
 

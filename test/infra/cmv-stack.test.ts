@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { LEDGER_TABLE, TABLES } from '../../lambdas/adapters/tables';
+import { IDEMPOTENCY_TABLE, LEDGER_TABLE, TABLES } from '../../lambdas/adapters/tables';
 import { Role as CmvRole } from '../../lambdas/core/policy/change-policy';
 import { API_ROUTES, AWS_API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
@@ -91,11 +91,13 @@ describe('CmvStack', () => {
       const key = (k: { name: string }, type: 'HASH' | 'RANGE') => ({ AttributeName: k.name, KeyType: type });
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [key(def.partitionKey, 'HASH'), key(def.sortKey, 'RANGE')],
-        GlobalSecondaryIndexes: def.indexes.map((i) => ({
-          IndexName: i.indexName,
-          KeySchema: [key(i.partitionKey, 'HASH'), key(i.sortKey, 'RANGE')],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        GlobalSecondaryIndexes: def.indexes.length
+          ? def.indexes.map((i) => ({
+              IndexName: i.indexName,
+              KeySchema: [key(i.partitionKey, 'HASH'), key(i.sortKey, 'RANGE')],
+              Projection: { ProjectionType: 'ALL' },
+            }))
+          : Match.absent(),
         AttributeDefinitions: Match.arrayWith([{ AttributeName: def.partitionKey.name, AttributeType: def.partitionKey.type }]),
         TimeToLiveSpecification: def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : Match.absent(),
       });
@@ -424,7 +426,7 @@ describe('CmvStack', () => {
       const fn = stack.apiFunctions['get-compliance-report'];
       expect(allActions(fn)).toEqual(allActions(stack.apiFunctions['query-audit']));
       const read = JSON.stringify(statementsOfRole(fn).filter((s) => list(s.Action).includes('dynamodb:Query')));
-      for (const table of Object.keys(template.findResources('AWS::DynamoDB::Table'))) expect(read).toContain(table);
+      for (const table of Object.keys(template.findResources('AWS::DynamoDB::Table')).filter((id) => !/Idempotency/.test(id))) expect(read).toContain(table);
       const changesTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /Changes/.test(id));
       const puts = JSON.stringify(statementsOfRole(fn).filter((s) => list(s.Action).includes('dynamodb:PutItem')));
       expect(changesTable && puts.includes(changesTable)).toBe(false);
@@ -456,10 +458,35 @@ describe('CmvStack', () => {
       const changesTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /Changes/.test(id));
       expect(evidencePuts).toMatch(/TablesAuditChains/);
       expect(changesTable && evidencePuts.includes(changesTable)).toBe(false);
+      // Anywhere but on the Idempotency table, whose records Powertools updates and deletes (only propose-change's: see below).
+      const idempotencyTable = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableArn);
       const writes = statements()
-        .filter(({ s }) => s.Effect === 'Allow')
+        .filter(({ s }) => s.Effect === 'Allow' && !list(s.Resource).every((r) => same(r, idempotencyTable)))
         .flatMap(({ s }) => list(s.Action).filter((a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem)$/.test(a)));
       expect(writes).toEqual([]);
+    });
+
+    it('lets the handlers that take an Idempotency-Key (propose-change, decide-approval, control-deployment), and no other, keep its records: Get/Put/Update/DeleteItem on the Idempotency table, named in their environment', () => {
+      // GIVEN the Idempotency table's ARN and name as rendered
+      const table = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableArn);
+      const tableName = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableName);
+      const keepers = ['propose-change', 'decide-approval', 'control-deployment'] as const;
+      const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
+      // THEN
+      for (const handler of keepers) {
+        expect(actionsOn(stack.apiFunctions[handler], table)).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      }
+      expect(
+        functions
+          .filter((fn) => actionsOn(fn, table).length > 0)
+          .map((fn) => fn.entry)
+          .sort(),
+      ).toEqual(keepers.map((h) => `lambdas/handlers/api/${h}.ts`).sort());
+      const named = Object.values(template.findResources('AWS::Lambda::Function'))
+        .filter((r) => same((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.IDEMPOTENCY_TABLE, tableName))
+        .map((r) => r.Properties?.Description)
+        .sort();
+      expect(named).toEqual(['CMV API POST /changes', 'CMV API POST /changes/{id}/approvals', 'CMV API POST /changes/{id}/pause']);
     });
 
     it('denies every function of CMV, explicitly, what it never does to the ledger table: delete, update, batch-write items, change or restore the table', () => {

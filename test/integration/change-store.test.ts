@@ -33,7 +33,10 @@ describe('DynamoChangeStore on DynamoDB Local', () => {
     client = new DynamoDBClient(dynamo.config);
     await ensureTables(
       client,
-      TABLES.map((definition) => ({ name: definition.id === 'Changes' ? tables.changes : tables.ledger, definition })),
+      TABLES.filter((d) => d.id === 'Changes' || d.id === 'AuditChains').map((definition) => ({
+        name: definition.id === 'Changes' ? tables.changes : tables.ledger,
+        definition,
+      })),
     );
     store = new DynamoChangeStore(DynamoDBDocumentClient.from(client), tables);
   });

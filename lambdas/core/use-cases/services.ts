@@ -70,6 +70,12 @@ export interface Services {
   readonly settings: Settings;
   readonly now: () => Date;
   readonly newId: () => string;
+  /**
+   * Where the API keeps the first answer to each request sent with an `Idempotency-Key`: the table
+   * and the DynamoDB client to it (an AWS SDK v3 client). Read by the HTTP layer only
+   * (lambdas/handlers/http/idempotency.ts). Absent: the header is ignored.
+   */
+  readonly idempotency?: { readonly table: string; readonly client: { send(command: never): Promise<unknown> } };
 }
 
 /** The workflow itself, as the actor of the ledger entries it writes. */

@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ZodType } from 'zod';
@@ -10,20 +10,32 @@ import { jsonErrors, validateBody } from './middleware';
 /** An API Lambda handler. */
 export type ApiHandler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
 
+/** Options of {@link apiHandler}. */
+export interface ApiHandlerOptions {
+  /**
+   * Answers a retry of a request with an `Idempotency-Key` (`idempotent` of ./idempotency.ts; given by
+   * the handler, so that only its bundle loads Powertools' idempotency utility). @default - the header is ignored
+   */
+  readonly idempotency?: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+}
+
 /**
  * Builds an API handler with the middleware order of middy's docs: observability first (logs with
  * the request id and the change id of a `/changes/{id}` path, metrics, tracing: ../observability.ts)
  * → normalize headers → parse the JSON body (400 malformed or too deep, 415 not JSON: jsonBody) →
- * validate it with zod → the handler; JSON errors last.
+ * validate it with zod → with `options.idempotency`, answer a retry of a request with an
+ * `Idempotency-Key` (./idempotency.ts) → the handler; JSON errors last.
  * @param body - the body schema; omit for requests without a body
  */
 export function apiHandler<B>(
   svc: Services,
   body: ZodType<B> | undefined,
   fn: (event: Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc: Services) => Promise<APIGatewayProxyResult>,
+  options: ApiHandlerOptions = {},
 ): ApiHandler {
   const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(observability()).use(httpHeaderNormalizer());
   if (body) h.use(jsonBody()).use(validateBody(body));
+  if (options.idempotency) h.use(options.idempotency);
   return h.use(jsonErrors()).handler((event) => fn(event as unknown as Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc)) as unknown as ApiHandler;
 }
 
