@@ -33,7 +33,11 @@ export function apiHandler<B>(
   fn: (event: Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc: Services) => Promise<APIGatewayProxyResult>,
   options: ApiHandlerOptions = {},
 ): ApiHandler {
-  const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(observability()).use(httpHeaderNormalizer());
+  // middy's early timeout (a TimeoutError 5 ms before the context's time is up) only in Lambda: the local runtime runs
+  // every handler in one process, where a request's wall time measures the machine's load, not the handler; its
+  // context gives the time left of API Gateway's timeout for Powertools' idempotency (the in-progress record's expiry).
+  const plugin = process.env.AWS_LAMBDA_FUNCTION_NAME ? {} : { timeoutEarlyInMillis: 0 };
+  const h = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(plugin).use(observability()).use(httpHeaderNormalizer());
   if (body) h.use(jsonBody()).use(validateBody(body));
   if (options.idempotency) h.use(options.idempotency);
   return h.use(jsonErrors()).handler((event) => fn(event as unknown as Omit<APIGatewayProxyEvent, 'body'> & { body: B }, svc)) as unknown as ApiHandler;

@@ -21,6 +21,23 @@ describe('apiHandler()', () => {
     expect(res.headers).toMatchObject({ 'retry-after': '1' });
     expect(JSON.parse(res.body)).toEqual({ message: expect.stringContaining('the audit ledger is busy') });
   });
+
+  it("does not cut a request short by the context's time left outside Lambda (the local runtime: every handler shares one process, its wall time measures the machine)", async () => {
+    // Arrange: 10 ms left by the context, a handler taking 60 ms.
+    const saved = process.env.AWS_LAMBDA_FUNCTION_NAME;
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    const handler = apiHandler({} as Services, undefined, async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      return { statusCode: 200, body: '{}' };
+    });
+
+    // Act
+    const res = await handler(event, { getRemainingTimeInMillis: () => 10 });
+    if (saved !== undefined) process.env.AWS_LAMBDA_FUNCTION_NAME = saved;
+
+    // Assert
+    expect(res.statusCode).toBe(200);
+  });
 });
 
 describe('callerOf()', () => {
