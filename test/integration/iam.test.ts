@@ -5,7 +5,7 @@ import { ApiError } from '../../lib/client/api-client';
 import { loadRolePolicies } from '../../lib/local/iam/policy-cache';
 import type { RolePolicies } from '../../lib/local/iam/role-policies';
 import { ROOT } from '../../lib/local/runtime';
-import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
 
 const SHIFT_TRAFFIC = 'lambdas/handlers/workflow/shift-traffic.ts';
 const GET_TARGET = 'lambdas/handlers/api/get-target.ts';
@@ -67,7 +67,7 @@ describe('IAM check (local stack)', () => {
     // WHEN the canary's first shift moves the alias
     const change = await waitForStatus(stack.api, changeId, ['failed', 'deployed', 'rolled_back'], 120_000);
 
-    // THEN UpdateAlias was denied to ShiftTraffic's role, the deployment failed with AWS's error and was rolled back, and no traffic ever shifted
+    // THEN UpdateAlias was denied to ShiftTraffic's role and the deployment failed with AWS's error and was rolled back …
     expect(change.status).toBe('rolled_back');
     expect(change.reason).toMatch(
       /^deployment step failed: AccessDeniedException: User: \S+ is not authorized to perform: lambda:UpdateAlias on resource: arn:aws:lambda:local:000000000000:function:benefit-calculator because/,
@@ -75,6 +75,10 @@ describe('IAM check (local stack)', () => {
     expect(stack.runtime.iam?.denials).toContainEqual(
       expect.objectContaining({ entry: SHIFT_TRAFFIC, action: 'lambda:UpdateAlias', message: expect.stringMatching(denialMessage('lambda:UpdateAlias')) }),
     );
+    // … and once the workflow has ended (the rollback task syncs the alias after its record commits: the status shows
+    // first), the alias serves the old version alone — whatever the reconciler, with a role of its own, did meanwhile
+    // with the shift the record holds.
+    await executionEnded(stack, changeId);
     const alias = await stack.runtime.services.functions.getAlias(TARGET, 'live');
     expect(alias.additionalVersion).toBeUndefined();
   }, 180_000);
