@@ -132,14 +132,17 @@ export class LedgerStreamPoller {
     const iterators = new Map<string, string | undefined>();
     let shards: Shard[] | undefined;
     let describedAt = 0;
+    /** A shard was read to its end since the last description: its child is in the next one. */
+    let shardClosed = false;
     let idlePasses = 0;
     while (!this.stopped) {
       const pass = ++this.passes;
       try {
         // The shards change rarely (a new one every few hours in AWS, or when one closes): described again only then, or every SHARDS_MAX_AGE_MS.
-        if (!shards || Date.now() - describedAt > SHARDS_MAX_AGE_MS || [...iterators.values()].includes(undefined)) {
+        if (!shards || Date.now() - describedAt > SHARDS_MAX_AGE_MS || shardClosed) {
           shards = (await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
           describedAt = Date.now();
+          shardClosed = false;
         }
         let found = 0;
         for (const shard of shards) {
@@ -150,6 +153,7 @@ export class LedgerStreamPoller {
           const records = out.Records ?? [];
           found += records.length;
           iterator = out.NextShardIterator;
+          if (iterator === undefined) shardClosed = true;
           if (records.length > 0) {
             const failedAt = await this.handle(id, records);
             // A failure: read again from the first failed record, after a pause.
