@@ -328,6 +328,7 @@ function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
   const quorum = (q: (typeof p.approvals.groups)[number]['quorum']) => (typeof q === 'string' ? q : `${q.count} of N`);
   return [
     `${out.target} ${out.version} (from ${out.baseVersion}), artifact sha256 ${out.artifactSha256}`,
+    ...(p.versioning ? [`version    ${p.versioning.bump ? `${p.versioning.bump}: ` : ''}${p.versioning.reasons.join('; ')}`] : []),
     `policy     ${p.policy.name}, rule ${p.policy.ruleId} (sha256 ${p.policy.sha256.slice(0, 12)}…)`,
     ...(p.approvals.groups.length
       ? p.approvals.groups.map(

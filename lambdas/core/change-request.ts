@@ -65,7 +65,12 @@ export const ProposeChangeRequest = z.strictObject({
   target: TargetName,
   /** The version to create; default: the next `bump` of the highest existing version. */
   version: SemanticVersion.optional(),
-  bump: z.enum(['major', 'minor', 'patch']).default('minor'),
+  /** Which part to increment; default: derived from what the change changes (version-bump.ts: deriveBump). */
+  bump: z.enum(['major', 'minor', 'patch']).optional(),
+  /** The change breaks callers or dependants: a major version when none is named (semver.org §8). */
+  breaking: z.boolean().optional(),
+  /** A new capability (minor) or a correction (patch), when no version or bump is named. */
+  kind: z.enum(['feature', 'fix']).optional(),
   /** The version the diff applies to and config is inherited from; default: the live version. */
   baseVersion: SemanticVersion.optional(),
   title: z.string().trim().min(3, 'must be at least 3 characters').max(200),

@@ -138,11 +138,12 @@ describe('REST API (local stack)', () => {
       });
     });
 
-    it('gives the next minor version when none is named, and 409 when the named version exists', async () => {
-      const { version: first, changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: undefined }));
+    it('derives the version when none is named (a code change declared a fix: the next patch, with why on the plan), and 409 when the named version exists', async () => {
+      const { version: first, changeId } = await stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: undefined, kind: 'fix' }));
       await expect(stack.api.propose(await exampleChange('1.1.0-seasonal-bonus.json', { version: first }))).rejects.toMatchObject({ status: 409 });
 
-      expect(first).toBe('1.1.0');
+      expect(first).toBe('1.0.1');
+      expect((await stack.api.change(changeId)).plan.versioning).toEqual({ bump: 'patch', reasons: ['declared a fix'] });
       await waitForStatus(stack.api, changeId, ['awaiting_approval']);
     });
   });

@@ -30,4 +30,10 @@ export interface ChangePlan {
   /** alias-weights: weights in %, bake time per step and after 100 % in s. */
   readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
   readonly postImplementationReview: boolean;
+  /**
+   * How the version was chosen: named by the request (bump null), a bump it asked for, or one derived
+   * from what the change changes, with the findings that decided it (version-bump.ts). Absent on
+   * changes proposed before CMV derived bumps.
+   */
+  readonly versioning?: { readonly bump: 'major' | 'minor' | 'patch' | null; readonly reasons: readonly string[] };
 }

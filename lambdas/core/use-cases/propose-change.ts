@@ -9,6 +9,7 @@ import type { ProposeChangeRequest } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { type ChangePlan, planChange } from '../policy/plan';
 import { WriteConflictError } from '../ports';
+import { deriveBump } from '../version-bump';
 import { newestFirst, nextVersion } from '../versioning';
 import type { Caller, Services } from './services';
 
@@ -99,6 +100,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
         details: {
           version,
           baseVersion,
+          ...(plan.versioning ? { versioning: plan.versioning } : {}),
           title: change.title,
           changeType: change.changeType,
           riskLevel: change.riskLevel,
@@ -126,23 +128,17 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
   if (!caller.roles.includes('requester')) throw new ForbiddenError('proposing a change needs the requester role');
   const target = await svc.store.getTarget(request.target);
   if (!target) throw new NotFoundError(`target ${request.target} is not registered`);
+  const baseVersion = request.baseVersion ?? target.liveVersion;
   // Read what is needed — the highest version, the requested, the base and the live one — not every version.
-  const [highest, requested] = await Promise.all([
+  const [highest, requested, base, live] = await Promise.all([
     highestVersion(svc, target.name),
     request.version ? svc.store.getVersion(target.name, request.version) : undefined,
-  ]);
-  const version = nextVersion(
-    [highest, requested?.version].filter((v) => v !== undefined),
-    request.version,
-    request.bump,
-  );
-  const baseVersion = request.baseVersion ?? target.liveVersion;
-  const [base, live] = await Promise.all([
     svc.store.getVersion(target.name, baseVersion),
     target.liveVersion ? svc.store.getVersion(target.name, target.liveVersion) : undefined,
   ]);
+  if (request.version && requested) throw new ConflictError(`version ${request.version} already exists for this target`);
   if (!base) throw ValidationError.field('baseVersion', `${baseVersion} is not a version of ${target.name}`);
-  const zip = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
+  const { zip, baseZip } = await buildArtifact(svc, request, base.artifact.uri, `${target.name} ${baseVersion}`);
   const config = request.config ?? base.config;
   if (live && !request.redeploy && sha256Base64(zip) === live.artifact.sha256 && isDeepStrictEqual(config, live.config)) {
     // It would canary the live version against itself: nothing to test, approve or watch.
@@ -150,7 +146,22 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
       `nothing changes: code (SHA-256 ${live.artifact.sha256}) and config are those of the live version ${live.version} of ${target.name}; set redeploy: true to deploy them again`,
     );
   }
-  const plan = planChange(
+  const versioning = request.version
+    ? { bump: null, reasons: ['named by the change request'] }
+    : request.bump
+      ? { bump: request.bump, reasons: ['asked for by the change request'] }
+      : deriveBump(request, {
+          baseConfig: base.config,
+          config,
+          baseFiles: unzipSource(baseZip ?? (await svc.artifacts.read(base.artifact.uri))),
+          files: unzipSource(zip),
+        });
+  const version = nextVersion(
+    [highest, requested?.version].filter((v) => v !== undefined),
+    request.version,
+    versioning.bump ?? 'minor',
+  );
+  const policyPlan = planChange(
     await svc.policy(),
     {
       changeType: request.changeType,
@@ -165,6 +176,7 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
     await svc.directory.all(),
     svc.now(),
   );
+  const plan: ChangePlan = { ...policyPlan, versioning };
   if (plan.approvals.unmet) throw new ConflictError(`the policy's approvals cannot be met: ${plan.approvals.unmet}`);
   const missing = plan.tests.filter((suite) => !target.testSuites[suite]);
   if (missing.length)
@@ -177,11 +189,20 @@ async function highestVersion(svc: Services, target: string): Promise<string | u
   return (await svc.store.highestVersion(target)) ?? newestFirst((await svc.store.listVersions(target)).map((v) => v.version))[0];
 }
 
-async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseUri: string, baseLabel: string): Promise<Uint8Array> {
-  if (!request.code) return svc.artifacts.read(baseUri);
+/** The new version's zip, and the base's when it was read to build it. */
+async function buildArtifact(
+  svc: Services,
+  request: ProposeChangeRequest,
+  baseUri: string,
+  baseLabel: string,
+): Promise<{ zip: Uint8Array; baseZip?: Uint8Array }> {
+  if (!request.code) {
+    const zip = await svc.artifacts.read(baseUri);
+    return { zip, baseZip: zip };
+  }
   if ('diff' in request.code) {
-    const base = unzipSource(await svc.artifacts.read(baseUri));
-    return zipSource(applyUnifiedDiff(base, request.code.diff, baseLabel));
+    const baseZip = await svc.artifacts.read(baseUri);
+    return { zip: zipSource(applyUnifiedDiff(unzipSource(baseZip), request.code.diff, baseLabel)), baseZip };
   }
   let bytes: Uint8Array;
   try {
@@ -191,7 +212,7 @@ async function buildArtifact(svc: Services, request: ProposeChangeRequest, baseU
     throw ValidationError.field('code.artifact', `cannot be read: ${(err as Error).message}`);
   }
   // Re-zip deterministically so the digest depends on the files only, not on how they were zipped.
-  return zipSource(unzipSource(bytes));
+  return { zip: zipSource(unzipSource(bytes)) };
 }
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -17,7 +17,7 @@ function issuePaths(body: unknown): string[] {
 
 describe('change-request', () => {
   describe('ProposeChangeRequest', () => {
-    it('accepts a request with a diff and applies the defaults bump minor, an empty description and no redeploy', () => {
+    it('accepts a request with a diff and applies the defaults: no bump (derived at intake), an empty description and no redeploy', () => {
       // Arrange
       const body = { ...valid };
 
@@ -26,7 +26,7 @@ describe('change-request', () => {
 
       // Assert
       expect(result.success).toBe(true);
-      expect(result.data).toEqual({ ...valid, bump: 'minor', description: '', redeploy: false });
+      expect(result.data).toEqual({ ...valid, description: '', redeploy: false });
     });
 
     it.each(['file:///home/dev/service', 's3://cmv-artifacts/benefit-calculator/1.1.0.zip'])('accepts a request when the artifact is %s', (artifact) => {
