@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { renderReportText } from '../lambdas/core/canary-report-text';
 import type { Change } from '../lambdas/core/change';
 import { renderComplianceText } from '../lambdas/core/compliance-report-text';
@@ -194,6 +194,22 @@ program
   .action(async (target: string, version: string, opts: { reason: string }) => {
     const t = await client().activate(target, version, opts.reason);
     print(t, () => `${t.name} ${t.liveVersion} is live (function version ${t.liveFunctionVersion})`);
+  });
+
+program
+  .command('release-notes')
+  .description(
+    'the release notes of the versions in <from>..<to> (from excluded), as Markdown: title, type and risk, approvers, tests of each released version',
+  )
+  .argument('<target>', 'the target')
+  .argument('<range>', 'versions <from>..<to>, e.g. 1.0.0..1.2.0', (range: string) => {
+    const [from, to, ...rest] = range.split('..');
+    if (!from || !to || rest.length) throw new InvalidArgumentError('must be <from>..<to>, e.g. 1.0.0..1.2.0');
+    return { from, to };
+  })
+  .action(async (target: string, { from, to }: { from: string; to: string }) => {
+    const notes = await client().releaseNotes(target, from, to);
+    print(notes, () => notes.markdown);
   });
 
 program

@@ -152,6 +152,7 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],
   'list-versions': ['store:read'],
+  'get-release-notes': ['store:read'],
   'activate-version': [...COMMIT, 'targets:shift'],
   // Each read of the audit trail appends its AuditQueried entry (chain audit-reads) before it answers.
   'query-audit': ['ledger:read', 'ledger:append'],

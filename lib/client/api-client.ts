@@ -4,6 +4,7 @@ import type { ComplianceReport } from '../../lambdas/core/compliance-report';
 import type { SignedDigest } from '../../lambdas/core/digest';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { ChangePlan } from '../../lambdas/core/policy/plan';
+import type { ReleaseNotes } from '../../lambdas/core/release-notes';
 import type { Target } from '../../lambdas/core/target';
 import type { LedgerVerification } from '../../lambdas/core/use-cases/verify-ledger';
 
@@ -110,6 +111,10 @@ export class CmvClient {
       'GET',
       `/targets/${encodeURIComponent(name)}/versions`,
     );
+  }
+  /** GET /targets/{name}/release-notes?from=&to=: the notes of the versions above `from` up to `to`, with their Markdown. */
+  releaseNotes(name: string, from: string, to: string) {
+    return this.request<ReleaseNotes & { markdown: string }>('GET', `/targets/${encodeURIComponent(name)}/release-notes?${new URLSearchParams({ from, to })}`);
   }
   /** POST /targets (release_admin): registers a service whose alias serves the registration's code and config. */
   register(registration: unknown, as?: string) {

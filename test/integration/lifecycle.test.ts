@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { executionCost } from '../../bench/history-events';
 import { lifecycleDefinition } from '../../bench/lifecycle-model';
-import { LOCAL_LEDGER_TABLE } from '../../lib/local/runtime';
+import { LOCAL_LEDGER_TABLE, ROOT } from '../../lib/local/runtime';
 import { approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 const quarters = [
@@ -137,6 +138,38 @@ describe('change lifecycle (local stack)', () => {
     expect(change.reason).toBe('rejected by bob: no ticket reference');
     expect(await executionEnded(stack, changeId)).toMatchObject({ status: 'FAILED', error: 'ChangeRejected' });
     expect((await stack.api.change(changeId)).deployment).toBeUndefined();
+  });
+
+  it('writes the release notes of a range: the released versions with their approvers and tests, the others apart (API and `cmv release-notes`)', async () => {
+    const notes = await stack.api.releaseNotes(TARGET, '1.0.0', '1.4.0');
+    const cli = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+      execFile(
+        join(ROOT, 'node_modules', '.bin', 'tsx'),
+        [join(ROOT, 'bin', 'cmv.ts'), 'release-notes', TARGET, '1.0.0..1.4.0'],
+        { env: { ...process.env, CMV_API_URL: stack.runtime.url, CMV_USER: 'carol', CMV_TOKEN: undefined } },
+        (err, stdout, stderr) => done({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+
+    expect(notes.released.map((n) => n.version)).toEqual(['1.1.0', '1.1.1']);
+    expect(notes.released[0]).toMatchObject({
+      title: 'Exclude seasonal bonuses from base-period income',
+      changeType: 'standard',
+      riskLevel: 'medium',
+      requester: 'alice',
+      approvers: [{ approver: 'bob' }],
+      tests: expect.arrayContaining([{ suite: 'unit', passed: true }]),
+    });
+    expect(notes.released[0].deployedAt).toEqual(expect.any(String));
+    expect(notes.notReleased.map((n) => [n.version, n.status])).toEqual([
+      ['1.2.0', 'rolled_back'],
+      ['1.3.0', 'tests_failed'],
+      ['1.4.0', 'rejected'],
+    ]);
+    expect(cli).toMatchObject({ code: 0, stdout: `${notes.markdown}\n` });
+    expect(cli.stdout).toMatch(/^## 1\.1\.0 \(\d{4}-\d\d-\d\d\): Exclude seasonal bonuses from base-period income$/m);
+    expect(cli.stdout).toMatch(/^- Approved by: bob \(/m);
+    await expect(stack.api.releaseNotes(TARGET, '1.4.0', '1.0.0')).rejects.toMatchObject({ status: 400 });
   });
 
   it('made no AWS call a role does not allow, over every change above (proposal, tests, approval, bakes woken by their schedules, rollback)', () => {

@@ -49,6 +49,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/targets', handler: 'register-target', auth: true },
   { method: 'GET', path: '/targets/{target}', handler: 'get-target', auth: true },
   { method: 'GET', path: '/targets/{target}/versions', handler: 'list-versions', auth: true },
+  { method: 'GET', path: '/targets/{target}/release-notes', handler: 'get-release-notes', auth: true },
   { method: 'POST', path: '/targets/{target}/versions/{version}/activate', handler: 'activate-version', auth: true },
   {
     method: 'POST',
