@@ -7,8 +7,13 @@ const dims = { FunctionName: 'svc', Resource: 'svc:live', ExecutedVersion: '2' }
 const dimensions = Object.entries(dims).map(([Name, Value]) => ({ Name, Value }));
 
 describe('LocalCloudWatch', () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it('GetMetricData answers each MetricStat query with its statistic over the window', async () => {
     const cw = new LocalCloudWatch(60); // a 60 s period lasts 1 s
+    // All in one period, whatever the machine's speed: the clock stands 100 ms into one (a period-aligned instant + 100 ms).
+    const now = Math.floor(Date.now() / 1000) * 1000 + 100;
+    jest.spyOn(Date, 'now').mockReturnValue(now);
     const from = new Date(Date.now() - 10);
     for (const ms of [10, 20, 30, 400]) cw.record('AWS/Lambda', 'Duration', dims, ms);
     cw.record('AWS/Lambda', 'Duration', { ...dims, ExecutedVersion: '1' }, 5000);
