@@ -1,6 +1,7 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
+import type { PromotedFrom, PromotedTo } from './promotion';
 import type { StrategyName } from './strategies/names';
 import type { StepDecision } from './workflow-state';
 
@@ -172,6 +173,10 @@ export interface Change {
   readonly deployment?: DeploymentRecord;
   readonly executionArn?: string;
   readonly reason?: string;
+  /** Advanced from a change deployed in the previous environment (`POST /changes/{id}/advance`): the same artifact. */
+  readonly promotedFrom?: PromotedFrom;
+  /** The change this one was advanced to in the next environment, recorded (`ChangeAdvanced`) before that change is written. */
+  readonly promotedTo?: PromotedTo;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
