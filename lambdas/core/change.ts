@@ -1,7 +1,6 @@
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
-import type { PromotedFrom, PromotedTo } from './promotion';
 import type { StrategyName } from './strategies/names';
 import type { StepDecision } from './workflow-state';
 
@@ -127,6 +126,36 @@ export interface DeploymentRecord {
    * SHA-256 that entry records of it stays the report's hash forever (canary-report.ts).
    */
   readonly endedAt?: string;
+}
+
+/** The change's source as the promoted change records it (`promotedFrom`): what proved itself, and where. */
+export interface PromotedFrom {
+  readonly changeId: string;
+  readonly target: string;
+  readonly environment: string;
+  readonly version: string;
+  /** The artifact's SHA-256 (base64, as Lambda's CodeSha256): the promoted change's is the same. */
+  readonly artifactSha256: string;
+  /** ISO-8601 time the source was deployed (its deployment ended). */
+  readonly deployedAt: string;
+  /** The source's test evidence, carried along (the destination's policy runs its own tests as well). */
+  readonly tests?: {
+    readonly passed: boolean;
+    readonly buildId: string;
+    readonly at: string;
+    readonly reportUri?: string;
+    readonly suites: readonly { readonly suite: string; readonly passed: boolean }[];
+  };
+}
+
+/** Where a change was advanced to (`promotedTo` on the source): recorded before the new change is written. */
+export interface PromotedTo {
+  readonly changeId: string;
+  readonly target: string;
+  readonly environment: string;
+  readonly version: string;
+  readonly by: string;
+  readonly at: string;
 }
 
 /** A change as stored (one item of the changes table) and as the API shows it, minus secrets. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Change } from './change';
+import type { Change, PromotedFrom } from './change';
 import type { PromotionPolicy } from './policy/change-policy';
 
 /**
@@ -19,36 +19,6 @@ export const DeployRoleArn = z
     /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
     'must be an IAM role ARN such as arn:aws:iam::123456789012:role/cmv-deploy',
   );
-
-/** The change's source as the promoted change records it (`promotedFrom`): what proved itself, and where. */
-export interface PromotedFrom {
-  readonly changeId: string;
-  readonly target: string;
-  readonly environment: string;
-  readonly version: string;
-  /** The artifact's SHA-256 (base64, as Lambda's CodeSha256): the promoted change's is the same. */
-  readonly artifactSha256: string;
-  /** ISO-8601 time the source was deployed (its deployment ended). */
-  readonly deployedAt: string;
-  /** The source's test evidence, carried along (the destination's policy runs its own tests as well). */
-  readonly tests?: {
-    readonly passed: boolean;
-    readonly buildId: string;
-    readonly at: string;
-    readonly reportUri?: string;
-    readonly suites: readonly { readonly suite: string; readonly passed: boolean }[];
-  };
-}
-
-/** Where a change was advanced to (`promotedTo` on the source): recorded before the new change is written. */
-export interface PromotedTo {
-  readonly changeId: string;
-  readonly target: string;
-  readonly environment: string;
-  readonly version: string;
-  readonly by: string;
-  readonly at: string;
-}
 
 /**
  * Why a target of environment `from` may not promote to one of environment `to` under the policy's
