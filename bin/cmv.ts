@@ -362,6 +362,17 @@ function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
 function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
   const lines = [`  title      ${c.title}`, `  type/risk  ${c.changeType} / ${c.riskLevel}`, `  requester  ${c.requester}`];
   if (c.tests) lines.push(`  tests      ${c.tests.passed ? 'passed' : 'failed'} (${c.tests.buildId}) ${c.tests.logs ?? ''}`);
+  const from = c.promotedFrom;
+  if (from) {
+    const tests = from.tests ? `, its tests ${from.tests.passed ? 'passed' : 'failed'} (${from.tests.buildId})` : '';
+    lines.push(
+      `  advanced   from change ${from.changeId} (${from.target} ${from.version}, ${from.environment}${tests}); artifact SHA-256 ${from.artifactSha256}`,
+    );
+  }
+  if (c.promotedTo)
+    lines.push(
+      `  advanced   to change ${c.promotedTo.changeId} (${c.promotedTo.target} ${c.promotedTo.version}, ${c.promotedTo.environment}) by ${c.promotedTo.by}`,
+    );
   for (const v of c.approvals) lines.push(`  vote       ${v.approver}: ${v.decision} ${v.comment}`);
   for (const h of c.deployment?.history ?? []) lines.push(`  canary     ${h.weight}% ${h.decision ?? 'baking'} ${h.reason ?? ''}`);
   return lines.join('\n');
