@@ -188,6 +188,22 @@ for (const [control, description] of Object.entries(CONTROL_HELP) as [keyof type
 }
 
 program
+  .command('advance <changeId> <environment>')
+  .description(
+    "promote a deployed change's artifact (same SHA-256, never rebuilt) to the next environment as a new change under that environment's policy (requester)",
+  )
+  .option('--version <version>', "the version on the next environment's target (default: the change's version)")
+  .option('-m, --reason <text>', 'why now (recorded in the ledger)', '')
+  .action(async (id: string, environment: string, opts: { version?: string; reason: string }) => {
+    const out = await client().advance(id, { environment, ...(opts.version ? { version: opts.version } : {}), reason: opts.reason });
+    print(
+      out,
+      () =>
+        `change ${out.changeId}: ${out.target} ${out.version} ${out.status} in ${environment}, advanced from ${out.promotedFrom?.target} ${out.promotedFrom?.version} (${out.promotedFrom?.environment}); artifact SHA-256 ${out.promotedFrom?.artifactSha256}\nfollow it: cmv status ${out.changeId} --watch`,
+    );
+  });
+
+program
   .command('activate <target> <version>')
   .description('put an earlier version that passed its tests back live (release_admin)')
   .option('-m, --reason <text>', 'why', '')
@@ -363,6 +379,17 @@ function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
 function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
   const lines = [`  title      ${c.title}`, `  type/risk  ${c.changeType} / ${c.riskLevel}`, `  requester  ${c.requester}`];
   if (c.tests) lines.push(`  tests      ${c.tests.passed ? 'passed' : 'failed'} (${c.tests.buildId}) ${c.tests.logs ?? ''}`);
+  const from = c.promotedFrom;
+  if (from) {
+    const tests = from.tests ? `, its tests ${from.tests.passed ? 'passed' : 'failed'} (${from.tests.buildId})` : '';
+    lines.push(
+      `  advanced   from change ${from.changeId} (${from.target} ${from.version}, ${from.environment}${tests}); artifact SHA-256 ${from.artifactSha256}`,
+    );
+  }
+  if (c.promotedTo)
+    lines.push(
+      `  advanced   to change ${c.promotedTo.changeId} (${c.promotedTo.target} ${c.promotedTo.version}, ${c.promotedTo.environment}) by ${c.promotedTo.by}`,
+    );
   for (const v of c.approvals) lines.push(`  vote       ${v.approver}: ${v.decision} ${v.comment}`);
   for (const h of c.deployment?.history ?? []) lines.push(`  canary     ${h.weight}% ${h.decision ?? 'baking'} ${h.reason ?? ''}`);
   return lines.join('\n');

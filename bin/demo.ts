@@ -4,6 +4,7 @@ import { CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
 import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/context';
+import promotion, { STAGING_TARGET_FILE } from './demo/promotion';
 import { releaseNotesSection } from './demo/release-notes';
 
 /**
@@ -17,7 +18,7 @@ import { releaseNotesSection } from './demo/release-notes';
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [releaseNotesSection];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [promotion, releaseNotesSection];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';
@@ -86,7 +87,14 @@ async function main(): Promise<number> {
     `CMV demo — ${SCENARIOS.length + OPERATED.length + CODEDEPLOYED.length + HELD.length} change requests to benefit-calculator, through the HTTP API, on this machine.\n`,
   );
   say('starting the local runtime: DynamoDB Local, the workflow interpreter on statemachines/change-lifecycle.asl.json, the stand-ins …');
-  const runtime = await startLocalRuntime({ dataDir, port: 0, speed: SPEED, log: (l) => (l.startsWith('registered') ? say(l) : undefined) });
+  const runtime = await startLocalRuntime({
+    dataDir,
+    port: 0,
+    speed: SPEED,
+    // The staging target the promotion section registers: the stack's grants cover it (its function is created there).
+    stackTargets: [STAGING_TARGET_FILE],
+    log: (l) => (l.startsWith('registered') ? say(l) : undefined),
+  });
   const api = new CmvClient(runtime.url, { user: 'alice' });
   const failures: string[] = [];
   const traffic = new Traffic(api, JSON.parse(await readFile(join(EXAMPLE, 'traffic', 'claims.json'), 'utf8')), TARGET);

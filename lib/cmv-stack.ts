@@ -148,6 +148,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'decide-approval': [...COMMIT, 'workflow:respond', 'idempotency:records'],
   'record-review': COMMIT,
   'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop', 'idempotency:records'],
+  // The same artifact read back (its SHA-256 checked) and written under the next target; the source target's alarms (health).
+  'advance-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'alarms:read', 'workflow:start', 'config:read', 'idempotency:records'],
   'list-targets': ['store:read'],
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
   'get-target': ['store:read', 'targets:read-alias'],

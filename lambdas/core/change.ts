@@ -128,6 +128,36 @@ export interface DeploymentRecord {
   readonly endedAt?: string;
 }
 
+/** The change's source as the promoted change records it (`promotedFrom`): what proved itself, and where. */
+export interface PromotedFrom {
+  readonly changeId: string;
+  readonly target: string;
+  readonly environment: string;
+  readonly version: string;
+  /** The artifact's SHA-256 (base64, as Lambda's CodeSha256): the promoted change's is the same. */
+  readonly artifactSha256: string;
+  /** ISO-8601 time the source was deployed (its deployment ended). */
+  readonly deployedAt: string;
+  /** The source's test evidence, carried along (the destination's policy runs its own tests as well). */
+  readonly tests?: {
+    readonly passed: boolean;
+    readonly buildId: string;
+    readonly at: string;
+    readonly reportUri?: string;
+    readonly suites: readonly { readonly suite: string; readonly passed: boolean }[];
+  };
+}
+
+/** Where a change was advanced to (`promotedTo` on the source): recorded before the new change is written. */
+export interface PromotedTo {
+  readonly changeId: string;
+  readonly target: string;
+  readonly environment: string;
+  readonly version: string;
+  readonly by: string;
+  readonly at: string;
+}
+
 /** A change as stored (one item of the changes table) and as the API shows it, minus secrets. */
 export interface Change {
   readonly changeId: string;
@@ -172,6 +202,10 @@ export interface Change {
   readonly deployment?: DeploymentRecord;
   readonly executionArn?: string;
   readonly reason?: string;
+  /** Advanced from a change deployed in the previous environment (`POST /changes/{id}/advance`): the same artifact. */
+  readonly promotedFrom?: PromotedFrom;
+  /** The change this one was advanced to in the next environment, recorded (`ChangeAdvanced`) before that change is written. */
+  readonly promotedTo?: PromotedTo;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

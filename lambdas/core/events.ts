@@ -40,6 +40,7 @@ export const DETAIL_TYPES = {
   ChangeRolledBack: 'Deployment Rolled Back',
   ChangeFailed: 'Change Failed',
   PostImplementationReviewRecorded: 'Post-Implementation Review Recorded',
+  ChangeAdvanced: 'Change Advanced',
   TargetRegistered: 'Target Registered',
   VersionActivated: 'Version Activated',
   VersionsRetired: 'Versions Retired',

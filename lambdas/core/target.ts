@@ -34,6 +34,16 @@ export interface Target {
   readonly alias: string;
   /** Where it runs: matched by the policy's `environments` (e.g. production, staging). */
   readonly environment: string;
+  /**
+   * The target of the same service in the next environment of the policy's promotion order: where
+   * `POST /changes/{id}/advance` takes a version deployed here. Absent: versions deployed here go no further.
+   */
+  readonly promotesTo?: string;
+  /**
+   * The IAM role CMV assumes to deploy to this target's function and alarms when they are in
+   * another AWS account (`arn:aws:iam::<account>:role/<name>`). Absent: CMV's own account.
+   */
+  readonly deployRoleArn?: string;
   /** The shell command of each test suite it has, run in the unzipped artifact. */
   readonly testSuites: Partial<Record<TestSuite, string>>;
   /** How changes roll out unless the change request says otherwise. */

@@ -35,6 +35,8 @@ export const TRANSITIONS = {
   PromotionRequested: { from: ['deploying'], to: 'same' },
   ChangeDeployed: { from: ['deploying'], to: 'deployed' },
   ChangeRolledBack: { from: ['deploying'], to: 'rolled_back' },
+  // POST /changes/{id}/advance: the deployed change's version goes on to the next environment as a new change.
+  ChangeAdvanced: { from: ['deployed'], to: 'same' },
   PostImplementationReviewRecorded: { from: ['deployed', 'rolled_back', 'failed'], to: 'same' },
   ChangeFailed: { from: ['submitted', 'testing', 'awaiting_approval', 'scheduled', 'deploying'], to: 'failed' },
 } as const satisfies Record<string, { from: readonly ChangeStatus[]; to: ChangeStatus | 'same' }>;

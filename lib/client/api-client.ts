@@ -124,6 +124,15 @@ export class CmvClient {
   control(changeId: string, control: 'pause' | 'resume' | 'promote' | 'abort', reason = '', as?: string) {
     return this.request<Change>('POST', `/changes/${encodeURIComponent(changeId)}/${control}`, { reason }, as);
   }
+  /** POST /changes/{id}/advance (requester): the deployed change's artifact as a new change in the next environment. */
+  advance(changeId: string, body: { environment: string; version?: string; config?: Record<string, string>; reason?: string }, as?: string) {
+    return this.request<{ changeId: string; target: string; version: string; status: string; plan: ChangePlan; promotedFrom: Change['promotedFrom'] }>(
+      'POST',
+      `/changes/${encodeURIComponent(changeId)}/advance`,
+      body,
+      as,
+    );
+  }
   activate(name: string, version: string, reason: string, as?: string) {
     return this.request<Target>('POST', `/targets/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/activate`, { reason }, as);
   }

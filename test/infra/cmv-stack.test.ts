@@ -466,11 +466,11 @@ describe('CmvStack', () => {
       expect(writes).toEqual([]);
     });
 
-    it('lets the handlers that take an Idempotency-Key (propose-change, decide-approval, control-deployment), and no other, keep its records: Get/Put/Update/DeleteItem on the Idempotency table, named in their environment', () => {
+    it('lets the handlers that take an Idempotency-Key (propose-change, decide-approval, control-deployment, advance-change), and no other, keep its records: Get/Put/Update/DeleteItem on the Idempotency table, named in their environment', () => {
       // GIVEN the Idempotency table's ARN and name as rendered
       const table = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableArn);
       const tableName = ref(stack.tables.table(IDEMPOTENCY_TABLE).tableName);
-      const keepers = ['propose-change', 'decide-approval', 'control-deployment'] as const;
+      const keepers = ['propose-change', 'decide-approval', 'control-deployment', 'advance-change'] as const;
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
       // THEN
       for (const handler of keepers) {
@@ -486,7 +486,12 @@ describe('CmvStack', () => {
         .filter((r) => same((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.IDEMPOTENCY_TABLE, tableName))
         .map((r) => r.Properties?.Description)
         .sort();
-      expect(named).toEqual(['CMV API POST /changes', 'CMV API POST /changes/{id}/approvals', 'CMV API POST /changes/{id}/pause']);
+      expect(named).toEqual([
+        'CMV API POST /changes',
+        'CMV API POST /changes/{id}/advance',
+        'CMV API POST /changes/{id}/approvals',
+        'CMV API POST /changes/{id}/pause',
+      ]);
     });
 
     it('denies every function of CMV, explicitly, what it never does to the ledger table: delete, update, batch-write items, change or restore the table', () => {
@@ -507,14 +512,14 @@ describe('CmvStack', () => {
       );
     });
 
-    it('lets propose-change start the state machine, and only it', () => {
+    it('lets propose-change and advance-change (a change created in the next environment) start the state machine, and only them', () => {
       // THEN
       const sm = ref(stack.workflow.stateMachineArn);
       expect(actionsOn(stack.apiFunctions['propose-change'], sm)).toEqual(['states:StartExecution']);
       const starters = [...Object.entries(stack.apiFunctions), ...Object.entries(stack.workflowFunctions)].filter(([, fn]) =>
         allActions(fn).includes('states:StartExecution'),
       );
-      expect(starters.map(([name]) => name)).toEqual(['propose-change']);
+      expect(starters.map(([name]) => name).sort()).toEqual(['advance-change', 'propose-change']);
     });
 
     it('lets decide-approval and the approval page resume the task (no heartbeat), and only the page and request-approval read the link secret', () => {
@@ -549,7 +554,7 @@ describe('CmvStack', () => {
         )
         .map(([name]) => name)
         .sort();
-      expect(readers).toEqual(['RequestApprovalFunctionArn', 'ScheduleDeploymentFunctionArn', 'approval-page', 'propose-change']);
+      expect(readers).toEqual(['RequestApprovalFunctionArn', 'ScheduleDeploymentFunctionArn', 'advance-change', 'approval-page', 'propose-change']);
       const statement = statementsOfRole(stack.apiFunctions['propose-change']).find((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
       expect(statement).toMatchObject({ Effect: 'Allow', Action: 's3:GetObject' });
       // One object, named by its content hash: `arn:<partition>:s3:::cdk-hnb659fds-assets-<account>-<region>/<sha256>.json`.

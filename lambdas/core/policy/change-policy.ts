@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import * as z from 'zod';
-import { ChangeType, RiskLevel } from '../change-request';
+import { ChangeType, EnvironmentName, RiskLevel } from '../change-request';
 
 /**
  * The change-control policy as code: which approvers, tests, change windows and bypasses a change
@@ -96,6 +96,35 @@ export const PolicyRule = z.strictObject({
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
+/** The environments a version is promoted through when the policy names none, in order. */
+export const DEFAULT_PROMOTION_ORDER = ['development', 'staging', 'production'] as const;
+
+/**
+ * How versions are promoted between environments (`POST /changes/{id}/advance`): the order of the
+ * environments, earliest first, and per destination environment the hours the change advanced must
+ * have been deployed and healthy in its own environment first (e.g. `{production: 24}`: a staging
+ * change advances to production 24 h after it was deployed in staging at the earliest). Hours may be
+ * fractional; an environment not listed needs none.
+ */
+export const PromotionPolicy = z
+  .strictObject({
+    order: z
+      .array(EnvironmentName)
+      .min(2)
+      .default([...DEFAULT_PROMOTION_ORDER]),
+    requireHealthyHours: z
+      .record(
+        EnvironmentName,
+        z
+          .number()
+          .min(0)
+          .max(24 * 90),
+      )
+      .default({}),
+  })
+  .refine((p) => new Set(p.order).size === p.order.length, { message: 'must not name an environment twice', path: ['order'] });
+export type PromotionPolicy = z.infer<typeof PromotionPolicy>;
+
 /** A whole policy file. */
 export const ChangePolicy = z
   .strictObject({
@@ -103,6 +132,8 @@ export const ChangePolicy = z
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
     blackouts: z.array(Blackout).default([]),
     rules: z.array(PolicyRule).min(1),
+    /** Promotion between environments; absent: {@link DEFAULT_PROMOTION_ORDER}, no waiting time (see {@link promotionOf}). */
+    promotion: PromotionPolicy.optional(),
   })
   .refine((p) => new Set(p.rules.map((r) => r.id)).size === p.rules.length, { message: 'rule ids must be unique', path: ['rules'] })
   .refine((p) => p.rules.some((r) => !r.match.changeTypes && !r.match.riskLevels && !r.match.environments), {
@@ -118,6 +149,11 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The policy's promotion section, or the default (development → staging → production, no waiting time) when it has none. */
+export function promotionOf(policy: Pick<ChangePolicy, 'promotion'>): PromotionPolicy {
+  return policy.promotion ?? { order: [...DEFAULT_PROMOTION_ORDER], requireHealthyHours: {} };
 }
 
 /** SHA-256 (hex) of the policy's RFC 8785 canonical JSON: recorded on every change it decided. */

@@ -3,8 +3,9 @@ import { actorFields } from '../actor';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { TestSuite } from '../policy/change-policy';
+import { promotionOf, TestSuite } from '../policy/change-policy';
 import { WriteConflictError } from '../ports';
+import { DeployRoleArn, promotionRouteProblem } from '../promotion';
 import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
 import type { StackTarget, Target } from '../target';
 import {
@@ -29,6 +30,10 @@ export const TargetRegistration = z.strictObject({
     .regex(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/)
     .default('live'),
   environment: EnvironmentName.default('production'),
+  /** The registered target of the same service in the next environment, where versions deployed here are advanced to. */
+  promotesTo: TargetName.optional(),
+  /** The role CMV assumes to deploy to a function in another AWS account. */
+  deployRoleArn: DeployRoleArn.optional(),
   /** The command of each test suite, run in the unzipped artifact (`node --test`, `npm audit --audit-level=high`…). */
   testSuites: z.partialRecord(TestSuite, z.string().min(1)).refine((s) => Object.keys(s).length > 0, 'needs at least one suite'),
   initialVersion: SemanticVersion.default('1.0.0'),
@@ -53,7 +58,8 @@ export type TargetRegistration = z.infer<typeof TargetRegistration>;
  * naming the same function one is refused. The artifact is stored only once the checks passed.
  * @throws ForbiddenError (403) without release_admin
  * @throws ValidationError (400) naming `name`, `functionName` or `alias` when the deployment's grants
- *   (`settings.stackTargets`) do not cover the target: its deploy steps would be denied
+ *   (`settings.stackTargets`) do not cover the target: its deploy steps would be denied; naming
+ *   `promotesTo` when it is not a registered target of a later environment (the policy's promotion order)
  * @throws ConflictError (409) when the target is already registered, its function belongs to another
  *   target, or the alias does not serve exactly the registered code and config
  * @throws NotFoundError (404) when the function or its alias does not exist
@@ -62,6 +68,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
   if (!caller.roles.includes('release_admin')) throw new ForbiddenError('registering a target needs the release_admin role');
   requireGranted(svc.settings.stackTargets, reg);
   if (await svc.store.getTarget(reg.name)) throw new ConflictError(`target ${reg.name} is already registered`);
+  await requirePromotionTarget(svc, reg);
   const owner = await functionOwner(svc, reg.functionName);
   if (owner) throw new ConflictError(`function ${reg.functionName} already belongs to target ${owner}: a function belongs to one target`);
   const zip = zipSource(unzipSource(await readArtifact(svc, reg.artifact)));
@@ -75,6 +82,8 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     functionName: reg.functionName,
     alias: reg.alias,
     environment: reg.environment,
+    ...(reg.promotesTo ? { promotesTo: reg.promotesTo } : {}),
+    ...(reg.deployRoleArn ? { deployRoleArn: reg.deployRoleArn } : {}),
     testSuites: reg.testSuites,
     strategy: reg.strategy,
     canary: reg.canary,
@@ -114,7 +123,15 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
         type: 'TargetRegistered',
         target: reg.name,
         ...actorFields(caller),
-        details: { version: reg.initialVersion, functionName: reg.functionName, functionVersion: live, artifactSha256: sha256 },
+        details: {
+          version: reg.initialVersion,
+          functionName: reg.functionName,
+          functionVersion: live,
+          artifactSha256: sha256,
+          environment: reg.environment,
+          ...(reg.promotesTo ? { promotesTo: reg.promotesTo } : {}),
+          ...(reg.deployRoleArn ? { deployRoleArn: reg.deployRoleArn } : {}),
+        },
       },
     );
   } catch (err) {
@@ -148,6 +165,20 @@ function requireGranted(stackTargets: readonly StackTarget[] | undefined, reg: T
       throw ValidationError.field(field, `the stack grants target ${reg.name}'s deployments on ${field} "${granted[field]}", not "${reg[field]}"`);
     }
   }
+}
+
+/**
+ * Refuses a `promotesTo` that names no registered target, the target itself, or a target whose
+ * environment does not come after this one's in the policy's promotion order.
+ * @throws ValidationError (400) on the field `promotesTo`
+ */
+async function requirePromotionTarget(svc: Services, reg: TargetRegistration): Promise<void> {
+  if (!reg.promotesTo) return;
+  if (reg.promotesTo === reg.name) throw ValidationError.field('promotesTo', 'must name another target, not the target itself');
+  const next = await svc.store.getTarget(reg.promotesTo);
+  if (!next) throw ValidationError.field('promotesTo', `target ${reg.promotesTo} is not registered: register the next environment's target first`);
+  const problem = promotionRouteProblem(promotionOf(await svc.policy()).order, reg.environment, next.environment);
+  if (problem) throw ValidationError.field('promotesTo', `${reg.name} (${reg.environment}) cannot promote to ${next.name} (${next.environment}): ${problem}`);
 }
 
 /** The target a function belongs to: its claim, or (targets registered before claims existed) a target naming it. */

@@ -45,6 +45,7 @@ export const API_ROUTES = [
   { method: 'POST', path: '/changes/{id}/resume', handler: 'control-deployment', auth: true },
   { method: 'POST', path: '/changes/{id}/promote', handler: 'control-deployment', auth: true },
   { method: 'POST', path: '/changes/{id}/abort', handler: 'control-deployment', auth: true },
+  { method: 'POST', path: '/changes/{id}/advance', handler: 'advance-change', auth: true },
   { method: 'GET', path: '/targets', handler: 'list-targets', auth: true },
   { method: 'POST', path: '/targets', handler: 'register-target', auth: true },
   { method: 'GET', path: '/targets/{target}', handler: 'get-target', auth: true },

@@ -316,4 +316,62 @@ describe('registerTarget()', () => {
     await expect(registerTarget(svc, dana, registration())).rejects.toThrow(LedgerContentionError);
     expect(store.targets.has(TARGET)).toBe(false);
   });
+
+  describe('promotesTo and deployRoleArn', () => {
+    /** Registers benefit-calculator as a staging target promoting to `promotesTo`, with `next` registered already. */
+    async function promoting(promotesTo: string, next = aTarget({ name: 'benefit-calculator-prod', functionName: 'prod-fn' })) {
+      const fakes = await arrange();
+      fakes.store.seed({ targets: [next] });
+      return { fakes, register: () => registerTarget(fakes.svc, dana, registration({ environment: 'staging', promotesTo })) };
+    }
+
+    it('records the target of the next environment and the deploy role, with the TargetRegistered entry', async () => {
+      const { fakes } = await promoting('benefit-calculator-prod');
+      const roleArn = 'arn:aws:iam::123456789012:role/cmv-deploy';
+
+      await registerTarget(fakes.svc, dana, registration({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn }));
+
+      expect(fakes.store.targets.get(TARGET)).toMatchObject({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn });
+      expect(fakes.store.entries[0].details).toMatchObject({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn });
+    });
+
+    it.each([
+      ['a target that is not registered', 'nowhere', undefined, /promotesTo: target nowhere is not registered/],
+      [
+        'a target of an earlier environment',
+        'benefit-calculator-dev',
+        aTarget({ name: 'benefit-calculator-dev', environment: 'development' }),
+        /development does not come after staging/,
+      ],
+      [
+        'a target of the same environment',
+        'benefit-calculator-other',
+        aTarget({ name: 'benefit-calculator-other', environment: 'staging' }),
+        /staging does not come after staging/,
+      ],
+      [
+        'a target of an environment outside the promotion order',
+        'benefit-calculator-qa',
+        aTarget({ name: 'benefit-calculator-qa', environment: 'qa' }),
+        /environment qa is not in the policy's promotion order/,
+      ],
+      ['the target itself', TARGET, undefined, /promotesTo: must name another target/],
+    ])('refuses with 400 on promotesTo %s, writing nothing', async (_, promotesTo, next, message) => {
+      const { fakes, register } = await promoting(promotesTo, next);
+      fakes.store.targets.delete('benefit-calculator-prod');
+
+      const refusal = register();
+
+      await expect(refusal).rejects.toThrow(ValidationError);
+      await expect(refusal).rejects.toThrow(message);
+      expect(fakes.store.entries).toEqual([]);
+    });
+
+    it('refuses a deploy role that is not an IAM role ARN, naming the field', () => {
+      const parsed = TargetRegistration.safeParse({ ...registration(), deployRoleArn: 'arn:aws:iam::123:user/alice' });
+
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['deployRoleArn']);
+    });
+  });
 });
