@@ -48,9 +48,11 @@ export async function follow(
       if (status === 'awaiting_approval') {
         say(`tests passed: ${change.tests?.suites?.map((s) => `${s.suite} ✓`).join(' ') ?? change.tests?.buildId} → awaiting approval`);
         const groups = change.plan.approvals.groups;
-        say(
-          `approval e-mails go to ${[...new Set(groups.flatMap((g) => g.eligible))].join(', ')}; needed: ${groups.map((g) => `${g.name} ${g.required}`).join(' + ')}`,
-        );
+        if (groups.length === 0) say(`pre-approved by the policy (rule ${change.plan.policy.ruleId}): no approval e-mails`);
+        else
+          say(
+            `approval e-mails go to ${[...new Set(groups.flatMap((g) => g.eligible))].join(', ')}; needed: ${groups.map((g) => `${g.name} ${g.required}`).join(' + ')}`,
+          );
         for (const approver of approvers) {
           await approveByEmail(changeId, outbox, approver);
           const after = await api.change(changeId);
