@@ -36,7 +36,8 @@ export interface HealthCheck {
   readonly comparisons: readonly HealthComparison[];
 }
 
-const ms = (v: number) => `${Math.round(v)} ms`;
+/** `612 ms`; under 10 ms with a decimal (`0.4 ms`), as a local function's durations are. */
+const ms = (v: number) => `${v < 10 ? Number(v.toFixed(1)) : Math.round(v)} ms`;
 const pct = (v: number) => `${Number(v.toFixed(2))} %`;
 
 /**

@@ -155,7 +155,8 @@ export function observe(old: VersionStats, next: VersionStats, from: string, to:
  * The canary's step history with the rollback recorded as its last decision, so that a rolled-back
  * deployment's history always ends in `rollback`: a step still open (an alarm's event, an abort, a
  * failed smoke test mid-bake) is decided by the rollback; when every step was already decided (the
- * rollback came between a `continue` and the next shift) a step at the current weight is appended.
+ * rollback came between a `continue` and the next shift) a step at the current weight is appended;
+ * a last step that decided the rollback itself (the check's) is the rollback already.
  * A history without steps stays empty: no traffic ever moved (e.g. smoke tests failed before it).
  * @param currentWeight - % of traffic on the new version when the rollback was decided
  * @param at - ISO-8601 time of the rollback
@@ -171,5 +172,7 @@ export function historyWithRollback(
   const open = history.at(-1);
   if (!open) return [];
   if (!open.decision) return [...history.slice(0, -1), { ...open, checkedAt: at, decision: 'rollback', reason, ...alarms }];
+  // The check itself decided the rollback (an alarm seen at the check, an unhealthy step): already recorded.
+  if (open.decision === 'rollback') return [...history];
   return [...history, { weight: currentWeight, at, checkedAt: at, decision: 'rollback', reason, ...alarms }];
 }

@@ -266,6 +266,19 @@ describe('historyWithRollback', () => {
     expect(after).toEqual([history[0], { weight: 10, at, checkedAt: at, decision: 'rollback', reason: 'aborted by dana' }]);
   });
 
+  it('keeps the history as it is when its last step already decided the rollback (the check rolled back: no second step)', () => {
+    const history = [
+      {
+        weight: 30,
+        at: '2026-11-29T09:00:00.000Z',
+        checkedAt: '2026-11-29T09:05:00.000Z',
+        decision: 'rollback' as const,
+        reason: 'unhealthy at 30%: p99 616 ms > 400 ms',
+      },
+    ];
+    expect(historyWithRollback(history, 30, at, 'unhealthy at 30%: p99 616 ms > 400 ms')).toEqual(history);
+  });
+
   it('leaves a history without steps empty: no traffic moved', () => {
     expect(historyWithRollback([], 0, at, 'smoke tests failed')).toEqual([]);
   });
