@@ -87,7 +87,7 @@ describe('health-driven ramp (local stack)', () => {
     const change = await rampedChange({ WAGE_RECORDS_LATENCY_MS: '600' });
 
     expect(change.status).toBe('rolled_back');
-    expect(change.reason).toMatch(/^unhealthy at 20%: p99 \d+ ms > 400 ms; p99 ratio \d+(\.\d)? × old \(\d+ ms vs \d+ ms\) > 1\.5 ×$/);
+    expect(change.reason).toMatch(/^unhealthy at 20%: p99 \d+ ms > 400 ms; p99 ratio \d+(\.\d)? × old \(\d+ ms vs \d+(\.\d)? ms\) > 1\.5 ×$/);
     // One step: the check's rollback is the history's last decision, not followed by a second rollback step.
     expect(change.deployment?.history).toHaveLength(1);
     const [step] = change.deployment?.history ?? [];
