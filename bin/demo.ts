@@ -4,6 +4,7 @@ import { CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
 import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/context';
+import healthRamp from './demo/health-ramp';
 import promotion, { STAGING_TARGET_FILE } from './demo/promotion';
 import { releaseNotesSection } from './demo/release-notes';
 
@@ -18,7 +19,7 @@ import { releaseNotesSection } from './demo/release-notes';
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [promotion, releaseNotesSection];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [healthRamp, promotion, releaseNotesSection];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';

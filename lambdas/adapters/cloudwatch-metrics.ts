@@ -16,6 +16,10 @@ export class CloudWatchMetricsReader implements MetricsReader {
   constructor(private readonly cloudwatch: AwsClient) {}
 
   async versionStats(functionName: string, alias: string, versions: readonly string[], from: Date, to: Date): Promise<Record<string, VersionStats>> {
+    // GetMetricData refuses an EndTime not after the StartTime; an empty window has no data anyway.
+    if (to.getTime() <= from.getTime()) {
+      return Object.fromEntries(versions.map((v) => [v, { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null }]));
+    }
     const period = Math.max(60, Math.ceil((to.getTime() - from.getTime()) / 60_000) * 60);
     const dims = [
       { Name: 'FunctionName', Value: functionName },

@@ -1,4 +1,5 @@
 import { plot } from 'asciichart';
+import type { HealthComparison } from './canary-health';
 import type { CanaryReport, CanaryReportStep } from './canary-report';
 import { describeCanaryPlan } from './strategies/alias-weights';
 import { strategyOf } from './strategies/registry';
@@ -64,6 +65,11 @@ export function alarmsText(s: CanaryReportStep): string {
   return s.alarms.length ? s.alarms.map((a) => `${a.name} ${a.state}`).join(', ') : '—';
 }
 
+/** `ok  `, `FAIL` or `skip`: how a health comparison came out, in a fixed width. */
+export function comparisonMark(c: HealthComparison): string {
+  return c.result === 'pass' ? 'ok  ' : c.result === 'fail' ? 'FAIL' : 'skip';
+}
+
 const CHART_WIDTH = 60;
 
 /**
@@ -96,6 +102,7 @@ export function renderReportText(report: CanaryReport): string {
     out.push(lines[0]);
     report.steps.forEach((s, i) => {
       out.push(lines[i + 1], `     alarms: ${alarmsText(s)}${s.reason ? `; reason: ${s.reason}` : ''}`);
+      if (s.health) out.push(`     health: ${s.health.verdict}`, ...s.health.comparisons.map((c) => `       ${comparisonMark(c)}  ${c.text}`));
     });
   }
   out.push('', 'Smoke tests');

@@ -1,3 +1,4 @@
+import type { HealthCheck } from './canary-health';
 import { canonicalSha256 } from './canonical-hash';
 import type { CanaryStepRecord, Change, ChangeStatus, DeploymentRecord, SmokeTestRun } from './change';
 import type { VersionStats } from './observations';
@@ -37,6 +38,8 @@ export interface CanaryReportStep {
   readonly old: VersionStats | null;
   readonly new: VersionStats | null;
   readonly alarms: readonly { readonly name: string; readonly state: string }[];
+  /** A health-driven step (a ramp): each comparison of the new version with the limits and the old version. Absent otherwise. */
+  readonly health?: HealthCheck;
   readonly decision: StepDecision | null;
   readonly reason: string | null;
 }
@@ -153,6 +156,8 @@ function reportStep(h: CanaryStepRecord, i: number, last: boolean, d: Deployment
     old: h.observed?.old ?? null,
     new: h.observed?.new ?? null,
     alarms: h.alarms ?? [],
+    // Only when recorded: the reports (and hashes) of steps without it stay as they were.
+    ...(h.health ? { health: h.health } : {}),
     decision: h.decision ?? null,
     reason: h.reason ?? null,
   };

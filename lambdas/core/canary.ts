@@ -1,3 +1,4 @@
+import type { HealthCheck } from './canary-health';
 import type { CanaryStepRecord, StepObservation } from './change';
 import type { AlarmStatus, VersionStats } from './observations';
 import type { StepDecision } from './workflow-state';
@@ -52,6 +53,11 @@ export interface CanaryCheckInput {
   readonly alarms: readonly AlarmStatus[];
   readonly paused?: { readonly by: string };
   readonly promoteRequested?: { readonly by: string };
+  /**
+   * A health-driven canary (a ramp): the step's health over its window (canary-health.ts
+   * `judgeHealth`), and how many bakes the step may last while the new version's sample is too small.
+   */
+  readonly health?: { readonly check: HealthCheck; readonly maxBakes: number };
 }
 
 /**
@@ -94,12 +100,40 @@ export function checkStep(input: CanaryCheckInput): CanaryVerdict {
   const bake = input.stepIndex >= last ? input.finalBakeSeconds : input.bakeSeconds;
   const remaining = bake - input.bakedSeconds;
   if (remaining > 0) return { kind: 'bake', waitSeconds: remaining };
+  const judged = input.health && healthVerdict(input.health, weight, bake, input.bakedSeconds);
+  if (judged) return judged.kind === 'decided' ? { ...judged, nextStepIndex: input.stepIndex } : judged;
   const verdict = decideAfterBake(input.alarms, input.stepIndex, input.steps, input.deploymentStartedAt);
   return {
     kind: 'decided',
     decision: verdict.decision,
     reason: verdict.reason,
     nextStepIndex: verdict.decision === 'continue' ? input.stepIndex + 1 : input.stepIndex,
+  };
+}
+
+/**
+ * What a health-driven step's health decides once its bake is over, or undefined when it is
+ * healthy (the step goes on as any other): an unhealthy step rolls back naming its failed
+ * comparisons; a sample too small bakes again — up to `maxBakes` bakes in all — then rolls back
+ * (a canary that cannot show its health is not promoted). A bake of 0 s never waits for more data.
+ */
+function healthVerdict(
+  health: NonNullable<CanaryCheckInput['health']>,
+  weight: number,
+  bake: number,
+  bakedSeconds: number,
+): { kind: 'bake'; waitSeconds: number } | { kind: 'decided'; decision: 'rollback'; reason: string } | undefined {
+  const { check, maxBakes } = health;
+  const failed = check.comparisons.filter((c) => c.result === 'fail').map((c) => c.text);
+  if (check.verdict === 'unhealthy') return { kind: 'decided', decision: 'rollback', reason: `unhealthy at ${weight}%: ${failed.join('; ')}` };
+  if (check.verdict !== 'insufficient') return undefined;
+  const allowed = bake * maxBakes;
+  if (bakedSeconds < allowed) return { kind: 'bake', waitSeconds: Math.min(bake, allowed - bakedSeconds) };
+  const bakes = bake > 0 ? Math.round(bakedSeconds / bake) : 1;
+  return {
+    kind: 'decided',
+    decision: 'rollback',
+    reason: `insufficient sample at ${weight}%: ${failed.join('; ')} after ${bakes} bake${bakes === 1 ? '' : 's'} (${Math.round(bakedSeconds)} s)`,
   };
 }
 
@@ -121,7 +155,8 @@ export function observe(old: VersionStats, next: VersionStats, from: string, to:
  * The canary's step history with the rollback recorded as its last decision, so that a rolled-back
  * deployment's history always ends in `rollback`: a step still open (an alarm's event, an abort, a
  * failed smoke test mid-bake) is decided by the rollback; when every step was already decided (the
- * rollback came between a `continue` and the next shift) a step at the current weight is appended.
+ * rollback came between a `continue` and the next shift) a step at the current weight is appended;
+ * a last step that decided the rollback itself (the check's) is the rollback already.
  * A history without steps stays empty: no traffic ever moved (e.g. smoke tests failed before it).
  * @param currentWeight - % of traffic on the new version when the rollback was decided
  * @param at - ISO-8601 time of the rollback
@@ -137,5 +172,7 @@ export function historyWithRollback(
   const open = history.at(-1);
   if (!open) return [];
   if (!open.decision) return [...history.slice(0, -1), { ...open, checkedAt: at, decision: 'rollback', reason, ...alarms }];
+  // The check itself decided the rollback (an alarm seen at the check, an unhealthy step): already recorded.
+  if (open.decision === 'rollback') return [...history];
   return [...history, { weight: currentWeight, at, checkedAt: at, decision: 'rollback', reason, ...alarms }];
 }

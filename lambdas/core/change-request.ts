@@ -1,7 +1,8 @@
 import valid from 'semver/functions/valid';
 import * as z from 'zod';
+import { Ramp } from './ramp';
 import { StrategyName } from './strategies/names';
-import { CanarySteps } from './target-settings';
+import { CanarySteps, oneOfStepsOrRamp } from './target-settings';
 
 /**
  * The change request a team proposes (POST /changes body), its enums and limits.
@@ -52,12 +53,18 @@ export const ChangeCode = z.union([
 ]);
 export type ChangeCode = z.infer<typeof ChangeCode>;
 
-/** Canary plan overrides: weights in % (strictly increasing, ending at 100) and bake times in s. */
-export const CanaryOverride = z.strictObject({
-  steps: CanarySteps,
-  bakeSeconds: z.number().int().min(0).max(86_400).optional(),
-  finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
-});
+/**
+ * Canary plan overrides: fixed weights in % (strictly increasing, ending at 100) or a health-driven
+ * `ramp` (ramp.ts), and bake times in s. The health limits are the target's.
+ */
+export const CanaryOverride = z
+  .strictObject({
+    steps: CanarySteps.optional(),
+    ramp: Ramp.optional(),
+    bakeSeconds: z.number().int().min(0).max(86_400).optional(),
+    finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
+  })
+  .superRefine(oneOfStepsOrRamp);
 export type CanaryOverride = z.infer<typeof CanaryOverride>;
 
 /** The body of POST /changes. Unknown fields are rejected so that typos do not pass silently. */

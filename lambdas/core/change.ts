@@ -1,6 +1,8 @@
+import type { HealthCheck } from './canary-health';
 import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
+import type { HealthSettings, Ramp } from './ramp';
 import type { StrategyName } from './strategies/names';
 import type { StepDecision } from './workflow-state';
 
@@ -82,6 +84,8 @@ export interface CanaryStepRecord {
   readonly checkedAt?: string;
   readonly observed?: StepObservation;
   readonly alarms?: readonly { name: string; state: string }[];
+  /** A health-driven step: each comparison of the new version with the limits and the old version, and the verdict. */
+  readonly health?: HealthCheck;
   readonly decision?: StepDecision;
   readonly reason?: string;
 }
@@ -108,6 +112,9 @@ export interface DeploymentRecord {
   readonly steps: readonly number[];
   readonly bakeSeconds: number;
   readonly finalBakeSeconds?: number;
+  /** A health-driven ramp (its weights are `steps`), and the limits each of its steps is judged by. */
+  readonly ramp?: Ramp;
+  readonly health?: HealthSettings;
   /** codedeploy: the deployment config and the deployment's id. */
   readonly deploymentConfig?: string;
   readonly codeDeployId?: string;

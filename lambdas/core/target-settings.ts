@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { HealthSettings, Ramp } from './ramp';
 
 /**
  * How a registered target is rolled out and watched: strategy, canary steps, CodeDeploy
@@ -14,15 +15,29 @@ export const CanarySteps = z
   .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must be strictly increasing')
   .refine((s) => s[s.length - 1] === 100, 'must end at 100');
 
+/** Exactly one of `steps` and `ramp` (the refinement of every `canary` that may hold either). */
+export function oneOfStepsOrRamp(c: { steps?: unknown; ramp?: unknown }, ctx: z.RefinementCtx): void {
+  if (c.steps !== undefined && c.ramp !== undefined) ctx.addIssue({ code: 'custom', path: ['ramp'], message: 'give either steps or ramp, not both' });
+  if (c.steps === undefined && c.ramp === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'give steps (fixed weights) or ramp' });
+}
+
 /**
  * The alias-weights canary: each step shifts the alias to its weight and bakes `bakeSeconds`;
  * after 100 % it bakes `finalBakeSeconds` (default: `bakeSeconds`) before smoke tests and promotion.
+ * The weights are fixed `steps`, or a health-driven `ramp` (ramp.ts): each step goes on only when
+ * the new version is healthy by `health` (defaults: ramp.ts `DEFAULT_HEALTH`), compared with the
+ * old one over the same window.
  */
-export const CanarySettings = z.strictObject({
-  steps: CanarySteps,
-  bakeSeconds: z.number().int().min(0).max(86_400),
-  finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
-});
+export const CanarySettings = z
+  .strictObject({
+    steps: CanarySteps.optional(),
+    ramp: Ramp.optional(),
+    bakeSeconds: z.number().int().min(0).max(86_400),
+    finalBakeSeconds: z.number().int().min(0).max(86_400).optional(),
+    /** What "healthy" means for a ramp (the service's limits: a change request cannot loosen them). */
+    health: HealthSettings.optional(),
+  })
+  .superRefine(oneOfStepsOrRamp);
 export type CanarySettings = z.infer<typeof CanarySettings>;
 
 /** A custom CodeDeploy Lambda deployment config (TimeBasedCanary / TimeBasedLinear). */

@@ -1,4 +1,4 @@
-import type { Dimension, Metric, PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import type { Dimension, GetMetricDataCommandInput, Metric, PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 
 /**
  * The PutMetricAlarm rules the local CloudWatch enforces, so that an alarm CloudWatch would refuse
@@ -97,4 +97,33 @@ function checkDimensionText(text: string, max: number, field: string): void {
   if (text.length < 1 || text.length > max) refuse(`${field} must be 1–${max} characters, got ${text.length}`);
   if (!PRINTABLE_ASCII.test(text)) refuse(`${field} must be printable ASCII (no control characters), got ${JSON.stringify(text)}`);
   if (text.trim() === '') refuse(`${field} must hold a non-whitespace character`);
+}
+
+/** A MetricDataQuery Id (MetricDataQuery: 1–255 characters, pattern `[a-z][a-zA-Z0-9_]*`). */
+const QUERY_ID = /^[a-z][a-zA-Z0-9_]{0,254}$/;
+
+/**
+ * Refuses a request CloudWatch's GetMetricData refuses: 1–500 MetricDataQueries, each Id matching
+ * `[a-z][a-zA-Z0-9_]*` (at most 255 characters) and unique in the request, each MetricStat's Period
+ * 1, 5, 10, 20, 30 (high resolution) or a multiple of 60 s, and an EndTime after the StartTime.
+ * @throws Error named ValidationError, naming the field and the value
+ */
+export function checkGetMetricData(input: GetMetricDataCommandInput): void {
+  const queries = input.MetricDataQueries ?? [];
+  if (queries.length < 1 || queries.length > 500) refuse(`MetricDataQueries must hold 1–500 queries, got ${queries.length}`);
+  const ids = new Set<string>();
+  queries.forEach((q, i) => {
+    const at = `MetricDataQueries.${i + 1}`;
+    const id = q.Id ?? '';
+    if (!QUERY_ID.test(id)) refuse(`${at}.Id must match [a-z][a-zA-Z0-9_]* (1–255 characters), got ${id}`);
+    if (ids.has(id)) refuse(`${at}.Id ${id} is not unique in the request`);
+    ids.add(id);
+    const period = q.MetricStat?.Period;
+    if (period !== undefined && ![1, 5, 10, 20, 30].includes(period) && (period <= 0 || period % 60 !== 0)) {
+      refuse(`${at}.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60 seconds, got ${period}`);
+    }
+  });
+  const start = new Date(input.StartTime ?? 0).getTime();
+  const end = new Date(input.EndTime ?? 0).getTime();
+  if (!(end > start)) refuse(`EndTime must be after StartTime, got ${new Date(start).toISOString()} → ${new Date(end).toISOString()}`);
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aws-client';
 import { type AlarmState, type AlarmVerdict, alarmState, evaluationIntervalSeconds, evaluationRangeLength, type TreatMissingData } from './alarm-evaluation';
-import { checkPutMetricAlarm, OPERATORS } from './cloudwatch-limits';
+import { checkGetMetricData, checkPutMetricAlarm, OPERATORS } from './cloudwatch-limits';
 import { CommandTable } from './command-table';
 import { MetricStore } from './metric-store';
 
@@ -77,7 +77,8 @@ const RETENTION_S = 15 * 86_400;
  * tables say ({@link alarmState}). `speed` divides every duration (a 60 s period lasts 1 s at speed
  * 60). Like CloudWatch, it evaluates every alarm continuously once {@link startEvaluating} runs, and
  * tells each state change to its {@link onStateChange} listeners as the EventBridge event AWS sends.
- * GetMetricData answers MetricStat queries (no expressions), its start rounded down to the minute.
+ * GetMetricData answers MetricStat queries (no expressions), its start rounded down to the minute,
+ * refusing what CloudWatch refuses ({@link checkGetMetricData}).
  */
 export class LocalCloudWatch implements AwsClient {
   private readonly store: MetricStore;
@@ -133,6 +134,7 @@ export class LocalCloudWatch implements AwsClient {
   }
 
   private async getMetricData(input: GetMetricDataCommand['input']): Promise<unknown> {
+    checkGetMetricData(input);
     const { StartTime, EndTime, MetricDataQueries = [] } = input;
     const minute = (60 * 1000) / this.speed;
     // GetMetricData rounds a start less than 15 days ago down to the minute; the end is exclusive.

@@ -1,3 +1,4 @@
+import type { HealthSettings, Ramp } from '../ramp';
 import type { StrategyName } from '../strategies/names';
 import type { ChangeWindow, Quorum, TestSuite } from './change-policy';
 
@@ -27,8 +28,17 @@ export interface ChangePlan {
   readonly strategy: StrategyName;
   /** codedeploy: the deployment config name (`CodeDeployDefault.Lambda…` or the target's custom one). */
   readonly deploymentConfig: string;
-  /** alias-weights: weights in %, bake time per step and after 100 % in s. */
-  readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
+  /**
+   * alias-weights: weights in %, bake time per step and after 100 % in s. A health-driven ramp also
+   * has `ramp` (its weights are `steps`) and the `health` limits each step is judged by.
+   */
+  readonly canary: {
+    readonly steps: readonly number[];
+    readonly bakeSeconds: number;
+    readonly finalBakeSeconds: number;
+    readonly ramp?: Ramp;
+    readonly health?: HealthSettings;
+  };
   readonly postImplementationReview: boolean;
   /**
    * How the version was chosen: named by the request (bump null), a bump it asked for, or one derived

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import * as z from 'zod';
 import { ChangeType, EnvironmentName, RiskLevel } from '../change-request';
+import { Ramp } from '../ramp';
+import { oneOfStepsOrRamp } from '../target-settings';
 
 /**
  * The change-control policy as code: which approvers, tests, change windows and bypasses a change
@@ -91,8 +93,11 @@ export const PolicyRule = z.strictObject({
     .number()
     .positive()
     .max(24 * 30),
-  /** Canary weights in % and bake time in s; default: the target's. */
-  canary: z.strictObject({ steps: z.array(z.number().int().min(1).max(100)).min(1), bakeSeconds: z.number().int().min(0) }).optional(),
+  /** Canary weights in % (fixed `steps` or a health-driven `ramp`) and bake time in s; default: the target's. */
+  canary: z
+    .strictObject({ steps: z.array(z.number().int().min(1).max(100)).min(1).optional(), ramp: Ramp.optional(), bakeSeconds: z.number().int().min(0) })
+    .superRefine(oneOfStepsOrRamp)
+    .optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 

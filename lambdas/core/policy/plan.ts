@@ -1,5 +1,6 @@
 import { planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
+import { DEFAULT_HEALTH, type Ramp, rampWeights } from '../ramp';
 import type { StrategyName } from '../strategies/names';
 import type { CanarySettings } from '../target-settings';
 import type { User } from '../user';
@@ -15,8 +16,13 @@ export interface PlanInput {
   readonly riskLevel: RiskLevel;
   readonly environment: string;
   readonly requester: string;
-  /** The change request's own canary, which wins over the rule's and the target's. */
-  readonly canary?: { readonly steps: readonly number[]; readonly bakeSeconds?: number; readonly finalBakeSeconds?: number };
+  /** The change request's own canary (fixed steps or a ramp), which wins over the rule's and the target's. */
+  readonly canary?: {
+    readonly steps?: readonly number[];
+    readonly ramp?: Ramp;
+    readonly bakeSeconds?: number;
+    readonly finalBakeSeconds?: number;
+  };
   readonly strategy?: StrategyName;
   readonly deploymentConfig?: string;
 }
@@ -38,6 +44,9 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
   const unmet = unmetGroups(groups);
   const base = rule.canary ?? target.canary;
   const bakeSeconds = input.canary?.bakeSeconds ?? base.bakeSeconds;
+  // The weights come whole from one place: the request's steps or ramp, else the rule's, else the target's.
+  const shape = input.canary?.steps || input.canary?.ramp ? input.canary : base;
+  const ramp = shape.ramp;
   return {
     policy: { name: policy.name, sha256: policyHash(policy), ruleId: rule.id, rule: rule.description },
     approvals: { groups, timeoutHours: rule.approvalTimeoutHours, ...(unmet ? { unmet } : {}) },
@@ -52,9 +61,11 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
     strategy: input.strategy ?? target.strategy,
     deploymentConfig: input.deploymentConfig ?? target.codeDeploy.deploymentConfig,
     canary: {
-      steps: input.canary?.steps ?? base.steps,
+      steps: ramp ? rampWeights(ramp) : (shape.steps ?? []),
       bakeSeconds,
       finalBakeSeconds: input.canary?.finalBakeSeconds ?? (rule.canary ? bakeSeconds : (target.canary.finalBakeSeconds ?? bakeSeconds)),
+      // A ramp is health-driven, by the target's limits (the service's own; defaults from the seed).
+      ...(ramp ? { ramp, health: { ...DEFAULT_HEALTH, ...target.canary.health } } : {}),
     },
     postImplementationReview: rule.postImplementationReview,
   };

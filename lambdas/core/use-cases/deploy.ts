@@ -1,5 +1,6 @@
 import type { LedgerActor } from '../actor';
 import { checkStep, historyWithRollback, observe, routeForWeight } from '../canary';
+import { judgeHealth } from '../canary-health';
 import { canaryReport, canaryReportSha256 } from '../canary-report';
 import type { CanaryStepRecord, Change, DeploymentRecord } from '../change';
 import { DeploymentError, NotFoundError, TargetBusyError } from '../errors';
@@ -45,7 +46,7 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     }
     const alias = await svc.functions.getAlias(target.functionName, target.alias);
     // The policy plan already merged the change request's canary, the rule's and the target's.
-    const { bakeSeconds, finalBakeSeconds } = c.plan.canary;
+    const { bakeSeconds, finalBakeSeconds, ramp, health } = c.plan.canary;
     const strategy = strategyOf(c.plan.strategy ?? DEFAULT_STRATEGY);
     strategy.requireAvailable(svc.settings);
     const start = strategy.start(c.plan);
@@ -60,6 +61,8 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
       bakeSeconds,
       finalBakeSeconds: finalBakeSeconds ?? bakeSeconds,
       ...start.record,
+      // Only CMV's own canary loop judges health (codedeploy shifts by its config, guarded by the alarms).
+      ...(ramp && health && strategy.workflowMode === 'canary' ? { ramp, health } : {}),
       currentWeight: 0,
       history: [],
     };
@@ -180,6 +183,10 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
     const last = d.history[d.history.length - 1];
     if (!last) throw new DeploymentError(`change ${changeId} has no canary step to check`);
     const now = svc.now().toISOString();
+    // A health-driven step is judged on what both versions served since its shift (read only once its bake is over).
+    const bake = state.stepIndex >= d.steps.length - 1 ? (d.finalBakeSeconds ?? d.bakeSeconds) : d.bakeSeconds;
+    const observed = d.health && bakedSeconds >= bake ? await observeStep(svc, d, last.at, now) : undefined;
+    const health = d.health && observed ? { check: judgeHealth(observed, d.health), maxBakes: d.health.maxBakes } : undefined;
     const verdict = checkStep({
       deploymentStartedAt: d.startedAt ?? state.startedAt,
       steps: d.steps,
@@ -190,6 +197,7 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
       alarms,
       paused: d.paused,
       promoteRequested: d.promoteRequested,
+      health,
     });
     if (verdict.kind === 'bake') {
       next = { ...state, decision: 'bake', waitSeconds: verdict.waitSeconds, bakedSeconds };
@@ -204,15 +212,23 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
     const checked: CanaryStepRecord = {
       ...last,
       checkedAt: now,
-      observed: await observeStep(svc, d, last.at, now),
+      observed: observed ?? (await observeStep(svc, d, last.at, now)),
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
+      ...(health ? { health: health.check } : {}),
       decision: verdict.decision,
       reason: verdict.reason,
     };
     return {
       event: 'CanaryStepChecked',
       patch: { deployment: { ...d, history: [...d.history.slice(0, -1), checked] } },
-      details: { weight: last.weight, decision: verdict.decision, reason: verdict.reason, alarms: checked.alarms, observed: checked.observed },
+      details: {
+        weight: last.weight,
+        decision: verdict.decision,
+        reason: verdict.reason,
+        alarms: checked.alarms,
+        observed: checked.observed,
+        ...(checked.health ? { health: checked.health } : {}),
+      },
     };
   });
   return next;

@@ -1,6 +1,6 @@
 import type { CanaryReport, CanaryReportStep } from '../../core/canary-report';
 import { renderChartSvg } from '../../core/canary-report-svg';
-import { alarmsText, formatPercent, reportSummary, stepDecision } from '../../core/canary-report-text';
+import { alarmsText, comparisonMark, formatPercent, reportSummary, stepDecision } from '../../core/canary-report-text';
 import type { VersionStats } from '../../core/observations';
 import { html, type Markup, page, trusted } from './page-shell';
 
@@ -22,7 +22,15 @@ function stepRow(s: CanaryReportStep, day: string | undefined): Markup {
   )}</td><td class="num">${pair(
     stat(s.old, (v) => ms(v.p99Ms)),
     stat(s.new, (v) => ms(v.p99Ms)),
-  )}</td><td>${alarmsText(s)}</td><td${s.decision === 'rollback' ? trusted(' class="rollback"') : ''}>${stepDecision(s)}</td><td class="reason">${s.reason ?? '—'}</td></tr>`;
+  )}</td><td>${alarmsText(s)}</td><td${s.decision === 'rollback' ? trusted(' class="rollback"') : ''}>${stepDecision(s)}</td><td class="reason">${s.reason ?? '—'}${healthList(s)}</td></tr>`;
+}
+
+/** A health-driven step's comparisons, each with how it came out (empty for other steps). */
+function healthList(s: CanaryReportStep): Markup | string {
+  if (!s.health) return '';
+  return html`<ul class="health" aria-label="Health comparisons (${s.health.verdict})">${s.health.comparisons.map(
+    (c) => html`<li${c.result === 'fail' ? trusted(' class="failed"') : ''}>${comparisonMark(c).trim()}: ${c.text}</li>`,
+  )}</ul>`;
 }
 
 function stepsTable(report: CanaryReport): Markup {

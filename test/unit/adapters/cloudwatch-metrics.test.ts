@@ -59,4 +59,11 @@ describe('CloudWatchMetricsReader.versionStats()', () => {
       '4': { requests: 0, errors: 0, throttles: 2, errorRatePercent: null, p99Ms: null },
     });
   });
+
+  it('does not ask CloudWatch about an empty window (GetMetricData refuses an end not after the start): no data', async () => {
+    const stats = await new CloudWatchMetricsReader(client).versionStats('fn', 'live', ['3'], from, from);
+
+    expect(cwMock.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+    expect(stats).toEqual({ '3': { requests: 0, errors: 0, throttles: 0, errorRatePercent: null, p99Ms: null } });
+  });
 });

@@ -1,3 +1,4 @@
+import type { HealthCheck } from '../../../lambdas/core/canary-health';
 import { canaryReport, canaryReportSha256 } from '../../../lambdas/core/canary-report';
 import { renderChartSvg } from '../../../lambdas/core/canary-report-svg';
 import { formatDuration, niceMax, renderReportText } from '../../../lambdas/core/canary-report-text';
@@ -209,6 +210,35 @@ describe('canary-report', () => {
       // Assert
       expect(report).toMatchObject({ strategy: null, steps: [], smokeTests: [], plannedSteps: [10, 50, 100], fromVersion: '1.0.0' });
       expect(report.timeline).toEqual({ from: null, to: null, weight: [], errorRate: [] });
+    });
+  });
+
+  describe('health-driven steps', () => {
+    const slow: HealthCheck = {
+      verdict: 'unhealthy',
+      comparisons: [
+        { name: 'sample', result: 'pass', value: 79, limit: 50, text: 'sample 79 requests ≥ 50' },
+        { name: 'p99', result: 'fail', value: 612, limit: 400, text: 'p99 612 ms > 400 ms' },
+        { name: 'errors-vs-old', result: 'skipped', value: null, limit: 0.01, text: 'errors vs old: skipped, old version served 0 requests < 50' },
+      ],
+    };
+    const ramped: Change = {
+      ...rolledBackChange,
+      deployment: rolledBackChange.deployment && {
+        ...rolledBackChange.deployment,
+        history: rolledBackChange.deployment.history.map((h) => ({ ...h, health: slow, reason: 'unhealthy at 10%: p99 612 ms > 400 ms' })),
+      },
+    };
+
+    it('shows each comparison of a step that recorded them, and leaves other steps (and their hash) as they were', () => {
+      expect(canaryReport(ramped).steps[0].health).toEqual(slow);
+      expect('health' in canaryReport(rolledBackChange).steps[0]).toBe(false);
+    });
+
+    it('prints the verdict and each comparison under its step', () => {
+      const text = renderReportText(canaryReport(ramped));
+
+      expect(text).toContain('     health: unhealthy\n       ok    sample 79 requests ≥ 50\n       FAIL  p99 612 ms > 400 ms\n       skip  errors vs old');
     });
   });
 

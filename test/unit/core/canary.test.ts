@@ -1,4 +1,5 @@
 import { aliasWeight, type CanaryCheckInput, checkStep, decideAfterBake, historyWithRollback, observe, routeForWeight } from '../../../lambdas/core/canary';
+import type { HealthCheck, HealthComparison } from '../../../lambdas/core/canary-health';
 import type { AlarmStatus } from '../../../lambdas/core/observations';
 
 const STARTED = '2026-03-01T09:00:00.000Z';
@@ -135,6 +136,84 @@ describe('canary', () => {
     it('decides at once when the bake time is 0', () => {
       expect(checkStep(input({ bakeSeconds: 0 }))).toMatchObject({ kind: 'decided', decision: 'continue' });
     });
+
+    describe('health-driven (a ramp)', () => {
+      const comparison = (name: HealthComparison['name'], result: HealthComparison['result'], text: string): HealthComparison => ({
+        name,
+        result,
+        value: 1,
+        limit: 1,
+        text,
+      });
+      const healthy: HealthCheck = { verdict: 'healthy', comparisons: [comparison('sample', 'pass', 'sample 60 requests ≥ 50')] };
+      const slow: HealthCheck = {
+        verdict: 'unhealthy',
+        comparisons: [
+          comparison('sample', 'pass', 'sample 60 requests ≥ 50'),
+          comparison('p99', 'fail', 'p99 612 ms > 400 ms'),
+          comparison('p99-vs-old', 'fail', 'p99 ratio 2.4 × old (612 ms vs 255 ms) > 1.5 ×'),
+        ],
+      };
+      const few: HealthCheck = { verdict: 'insufficient', comparisons: [comparison('sample', 'fail', 'sample 12 requests on the new version < 50')] };
+
+      it('continues when healthy, as any step', () => {
+        expect(checkStep(input({ bakedSeconds: 300, health: { check: healthy, maxBakes: 3 } }))).toEqual({
+          kind: 'decided',
+          decision: 'continue',
+          reason: 'healthy at 25%',
+          nextStepIndex: 2,
+        });
+      });
+
+      it('rolls back when unhealthy, naming every failed comparison', () => {
+        expect(checkStep(input({ bakedSeconds: 300, health: { check: slow, maxBakes: 3 } }))).toEqual({
+          kind: 'decided',
+          decision: 'rollback',
+          reason: 'unhealthy at 25%: p99 612 ms > 400 ms; p99 ratio 2.4 × old (612 ms vs 255 ms) > 1.5 ×',
+          nextStepIndex: 1,
+        });
+      });
+
+      it('rolls back an unhealthy last step instead of promoting', () => {
+        expect(checkStep(input({ stepIndex: 3, bakedSeconds: 600, health: { check: slow, maxBakes: 3 } }))).toMatchObject({
+          decision: 'rollback',
+          nextStepIndex: 3,
+        });
+      });
+
+      it('does not judge health before the bake is over', () => {
+        expect(checkStep(input({ bakedSeconds: 100, health: { check: slow, maxBakes: 3 } }))).toEqual({ kind: 'bake', waitSeconds: 200 });
+      });
+
+      it('bakes another bake while the sample is too small, up to maxBakes bakes', () => {
+        expect(checkStep(input({ bakedSeconds: 300, health: { check: few, maxBakes: 3 } }))).toEqual({ kind: 'bake', waitSeconds: 300 });
+        expect(checkStep(input({ bakedSeconds: 750, health: { check: few, maxBakes: 3 } }))).toEqual({ kind: 'bake', waitSeconds: 150 });
+      });
+
+      it('rolls back when the sample is still too small after maxBakes bakes', () => {
+        expect(checkStep(input({ bakedSeconds: 900, health: { check: few, maxBakes: 3 } }))).toEqual({
+          kind: 'decided',
+          decision: 'rollback',
+          reason: 'insufficient sample at 25%: sample 12 requests on the new version < 50 after 3 bakes (900 s)',
+          nextStepIndex: 1,
+        });
+      });
+
+      it('never waits for more data with a bake of 0 s', () => {
+        expect(checkStep(input({ bakeSeconds: 0, health: { check: few, maxBakes: 3 } }))).toMatchObject({
+          decision: 'rollback',
+          reason: 'insufficient sample at 25%: sample 12 requests on the new version < 50 after 1 bake (0 s)',
+        });
+      });
+
+      it('lets an operator’s promote and pause, and an alarm, win over the health check', () => {
+        const health = { check: slow, maxBakes: 3 };
+        expect(checkStep(input({ bakedSeconds: 300, health, promoteRequested: { by: 'dana' } }))).toMatchObject({ decision: 'continue', nextStepIndex: 3 });
+        expect(checkStep(input({ bakedSeconds: 300, health, paused: { by: 'dana' } }))).toEqual({ kind: 'paused' });
+        const alarms = [alarm('ALARM', '2026-03-01T09:03:00.000Z')];
+        expect(checkStep(input({ bakedSeconds: 300, health, alarms }))).toMatchObject({ decision: 'rollback', reason: expect.stringMatching(/^alarm /) });
+      });
+    });
   });
 
   describe('aliasWeight()', () => {
@@ -185,6 +264,19 @@ describe('historyWithRollback', () => {
     ];
     const after = historyWithRollback(history, 10, at, 'aborted by dana');
     expect(after).toEqual([history[0], { weight: 10, at, checkedAt: at, decision: 'rollback', reason: 'aborted by dana' }]);
+  });
+
+  it('keeps the history as it is when its last step already decided the rollback (the check rolled back: no second step)', () => {
+    const history = [
+      {
+        weight: 30,
+        at: '2026-11-29T09:00:00.000Z',
+        checkedAt: '2026-11-29T09:05:00.000Z',
+        decision: 'rollback' as const,
+        reason: 'unhealthy at 30%: p99 616 ms > 400 ms',
+      },
+    ];
+    expect(historyWithRollback(history, 30, at, 'unhealthy at 30%: p99 616 ms > 400 ms')).toEqual(history);
   });
 
   it('leaves a history without steps empty: no traffic moved', () => {

@@ -129,5 +129,20 @@ describe('change-request', () => {
       expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['canary.steps']);
       expect(result.error?.issues[0].message).toMatch(message);
     });
+    it('accepts a health-driven ramp instead of steps (max defaults to 100)', () => {
+      const result = ProposeChangeRequest.safeParse({ ...valid, canary: { ramp: { start: 5, increment: 20 }, bakeSeconds: 60 } });
+
+      expect(result.data?.canary).toEqual({ ramp: { start: 5, increment: 20, max: 100 }, bakeSeconds: 60 });
+    });
+
+    it.each([
+      [{ steps: [10, 100], ramp: { start: 5, increment: 20 } }, 'canary.ramp', 'give either steps or ramp, not both'],
+      [{ bakeSeconds: 60 }, 'canary.steps', 'give steps (fixed weights) or ramp'],
+      [{ ramp: { start: 50, increment: 10, max: 40 } }, 'canary.ramp.start', 'must be at most max (40), got 50'],
+    ])('rejects the canary %j naming the field', (canary, path, message) => {
+      const result = ProposeChangeRequest.safeParse({ ...valid, canary });
+
+      expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[path, message]]);
+    });
   });
 });

@@ -34,6 +34,36 @@ describe('LocalCloudWatch', () => {
     ]);
   });
 
+  describe('GetMetricData refuses what CloudWatch refuses (ValidationError naming the field)', () => {
+    const metric = { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: dimensions };
+    const query = (Id: string, Period = 60) => ({ Id, MetricStat: { Metric: metric, Period, Stat: 'p99' } });
+    const start = new Date('2026-11-22T10:00:00Z');
+    const end = new Date('2026-11-22T10:05:00Z');
+
+    it.each([
+      ['no query', { StartTime: start, EndTime: end, MetricDataQueries: [] }, /MetricDataQueries must hold 1–500 queries, got 0/],
+      ['501 queries', { StartTime: start, EndTime: end, MetricDataQueries: Array.from({ length: 501 }, (_, i) => query(`q${i}`)) }, /got 501/],
+      [
+        'an Id not starting with a lower-case letter',
+        { StartTime: start, EndTime: end, MetricDataQueries: [query('P99')] },
+        /MetricDataQueries\.1\.Id must match/,
+      ],
+      ['an Id with a dash', { StartTime: start, EndTime: end, MetricDataQueries: [query('p99-new')] }, /MetricDataQueries\.1\.Id must match/],
+      ['two queries with one Id', { StartTime: start, EndTime: end, MetricDataQueries: [query('a'), query('a')] }, /MetricDataQueries\.2\.Id a is not unique/],
+      [
+        'a period of 45 s',
+        { StartTime: start, EndTime: end, MetricDataQueries: [query('a', 45)] },
+        /MetricDataQueries\.1\.MetricStat\.Period must be 1, 5, 10, 20, 30 or a multiple of 60 seconds, got 45/,
+      ],
+      ['an end not after the start', { StartTime: end, EndTime: start, MetricDataQueries: [query('a')] }, /EndTime must be after StartTime/],
+    ])('refuses %s', async (_what, input, message) => {
+      await expect(new LocalCloudWatch(60).send(new GetMetricDataCommand(input))).rejects.toMatchObject({
+        name: 'ValidationError',
+        message: expect.stringMatching(message),
+      });
+    });
+  });
+
   it('evaluating continuously, tells one "CloudWatch Alarm State Change" event per state change, shaped like AWS\'s', async () => {
     const cw = new LocalCloudWatch(600); // a 60 s period lasts 100 ms
     const events: AlarmStateChangeEvent[] = [];

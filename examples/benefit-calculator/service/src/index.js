@@ -9,4 +9,8 @@ const { version } = require('../package.json');
  * Lambda handler. Event: {claimId, baseQuarters: [{quarter, wages, seasonalBonus}] × 4, dependants}.
  * Returns the benefit decision; invalid input throws a ValidationError (a failed invocation).
  */
-exports.handler = async (event) => ({ ...calculateBenefit(event, config), calculatorVersion: version });
+exports.handler = async (event) => {
+  // The wage-records look-up (simulated: the example has no backend), as slow as the configuration says.
+  if (config.wageRecordsLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, config.wageRecordsLatencyMs));
+  return { ...calculateBenefit(event, config), calculatorVersion: version };
+};

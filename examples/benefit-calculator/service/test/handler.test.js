@@ -51,8 +51,10 @@ test('handler rejects invalid input with a ValidationError', async () => {
 });
 
 test('config: defaults for unset variables, numbers for set ones, a clear error for malformed ones', () => {
-  assert.deepEqual(load({}), { maxWeeklyBenefit: 1105, minBasePeriodWages: 6300, dependencyAllowance: 25 });
+  assert.deepEqual(load({}), { maxWeeklyBenefit: 1105, minBasePeriodWages: 6300, dependencyAllowance: 25, wageRecordsLatencyMs: 0 });
   assert.equal(load({ MAX_WEEKLY_BENEFIT: '1200' }).maxWeeklyBenefit, 1200);
   assert.throws(() => load({ MIN_BASE_PERIOD_WAGES: 'lots' }), /MIN_BASE_PERIOD_WAGES must be a non-negative number/);
   assert.throws(() => load({ DEPENDENCY_ALLOWANCE: '-25' }), /DEPENDENCY_ALLOWANCE/);
+  assert.equal(load({ WAGE_RECORDS_LATENCY_MS: '500' }).wageRecordsLatencyMs, 500);
+  assert.throws(() => load({ WAGE_RECORDS_LATENCY_MS: '1.5' }), /WAGE_RECORDS_LATENCY_MS must be a whole number/);
 });

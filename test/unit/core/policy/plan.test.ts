@@ -1,6 +1,7 @@
 import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
+import { DEFAULT_HEALTH } from '../../../../lambdas/core/ramp';
 import type { Role, User } from '../../../../lambdas/core/user';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
@@ -96,6 +97,36 @@ describe('plan', () => {
       const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 300, finalBakeSeconds: 300 });
+    });
+
+    it('expands a change request’s ramp into its weights, judged by the target’s health limits over the seed’s defaults', () => {
+      const target = { ...TARGET_CANARY, canary: { ...TARGET_CANARY.canary, health: { ...DEFAULT_HEALTH, maxP99Ms: 250 } } };
+
+      const plan = planChange(
+        DEFAULT_POLICY,
+        input({ riskLevel: 'critical', canary: { ramp: { start: 5, increment: 20, max: 100 } } }),
+        target,
+        USERS,
+        FRIDAY_NOON,
+      );
+
+      expect(plan.canary).toEqual({
+        steps: [5, 25, 45, 65, 85, 100],
+        bakeSeconds: 300,
+        finalBakeSeconds: 300,
+        ramp: { start: 5, increment: 20, max: 100 },
+        health: { ...DEFAULT_HEALTH, maxP99Ms: 250 },
+      });
+    });
+
+    it('takes a ramp from the target (seed defaults when it sets no limits), and fixed steps from the request over it', () => {
+      const target = { ...TARGET_CANARY, canary: { ramp: { start: 10, increment: 30, max: 100 }, bakeSeconds: 60 } };
+
+      const ramped = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium' }), target, USERS, FRIDAY_NOON);
+      const fixed = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium', canary: { steps: [50, 100] } }), target, USERS, FRIDAY_NOON);
+
+      expect(ramped.canary).toMatchObject({ steps: [10, 40, 70, 100], ramp: target.canary.ramp, health: DEFAULT_HEALTH });
+      expect(fixed.canary).toEqual({ steps: [50, 100], bakeSeconds: 60, finalBakeSeconds: 60 });
     });
 
     it('falls back to the target’s canary when the rule has none (medium risk)', () => {

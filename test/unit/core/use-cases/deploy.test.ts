@@ -1,6 +1,9 @@
 import { canaryReport, canaryReportSha256 } from '../../../../lambdas/core/canary-report';
 import type { Change, DeploymentRecord } from '../../../../lambdas/core/change';
 import { DeploymentError, TargetBusyError } from '../../../../lambdas/core/errors';
+import type { VersionStats } from '../../../../lambdas/core/observations';
+import type { MetricsReader } from '../../../../lambdas/core/ports';
+import { DEFAULT_HEALTH } from '../../../../lambdas/core/ramp';
 import {
   checkCanary,
   type DeploymentState,
@@ -154,6 +157,82 @@ describe('checkCanary()', () => {
     // Assert
     expect(next).toMatchObject({ decision: 'bake', bakedSeconds: 20 });
     expect(store.entries).toEqual([]);
+  });
+});
+
+describe('checkCanary() of a health-driven ramp', () => {
+  const stats = (requests: number, errors: number, p99Ms: number): VersionStats => ({
+    requests,
+    errors,
+    throttles: 0,
+    errorRatePercent: (100 * errors) / requests,
+    p99Ms,
+  });
+  /** chg-1 at 10 % of a ramp with the seed's limits, its bake (60 s) over; CloudWatch reads `old` and `next` for versions 1 and 2. */
+  const judged = async (old: VersionStats, next: VersionStats, bakedSeconds = 0) => {
+    const reads: { from: string; to: string }[] = [];
+    const metrics: MetricsReader = {
+      versionStats: async (_fn, _alias, _versions, from, to) => {
+        reads.push({ from: from.toISOString(), to: to.toISOString() });
+        return { '1': old, '2': next };
+      },
+    };
+    const deployment = { ramp: { start: 10, increment: 90, max: 100 }, health: DEFAULT_HEALTH };
+    const fakes = await deployingAt(10, { deployment });
+    const svc = { ...fakes.svc, metrics };
+    const next_ = await checkCanary(
+      svc,
+      'chg-1',
+      state({ decision: 'bake', waitSeconds: 60, bakedSeconds, wake: { by: 'due', since: '2026-03-02T09:30:00.000Z' } }),
+    );
+    return { ...fakes, next: next_, reads };
+  };
+
+  it('rolls back a latency regression, recording each comparison on the step and in CanaryStepChecked, the reason naming the failed ones', async () => {
+    const { next, store, reads, svc } = await judged(stats(900, 0, 255), stats(100, 0, 612));
+
+    expect(next).toMatchObject({ decision: 'rollback', stepIndex: 0 });
+    const reason = 'unhealthy at 10%: p99 612 ms > 400 ms; p99 ratio 2.4 × old (612 ms vs 255 ms) > 1.5 ×';
+    const step = store.changes.get('chg-1')?.deployment?.history[0];
+    expect(step).toMatchObject({ decision: 'rollback', reason, health: { verdict: 'unhealthy' } });
+    expect(step?.health?.comparisons.map((c) => [c.name, c.result])).toEqual([
+      ['sample', 'pass'],
+      ['error-rate', 'pass'],
+      ['p99', 'fail'],
+      ['errors-vs-old', 'pass'],
+      ['p99-vs-old', 'fail'],
+    ]);
+    expect(store.entries).toMatchObject([{ type: 'CanaryStepChecked', details: { decision: 'rollback', reason, health: step?.health } }]);
+    // Both versions over the same window: from the shift to the check.
+    expect(reads).toEqual([{ from: '2026-03-02T09:30:00.000Z', to: svc.now().toISOString() }]);
+  });
+
+  it('continues when healthy, recording the comparisons', async () => {
+    const { next, store } = await judged(stats(900, 1, 120), stats(100, 0, 130));
+
+    expect(next).toMatchObject({ decision: 'continue', stepIndex: 1 });
+    expect(store.changes.get('chg-1')?.deployment?.history[0]).toMatchObject({
+      decision: 'continue',
+      reason: 'healthy at 10%',
+      health: { verdict: 'healthy' },
+    });
+  });
+
+  it('bakes again, recording nothing, while the new version served fewer than minRequests', async () => {
+    const { next, store } = await judged(stats(900, 0, 120), stats(12, 0, 130));
+
+    expect(next).toMatchObject({ decision: 'bake', waitSeconds: 60, bakedSeconds: 60 });
+    expect(store.entries).toEqual([]);
+  });
+
+  it('rolls back when the sample is still too small after maxBakes bakes', async () => {
+    const { next, store } = await judged(stats(900, 0, 120), stats(12, 0, 130), 120);
+
+    expect(next).toMatchObject({ decision: 'rollback' });
+    expect(store.changes.get('chg-1')?.deployment?.history[0]).toMatchObject({
+      reason: 'insufficient sample at 10%: sample 12 requests on the new version < 50 after 3 bakes (180 s)',
+      health: { verdict: 'insufficient' },
+    });
   });
 });
 
