@@ -33,7 +33,7 @@ export type StoreWrite =
  * Which wait of the workflow a task token resumes: the approval, a paused canary's resume, a canary
  * step's bake, or a CodeDeploy deployment's next look.
  */
-export type TaskWait = 'approval' | 'resume' | 'bake' | 'codedeploy';
+export type TaskWait = 'approval' | 'resume' | 'bake' | 'codedeploy' | 'warm-up';
 
 /** The deadline of a timed wait (a bake, a CodeDeploy look). Times ISO-8601. */
 export interface WaitDeadline {

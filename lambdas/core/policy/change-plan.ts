@@ -29,5 +29,7 @@ export interface ChangePlan {
   readonly deploymentConfig: string;
   /** alias-weights: weights in %, bake time per step and after 100 % in s. */
   readonly canary: { readonly steps: readonly number[]; readonly bakeSeconds: number; readonly finalBakeSeconds: number };
+  /** blue-green: the new version's provisioned concurrency (none: no warm-up) and the bake after the switch in s; absent in plans made before it existed. */
+  readonly blueGreen?: { readonly provisionedConcurrency?: number; readonly bakeSeconds: number };
   readonly postImplementationReview: boolean;
 }

@@ -1,7 +1,7 @@
 import { planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
 import type { StrategyName } from '../strategies/names';
-import type { CanarySettings } from '../target-settings';
+import { type BlueGreenSettings, type CanarySettings, DEFAULT_BLUE_GREEN } from '../target-settings';
 import type { User } from '../user';
 import type { ChangePlan } from './change-plan';
 import { type ChangePolicy, matchRule, policyHash } from './change-policy';
@@ -26,6 +26,8 @@ export interface TargetRollout {
   readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: { readonly deploymentConfig: string };
+  /** Absent on targets stored before blue-green existed: `DEFAULT_BLUE_GREEN`. */
+  readonly blueGreen?: BlueGreenSettings;
 }
 
 /**
@@ -56,6 +58,7 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
       bakeSeconds,
       finalBakeSeconds: input.canary?.finalBakeSeconds ?? (rule.canary ? bakeSeconds : (target.canary.finalBakeSeconds ?? bakeSeconds)),
     },
+    blueGreen: target.blueGreen ?? DEFAULT_BLUE_GREEN,
     postImplementationReview: rule.postImplementationReview,
   };
 }
