@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
+import blueGreen from './demo/blue-green';
 import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/context';
 
 /**
@@ -16,7 +17,7 @@ import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/c
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [blueGreen];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';
