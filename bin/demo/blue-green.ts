@@ -41,9 +41,9 @@ export default async function blueGreenSection(ctx: DemoContext): Promise<void> 
     const warmed = items.find((e) => e.type === 'ProvisionedConcurrencyReady');
     say(`warm-up: version ${green} provisioned ${warmed ? `READY at ${warmed.time}` : '(none)'}, then smoke tested`);
     const alias = (await api.target(TARGET)).alias.routingPercent;
-    say(
-      `switched in one update: alias ${JSON.stringify(alias)}; baking with version ${blue} still warm (${await warmth(blue)}) beside ${green} (${await warmth(green)})`,
-    );
+    const blueWarmth = await warmth(blue);
+    const kept = blueWarmth === 'none' ? 'still serving, without provisioned concurrency (it was not deployed blue-green)' : `still warm (${blueWarmth})`;
+    say(`switched in one update: alias ${JSON.stringify(alias)}; baking with version ${blue} ${kept}, beside ${green} (${await warmth(green)})`);
     return true;
   });
   // The release follows the deployed record at once (the sweep would finish it after a crash): a few looks at most.
