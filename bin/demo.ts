@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
+import blueGreen from './demo/blue-green';
 import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/context';
 import healthRamp from './demo/health-ramp';
 import promotion, { STAGING_TARGET_FILE } from './demo/promotion';
@@ -19,7 +20,7 @@ import { releaseNotesSection } from './demo/release-notes';
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [healthRamp, promotion, releaseNotesSection];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [healthRamp, blueGreen, promotion, releaseNotesSection];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';

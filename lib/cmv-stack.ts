@@ -97,7 +97,8 @@ export const LEDGER_DENIED_ACTIONS = [
  * - `artifacts:*` GetObject/PutObject in the artifact bucket,
  * - `workflow:start` StartExecution, `workflow:respond` SendTaskSuccess/SendTaskFailure,
  * - `config:read` GetObject of the deployment's config document (users and policy),
- * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias), `alarms:*` their canary alarms.
+ * - `targets:*` the registered target functions (alias read/shift, publish, invoke a version or the alias; `warm`: put and read a
+ *   version's provisioned concurrency, `release-warm`: delete it), `alarms:*` their canary alarms.
  * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
  * - `digests:*` ListBucket/GetObject and PutObject of digests in the digest bucket, `digest-key:*` KMS Sign and GetPublicKey of the digest key.
  * - `idempotency:records` the Idempotency table (Get/Put/Update/DeleteItem of `Idempotency-Key` records) and its name (IDEMPOTENCY_TABLE).
@@ -122,6 +123,8 @@ type Capability =
   | 'alarms:arm'
   | 'alarms:read'
   | 'targets:retire'
+  | 'targets:warm'
+  | 'targets:release-warm'
   | 'metrics:read'
   | 'codedeploy:create'
   | 'codedeploy:read'
@@ -147,7 +150,17 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'get-evidence': ['store:read', 'ledger:read', 'ledger:append', 'artifacts:read', 'digests:read', 'digest-key:public'],
   'decide-approval': [...COMMIT, 'workflow:respond', 'idempotency:records'],
   'record-review': COMMIT,
-  'control-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop', 'idempotency:records'],
+  // abort: the rollback releases what a blue-green deployment warmed.
+  'control-deployment': [
+    ...COMMIT,
+    'targets:read-alias',
+    'targets:shift',
+    'targets:release-warm',
+    'workflow:respond',
+    'codedeploy:read',
+    'codedeploy:stop',
+    'idempotency:records',
+  ],
   // The same artifact read back (its SHA-256 checked) and written under the next target; the source target's alarms (health).
   'advance-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'alarms:read', 'workflow:start', 'config:read', 'idempotency:records'],
   'list-targets': ['store:read'],
@@ -168,6 +181,7 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond', 'config:read'],
   'schedule-deployment': [...COMMIT, 'config:read'],
   'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
+  'warm-up': [...COMMIT, 'targets:warm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
   'schedule-wake': ['store:read', 'store:write', 'workflow:respond', 'codedeploy:read', 'wakes:schedule'],
   'check-canary': [...COMMIT, 'alarms:read', 'metrics:read'],
@@ -175,11 +189,12 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'run-smoke-tests': [...COMMIT, 'targets:invoke'],
   'create-code-deployment': [...COMMIT, 'codedeploy:create'],
   'follow-code-deployment': [...COMMIT, 'codedeploy:read', 'targets:read-alias', 'targets:shift', 'alarms:read', 'metrics:read'],
-  'finalize-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift'],
+  // blue-green: after the bake, the old version's provisioned concurrency is released.
+  'finalize-deployment': [...COMMIT, 'targets:read-alias', 'targets:shift', 'targets:release-warm'],
   // The target's ledger entries within its retention window (when each version was last live): the age rule.
   'retire-versions': [...COMMIT, 'ledger:read', 'targets:read-alias', 'targets:retire'],
-  rollback: [...COMMIT, 'targets:shift'],
-  'record-failure': [...COMMIT, 'targets:shift'],
+  rollback: [...COMMIT, 'targets:shift', 'targets:release-warm'],
+  'record-failure': [...COMMIT, 'targets:shift', 'targets:release-warm'],
 };
 
 /** Handlers that need more than the default 30 s / 512 MiB: they zip, unzip and publish code. */
@@ -423,6 +438,12 @@ export class CmvStack extends Stack {
         case 'targets:retire':
           for (const t of this.targets) t.grantRetireVersions(fn);
           return;
+        case 'targets:warm':
+          for (const t of this.targets) t.grantWarmVersions(fn);
+          return;
+        case 'targets:release-warm':
+          for (const t of this.targets) t.grantReleaseWarmVersions(fn);
+          return;
         case 'alarms:arm':
           for (const t of this.targets) t.grantArmAlarm(fn);
           return;
@@ -489,6 +510,7 @@ export class CmvStack extends Stack {
       'workflow:respond',
       'targets:read-alias',
       'targets:shift',
+      'targets:release-warm',
       'codedeploy:read',
     ] as const)
       grant(sweeper, capability);
@@ -507,7 +529,15 @@ export class CmvStack extends Stack {
       description: 'CMV: rolls back the deploying change when an alarm guarding it goes to ALARM',
       environment: { ...environment, STATE_MACHINE_ARN: this.workflow.stateMachineArn },
     });
-    for (const capability of [...COMMIT, 'targets:read-alias', 'targets:shift', 'workflow:respond', 'codedeploy:read', 'codedeploy:stop'] as const)
+    for (const capability of [
+      ...COMMIT,
+      'targets:read-alias',
+      'targets:shift',
+      'targets:release-warm',
+      'workflow:respond',
+      'codedeploy:read',
+      'codedeploy:stop',
+    ] as const)
       grant(alarmHandler, capability);
     for (const [name, value] of Object.entries(codeDeployEnvironment)) alarmHandler.addEnvironment(name, value);
     new Rule(this, 'AlarmStateChangeRule', {

@@ -1,20 +1,23 @@
 import {
   DeleteFunctionCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   type LambdaClient,
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   type PublishVersionCommandOutput,
+  PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { ConflictError, DeploymentError, NotFoundError, StaleAliasError } from '../core/errors';
-import type { AliasState, FunctionHost, Invocation, PublishedVersion } from '../core/ports';
+import type { AliasState, FunctionHost, Invocation, ProvisionedConcurrency, PublishedVersion } from '../core/ports';
 import type { AwsClient } from './aws-client';
 
 /**
@@ -167,6 +170,40 @@ export class LambdaFunctionHost implements FunctionHost {
     }
   }
 
+  async putProvisionedConcurrency(functionName: string, functionVersion: string, executions: number): Promise<ProvisionedConcurrency> {
+    try {
+      const out = await this.lambda.send(
+        new PutProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: functionVersion, ProvisionedConcurrentExecutions: executions }),
+      );
+      return toProvisioned(out);
+    } catch (err) {
+      const e = err as Error;
+      // Lambda's refusals of the amount (the account's unreserved minimum) and of a function busy with another operation.
+      if (e.name === 'InvalidParameterValueException' || e.name === 'ResourceConflictException')
+        throw new ConflictError(`provisioned concurrency ${executions} on ${functionName}:${functionVersion} refused: ${e.message}`, { cause: e });
+      throw err;
+    }
+  }
+
+  async getProvisionedConcurrency(functionName: string, functionVersion: string): Promise<ProvisionedConcurrency | undefined> {
+    try {
+      return toProvisioned(await this.lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: functionVersion })));
+    } catch (err) {
+      if (NO_PROVISIONED.has((err as Error).name)) return undefined;
+      throw err;
+    }
+  }
+
+  async deleteProvisionedConcurrency(functionName: string, functionVersion: string): Promise<boolean> {
+    try {
+      await this.lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: functionVersion }));
+      return true;
+    } catch (err) {
+      if (NO_PROVISIONED.has((err as Error).name)) return false;
+      throw err;
+    }
+  }
+
   private async waitUpdated(functionName: string): Promise<void> {
     // The SDK's waiter is typed on its client class but only sends GetFunction (the stand-in answers it), as any AwsClient does.
     await waitUntilFunctionUpdatedV2({ client: this.lambda as LambdaClient, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
@@ -194,5 +231,23 @@ function toState(out: { FunctionVersion?: string; RoutingConfig?: { AdditionalVe
     functionVersion: out.FunctionVersion,
     revisionId: out.RevisionId,
     ...(extra ? { additionalVersion: extra[0], additionalWeight: extra[1] } : {}),
+  };
+}
+
+/** What Lambda answers for a version without provisioned concurrency, or a version that no longer exists. */
+const NO_PROVISIONED = new Set(['ProvisionedConcurrencyConfigNotFoundException', 'ResourceNotFoundException']);
+
+function toProvisioned(out: {
+  RequestedProvisionedConcurrentExecutions?: number;
+  AllocatedProvisionedConcurrentExecutions?: number;
+  Status?: string;
+  StatusReason?: string;
+}): ProvisionedConcurrency {
+  const status = out.Status === 'READY' || out.Status === 'FAILED' ? out.Status : 'IN_PROGRESS';
+  return {
+    requested: out.RequestedProvisionedConcurrentExecutions ?? 0,
+    allocated: out.AllocatedProvisionedConcurrentExecutions ?? 0,
+    status,
+    ...(out.StatusReason ? { reason: out.StatusReason } : {}),
   };
 }

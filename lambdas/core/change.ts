@@ -125,6 +125,11 @@ export interface DeploymentRecord {
   readonly paused?: { readonly by: string; readonly at: string; readonly reason: string };
   /** Set by POST /changes/{id}/promote: the remaining steps are skipped. */
   readonly promoteRequested?: { readonly by: string; readonly at: string; readonly reason: string };
+  /**
+   * blue-green: the new version's provisioned concurrency (execution environments): recorded as
+   * requested before Lambda is asked (`requestedAt`), and when Lambda reported it READY. ISO-8601.
+   */
+  readonly warmUp?: { readonly provisionedConcurrency: number; readonly requestedAt?: string; readonly readyAt?: string };
   readonly outcome?: 'deployed' | 'rolled_back';
   readonly reason?: string;
   /**

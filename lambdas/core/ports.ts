@@ -33,7 +33,7 @@ export type StoreWrite =
  * Which wait of the workflow a task token resumes: the approval, a paused canary's resume, a canary
  * step's bake, or a CodeDeploy deployment's next look.
  */
-export type TaskWait = 'approval' | 'resume' | 'bake' | 'codedeploy';
+export type TaskWait = 'approval' | 'resume' | 'bake' | 'codedeploy' | 'warm-up';
 
 /** The deadline of a timed wait (a bake, a CodeDeploy look). Times ISO-8601. */
 export interface WaitDeadline {
@@ -215,6 +215,32 @@ export interface FunctionHost {
    * @throws NotFoundError when it does not exist (deleted already)
    */
   deleteVersion(functionName: string, functionVersion: string): Promise<void>;
+  /**
+   * Requests `executions` provisioned concurrency on a published version (PutProvisionedConcurrencyConfig):
+   * Lambda allocates it in the background (IN_PROGRESS, then READY or FAILED).
+   * @throws ConflictError when Lambda refuses it: it would leave the account's unreserved concurrency
+   *   under its minimum, or another operation on the function is in progress
+   */
+  putProvisionedConcurrency(functionName: string, functionVersion: string, executions: number): Promise<ProvisionedConcurrency>;
+  /** A version's provisioned concurrency (GetProvisionedConcurrencyConfig), or undefined when it has none. */
+  getProvisionedConcurrency(functionName: string, functionVersion: string): Promise<ProvisionedConcurrency | undefined>;
+  /**
+   * Removes a version's provisioned concurrency (DeleteProvisionedConcurrencyConfig).
+   * @returns false when the version had none (or no longer exists): nothing to release
+   */
+  deleteProvisionedConcurrency(functionName: string, functionVersion: string): Promise<boolean>;
+}
+
+/**
+ * A version's provisioned concurrency as Lambda reports it: `requested` and `allocated` execution
+ * environments; `status` IN_PROGRESS while Lambda allocates them, READY once all are initialized,
+ * FAILED when they cannot be (`reason` says why, e.g. the function's init failed).
+ */
+export interface ProvisionedConcurrency {
+  readonly requested: number;
+  readonly allocated: number;
+  readonly status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  readonly reason?: string;
 }
 
 /** One invocation: the version that ran, and its result or error (Lambda's FunctionError). */

@@ -40,6 +40,20 @@ export const CanarySettings = z
   .superRefine(oneOfStepsOrRamp);
 export type CanarySettings = z.infer<typeof CanarySettings>;
 
+/**
+ * The blue-green strategy: the new version gets `provisionedConcurrency` execution environments
+ * (none: no warm-up) and is smoke tested once Lambda reports them READY; then the alias switches to
+ * it at once (0 → 100 %) and it bakes `bakeSeconds` with the alarms watched while the old version
+ * keeps its environments warm (an alarm or an /abort switches back at once); after the bake the old
+ * version's provisioned concurrency is released.
+ */
+export const BlueGreenSettings = z.strictObject({
+  /** Execution environments Lambda keeps initialized for the new version (PutProvisionedConcurrencyConfig; at least 1). */
+  provisionedConcurrency: z.number().int().min(1).max(100_000).optional(),
+  bakeSeconds: z.number().int().min(0).max(86_400),
+});
+export type BlueGreenSettings = z.infer<typeof BlueGreenSettings>;
+
 /** A custom CodeDeploy Lambda deployment config (TimeBasedCanary / TimeBasedLinear). */
 export const CustomDeploymentConfig = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a CodeDeploy deployment config name'),
@@ -201,4 +215,6 @@ export const RetentionSettings = z.strictObject({
 export type RetentionSettings = z.infer<typeof RetentionSettings>;
 
 export const DEFAULT_CANARY: CanarySettings = { steps: [10, 50, 100], bakeSeconds: 60 };
+/** Blue-green without provisioned concurrency, baking 5 minutes. */
+export const DEFAULT_BLUE_GREEN: BlueGreenSettings = { bakeSeconds: 300 };
 export const DEFAULT_ALARMS: AlarmSettings = { errorRatePercent: 5, periodSeconds: 60, evaluationPeriods: 1, minimumRequests: 5, custom: [] };

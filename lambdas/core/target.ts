@@ -1,7 +1,7 @@
 import type { FunctionConfig } from './change-request';
 import type { TestSuite } from './policy/change-policy';
 import type { StrategyName } from './strategies/names';
-import type { AlarmSettings, CanarySettings, CodeDeploySettings, RetentionSettings, SmokeTest } from './target-settings';
+import type { AlarmSettings, BlueGreenSettings, CanarySettings, CodeDeploySettings, RetentionSettings, SmokeTest } from './target-settings';
 
 export type { AlarmSettings } from './target-settings';
 
@@ -50,6 +50,8 @@ export interface Target {
   readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: CodeDeploySettings;
+  /** Absent on targets stored before blue-green existed: `DEFAULT_BLUE_GREEN` then. */
+  readonly blueGreen?: BlueGreenSettings;
   readonly alarms: AlarmSettings;
   /** Run before any traffic reaches a new version and again at 100 %; a failure rolls back. */
   readonly smokeTests: readonly SmokeTest[];
@@ -66,11 +68,23 @@ export interface Target {
   readonly route?: AliasRoute;
   /** While a codedeploy change deploys, CodeDeploy shifts the alias: CMV leaves it alone until the change ends. */
   readonly shiftedByCodeDeploy?: boolean;
+  /**
+   * Provisioned concurrency to release, recorded with the entry that ended a blue-green deployment
+   * (the old version's once deployed, the new one's once rolled back or failed): released after that
+   * commit (`releaseWarmCapacity`), and by the reconciler when a crash came between.
+   */
+  readonly warmRelease?: readonly WarmRelease[];
   /** The change currently deploying; only one at a time per target. */
   readonly deployingChangeId?: string;
   readonly revision: number;
   readonly registeredAt: string;
   readonly updatedAt: string;
+}
+
+/** A published version whose provisioned concurrency is to be released, and the change whose end asked it. */
+export interface WarmRelease {
+  readonly changeId: string;
+  readonly functionVersion: string;
 }
 
 /** One immutable version of a target. `functionVersion` is the published Lambda version, once deployed. */

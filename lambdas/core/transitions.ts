@@ -27,6 +27,9 @@ export const TRANSITIONS = {
   CanaryStepChecked: { from: ['deploying'], to: 'same' },
   // codedeploy: the CodeDeploy deployment was created; its shifts are recorded as TrafficShifted.
   CodeDeployStarted: { from: ['deploying'], to: 'same' },
+  // blue-green: the new version's provisioned concurrency requested (before Lambda is asked) and READY.
+  ProvisionedConcurrencyRequested: { from: ['deploying'], to: 'same' },
+  ProvisionedConcurrencyReady: { from: ['deploying'], to: 'same' },
   SmokeTestsPassed: { from: ['deploying'], to: 'same' },
   SmokeTestsFailed: { from: ['deploying'], to: 'same' },
   // Operator controls (release_admin): POST /changes/{id}/pause, /resume, /promote; /abort is ChangeRolledBack.
@@ -44,7 +47,8 @@ export const TRANSITIONS = {
 export type ChangeEvent = keyof typeof TRANSITIONS;
 
 /** Ledger entry types that are not change transitions. */
-export type TargetEvent = 'TargetRegistered' | 'VersionActivated' | 'VersionsRetired';
+/** `ProvisionedConcurrencyReleased`: what an ended blue-green deployment left warm was released (the change had ended already). */
+export type TargetEvent = 'TargetRegistered' | 'VersionActivated' | 'VersionsRetired' | 'ProvisionedConcurrencyReleased';
 
 /**
  * The status a change moves to on an event.

@@ -24,9 +24,11 @@ export type StepDecision = z.infer<typeof StepDecision>;
 /**
  * Which loop of the workflow deploys the change, chosen by its strategy (`workflowMode`): `canary`
  * (CMV shifts, bakes and checks: SmokeTestsBeforeTraffic → ShiftTraffic → Bake → CheckCanary) or
- * `codedeploy` (CreateCodeDeployment → AwaitCodeDeploy → FollowCodeDeployment).
+ * `codedeploy` (CreateCodeDeployment → AwaitCodeDeploy → FollowCodeDeployment) or `blue-green`
+ * (WarmUp ⇄ AwaitWarmUp until the new version's provisioned concurrency is READY, then the canary
+ * loop with one step at 100 %).
  */
-export const WORKFLOW_MODES = ['canary', 'codedeploy'] as const;
+export const WORKFLOW_MODES = ['canary', 'codedeploy', 'blue-green'] as const;
 export const WorkflowMode = z.enum(WORKFLOW_MODES);
 export type WorkflowMode = z.infer<typeof WorkflowMode>;
 

@@ -452,6 +452,40 @@ export class RegisteredTarget extends Construct {
     return allow(grantee, ['lambda:DeleteFunction'], [`${this.function.functionArn}:*`]);
   }
 
+  /**
+   * Allows warming published versions (blue-green): lambda:PutProvisionedConcurrencyConfig and
+   * GetProvisionedConcurrencyConfig on the function's qualified ARNs (`<function ARN>:*`): the new
+   * version's number is assigned at publish time, hence the wildcard. Lambda refuses both on the
+   * unqualified function ($LATEST), which is not matched anyway.
+   */
+  grantWarmVersions(grantee: IGrantable): Grant {
+    this.acknowledgeQualified(
+      grantee,
+      'lambda:PutProvisionedConcurrencyConfig and GetProvisionedConcurrencyConfig',
+      'a blue-green deployment warms the version it published',
+    );
+    return allow(grantee, ['lambda:PutProvisionedConcurrencyConfig', 'lambda:GetProvisionedConcurrencyConfig'], [`${this.function.functionArn}:*`]);
+  }
+
+  /**
+   * Allows releasing published versions' provisioned concurrency (lambda:DeleteProvisionedConcurrencyConfig
+   * on the qualified ARNs): what an ended blue-green deployment leaves warm (the old version once
+   * deployed, the new one otherwise), whose numbers Lambda assigned at publish time.
+   */
+  grantReleaseWarmVersions(grantee: IGrantable): Grant {
+    this.acknowledgeQualified(grantee, 'lambda:DeleteProvisionedConcurrencyConfig', 'an ended blue-green deployment releases what it left warm');
+    return allow(grantee, ['lambda:DeleteProvisionedConcurrencyConfig'], [`${this.function.functionArn}:*`]);
+  }
+
+  private acknowledgeQualified(grantee: IGrantable, actions: string, why: string): void {
+    const logicalId = Stack.of(this).resolve((this.function.node.defaultChild as CfnFunction).logicalId);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>:*`,
+      `${actions} on the published versions of target ${this.name}'s function only (qualified ARNs): ${why}, and Lambda assigns version numbers at publish time. The unqualified function ARN is not matched.`,
+    );
+  }
+
   /** Everything a deployment does to this target: publish, shift the alias, arm and read the canary alarm. */
   grantDeploy(grantee: IGrantable): void {
     this.grantPublish(grantee);

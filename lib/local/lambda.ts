@@ -7,13 +7,16 @@ import {
   CreateAliasCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -24,6 +27,7 @@ import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
 import { CommandTable } from './command-table';
 import { checkEnvironment, checkRouting } from './lambda-limits';
+import { ALLOCATION_SECONDS, checkProvisionedRequest, noConfig, type ProvisionedState, provisionedOut } from './lambda-provisioned';
 import { writeSourceFiles } from './source-dir';
 import { jsonOf, readStoreFile, type StoreLog, writeStoreFile } from './store-file';
 
@@ -52,6 +56,8 @@ interface FunctionState {
   aliases: Record<string, AliasState>;
   /** The number the next published version gets; absent in state saved before deletes existed. */
   nextVersion?: number;
+  /** Provisioned concurrency by version number or alias name (lambda-provisioned.ts); absent in state saved before it existed. */
+  provisioned?: Record<string, ProvisionedState>;
 }
 
 const SavedVersion = z.looseObject({
@@ -91,7 +97,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 // Like Lambda, an error while loading the handler (the init phase) fails each invocation instead of the host.
 let mod, initError;
 try { mod = require(workerData.file); } catch (e) { initError = e; }
-parentPort.on('message', async ({ id, event }) => {
+parentPort.on('message', async ({ id, event, init }) => {
+  // Provisioned concurrency initializes an environment without invoking it: only whether the init phase succeeded.
+  if (init) return parentPort.postMessage({ id, ok: !initError, result: initError ? String(initError && initError.message) : null, ms: 0 });
   const started = performance.now();
   try {
     if (initError) throw initError;
@@ -124,10 +132,15 @@ export class LocalLambda implements AwsClient {
   private readonly workers = new Map<string, Worker>();
   private readonly pending = new Map<string, (r: { ok: boolean; result: unknown; ms: number }) => void>();
 
+  /**
+   * @param speed - how many times faster than the wall clock the runtime's clock runs (provisioned
+   *   concurrency takes {@link ALLOCATION_SECONDS} of it to allocate)
+   */
   constructor(
     private readonly root: string,
     private readonly cloudwatch: LocalCloudWatch,
     private readonly log?: StoreLog,
+    private readonly speed = 1,
   ) {}
 
   /**
@@ -162,6 +175,9 @@ export class LocalLambda implements AwsClient {
     .on(DeleteFunctionCommand, (s, c) => s.deleteFunction(c.input))
     .on(GetAliasCommand, (s, c) => s.aliasOut(s.fn(c.input.FunctionName), c.input.Name ?? ''))
     .on(UpdateAliasCommand, (s, c) => s.updateAlias(c.input))
+    .on(PutProvisionedConcurrencyConfigCommand, (s, c) => s.putProvisioned(c.input))
+    .on(GetProvisionedConcurrencyConfigCommand, (s, c) => s.getProvisioned(c.input))
+    .on(DeleteProvisionedConcurrencyConfigCommand, (s, c) => s.deleteProvisioned(c.input))
     .on(InvokeCommand, (s, c) => s.invoke(c.input.FunctionName ?? '', c.input.Qualifier, c.input.Payload as Uint8Array | string | undefined));
 
   /** Answers the Lambda API the runtime and the adapters use (functions, versions, aliases, Invoke); refuses any other command. */
@@ -284,6 +300,67 @@ export class LocalLambda implements AwsClient {
     Object.assign(alias, { functionVersion: target, weights, revisionId: randomUUID() });
     await this.save(fn);
     return this.aliasOut(fn, input.Name ?? '');
+  }
+
+  /**
+   * PutProvisionedConcurrencyConfig: on a published version or an alias only, within the account's
+   * concurrency (lambda-provisioned.ts); the config starts IN_PROGRESS, and is READY (or FAILED,
+   * when the version's init fails) {@link ALLOCATION_SECONDS} later on the runtime's clock.
+   */
+  private async putProvisioned(input: PutProvisionedConcurrencyConfigCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const qualifier = input.Qualifier;
+    const known = qualifier !== undefined && (qualifier in fn.versions || qualifier in fn.aliases);
+    const others = [...this.functions.values()].flatMap((f) =>
+      Object.entries(f.provisioned ?? {})
+        .filter(([q]) => f !== fn || q !== qualifier)
+        .map(([, p]) => p.requested),
+    );
+    checkProvisionedRequest(qualifier, known, input.ProvisionedConcurrentExecutions, others);
+    const now = Date.now();
+    const state: ProvisionedState = {
+      requested: input.ProvisionedConcurrentExecutions ?? 0,
+      status: 'IN_PROGRESS',
+      lastModified: new Date(now).toISOString(),
+      readyAt: new Date(now + (ALLOCATION_SECONDS * 1000) / this.speed).toISOString(),
+    };
+    fn.provisioned = { ...fn.provisioned, [qualifier ?? '']: state };
+    await this.save(fn);
+    return provisionedOut(state);
+  }
+
+  private async getProvisioned(input: GetProvisionedConcurrencyConfigCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const state = fn.provisioned?.[input.Qualifier ?? ''];
+    if (!state) throw noConfig('get');
+    if (state.status === 'IN_PROGRESS' && Date.parse(state.readyAt) <= Date.now()) {
+      const version = fn.aliases[input.Qualifier ?? '']?.functionVersion ?? input.Qualifier ?? '';
+      const init = await this.initialize(fn, version);
+      state.status = init.ok ? 'READY' : 'FAILED';
+      if (!init.ok) state.reason = `FUNCTION_ERROR_INIT_FAILURE: ${String(init.result)}`;
+      await this.save(fn);
+    }
+    return provisionedOut(state);
+  }
+
+  private async deleteProvisioned(input: DeleteProvisionedConcurrencyConfigCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const qualifier = input.Qualifier ?? '';
+    if (!fn.provisioned?.[qualifier]) throw noConfig('delete');
+    const { [qualifier]: _gone, ...rest } = fn.provisioned;
+    fn.provisioned = rest;
+    await this.save(fn);
+    return {};
+  }
+
+  /** Starts the version's worker and reports whether its init phase (loading the handler) succeeded. */
+  private async initialize(fn: FunctionState, version: string): Promise<{ ok: boolean; result: unknown }> {
+    const worker = await this.worker(fn, version);
+    const id = randomUUID();
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      worker.postMessage({ id, init: true });
+    });
   }
 
   /** Stops every worker. */
@@ -431,6 +508,8 @@ export class LocalLambda implements AwsClient {
     }
     fn.nextVersion = nextVersion(fn);
     delete fn.versions[version];
+    // Like Lambda: a deleted version's provisioned concurrency goes with it.
+    if (fn.provisioned?.[version]) delete fn.provisioned[version];
     await this.save(fn);
     const key = `${fn.name}:${version}`;
     const worker = this.workers.get(key);

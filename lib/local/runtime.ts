@@ -234,7 +234,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
     );
     const cloudwatch = new LocalCloudWatch(speed);
-    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log);
+    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log, speed);
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
     const events = new LocalEventBridge(join(dataDir, 'events'), log);

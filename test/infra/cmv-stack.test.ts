@@ -654,6 +654,8 @@ describe('CmvStack', () => {
       expect(sweeper).toBeDefined();
       const role = stack.node.findAll().find((c) => c.node.path === 'Cmv/ScheduledHandlers/Sweep') as unknown as IGrantable;
       expect(allActions(role).filter((a) => /^(lambda|states):/.test(a))).toEqual([
+        // It releases what an ended blue-green deployment left warm, when a crash came between its end and the release.
+        'lambda:DeleteProvisionedConcurrencyConfig',
         'lambda:GetAlias',
         'lambda:UpdateAlias',
         'states:SendTaskFailure',
@@ -662,6 +664,31 @@ describe('CmvStack', () => {
       ]);
       // It delivers a CodeDeploy wait whose deployment ended, when the deployment's event was lost.
       expect(allActions(role)).toContain('codedeploy:GetDeployment');
+    });
+
+    it('lets only the warm-up task put and read provisioned concurrency, and only the tasks ending a deployment (and the sweep) release it', () => {
+      // THEN: every role of the stack, by the provisioned-concurrency actions it has.
+      const roles = stack.node
+        .findAll()
+        .filter((c): c is CmvFunction => c instanceof CmvFunction)
+        .map((fn) => ({ path: fn.node.path, actions: allActions(fn.role as IGrantable).filter((a) => a.includes('ProvisionedConcurrency')) }))
+        .filter((r) => r.actions.length > 0);
+      const byPath = Object.fromEntries(roles.map((r) => [r.path.replace(/^Cmv\//, ''), r.actions]));
+      expect(byPath).toEqual({
+        'WorkflowHandlers/WarmUp': ['lambda:GetProvisionedConcurrencyConfig', 'lambda:PutProvisionedConcurrencyConfig'],
+        'WorkflowHandlers/FinalizeDeployment': ['lambda:DeleteProvisionedConcurrencyConfig'],
+        'WorkflowHandlers/Rollback': ['lambda:DeleteProvisionedConcurrencyConfig'],
+        'WorkflowHandlers/RecordFailure': ['lambda:DeleteProvisionedConcurrencyConfig'],
+        'ApiHandlers/ControlDeployment': ['lambda:DeleteProvisionedConcurrencyConfig'],
+        'EventHandlers/AlarmStateChange': ['lambda:DeleteProvisionedConcurrencyConfig'],
+        'ScheduledHandlers/Sweep': ['lambda:DeleteProvisionedConcurrencyConfig'],
+      });
+      // On the target function's published versions only (its qualified ARNs), never the function itself.
+      const warmUp = stack.workflowFunctions.WarmUpFunctionArn;
+      const resourcesOf = statementsOfRole(warmUp.role as IGrantable)
+        .filter((st) => list(st.Action).some((a) => String(a).includes('ProvisionedConcurrency')))
+        .flatMap((st) => list(st.Resource));
+      expect(resourcesOf.map((r) => JSON.stringify(r))).toEqual([expect.stringMatching(/":\*"\]\]\}$/)]);
     });
 
     it('sends CMV alarms moving to ALARM to the alarm handler (event-driven rollback), with retries', () => {

@@ -39,6 +39,8 @@ export interface ChangePlan {
     readonly ramp?: Ramp;
     readonly health?: HealthSettings;
   };
+  /** blue-green: the new version's provisioned concurrency (none: no warm-up) and the bake after the switch in s; absent in plans made before it existed. */
+  readonly blueGreen?: { readonly provisionedConcurrency?: number; readonly bakeSeconds: number };
   readonly postImplementationReview: boolean;
   /**
    * How the version was chosen: named by the request (bump null), a bump it asked for, or one derived

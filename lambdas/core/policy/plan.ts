@@ -2,7 +2,7 @@ import { planGroups, unmetGroups } from '../approval';
 import type { ChangeType, RiskLevel } from '../change-request';
 import { DEFAULT_HEALTH, type Ramp, rampWeights } from '../ramp';
 import type { StrategyName } from '../strategies/names';
-import type { CanarySettings } from '../target-settings';
+import { type BlueGreenSettings, type CanarySettings, DEFAULT_BLUE_GREEN } from '../target-settings';
 import type { User } from '../user';
 import type { ChangePlan } from './change-plan';
 import { type ChangePolicy, matchRule, policyHash } from './change-policy';
@@ -32,6 +32,8 @@ export interface TargetRollout {
   readonly strategy: StrategyName;
   readonly canary: CanarySettings;
   readonly codeDeploy: { readonly deploymentConfig: string };
+  /** Absent on targets stored before blue-green existed: `DEFAULT_BLUE_GREEN`. */
+  readonly blueGreen?: BlueGreenSettings;
 }
 
 /**
@@ -67,6 +69,7 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
       // A ramp is health-driven, by the target's limits (the service's own; defaults from the seed).
       ...(ramp ? { ramp, health: { ...DEFAULT_HEALTH, ...target.canary.health } } : {}),
     },
+    blueGreen: target.blueGreen ?? DEFAULT_BLUE_GREEN,
     postImplementationReview: rule.postImplementationReview,
   };
 }

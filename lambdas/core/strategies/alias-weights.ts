@@ -29,6 +29,7 @@ export const aliasWeights: DeploymentStrategy = {
     action: 'rolled_back',
   }),
   stopAfterRollback: async () => undefined,
+  warmToRelease: () => [],
   controls: ['pause', 'resume', 'promote', 'abort'],
   controlRefusal: (control, changeId) => `cannot ${control} change ${changeId}`,
   describePlan: (plan) => describeCanaryPlan('alias-weights', plan),

@@ -56,6 +56,7 @@ export const codeDeploy: DeploymentStrategy = {
     const id = rolledBack.deployment?.codeDeployId;
     if (id && svc.codeDeploy) await stopCodeDeployment(svc, rolledBack.target, id);
   },
+  warmToRelease: () => [],
   rollbackTrigger: 'codedeploy',
   rollbackCause: ({ codeDeployError, smokeTestFailed }) => {
     if (smokeTestFailed) return { cause: 'codedeploy_hook', bySmokeTest: true };

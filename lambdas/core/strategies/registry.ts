@@ -1,4 +1,5 @@
 import { aliasWeights } from './alias-weights';
+import { blueGreen } from './blue-green';
 import { codeDeploy } from './codedeploy';
 import type { StrategyName } from './names';
 import type { DeploymentStrategy } from './strategy';
@@ -10,6 +11,7 @@ import type { DeploymentStrategy } from './strategy';
 export const STRATEGIES: Readonly<Record<StrategyName, DeploymentStrategy>> = {
   'alias-weights': aliasWeights,
   codedeploy: codeDeploy,
+  'blue-green': blueGreen,
 };
 
 /** The strategy of that name. */

@@ -9,7 +9,7 @@ import type { StrategyName } from './names';
 /**
  * A deployment strategy: how a change's new version reaches 100 % of its alias. Everything that
  * differs by strategy lives behind this interface, one module per strategy (alias-weights.ts,
- * codedeploy.ts), registered in registry.ts; the use cases, the reports and the CLI ask the
+ * codedeploy.ts, blue-green.ts), registered in registry.ts; the use cases, the reports and the CLI ask the
  * strategy, never compare its name.
  */
 
@@ -21,8 +21,8 @@ export type Control = (typeof CONTROLS)[number];
 export interface StartShape {
   /** The weights in % CMV shifts to, in order (none when another service shifts). */
   readonly steps: readonly number[];
-  /** Fields of the deployment record only this strategy has. */
-  readonly record: Pick<DeploymentRecord, 'deploymentConfig'>;
+  /** Fields of the deployment record only this strategy has or sets otherwise (its bake times). */
+  readonly record: Partial<Pick<DeploymentRecord, 'deploymentConfig' | 'bakeSeconds' | 'finalBakeSeconds' | 'warmUp'>>;
   /** What the ledger's `DeploymentStarted` entry records of the plan. */
   readonly details: Readonly<Record<string, unknown>>;
 }
@@ -78,6 +78,11 @@ export interface DeploymentStrategy {
   prepareAlarmRollback(svc: Services, change: Change, d: DeploymentRecord, alarm: FiringAlarm): Promise<AlarmRollbackPlan>;
   /** After a rollback was recorded (an alarm's, an operator's abort): stops whatever still shifts the alias. */
   stopAfterRollback(svc: Services, rolledBack: Change): Promise<void>;
+  /**
+   * The published versions whose provisioned concurrency the end of the deployment releases
+   * (`outcome`: how it ended), recorded on the target with that end (`Target.warmRelease`).
+   */
+  warmToRelease(d: DeploymentRecord, outcome: 'deployed' | 'rolled_back' | 'failed'): readonly string[];
   /** The ledger's rollback `trigger` of this strategy's own service ending a deployment, if it has one. */
   readonly rollbackTrigger?: string;
   /** The compliance cause of a rollback recorded with {@link rollbackTrigger}, and whether the smoke test failure triggered it. */

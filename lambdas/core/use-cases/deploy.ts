@@ -15,6 +15,7 @@ import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { syncAlias } from './sync-alias';
+import { releaseWarmCapacitySoon, warmReleaseAfter } from './warm-capacity';
 
 /**
  * The progressive deployment of a change on a Lambda alias with weighted routing:
@@ -272,6 +273,7 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
             liveVersion: c.version,
             liveFunctionVersion: to,
             route: { functionVersion: to },
+            warmRelease: warmReleaseAfter(target, c, 'deployed'),
             shiftedByCodeDeploy: undefined,
             deployingChangeId: undefined,
             updatedAt: svc.now().toISOString(),
@@ -282,6 +284,8 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
     };
   });
   await syncAlias(svc, after.target);
+  // blue-green: the old version stayed warm through the bake; now it is released.
+  await releaseWarmCapacitySoon(svc, after.target);
   // An /abort or an alarm that committed first wins: the workflow must end as the record says, not as deployed.
   if (after.status !== 'deployed') throw new DeploymentError(`change ${changeId} is ${after.status}: it was not promoted`);
   return after;
@@ -336,10 +340,11 @@ export async function rollBack(
         restoredAt,
         atWeight: d.currentWeight,
       },
-      writes: releaseTarget(svc, target, changeId, { functionVersion: d.fromFunctionVersion }),
+      writes: releaseTarget(svc, target, changeId, { functionVersion: d.fromFunctionVersion }, warmReleaseAfter(target, c, 'rolled_back')),
     };
   });
   await syncAlias(svc, after.target);
+  await releaseWarmCapacitySoon(svc, after.target);
   return after;
 }
 
@@ -360,10 +365,13 @@ export async function recordFailure(svc: Services, changeId: string, outcome: 'e
       patch: deploying ? { reason, deployment: { ...deploying, paused: undefined, endedAt: svc.now().toISOString() } } : { reason },
       details: { reason },
       ...(deploying ? { detailsOf: attestCanaryReport } : {}),
-      writes: releaseTarget(svc, target, changeId, from ? { functionVersion: from } : undefined),
+      writes: releaseTarget(svc, target, changeId, from ? { functionVersion: from } : undefined, deploying ? warmReleaseAfter(target, c, 'failed') : undefined),
     };
   });
-  if (outcome === 'failed' && after.deployment) await syncAlias(svc, after.target);
+  if (outcome === 'failed' && after.deployment) {
+    await syncAlias(svc, after.target);
+    await releaseWarmCapacitySoon(svc, after.target);
+  }
 }
 
 /**
@@ -372,11 +380,15 @@ export async function recordFailure(svc: Services, changeId: string, outcome: 'e
  */
 const attestCanaryReport = (ended: Change) => ({ canaryReport: { sha256: canaryReportSha256(canaryReport(ended)) } });
 
-/** The write that releases the target's lock (and routes its alias to `route`), when this change holds it (none otherwise). */
-function releaseTarget(svc: Services, target: Target, changeId: string, route?: AliasRoute): StoreWrite[] {
+/**
+ * The write that releases the target's lock (and routes its alias to `route`, and records the
+ * provisioned concurrency to release, `warmRelease`), when this change holds it (none otherwise).
+ */
+function releaseTarget(svc: Services, target: Target, changeId: string, route?: AliasRoute, warmRelease?: Target['warmRelease']): StoreWrite[] {
   if (target.deployingChangeId !== changeId) return [];
   const record: Target = {
     ...target,
+    ...(warmRelease ? { warmRelease } : {}),
     deployingChangeId: undefined,
     shiftedByCodeDeploy: undefined,
     updatedAt: svc.now().toISOString(),

@@ -6,6 +6,7 @@ import { workflowInput } from './propose-change';
 import type { Services } from './services';
 import { syncAlias } from './sync-alias';
 import { wakeCause, wakeWorkflow } from './wake';
+import { releaseWarmCapacity } from './warm-capacity';
 
 /** What a reconciliation found out of step and put right, and what it could not. */
 export interface Reconciliation {
@@ -13,6 +14,8 @@ export interface Reconciliation {
   readonly workflowsStarted: readonly string[];
   /** Targets whose alias lagged behind their record and was moved to match it. */
   readonly aliasesMoved: readonly string[];
+  /** `<target>:<version>` whose provisioned concurrency an ended deployment recorded to release and was released here. */
+  readonly warmCapacityReleased: readonly string[];
   /** Changes whose recorded approval outcome was delivered to the waiting workflow. */
   readonly decisionsDelivered: readonly string[];
   /** Changes whose deploy wait (a bake, a hold, a CodeDeploy look) was woken: its deadline passed, or something it must act on was recorded. */
@@ -27,6 +30,8 @@ export interface Reconciliation {
  * - every change still `submitted` gets its workflow started (StartExecution is idempotent for the
  *   same name and input; an execution that already exists under the change's id is left alone);
  * - every target's alias is synced to its recorded route (`syncAlias`);
+ * - every provisioned concurrency an ended blue-green deployment recorded to release is released
+ *   (`releaseWarmCapacity`);
  * - every outstanding task token whose change records a decision the wait has not heard of is
  *   delivered: an approval outcome (`deliverDecision`); a deploy wait (a bake, a paused canary's
  *   hold, a CodeDeploy look) whose deadline passed or whose change was paused, promoted, resumed,
@@ -39,6 +44,7 @@ export interface Reconciliation {
 export async function reconcile(svc: Services): Promise<Reconciliation> {
   const workflowsStarted: string[] = [];
   const aliasesMoved: string[] = [];
+  const warmCapacityReleased: string[] = [];
   const decisionsDelivered: string[] = [];
   const resumed: string[] = [];
   const failures: { what: string; error: string }[] = [];
@@ -63,6 +69,11 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
     await attempt(`alias of ${target.name}`, async () => {
       if ((await syncAlias(svc, target.name)) === 'moved') aliasesMoved.push(target.name);
     });
+    if (target.warmRelease?.length) {
+      await attempt(`provisioned concurrency of ${target.name}`, async () => {
+        for (const version of await releaseWarmCapacity(svc, target.name)) warmCapacityReleased.push(`${target.name}:${version}`);
+      });
+    }
   }
   for (const token of await svc.store.listTaskTokens()) {
     await attempt(`${token.wait} wait of change ${token.changeId}`, async () => {
@@ -76,7 +87,7 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
       if (cause && (await wakeWorkflow(svc, change.changeId, cause))) resumed.push(change.changeId);
     });
   }
-  return { workflowsStarted, aliasesMoved, decisionsDelivered, resumed, failures };
+  return { workflowsStarted, aliasesMoved, warmCapacityReleased, decisionsDelivered, resumed, failures };
 }
 
 /** Every change in `submitted`: normally none, as the workflow's first step moves a change to testing at once. */

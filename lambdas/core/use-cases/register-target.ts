@@ -10,9 +10,11 @@ import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
 import type { StackTarget, Target } from '../target';
 import {
   AlarmSettings,
+  BlueGreenSettings,
   CanarySettings,
   CodeDeploySettings,
   DEFAULT_ALARMS,
+  DEFAULT_BLUE_GREEN,
   DEFAULT_CANARY,
   DEFAULT_KEEP_DAYS,
   RetentionSettings,
@@ -42,6 +44,7 @@ export const TargetRegistration = z.strictObject({
   strategy: StrategyName.default(DEFAULT_STRATEGY),
   canary: CanarySettings.default(DEFAULT_CANARY),
   codeDeploy: CodeDeploySettings.default({ deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', customConfigs: [] }),
+  blueGreen: BlueGreenSettings.default(DEFAULT_BLUE_GREEN),
   alarms: AlarmSettings.default(DEFAULT_ALARMS),
   smokeTests: z.array(SmokeTest).max(20).default([]),
   retention: RetentionSettings.default({ keepVersions: 5, keepDays: DEFAULT_KEEP_DAYS }),
@@ -88,6 +91,7 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     strategy: reg.strategy,
     canary: reg.canary,
     codeDeploy: reg.codeDeploy,
+    blueGreen: reg.blueGreen,
     alarms: reg.alarms,
     smokeTests: reg.smokeTests,
     retention: reg.retention,

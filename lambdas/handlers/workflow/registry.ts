@@ -8,6 +8,7 @@ export const WORKFLOW_FUNCTIONS = {
   RequestApprovalFunctionArn: 'request-approval',
   ScheduleDeploymentFunctionArn: 'schedule-deployment',
   StartDeploymentFunctionArn: 'start-deployment',
+  WarmUpFunctionArn: 'warm-up',
   ShiftTrafficFunctionArn: 'shift-traffic',
   ScheduleWakeFunctionArn: 'schedule-wake',
   CheckCanaryFunctionArn: 'check-canary',

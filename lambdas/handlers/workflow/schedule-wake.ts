@@ -10,12 +10,12 @@ import { ChangeRef, Deployment } from './schemas';
 import { taskHandler } from './task-handler';
 
 /**
- * Bake and AwaitCodeDeploy (waitForTaskToken): keeps the task token with the change and its deadline,
+ * Bake, AwaitCodeDeploy and AwaitWarmUp (waitForTaskToken): keeps the task token with the change and its deadline,
  * and has EventBridge Scheduler wake the workflow then — or wakes it at once when a pause, a promotion,
  * an abort, an alarm's rollback or the CodeDeploy deployment's end was recorded first.
  */
 export const makeHandler = (svc: Services) =>
-  taskHandler(svc, ChangeRef.extend({ taskToken: z.string().min(1), wait: z.enum(['bake', 'codedeploy']), deployment: Deployment }), (i, svc) =>
+  taskHandler(svc, ChangeRef.extend({ taskToken: z.string().min(1), wait: z.enum(['bake', 'codedeploy', 'warm-up']), deployment: Deployment }), (i, svc) =>
     awaitWake(svc, i.changeId, i.taskToken, i.wait, i.deployment),
   );
 

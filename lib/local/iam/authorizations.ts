@@ -120,6 +120,10 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
     DeleteAlias: onFunction('lambda:DeleteAlias'),
     ListAliases: onFunction('lambda:ListAliases'),
     ListVersionsByFunction: onFunction('lambda:ListVersionsByFunction'),
+    // On the version or alias the call names (Lambda Developer Guide, "Fine-tuning the Resources and Conditions sections of policies").
+    PutProvisionedConcurrencyConfig: onQualifiedFunction('lambda:PutProvisionedConcurrencyConfig'),
+    GetProvisionedConcurrencyConfig: onQualifiedFunction('lambda:GetProvisionedConcurrencyConfig'),
+    DeleteProvisionedConcurrencyConfig: onQualifiedFunction('lambda:DeleteProvisionedConcurrencyConfig'),
   },
   dynamodb: {
     GetItem: onTable('dynamodb:GetItem'),

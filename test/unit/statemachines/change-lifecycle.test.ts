@@ -56,7 +56,7 @@ describe('statemachines/change-lifecycle.asl.json', () => {
     const waitsOnCycles = [...onCycles].filter((name) => definition.States[name].Type === 'Wait');
 
     // Assert: the canary's and CodeDeploy's loops exist, and every one of their waits is a task token's.
-    expect([...onCycles]).toEqual(expect.arrayContaining(['Bake', 'CheckCanary', 'AwaitCodeDeploy', 'FollowCodeDeployment']));
+    expect([...onCycles]).toEqual(expect.arrayContaining(['Bake', 'CheckCanary', 'AwaitCodeDeploy', 'FollowCodeDeployment', 'AwaitWarmUp', 'WarmUp']));
     expect(waitsOnCycles).toEqual([]);
   });
 
@@ -78,5 +78,20 @@ describe('statemachines/change-lifecycle.asl.json', () => {
     expect(state.Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'))?.Next).toBe(check);
     // Above the longest wait CMV allows: a day's bake; CodeDeploy's longest interval, 2,880 minutes.
     expect(state.TimeoutSeconds).toBeGreaterThan(wait === 'bake' ? 86_400 : 172_800);
+  });
+
+  it('warms a blue-green version in a loop of WarmUp and a task-token wait (AwaitWarmUp), never a Wait state; a failed warm-up fails the change', () => {
+    const warmUp = definition.States.WarmUp;
+    const wait = definition.States.AwaitWarmUp;
+
+    expect(wait).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: expect.stringContaining('ScheduleWakeFunctionArn'), Payload: { 'taskToken.$': '$$.Task.Token', wait: 'warm-up' } },
+      Next: 'WarmUp',
+    });
+    expect(wait.Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'))?.Next).toBe('WarmUp');
+    expect(warmUp.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'))?.Next).toBe('RecordFailure');
+    expect(definition.States.WarmUpDecision.Default).toBe('SmokeTestsBeforeTraffic');
   });
 });

@@ -40,10 +40,11 @@ describe('the workflow state (lambdas/core/workflow-state.ts) and the ASL', () =
     const rules = rulesOn('$.deployment.mode');
 
     // Assert
-    expect(rules.map((r) => r.state)).toEqual(['ChooseStrategy']);
+    expect([...new Set(rules.map((r) => r.state))]).toEqual(['ChooseStrategy']);
     for (const rule of rules) expect(WorkflowMode.safeParse(rule.StringEquals).success).toBe(true);
     expect(route('ChooseStrategy', '$.deployment.mode', 'canary')).toBe('SmokeTestsBeforeTraffic');
     expect(route('ChooseStrategy', '$.deployment.mode', 'codedeploy')).toBe('CreateCodeDeployment');
+    expect(route('ChooseStrategy', '$.deployment.mode', 'blue-green')).toBe('WarmUp');
   });
 
   it('never branches on the strategy name: the strategy gives the mode', () => {

@@ -6,7 +6,7 @@ import { FakeCodeDeploy, FakeFunctionHost, fakeServices, MemoryChangeStore } fro
 import { ALIAS, aChange, aTarget, FUNCTION, TARGET } from '../../../fixtures/records';
 
 const CANARY = { functionVersion: '1', additionalVersion: '2', additionalWeight: 0.1 };
-const NOTHING = { workflowsStarted: [], aliasesMoved: [], decisionsDelivered: [], resumed: [], failures: [] };
+const NOTHING = { workflowsStarted: [], aliasesMoved: [], warmCapacityReleased: [], decisionsDelivered: [], resumed: [], failures: [] };
 
 /** The target on 1.0.0 (version 1), its alias there too, and `changes`. */
 function arrange(changes: Change[] = [], target: Parameters<typeof aTarget>[0] = {}) {
