@@ -42,7 +42,7 @@ export const TRANSITIONS = {
 export type ChangeEvent = keyof typeof TRANSITIONS;
 
 /** Ledger entry types that are not change transitions. */
-export type TargetEvent = 'TargetRegistered' | 'VersionActivated' | 'VersionsRetired';
+export type TargetEvent = 'TargetRegistered' | 'VersionActivated' | 'VersionsRetired' | 'BundleSigned' | 'BundleVerificationFailed';
 
 /**
  * The status a change moves to on an event.
