@@ -34,6 +34,8 @@ export interface BundleManifest {
   readonly changeId: string | null;
   readonly createdAt: string;
   readonly config: FunctionConfig;
+  /** SHA-256 (base64, as Lambda's `CodeSha256`) of the code zip as stored and published: one changed byte anywhere in it, even outside a file's data, is refused. */
+  readonly artifactSha256: string;
   /** Sorted by path. */
   readonly files: readonly BundleFile[];
 }
@@ -86,6 +88,7 @@ export function buildManifest(input: Omit<BundleManifest, 'format' | 'files'> & 
     changeId: input.changeId,
     createdAt: input.createdAt,
     config: input.config,
+    artifactSha256: input.artifactSha256,
     files,
   };
 }
@@ -113,6 +116,7 @@ const Manifest = z.object({
   changeId: z.string().nullable(),
   createdAt: z.string(),
   config: z.record(z.string(), z.string()),
+  artifactSha256: z.string(),
   files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })),
 });
 
@@ -148,6 +152,31 @@ export function checkManifest(bytes: Uint8Array, record: BundleRecord, publicKey
   }
   const manifest = Manifest.safeParse(parsed);
   return manifest.success ? (manifest.data as BundleManifest) : { reason: `the manifest is not a ${MANIFEST_FORMAT}: ${manifest.error.issues[0]?.message}` };
+}
+
+/**
+ * Compares a bundle's code zip with its manifest: its files (to name what changed), then the zip's SHA-256.
+ * @param unzip - reads the zip's files (`unzipSource`); throwing means no readable zip
+ * @returns the first difference, or undefined when they match
+ */
+export function checkCode(manifest: BundleManifest, zip: Uint8Array, unzip: (zip: Uint8Array) => SourceFiles): BundleFault | undefined {
+  let files: SourceFiles | undefined;
+  try {
+    files = unzip(zip);
+  } catch {
+    files = undefined;
+  }
+  const fileFault = files ? checkFiles(manifest, files) : { reason: 'the stored code is no readable zip' };
+  if (fileFault) return fileFault;
+  const actual = createHash('sha256').update(zip).digest('base64');
+  return actual === manifest.artifactSha256
+    ? undefined
+    : {
+        reason: `the code zip was altered (its files are intact): its SHA-256 is ${actual}, the manifest says ${manifest.artifactSha256}`,
+        file: 'code zip',
+        expected: manifest.artifactSha256,
+        actual,
+      };
 }
 
 /**

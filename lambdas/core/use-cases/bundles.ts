@@ -6,7 +6,7 @@ import {
   type BundleRecord,
   type BundleSigner,
   buildManifest,
-  checkFiles,
+  checkCode,
   checkManifest,
   isFault,
   manifestBytes,
@@ -75,6 +75,7 @@ export async function signBundle(svc: Services, target: string, version: string,
     changeId: record.changeId,
     createdAt: record.createdAt,
     config: record.config,
+    artifactSha256: actual,
     files: unzipSource(zip),
   });
   const bytes = manifestBytes(manifest);
@@ -116,13 +117,12 @@ export async function bundleFault(svc: Services, record: VersionRecord): Promise
     return { reason: `the manifest is that of ${checked.target} ${checked.version} (change ${checked.changeId}), not of this version` };
   }
   if (!isDeepStrictEqual(checked.config, record.config)) return { reason: 'the recorded config is not the config the manifest signs', file: 'config' };
-  let files: ReturnType<typeof unzipSource>;
-  try {
-    files = unzipSource(await svc.artifacts.read(record.artifact.uri));
-  } catch (err) {
-    return { reason: `the stored code is no readable zip: ${(err as Error).message}`, file: record.artifact.uri };
+  if (checked.artifactSha256 !== record.artifact.sha256) {
+    return {
+      reason: `the recorded code is not the code the manifest signs: the version records ${record.artifact.sha256}, the manifest ${checked.artifactSha256}`,
+    };
   }
-  return checkFiles(checked, files);
+  return checkCode(checked, await svc.artifacts.read(record.artifact.uri), unzipSource);
 }
 
 /**

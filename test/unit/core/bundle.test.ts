@@ -1,9 +1,11 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { strToU8 } from 'fflate';
+import { sha256Base64, unzipSource, zipSource } from '../../../lambdas/core/artifact';
 import {
   type BundleManifest,
   type BundleRecord,
   buildManifest,
+  checkCode,
   checkFiles,
   checkManifest,
   isFault,
@@ -13,7 +15,15 @@ import {
 } from '../../../lambdas/core/bundle';
 
 const FILES = { 'src/index.js': strToU8('exports.handler = async () => 1;\n'), 'package.json': strToU8('{"name":"calc"}') };
-const base = { target: 'calc', version: '1.1.0', changeId: 'chg-1', createdAt: '2026-03-02T10:00:00.000Z', config: { RATE: '1' } };
+const ZIP = zipSource(FILES);
+const base = {
+  target: 'calc',
+  version: '1.1.0',
+  changeId: 'chg-1',
+  createdAt: '2026-03-02T10:00:00.000Z',
+  config: { RATE: '1' },
+  artifactSha256: sha256Base64(ZIP),
+};
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const PEM = keys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
@@ -59,7 +69,7 @@ describe('bundle manifests', () => {
       const text = new TextDecoder().decode(manifestBytes(manifest));
 
       expect(text).toBe(
-        `{"changeId":"chg-1","config":{"RATE":"1"},"createdAt":"2026-03-02T10:00:00.000Z","files":[{"path":"a.js","sha256":"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb","size":1}],"format":"${MANIFEST_FORMAT}","target":"calc","version":"1.1.0"}`,
+        `{"artifactSha256":"${base.artifactSha256}","changeId":"chg-1","config":{"RATE":"1"},"createdAt":"2026-03-02T10:00:00.000Z","files":[{"path":"a.js","sha256":"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb","size":1}],"format":"${MANIFEST_FORMAT}","target":"calc","version":"1.1.0"}`,
       );
       expect(manifestBytes(reordered)).toEqual(manifestBytes(manifest));
     });
@@ -116,6 +126,32 @@ describe('bundle manifests', () => {
       const fault = checkManifest(bytes, record, PEM);
 
       expect(isFault(fault) && fault.reason).toMatch(`is not a ${MANIFEST_FORMAT}`);
+    });
+  });
+
+  describe('checkCode()', () => {
+    const manifest = buildManifest({ ...base, files: FILES });
+
+    it('answers nothing for the zip the manifest was built from', () => {
+      expect(checkCode(manifest, ZIP, unzipSource)).toBeUndefined();
+    });
+
+    it('rejects a zip with one byte changed outside any file’s data (its files intact), naming both SHA-256s', () => {
+      // Byte 35 is in the first local header's file name, which unzipping reads from the central directory instead.
+      const altered = Uint8Array.from(ZIP);
+      altered[35] ^= 1;
+      expect(unzipSource(altered)).toEqual(FILES);
+
+      expect(checkCode(manifest, altered, unzipSource)).toEqual({
+        reason: expect.stringContaining('the code zip was altered (its files are intact)'),
+        file: 'code zip',
+        expected: base.artifactSha256,
+        actual: sha256Base64(altered),
+      });
+    });
+
+    it('rejects bytes that are no zip', () => {
+      expect(checkCode(manifest, strToU8('not a zip'), unzipSource)).toEqual({ reason: 'the stored code is no readable zip' });
     });
   });
 
