@@ -4,6 +4,7 @@ import { CmvClient } from '../lib/client/api-client';
 import { readChangeFile } from '../lib/client/change-file';
 import { ROOT, startLocalRuntime } from '../lib/local/runtime';
 import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/context';
+import signedBundles from './demo/signed-bundles';
 
 /**
  * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
@@ -16,7 +17,7 @@ import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/c
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [signedBundles];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';
