@@ -93,7 +93,10 @@ describe('bundles', () => {
       expect(store.targets.get(TARGET)).toEqual(before);
       expect(functions.routeOf(FUNCTION, ALIAS)).toEqual({ functionVersion: '2' });
       expect(store.entries.map((e) => e.type)).toEqual(['BundleSigned', 'BundleVerificationFailed']);
-      expect(store.entries[1]).toMatchObject({ actor: 'dana', details: { version: '1.0.0', checkpoint: 'activate', reason: expect.any(String), file: expect.any(String) } });
+      expect(store.entries[1]).toMatchObject({
+        actor: 'dana',
+        details: { version: '1.0.0', checkpoint: 'activate', reason: expect.any(String), file: expect.any(String) },
+      });
     });
 
     it('refuses when the stored manifest changed, naming its expected and actual hash', async () => {
