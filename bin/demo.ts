@@ -8,6 +8,7 @@ import { type DemoContext, elapsedSeconds, follow, say, Traffic } from './demo/c
 import healthRamp from './demo/health-ramp';
 import promotion, { STAGING_TARGET_FILE } from './demo/promotion';
 import { releaseNotesSection } from './demo/release-notes';
+import signedBundles from './demo/signed-bundles';
 
 /**
  * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
@@ -20,7 +21,7 @@ import { releaseNotesSection } from './demo/release-notes';
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
-const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [healthRamp, blueGreen, promotion, releaseNotesSection];
+const SECTIONS: readonly ((ctx: DemoContext) => Promise<void>)[] = [healthRamp, blueGreen, signedBundles, promotion, releaseNotesSection];
 
 const EXAMPLE = join(ROOT, 'examples', 'benefit-calculator');
 const TARGET = 'benefit-calculator';

@@ -101,6 +101,7 @@ export const LEDGER_DENIED_ACTIONS = [
  *   version's provisioned concurrency, `release-warm`: delete it), `alarms:*` their canary alarms.
  * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
  * - `digests:*` ListBucket/GetObject and PutObject of digests in the digest bucket, `digest-key:*` KMS Sign and GetPublicKey of the digest key.
+ * - `bundle-key:sign` KMS Sign with the bundle key (signs versions' manifests), `bundle-key:public` its GetPublicKey (verifies them).
  * - `idempotency:records` the Idempotency table (Get/Put/Update/DeleteItem of `Idempotency-Key` records) and its name (IDEMPOTENCY_TABLE).
  */
 type Capability =
@@ -134,6 +135,8 @@ type Capability =
   | 'digests:write'
   | 'digest-key:sign'
   | 'digest-key:public'
+  | 'bundle-key:sign'
+  | 'bundle-key:public'
   | 'idempotency:records';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
@@ -164,11 +167,13 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   // The same artifact read back (its SHA-256 checked) and written under the next target; the source target's alarms (health).
   'advance-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'alarms:read', 'workflow:start', 'config:read', 'idempotency:records'],
   'list-targets': ['store:read'],
-  'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe'],
+  // Signs the first version's bundle (its manifest in the artifact bucket).
+  'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe', 'bundle-key:sign'],
   'get-target': ['store:read', 'targets:read-alias'],
   'list-versions': ['store:read'],
   'get-release-notes': ['store:read'],
-  'activate-version': [...COMMIT, 'targets:shift'],
+  // Verifies the version's bundle (its code and manifest, the bundle key's public half) before the alias moves.
+  'activate-version': [...COMMIT, 'targets:shift', 'artifacts:read', 'bundle-key:public'],
   // Each read of the audit trail appends its AuditQueried entry (chain audit-reads) before it answers.
   'query-audit': ['ledger:read', 'ledger:append'],
   'verify-audit': ['ledger:read', 'ledger:append', 'digests:read', 'digest-key:public'],
@@ -176,11 +181,12 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   // The registered targets (scope) and each change's plan (its review requirement); the ledger entries.
   'get-compliance-report': ['store:read', 'ledger:read', 'ledger:append'],
   'approval-page': [...COMMIT, 'artifacts:read', 'link-secret:read', 'workflow:respond', 'config:read'],
-  'plan-change': COMMIT,
+  // Signs the change's bundle: reads its code, stores the manifest, KMS Sign.
+  'plan-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'bundle-key:sign'],
   'record-test-result': [...COMMIT, 'artifacts:read'],
   'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond', 'config:read'],
   'schedule-deployment': [...COMMIT, 'config:read'],
-  'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm'],
+  'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm', 'bundle-key:public'],
   'warm-up': [...COMMIT, 'targets:warm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
   'schedule-wake': ['store:read', 'store:write', 'workflow:respond', 'codedeploy:read', 'wakes:schedule'],
@@ -230,6 +236,8 @@ export class CmvStack extends Stack {
   readonly artifacts: ArtifactBucket;
   /** The key that signs ledger digests, and the Object Lock bucket that keeps them. */
   readonly digestKey: Key;
+  /** The key that signs versions' bundle manifests (ECDSA P-256). */
+  readonly bundleKey: Key;
   readonly digests: DigestBucket;
   readonly targets: readonly RegisteredTarget[];
   /** One function per handler module of the RestApi's routes (local-only routes have none). */
@@ -266,6 +274,14 @@ export class CmvStack extends Stack {
       keySpec: KeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
       alias: `alias/${this.stackName.toLowerCase()}-ledger-digests`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Versions' bundle manifests: a key of its own, so that the roles that sign bundles cannot sign digests and the other way round.
+    this.bundleKey = new Key(this, 'BundleKey', {
+      description: 'CMV: signs the manifests of versions (code, config, version, change) (ECDSA P-256)',
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      alias: `alias/${this.stackName.toLowerCase()}-bundles`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const retentionDays = this.node.tryGetContext('cmvDigestRetentionDays');
@@ -307,6 +323,7 @@ export class CmvStack extends Stack {
       APPROVAL_LINK_TTL_SECONDS: String((props.approvalLinkTtl ?? Duration.hours(72)).toSeconds()),
       DIGEST_BUCKET: this.digests.bucketName,
       DIGEST_KEY_ID: this.digestKey.keyArn,
+      BUNDLE_KEY_ID: this.bundleKey.keyArn,
     };
 
     const apiScope = new Construct(this, 'ApiHandlers');
@@ -479,6 +496,12 @@ export class CmvStack extends Stack {
         case 'digest-key:public':
           allow(fn, ['kms:GetPublicKey'], [this.digestKey.keyArn]);
           return;
+        case 'bundle-key:sign':
+          allow(fn, ['kms:Sign'], [this.bundleKey.keyArn]);
+          return;
+        case 'bundle-key:public':
+          allow(fn, ['kms:GetPublicKey'], [this.bundleKey.keyArn]);
+          return;
         case 'idempotency:records':
           this.tables.grantIdempotencyRecords(fn, IDEMPOTENCY_TABLE);
           fn.addEnvironment('IDEMPOTENCY_TABLE', this.tables.table(IDEMPOTENCY_TABLE).tableName);
@@ -609,6 +632,10 @@ export class CmvStack extends Stack {
 
     new CfnOutput(this, 'OperatorTopicArn', { value: this.operations.topic.topicArn, description: "Where CMV's own alarms go" });
     new CfnOutput(this, 'DigestBucketName', { value: this.digests.bucketName, description: 'Where the signed digests of the audit ledger are kept' });
+    new CfnOutput(this, 'BundleKeyArn', {
+      value: this.bundleKey.keyArn,
+      description: "The key whose public key verifies versions' bundle manifests (kms get-public-key)",
+    });
     new CfnOutput(this, 'DigestKeyArn', { value: this.digestKey.keyArn, description: 'The key whose public key verifies the digests (kms get-public-key)' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'The REST API (stage URL)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPool.userPoolId });

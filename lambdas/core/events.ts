@@ -47,6 +47,8 @@ export const DETAIL_TYPES = {
   TargetRegistered: 'Target Registered',
   VersionActivated: 'Version Activated',
   VersionsRetired: 'Versions Retired',
+  BundleSigned: 'Bundle Signed',
+  BundleVerificationFailed: 'Bundle Verification Failed',
 } as const satisfies Record<ChangeEvent | TargetEvent, string>;
 
 /** The detail-type of a ledger entry type this version does not know (a newer writer's). */

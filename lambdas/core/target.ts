@@ -1,3 +1,4 @@
+import type { BundleRecord } from './bundle';
 import type { FunctionConfig } from './change-request';
 import type { TestSuite } from './policy/change-policy';
 import type { StrategyName } from './strategies/names';
@@ -101,6 +102,8 @@ export interface VersionRecord {
    * (`retireVersions`); it can no longer be activated, only proposed again as a change.
    */
   readonly retiredAt?: string;
+  /** Its signed manifest (./bundle.ts); absent on versions recorded before bundles were signed, and until the workflow signs it. */
+  readonly bundle?: BundleRecord;
   readonly revision: number;
   readonly createdAt: string;
 }

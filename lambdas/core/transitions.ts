@@ -48,7 +48,13 @@ export type ChangeEvent = keyof typeof TRANSITIONS;
 
 /** Ledger entry types that are not change transitions. */
 /** `ProvisionedConcurrencyReleased`: what an ended blue-green deployment left warm was released (the change had ended already). */
-export type TargetEvent = 'TargetRegistered' | 'VersionActivated' | 'VersionsRetired' | 'ProvisionedConcurrencyReleased';
+export type TargetEvent =
+  | 'TargetRegistered'
+  | 'VersionActivated'
+  | 'VersionsRetired'
+  | 'ProvisionedConcurrencyReleased'
+  | 'BundleSigned'
+  | 'BundleVerificationFailed';
 
 /**
  * The status a change moves to on an event.

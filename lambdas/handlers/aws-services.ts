@@ -51,6 +51,9 @@ function namesFromEnvironment(): ResourceNames {
     get digestKeyId() {
       return requireEnv('DIGEST_KEY_ID');
     },
+    get bundleKeyId() {
+      return requireEnv('BUNDLE_KEY_ID');
+    },
     get wakes() {
       return { groupName: requireEnv('WAKE_SCHEDULE_GROUP'), functionArn: requireEnv('WAKE_FUNCTION_ARN'), roleArn: requireEnv('WAKE_ROLE_ARN') };
     },

@@ -4,6 +4,7 @@ import { DynamoChangeStore } from '../adapters/change-store';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
 import type { LocalFileAccess } from '../adapters/s3-artifacts';
 import type { WakeTarget } from '../adapters/wake-scheduler';
+import type { BundleSigner } from '../core/bundle';
 import type { DigestSigner } from '../core/digest';
 import type { ChangePolicy } from '../core/policy/change-policy';
 import type {
@@ -67,6 +68,8 @@ export interface ServicePorts {
   readonly digests?: Port<DigestStore>;
   /** The digest key (KMS Sign, GetPublicKey). */
   readonly signer?: Port<DigestSigner>;
+  /** The bundle key (KMS Sign, GetPublicKey): signs and verifies versions' manifests. */
+  readonly bundleSigner?: Port<BundleSigner>;
 }
 
 /** The client each port's adapter is built on (a port without one is not built), and the tables' document client. */
@@ -93,6 +96,8 @@ export interface ResourceNames {
   readonly digestBucket: string;
   /** The digest key (DIGEST_KEY_ID). */
   readonly digestKeyId: string;
+  /** The bundle key, which signs versions' manifests (BUNDLE_KEY_ID). */
+  readonly bundleKeyId: string;
   /** Where the workflow's wake-ups are scheduled (WAKE_SCHEDULE_GROUP, WAKE_FUNCTION_ARN, WAKE_ROLE_ARN). */
   readonly wakes: WakeTarget;
   /** The secret holding the approval links' HMAC keys (LINK_SECRET_ARN). */
@@ -129,7 +134,7 @@ export function unnamed<T extends object>(port: keyof ServicePorts | 'linkKeys')
  * (its stand-ins): the tables on `clients.db`, and each port of `ports` on its client of `clients`.
  * A required port (workflow, wakes, artifacts, functions, alarms, notifier, config) not built
  * throws, naming the port, when used; the optional ones (metrics, codeDeploy, events, digests,
- * signer) not built are absent, as the use cases expect.
+ * signer, bundleSigner) not built are absent, as the use cases expect.
  * @throws Error from a port's adapter when a name it needs is not set
  */
 export function buildServices(ports: ServicePorts, clients: ServiceClients, deployment: Deployment): Services {
@@ -141,6 +146,7 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
   const events = built(ports.events, clients.events);
   const digests = built(ports.digests, clients.digests);
   const signer = built(ports.signer, clients.signer);
+  const bundleSigner = built(ports.bundleSigner, clients.bundleSigner);
   return {
     store: new DynamoChangeStore(clients.db, tables),
     ledger: new DynamoLedgerReader(clients.db, tables.ledger),
@@ -155,6 +161,7 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
     ...(events ? { events } : {}),
     ...(digests ? { digests } : {}),
     ...(signer ? { signer } : {}),
+    ...(bundleSigner ? { bundleSigner } : {}),
     directory: config?.directory ?? unnamed<Directory>('config'),
     policy: () => (config ?? unnamed<DeploymentConfigPort>('config')).policy(),
     settings,

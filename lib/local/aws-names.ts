@@ -20,6 +20,8 @@ export const LOCAL_NAMES = {
   /** The ledger's digests: the append-only bucket (S3 Object Lock in AWS) and the signing key. */
   digestBucket: 'cmv-digests',
   digestKey: 'cmv-ledger-digests',
+  /** The key that signs versions' bundle manifests. */
+  bundleKey: 'cmv-bundles',
   codeDeployApplication: 'cmv',
   /** EventBridge Scheduler's group of the workflow's wake-ups, and the role its schedules invoke the wake function with (CmvWakes). */
   wakeScheduleGroup: 'cmv-wakes',

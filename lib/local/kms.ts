@@ -24,11 +24,13 @@ export class LocalKms implements AwsClient {
   /**
    * @param keyFile - where the private key is kept
    * @param keyArn - the key's ARN, what KMS answers as KeyId; requests may name it or its id (the part after `key/`)
+   * @param lost - what is lost when the key file is unreadable and a new key is made (logged)
    */
   constructor(
     private readonly keyFile: string,
     readonly keyArn: string,
     private readonly log?: StoreLog,
+    private readonly lost = 'the local digest signing key (digests signed before no longer verify with the new key)',
   ) {}
 
   /** Reads the key pair, making it on first start (a file that is no EC P-256 key is quarantined and a new key made). */
@@ -39,7 +41,7 @@ export class LocalKms implements AwsClient {
         if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not an EC P-256 key');
         return key;
       },
-      lost: 'the local digest signing key (digests signed before no longer verify with the new key)',
+      lost: this.lost,
       log: this.log,
     });
     if (this.key) return;

@@ -22,7 +22,7 @@ import { API_ROUTES, isLocalOnly } from '../../lambdas/handlers/api/routes';
 import { cloudWatchAlarms, cloudWatchMetrics } from '../../lambdas/handlers/aws/cloudwatch';
 import { codeDeployDeployments } from '../../lambdas/handlers/aws/codedeploy';
 import { eventBridgeBus } from '../../lambdas/handlers/aws/eventbridge';
-import { kmsDigestSigner } from '../../lambdas/handlers/aws/kms';
+import { kmsBundleSigner, kmsDigestSigner } from '../../lambdas/handlers/aws/kms';
 import { lambdaFunctions } from '../../lambdas/handlers/aws/lambda';
 import { s3Artifacts, s3DeploymentConfig } from '../../lambdas/handlers/aws/s3';
 import { s3DigestStore } from '../../lambdas/handlers/aws/s3-digests';
@@ -74,6 +74,8 @@ export const LOCAL_LEDGER_TABLE = LOCAL_NAMES.tables.AuditChains;
 /** The append-only stand-in of the digest bucket (S3 Object Lock), and the local digest key. */
 export const LOCAL_DIGEST_BUCKET = LOCAL_NAMES.digestBucket;
 const LOCAL_DIGEST_KEY_ARN = localArn.key(LOCAL_NAMES.digestKey);
+/** The local bundle key: a second key of the KMS stand-in, as the CDK stack makes a second KMS key. */
+const LOCAL_BUNDLE_KEY_ARN = localArn.key(LOCAL_NAMES.bundleKey);
 const LEGACY_LOCAL_LEDGER_TABLE = 'cmv-audit-ledger';
 /** The link secret as {@link secretFile} writes it: 32 random bytes, base64url (43 characters). */
 const LinkSecret = z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'expected at least 43 base64url characters');
@@ -102,6 +104,7 @@ const LOCAL_PORTS: ServicePorts = {
   events: eventBridgeBus,
   digests: s3DigestStore,
   signer: kmsDigestSigner,
+  bundleSigner: kmsBundleSigner,
   config: s3DeploymentConfig,
 };
 const HOOK_MODULES: Readonly<Record<string, string>> = {
@@ -229,6 +232,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET] });
     const kms = new LocalKms(join(dataDir, 'digest-key.pem'), LOCAL_DIGEST_KEY_ARN, log);
     await kms.load();
+    const bundleKms = new LocalKms(
+      join(dataDir, 'bundle-key.pem'),
+      LOCAL_BUNDLE_KEY_ARN,
+      log,
+      'the local bundle signing key (versions signed before no longer verify: propose them again as changes)',
+    );
+    await bundleKms.load();
     const configUri = await publishDeploymentConfig(
       s3,
       readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
@@ -336,6 +346,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       eventBusName: 'default',
       digestBucket: LOCAL_DIGEST_BUCKET,
       digestKeyId: LOCAL_DIGEST_KEY_ARN,
+      bundleKeyId: LOCAL_BUNDLE_KEY_ARN,
       wakes: WAKES,
       linkSecretArn: localArn.secret(LOCAL_NAMES.linkSecret),
     };
@@ -366,6 +377,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           events: checked('events', events),
           digests: s3Of,
           signer: checked('kms', kms),
+          bundleSigner: checked('kms', bundleKms),
           // Read on the runtime's S3 client, not the handler's checked one: the config document's key is the asset hash
           // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
           config: s3,

@@ -52,6 +52,7 @@ describe('handler bundles', () => {
       notifier: '@aws-sdk/client-sns',
       linkKeys: '@aws-sdk/client-secrets-manager',
       signer: '@aws-sdk/client-kms',
+      bundleSigner: '@aws-sdk/client-kms',
     };
     // WHEN each bundle's SDK clients are read (the deploy-time custom resources build their own clients, not awsServices' ports)
     const mismatches = bundles

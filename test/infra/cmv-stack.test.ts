@@ -893,7 +893,11 @@ describe('CmvStack', () => {
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
       const may = (action: string) =>
         functions
-          .filter((fn) => statementsOfRole(fn).some((s) => s.Effect === 'Allow' && list(s.Action).includes(action)))
+          .filter((fn) =>
+            statementsOfRole(fn).some(
+              (s) => s.Effect === 'Allow' && list(s.Action).includes(action) && (!action.startsWith('kms:') || actionsOn(fn, key).includes(action)),
+            ),
+          )
           .map((fn) => fn.entry)
           .sort();
       // THEN
@@ -908,6 +912,26 @@ describe('CmvStack', () => {
         'lambdas/handlers/api/verify-audit.ts',
         'lambdas/handlers/scheduled/make-digest.ts',
       ]);
+    });
+
+    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version) read its public key', () => {
+      // GIVEN
+      const key = ref(stack.bundleKey.keyArn);
+      const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
+      const may = (action: string) =>
+        functions
+          .filter((fn) => actionsOn(fn, key).includes(action))
+          .map((fn) => fn.entry)
+          .sort();
+      // THEN
+      template.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: Match.stringLikeRegexp('manifests of versions') }),
+        DeletionPolicy: 'Retain',
+      });
+      expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
+      expect(may('kms:GetPublicKey')).toEqual(['lambdas/handlers/api/activate-version.ts', 'lambdas/handlers/workflow/start-deployment.ts']);
+      for (const fn of functions) expect(actionsOn(fn, key).filter((a) => a !== 'kms:Sign' && a !== 'kms:GetPublicKey')).toEqual([]);
+      template.hasOutput('BundleKeyArn', {});
     });
 
     it('makes a digest every 15 minutes and when a deployment ends (CMV events Deployment Succeeded, Deployment Rolled Back)', () => {

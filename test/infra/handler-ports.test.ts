@@ -16,6 +16,7 @@ const PORT_OF_ACTION: readonly (readonly [RegExp, Port])[] = [
   [/^states:/, 'workflow'],
   // The deployment's config document: an object of the CDK bootstrap's asset bucket.
   [/^s3:GetObject .*cdk-[a-z0-9]+-assets-/, 'config'],
+  [/^kms:(Sign|GetPublicKey) .*BundleKey/, 'bundleSigner'],
   [/^kms:(Sign|GetPublicKey) /, 'signer'],
   [/^s3:/, 'artifacts'],
   [/^lambda:/, 'functions'],

@@ -282,7 +282,14 @@ describe('REST API (local stack)', () => {
 
       // newest first by the global order (time, chain, seq): entries of several chains (a target's, audit-reads) interleave
       expect(all.map((e) => e.order)).toEqual([...all.map((e) => e.order)].sort().reverse());
-      expect(byChange.items.map((e) => e.type).reverse()).toEqual(['ChangeProposed', 'TestsStarted', 'TestsPassed', 'ApprovalRequested', 'ChangeRejected']);
+      expect(byChange.items.map((e) => e.type).reverse()).toEqual([
+        'ChangeProposed',
+        'BundleSigned',
+        'TestsStarted',
+        'TestsPassed',
+        'ApprovalRequested',
+        'ChangeRejected',
+      ]);
       expect(byType.items.every((e) => e.type === 'ChangeRejected')).toBe(true);
       expect(byActor.items).toHaveLength(1);
       await expect(stack.api.audit({ from: 'yesterday' }, 'erin')).rejects.toMatchObject({ status: 400 });

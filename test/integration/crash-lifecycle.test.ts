@@ -95,6 +95,8 @@ describe('crash at every point of a healthy alias-weights change', () => {
       expect(duplicates(entries)).toEqual([]);
       expect(entries.map((e) => e.type)).toEqual([
         'ChangeProposed',
+        // The workflow's first step signs the bundle: once, whichever crash point it was retried through.
+        'BundleSigned',
         'TestsStarted',
         'TestsPassed',
         'ApprovalRequested',

@@ -11,6 +11,7 @@ import { aliasMovedByStrategy, strategyOf } from '../strategies/registry';
 import { type AliasRoute, routesAs, type Target } from '../target';
 import { bakedBy } from '../wake';
 import type { DeploymentState } from '../workflow-state';
+import { verifyBundle } from './bundles';
 import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
@@ -36,9 +37,13 @@ export { loadTarget, requireDeployment } from './deployment-records';
  * Lambda checking the code hash against the artifact's — arms the error-rate alarm on that version,
  * and records `VersionPublished`. A retry resumes after whichever step was recorded.
  * @throws TargetBusyError when another change is deploying to the target (the workflow waits and retries)
+ * Before all that (until the version is published) the version's bundle is verified: a fault is
+ * recorded (`BundleVerificationFailed`) and refused before anything moves.
  * @throws DeploymentError when the published code does not match the artifact
+ * @throws BundleVerificationError when the version's bundle does not verify (the workflow fails the change)
  */
 export async function startDeployment(svc: Services, changeId: string): Promise<DeploymentState> {
+  await verifyBeforePublish(svc, changeId);
   const locked = await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.status !== 'awaiting_approval' && c.status !== 'scheduled') return undefined;
     const target = await loadTarget(svc, c.target);
@@ -395,4 +400,13 @@ function releaseTarget(svc: Services, target: Target, changeId: string, route?: 
     ...(route ? { route } : {}),
   };
   return [{ kind: 'target', record, expectedRevision: target.revision }];
+}
+
+/** Verifies the change's version's bundle unless its version is published already (a retry after the publish). */
+async function verifyBeforePublish(svc: Services, changeId: string): Promise<void> {
+  const change = await svc.store.getChange(changeId);
+  if (!change || !['awaiting_approval', 'scheduled', 'deploying'].includes(change.status) || change.deployment?.toFunctionVersion) return;
+  const version = await svc.store.getVersion(change.target, change.version);
+  if (!version) throw new NotFoundError(`version ${change.version} of ${change.target} does not exist`);
+  await verifyBundle(svc, version, 'publish', { actor: WORKFLOW_ACTOR, changeId });
 }

@@ -20,6 +20,7 @@ import {
   RetentionSettings,
   SmokeTest,
 } from '../target-settings';
+import { signBundle } from './bundles';
 import type { Caller, Services } from './services';
 
 /** The body of POST /targets (and an example's target.json). Times in s, rates in %. */
@@ -59,6 +60,7 @@ export type TargetRegistration = z.infer<typeof TargetRegistration>;
  * artifact (re-zipped deterministically) and `config`. A function belongs to one target only: the
  * claim on its name is written in the same transaction as the target, so of two registrations
  * naming the same function one is refused. The artifact is stored only once the checks passed.
+ * Then the first version's bundle is signed (`signBundle`, its `BundleSigned` entry).
  * @throws ForbiddenError (403) without release_admin
  * @throws ValidationError (400) naming `name`, `functionName` or `alias` when the deployment's grants
  *   (`settings.stackTargets`) do not cover the target: its deploy steps would be denied; naming
@@ -145,6 +147,8 @@ export async function registerTarget(svc: Services, caller: Caller, reg: TargetR
     if (err instanceof WriteConflictError) throw new ConflictError(`target ${reg.name} is already registered`);
     throw err;
   }
+  // After the commit: the signature covers the version as recorded (signBundle checks the stored code against it).
+  await signBundle(svc, reg.name, reg.initialVersion, caller);
   return target;
 }
 

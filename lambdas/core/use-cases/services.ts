@@ -1,4 +1,5 @@
 import type { RequestOrigin } from '../actor';
+import type { BundleSigner } from '../bundle';
 import type { DigestSigner } from '../digest';
 import type { ChangePolicy } from '../policy/change-policy';
 import type {
@@ -51,6 +52,8 @@ export interface Services {
   readonly digests?: DigestStore;
   /** Signs digests (KMS; locally a key pair). Absent: no digest can be made. */
   readonly signer?: DigestSigner;
+  /** Signs and verifies versions' bundle manifests (KMS; locally the KMS stand-in). Absent: nothing can be signed or verified (use cases that need it throw). */
+  readonly bundleSigner?: BundleSigner;
   readonly workflow: Workflow;
   /** One-time wake-ups of the workflow's bakes and CodeDeploy looks (EventBridge Scheduler). */
   readonly wakes: WakeScheduler;

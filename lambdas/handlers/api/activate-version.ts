@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { activateVersion } from '../../core/use-cases/activate-version';
 import type { Services } from '../../core/use-cases/services';
+import { kmsBundleSigner } from '../aws/kms';
 import { lambdaFunctions } from '../aws/lambda';
+import { s3Artifacts } from '../aws/s3';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
 import { callerOf, json } from '../http/middleware';
@@ -17,6 +19,6 @@ export const makeHandler = (svc: Services) =>
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { functions: lambdaFunctions };
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, functions: lambdaFunctions, bundleSigner: kmsBundleSigner };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

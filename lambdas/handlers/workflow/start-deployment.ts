@@ -1,6 +1,7 @@
 import { startDeployment } from '../../core/use-cases/deploy';
 import type { Services } from '../../core/use-cases/services';
 import { cloudWatchAlarms } from '../aws/cloudwatch';
+import { kmsBundleSigner } from '../aws/kms';
 import { lambdaFunctions } from '../aws/lambda';
 import { s3Artifacts } from '../aws/s3';
 import { type AwsPorts, awsServices } from '../aws-services';
@@ -12,6 +13,6 @@ import { taskHandler } from './task-handler';
 export const makeHandler = (svc: Services) => taskHandler(svc, ChangeRef, (i, svc) => startDeployment(svc, i.changeId));
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { artifacts: s3Artifacts, functions: lambdaFunctions, alarms: cloudWatchAlarms };
+export const awsPorts: AwsPorts = { artifacts: s3Artifacts, functions: lambdaFunctions, alarms: cloudWatchAlarms, bundleSigner: kmsBundleSigner };
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

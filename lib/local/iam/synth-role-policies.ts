@@ -69,6 +69,7 @@ export function synthesizeRolePolicies(targetFiles: readonly string[]): RolePoli
     [onlyOfType(resources, 'AWS::SNS::Topic', operations)]: LOCAL_NAMES.approvalTopic,
     [onlyOfType(resources, 'AWS::SecretsManager::Secret')]: LOCAL_NAMES.linkSecret,
     [logicalId(stack.digestKey.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestKey,
+    [logicalId(stack.bundleKey.node.defaultChild as CfnElement)]: LOCAL_NAMES.bundleKey,
     [logicalId(stack.digests.bucket.node.defaultChild as CfnElement)]: LOCAL_NAMES.digestBucket,
     [onlyOfType(resources, 'AWS::CodeDeploy::Application')]: LOCAL_NAMES.codeDeployApplication,
     [onlyOfType(resources, 'AWS::Scheduler::ScheduleGroup')]: LOCAL_NAMES.wakeScheduleGroup,

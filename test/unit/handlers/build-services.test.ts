@@ -13,7 +13,7 @@ import type { Services, Settings } from '../../../lambdas/core/use-cases/service
 import { cloudWatchAlarms, cloudWatchMetrics } from '../../../lambdas/handlers/aws/cloudwatch';
 import { codeDeployDeployments } from '../../../lambdas/handlers/aws/codedeploy';
 import { eventBridgeBus } from '../../../lambdas/handlers/aws/eventbridge';
-import { kmsDigestSigner } from '../../../lambdas/handlers/aws/kms';
+import { kmsBundleSigner, kmsDigestSigner } from '../../../lambdas/handlers/aws/kms';
 import { lambdaFunctions } from '../../../lambdas/handlers/aws/lambda';
 import { s3Artifacts, s3DeploymentConfig } from '../../../lambdas/handlers/aws/s3';
 import { s3DigestStore } from '../../../lambdas/handlers/aws/s3-digests';
@@ -35,6 +35,7 @@ const PORTS: Required<ServicePorts> = {
   events: eventBridgeBus,
   digests: s3DigestStore,
   signer: kmsDigestSigner,
+  bundleSigner: kmsBundleSigner,
   config: s3DeploymentConfig,
 };
 type PortName = keyof ServicePorts;
@@ -47,6 +48,7 @@ const NAMES: ResourceNames = {
   eventBusName: 'cmv-bus',
   digestBucket: 'digests',
   digestKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/digest',
+  bundleKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/bundle',
   wakes: { groupName: 'cmv-wakes', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wake', roleArn: 'arn:aws:iam::123456789012:role/wakes' },
   linkSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:link',
 };
@@ -115,6 +117,7 @@ describe('buildServices()', () => {
       ],
       ['digests', (s) => s.digests?.get(1) ?? Promise.resolve(), GetObjectCommand, { Bucket: 'digests' }],
       ['signer', (s) => s.signer?.publicKey() ?? Promise.resolve(), GetPublicKeyCommand, { KeyId: NAMES.digestKeyId }],
+      ['bundleSigner', (s) => s.bundleSigner?.publicKey() ?? Promise.resolve(), GetPublicKeyCommand, { KeyId: NAMES.bundleKeyId }],
       ['config', (s) => s.directory.find('ana'), GetObjectCommand, { Bucket: 'assets', Key: 'config.json' }],
     ])('builds the %s adapter on the client given for it, with the names', async (name, use, command, input) => {
       // Act

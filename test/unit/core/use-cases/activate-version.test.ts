@@ -1,18 +1,21 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../../../../lambdas/core/errors';
 import { activateVersion } from '../../../../lambdas/core/use-cases/activate-version';
-import { FakeFunctionHost, fakeServices, MemoryChangeStore } from '../../../fixtures/fakes';
-import { ALIAS, aTarget, aVersion, caller, FUNCTION, TARGET } from '../../../fixtures/records';
+import { FakeBundleSigner, FakeFunctionHost, fakeServices, MemoryArtifacts, MemoryChangeStore, signedVersion } from '../../../fixtures/fakes';
+import { ALIAS, aTarget, aVersion, caller, FUNCTION, sourceZip, TARGET } from '../../../fixtures/records';
 
 const dana = caller('dana', 'release_admin');
 
 /** The target live on 1.1.0 (Lambda version 2) after 1.0.0 (version 1); the alias on 2. */
 function arrange(over: { target?: Parameters<typeof aTarget>[0]; old?: Parameters<typeof aVersion>[2] } = {}) {
+  const artifacts = new MemoryArtifacts();
+  const bundleSigner = new FakeBundleSigner();
+  const old = signedVersion(aVersion('1.0.0', 1, { functionVersion: '1' }), sourceZip(1), artifacts, bundleSigner);
   const store = new MemoryChangeStore().seed({
     targets: [aTarget({ liveVersion: '1.1.0', liveFunctionVersion: '2', route: { functionVersion: '2' }, revision: 4, ...over.target })],
-    versions: [aVersion('1.0.0', 1, { functionVersion: '1', ...over.old }), aVersion('1.1.0', 2, { functionVersion: '2' })],
+    versions: [{ ...old, ...over.old }, aVersion('1.1.0', 2, { functionVersion: '2' })],
   });
   const functions = new FakeFunctionHost().addFunction(FUNCTION, ALIAS, ['code-1', 'code-2'], '2');
-  return fakeServices({ fakes: { store, functions } });
+  return fakeServices({ fakes: { store, functions, artifacts }, overrides: { bundleSigner } });
 }
 
 describe('activateVersion()', () => {

@@ -78,7 +78,9 @@ describe('registerTarget()', () => {
       config: { RATE: '1' },
       testsPassed: true,
       functionVersion: '2',
-      revision: 1,
+      // Signed after the registration committed (its own write).
+      bundle: expect.objectContaining({ manifestUri: expect.stringMatching(/^mem:\/\/bundles\/benefit-calculator\/[0-9a-f]{64}\.json$/) }),
+      revision: 2,
       createdAt: now,
     });
     expect(artifacts.objects.get(STORED)).toEqual(ZIP);
@@ -89,6 +91,7 @@ describe('registerTarget()', () => {
         actor: 'dana',
         details: { version: '1.0.0', functionName: FUNCTION, functionVersion: '2', artifactSha256: SHA },
       },
+      { type: 'BundleSigned', target: TARGET, actor: 'dana', details: { version: '1.0.0', files: expect.any(Number) } },
     ]);
     expect(functions.updates).toEqual([]);
     expect(functions.routeOf(FUNCTION, ALIAS)).toEqual({ functionVersion: '2' });
