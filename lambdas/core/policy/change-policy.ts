@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import * as z from 'zod';
-import { ChangeType, RiskLevel } from '../change-request';
+import { ChangeCategory, ChangeType, RiskLevel, TemplateField } from '../change-request';
 
 /**
  * The change-control policy as code: which approvers, tests, change windows and bypasses a change
- * needs, by change type × risk level × target environment. Rules are tried in order; the first
+ * needs, by change type × risk level × target environment × change category. Rules are tried in order; the first
  * whose `match` fits decides. The model follows ITIL 4 change enablement (standard / normal /
  * emergency changes, a change authority per class, the CAB and the ECAB) and ISO/IEC 20000-1:2018 §8.5.1.
  */
@@ -74,6 +74,8 @@ export const PolicyRule = z.strictObject({
     changeTypes: z.array(ChangeType).min(1).optional(),
     riskLevels: z.array(RiskLevel).min(1).optional(),
     environments: z.array(z.string().min(1)).min(1).optional(),
+    /** The change's category (the request's, or the derived one). */
+    categories: z.array(ChangeCategory).min(1).optional(),
   }),
   /** Every group must reach its quorum; one person counts once, in one group. Empty: pre-approved. */
   approvals: z.array(ApproverGroup),
@@ -86,6 +88,12 @@ export const PolicyRule = z.strictObject({
   testsAfterDeploy: z.boolean().default(false),
   /** Emergency: a post-implementation review must be recorded after the deployment. */
   postImplementationReview: z.boolean().default(false),
+  /** Change request template fields the change must give (e.g. justification, rollbackPlan); missing ones: 400 naming the field and this rule. */
+  requiredFields: z
+    .array(TemplateField)
+    .refine((f) => new Set(f).size === f.length, 'must not name a field twice')
+    // Optional rather than default([]): a policy without it keeps the hash it had before the field existed.
+    .optional(),
   /** Hours the approvers have before the change expires. */
   approvalTimeoutHours: z
     .number()
@@ -105,7 +113,7 @@ export const ChangePolicy = z
     rules: z.array(PolicyRule).min(1),
   })
   .refine((p) => new Set(p.rules.map((r) => r.id)).size === p.rules.length, { message: 'rule ids must be unique', path: ['rules'] })
-  .refine((p) => p.rules.some((r) => !r.match.changeTypes && !r.match.riskLevels && !r.match.environments), {
+  .refine((p) => p.rules.some((r) => !r.match.changeTypes && !r.match.riskLevels && !r.match.environments && !r.match.categories), {
     message: 'needs a last-resort rule that matches every change (empty match)',
     path: ['rules'],
   });
@@ -128,16 +136,20 @@ export function policyHash(policy: ChangePolicy): string {
 }
 
 /**
- * The rule that decides a change.
+ * The rule that decides a change. A change without a category matches only rules that name none.
  * @throws Error when none matches (impossible for a policy that passed ChangePolicy)
  */
-export function matchRule(policy: ChangePolicy, change: { changeType: ChangeType; riskLevel: RiskLevel; environment: string }): PolicyRule {
+export function matchRule(
+  policy: ChangePolicy,
+  change: { changeType: ChangeType; riskLevel: RiskLevel; environment: string; category?: ChangeCategory },
+): PolicyRule {
   const rule = policy.rules.find(
     (r) =>
       (!r.match.changeTypes || r.match.changeTypes.includes(change.changeType)) &&
       (!r.match.riskLevels || r.match.riskLevels.includes(change.riskLevel)) &&
-      (!r.match.environments || r.match.environments.includes(change.environment)),
+      (!r.match.environments || r.match.environments.includes(change.environment)) &&
+      (!r.match.categories || (change.category !== undefined && r.match.categories.includes(change.category))),
   );
-  if (!rule) throw new Error(`no policy rule matches ${change.changeType}/${change.riskLevel}/${change.environment}`);
+  if (!rule) throw new Error(`no policy rule matches ${change.changeType}/${change.riskLevel}/${change.environment}/${change.category}`);
   return rule;
 }
