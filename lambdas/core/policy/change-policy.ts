@@ -37,8 +37,13 @@ export const DIGEST_MAKERS: readonly Role[] = ['auditor', 'release_admin'];
  */
 export const EVIDENCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
 
-/** Test suites a change can be required to pass (the change-control testing matrix). */
-export const TestSuite = z.enum(['lint', 'unit', 'integration', 'regression', 'performance', 'security']);
+/**
+ * A test suite's name: the policy's rules name the suites they require (lint, unit, integration,
+ * regression, performance, security, or any other, e.g. migration, compatibility), and a target
+ * registers a command for each suite it has (`testSuites`). A rule's suite the target lacks refuses
+ * the change at intake (409). Lowercase letters, digits and dashes, 1–32 characters.
+ */
+export const TestSuite = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1–32 lowercase letters, digits or dashes, starting with a letter');
 export type TestSuite = z.infer<typeof TestSuite>;
 
 /** How many of a group's eligible members must approve: N of M, a majority (> half), or all. */
@@ -79,7 +84,8 @@ export const PolicyRule = z.strictObject({
   }),
   /** Every group must reach its quorum; one person counts once, in one group. Empty: pre-approved. */
   approvals: z.array(ApproverGroup),
-  tests: z.array(TestSuite).min(1),
+  /** The suites the change must pass, in order; empty: no tests (e.g. documentation), recorded as TestsNotRequired. */
+  tests: z.array(TestSuite).refine((t) => new Set(t).size === t.length, 'must not name a suite twice'),
   /** Weekly windows a deployment may start in; empty: any time (blackouts still apply). */
   windows: z.array(ChangeWindow).default([]),
   /** Emergency: start at once, ignoring windows and blackouts. */

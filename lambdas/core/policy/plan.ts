@@ -49,7 +49,8 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
     requiredFields: rule.requiredFields ?? [],
     approvals: { groups, timeoutHours: rule.approvalTimeoutHours, ...(unmet ? { unmet } : {}) },
     tests: rule.tests,
-    testsAfterDeploy: rule.testsAfterDeploy,
+    // Nothing to defer without suites: the workflow records that none are required instead.
+    testsAfterDeploy: rule.testsAfterDeploy && rule.tests.length > 0,
     window: {
       timeZone: policy.timeZone,
       windows: rule.windows,

@@ -17,6 +17,7 @@ function diffHtml(diff: string): Markup[] {
 function testsHtml(change: Change): Markup {
   const t = change.tests;
   if (!t) return html`<p>Not run.</p>`;
+  if (t.buildStatus === 'NOT_REQUIRED') return html`<p>None: ${t.logs ?? 'the policy rule requires no tests'}.</p>`;
   const suites = t.suites?.length
     ? html`<table><tr><th scope="col">Suite</th><th scope="col">Command</th><th scope="col">Result</th><th scope="col">Time</th></tr>${t.suites.map(
         (r) =>
