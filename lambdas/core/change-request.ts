@@ -68,7 +68,7 @@ export const ChangeCategory = z.enum(['code', 'config', 'schema', 'infrastructur
 export type ChangeCategory = z.infer<typeof ChangeCategory>;
 
 /** A free-text field of the change request template: trimmed, not empty, at most 10,000 characters. */
-const TemplateText = z.string().trim().min(1, 'must not be empty').max(10_000);
+const TemplateText = z.string().trim().min(1).max(10_000);
 
 /**
  * The change's impact analysis: its technical and security risk in words, and the downtime it
@@ -138,10 +138,7 @@ export type TemplateField = z.infer<typeof TemplateField>;
 
 /** The template fields a request gives, without the absent ones (what a change and its ledger entry keep). */
 export function templateOf(request: ChangeTemplateFields): Omit<ChangeTemplateFields, 'category'> {
-  const { justification, impactAnalysis, affectedComponents, rollbackPlan, testingPlan, requestedWindow, links } = request;
-  return Object.fromEntries(
-    Object.entries({ justification, impactAnalysis, affectedComponents, rollbackPlan, testingPlan, requestedWindow, links }).filter(([, v]) => v !== undefined),
-  );
+  return Object.fromEntries(TemplateField.options.filter((k) => k !== 'category' && request[k] !== undefined).map((k) => [k, request[k]]));
 }
 
 /** The body of POST /changes. Unknown fields are rejected so that typos do not pass silently. */

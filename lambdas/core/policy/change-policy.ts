@@ -10,16 +10,28 @@ import { ChangeCategory, ChangeType, RiskLevel, TemplateField } from '../change-
  * emergency changes, a change authority per class, the CAB and the ECAB) and ISO/IEC 20000-1:2018 §8.5.1.
  */
 
-/** Roles a user can hold. `cab` sits on the Change Advisory Board; `executive` signs off critical risk. */
-export const Role = z.enum(['requester', 'approver', 'cab', 'executive', 'release_admin', 'auditor']);
+/**
+ * The roles every deployment has, whatever its policy: CMV's own authorization uses `requester`
+ * (proposes), `release_admin` (registers targets, operator controls, activate), `auditor` (reads
+ * and verifies the ledger); `cab` and `executive` also read the audit trail, and `approver` is the
+ * peer reviewer of the policies CMV ships. A policy declares further roles in `roles`.
+ */
+export const BUILT_IN_ROLES = ['requester', 'approver', 'cab', 'executive', 'release_admin', 'auditor'] as const;
+
+/** A role's name (a Cognito group of the same name in AWS): lowercase letters, digits, `_` or `-`, 1–32 characters. */
+export const Role = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/);
 export type Role = z.infer<typeof Role>;
+
+/** A role the policy declares beside the built-in ones, e.g. `security`, `operations`, `tech-lead`. */
+export const PolicyRole = z.strictObject({ name: Role, description: z.string().default('') });
+export type PolicyRole = z.infer<typeof PolicyRole>;
 
 /**
  * Who reads the audit trail (GET /audit, GET /audit/verify): those who oversee changes — auditors,
  * release admins, the CAB and executives. Requesters and approvers follow the changes themselves
  * through GET /changes; the ledger holds every change's decisions, across all targets.
  */
-export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab', 'executive'];
+export const AUDIT_READERS: readonly Role[] = ['auditor', 'release_admin', 'cab', 'executive'] satisfies (typeof BUILT_IN_ROLES)[number][];
 
 /**
  * Who reads the compliance report (GET /reports/compliance): auditors, who test the controls, and
@@ -43,7 +55,7 @@ export const EVIDENCE_READERS: readonly Role[] = ['auditor', 'release_admin'];
  * registers a command for each suite it has (`testSuites`). A rule's suite the target lacks refuses
  * the change at intake (409). Lowercase letters, digits and dashes, 1–32 characters.
  */
-export const TestSuite = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1–32 lowercase letters, digits or dashes, starting with a letter');
+export const TestSuite = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/);
 export type TestSuite = z.infer<typeof TestSuite>;
 
 /** How many of a group's eligible members must approve: N of M, a majority (> half), or all. */
@@ -95,11 +107,8 @@ export const PolicyRule = z.strictObject({
   /** Emergency: a post-implementation review must be recorded after the deployment. */
   postImplementationReview: z.boolean().default(false),
   /** Change request template fields the change must give (e.g. justification, rollbackPlan); missing ones: 400 naming the field and this rule. */
-  requiredFields: z
-    .array(TemplateField)
-    .refine((f) => new Set(f).size === f.length, 'must not name a field twice')
-    // Optional rather than default([]): a policy without it keeps the hash it had before the field existed.
-    .optional(),
+  // Optional rather than default([]): a policy without it keeps the hash it had before the field existed.
+  requiredFields: z.array(TemplateField).optional(),
   /** Hours the approvers have before the change expires. */
   approvalTimeoutHours: z
     .number()
@@ -115,8 +124,22 @@ export const ChangePolicy = z
   .strictObject({
     name: z.string().min(1),
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    /** Roles beside the built-in ones; approver groups and the users file may name only these and the built-ins. */
+    roles: z.array(PolicyRole).optional(),
     blackouts: z.array(Blackout).default([]),
     rules: z.array(PolicyRule).min(1),
+  })
+  .superRefine((p, ctx) => {
+    const declared = (p.roles ?? []).map((r) => r.name);
+    const known = new Set<string>(BUILT_IN_ROLES);
+    declared.forEach((name, i) => {
+      if (known.has(name)) ctx.addIssue({ code: 'custom', path: ['roles', i, 'name'], message: 'declared twice' });
+      known.add(name);
+    });
+    for (const [r, rule] of p.rules.entries())
+      for (const [g, group] of rule.approvals.entries())
+        for (const [i, role] of group.roles.entries())
+          if (!known.has(role)) ctx.addIssue({ code: 'custom', path: ['rules', r, 'approvals', g, 'roles', i], message: `unknown role ${role}` });
   })
   .refine((p) => new Set(p.rules.map((r) => r.id)).size === p.rules.length, { message: 'rule ids must be unique', path: ['rules'] })
   .refine((p) => p.rules.some((r) => !r.match.changeTypes && !r.match.riskLevels && !r.match.environments && !r.match.categories), {

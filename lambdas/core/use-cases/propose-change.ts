@@ -60,6 +60,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
 
   const now = svc.now().toISOString();
   const changeId = svc.newId();
+  const template = templateOf(request);
   const change: Change = {
     changeId,
     target: target.name,
@@ -72,7 +73,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     changeType: request.changeType,
     riskLevel: request.riskLevel,
     category: plan.category?.name ?? 'code',
-    ...templateOf(request),
+    ...template,
     requester: caller.id,
     source,
     artifact: { uri: artifactUri, sha256, bytes: zip.byteLength },
@@ -106,7 +107,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
           riskLevel: change.riskLevel,
           category: plan.category,
           // The change request template as given: what the approvers and auditors read.
-          ...templateOf(request),
+          ...template,
           requiredFields: plan.requiredFields,
           artifactSha256: sha256,
           policy: plan.policy,
@@ -188,17 +189,15 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
  */
 async function checkTemplate(svc: Services, request: ProposeChangeRequest, plan: ChangePlan): Promise<void> {
   const missing = (plan.requiredFields ?? []).filter((field) => request[field] === undefined);
-  if (missing.length) {
-    const message = `required by policy rule ${plan.policy.ruleId}`;
+  const message = `required by policy rule ${plan.policy.ruleId}`;
+  if (missing.length)
     throw new ValidationError(
       `${missing.join(', ')}: ${message}`,
       missing.map((path) => ({ path, message })),
     );
-  }
-  const components = request.affectedComponents ?? [];
-  const known = await Promise.all(components.map((name) => (name === request.target ? true : svc.store.getTarget(name))));
-  const unknown = components.findIndex((_, i) => !known[i]);
-  if (unknown >= 0) throw ValidationError.field(`affectedComponents.${unknown}`, `${components[unknown]} is not a registered target`);
+  for (const [i, name] of (request.affectedComponents ?? []).entries())
+    if (name !== request.target && !(await svc.store.getTarget(name)))
+      throw ValidationError.field(`affectedComponents.${i}`, `${name} is not a registered target`);
 }
 
 /** The target's highest version; a target stored before versions had order markers has none, so all are read once. */

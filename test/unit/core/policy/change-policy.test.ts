@@ -1,5 +1,6 @@
-import { ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
+import { BUILT_IN_ROLES, ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
+import { policyRoles, unknownUserRoles } from '../../../../lambdas/core/policy/roles';
 
 /** The default policy as a policy file would hold it: plain JSON, no parsed defaults assumed. */
 const RAW = JSON.parse(JSON.stringify(DEFAULT_POLICY));
@@ -212,13 +213,49 @@ describe('change-policy', () => {
       ['rules.0.tests', { tests: ['unit', 'unit'] }],
       ['rules.0.match.categories.0', { match: { categories: ['marketing'] } }],
       ['rules.0.requiredFields.0', { requiredFields: ['budget'] }],
-      ['rules.0.requiredFields', { requiredFields: ['links', 'links'] }],
     ])('rejects %s when the rule has %j', (path, fields) => {
       expect(issuePaths(withFirstRule(fields))).toEqual([path]);
     });
 
     it('needs a last-resort rule: one that matches on category only does not count', () => {
       expect(issuePaths({ name: 'x', timeZone: 'UTC', rules: [rule('docs', { categories: ['documentation'] }, [])] })).toEqual(['rules']);
+    });
+  });
+
+  describe('roles', () => {
+    const withRoles = (roles: unknown, groupRoles: string[]) => ({
+      ...withFirstRule({ approvals: [{ name: 'Security', roles: groupRoles, quorum: { count: 1 } }] }),
+      roles,
+    });
+
+    it('accepts approver groups naming a declared role or a built-in one', () => {
+      const policy = ChangePolicy.parse(withRoles([{ name: 'security' }], ['security', 'cab']));
+
+      expect(policyRoles(policy)).toEqual([...BUILT_IN_ROLES, 'security']);
+      expect(policy.roles).toEqual([{ name: 'security', description: '' }]);
+    });
+
+    it.each([
+      ['rules.0.approvals.0.roles.1', withRoles([{ name: 'security' }], ['security', 'operations'])],
+      ['roles.1.name', withRoles([{ name: 'security' }, { name: 'security' }], ['security'])],
+      ['roles.0.name', withRoles([{ name: 'auditor' }], ['cab'])],
+      ['roles.0.name', withRoles([{ name: 'Security Team' }], ['cab'])],
+    ])('rejects %s', (path, input) => {
+      expect(issuePaths(input)).toEqual([path]);
+    });
+
+    it('names the users whose roles the policy does not know', () => {
+      const policy = ChangePolicy.parse(withRoles([{ name: 'security' }], ['security']));
+
+      expect(
+        unknownUserRoles(
+          [
+            { id: 'sam', roles: ['security', 'requester'] },
+            { id: 'olga', roles: ['operations'] },
+          ],
+          policy,
+        ),
+      ).toEqual([{ user: 'olga', role: 'operations' }]);
     });
   });
 });
