@@ -19,6 +19,7 @@ import { apiIdentity, signOut, storedIdToken } from '../lib/client/auth/stored-s
 import { terminalPrompter } from '../lib/client/auth/terminal-prompter';
 import { userPoolClientRef } from '../lib/client/auth/user-pool-ref';
 import { readChangeFile } from '../lib/client/change-file';
+import { categoryText, templateLines } from '../lib/client/change-template-text';
 import { readKeptDigest, samePublicKey } from '../lib/client/kept-digest';
 import { readTargetRegistration, uploadSource } from '../lib/client/target-registration';
 import { localDataDir } from '../lib/local/data-dir';
@@ -368,6 +369,8 @@ function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
         )
       : ['approvers  none: pre-approved']),
     `timeout    ${p.approvals.timeoutHours} h`,
+    `category   ${categoryText(p.category)}`,
+    `requires   ${p.requiredFields?.length ? p.requiredFields.join(', ') : 'no template fields'}`,
     `tests      ${p.tests.join(', ')}`,
     `window     ${p.window.bypass ? 'bypassed (emergency)' : p.window.windows.length ? p.window.windows.map((w) => `${w.days.join(',')} ${w.start}–${w.end}`).join('; ') : 'any time'} (${p.window.timeZone}); earliest start ${p.window.earliestStart}`,
     `canary     ${p.canary.steps.join(' → ')} %, bake ${p.canary.bakeSeconds} s`,
@@ -377,7 +380,13 @@ function formatPlan(out: Awaited<ReturnType<CmvClient['plan']>>): string {
 }
 
 function summary(c: Awaited<ReturnType<CmvClient['change']>>): string {
-  const lines = [`  title      ${c.title}`, `  type/risk  ${c.changeType} / ${c.riskLevel}`, `  requester  ${c.requester}`];
+  const lines = [
+    `  title      ${c.title}`,
+    `  type/risk  ${c.changeType} / ${c.riskLevel}`,
+    `  category   ${categoryText(c.plan.category, c.category)}`,
+    ...templateLines(c),
+    `  requester  ${c.requester}`,
+  ];
   if (c.tests) lines.push(`  tests      ${c.tests.passed ? 'passed' : 'failed'} (${c.tests.buildId}) ${c.tests.logs ?? ''}`);
   const from = c.promotedFrom;
   if (from) {

@@ -310,7 +310,7 @@ export class CmvStack extends Stack {
 
     const tests = new ChangeTestProject(this, 'ChangeTests', { artifacts: this.artifacts, encryptionKey: key });
 
-    const userPool = new CmvUserPool(this, 'Users');
+    const userPool = new CmvUserPool(this, 'Users', { roles: config.policy.roles });
     new UserDirectorySync(this, 'UserSync', { userPool: userPool.userPool, approvalTopic, config: configAsset });
 
     const environment: Record<string, string> = {

@@ -9,7 +9,7 @@ import {
   ListUsersInGroupCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { Role } from '../core/policy/change-policy';
+import { BUILT_IN_ROLES, type Role } from '../core/policy/change-policy';
 import type { PoolChange, PoolUser, UserPoolPort } from '../core/user-sync';
 import type { AwsClient } from './aws-client';
 
@@ -18,14 +18,16 @@ import type { AwsClient } from './aws-client';
  * Reads with ListUsers and ListUsersInGroup (60 a page: 3,000 users are about 50 + 6 × 50 calls).
  */
 export class CognitoUserPool implements UserPoolPort {
+  /** @param roles - the deployment's roles (built-in and the policy's), one group each */
   constructor(
     private readonly cognito: AwsClient,
     private readonly userPoolId: string,
+    private readonly roles: readonly Role[] = BUILT_IN_ROLES,
   ) {}
 
   async users(): Promise<PoolUser[]> {
     const groups = new Map<string, Role[]>();
-    for (const role of Role.options) {
+    for (const role of this.roles) {
       let NextToken: string | undefined;
       do {
         const page = await this.cognito.send(new ListUsersInGroupCommand({ UserPoolId: this.userPoolId, GroupName: role, Limit: 60, NextToken }));

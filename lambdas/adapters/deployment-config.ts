@@ -8,6 +8,7 @@ import { UsersFile } from './static-directory';
  * change-control policy, as one JSON document. The CDK stack writes it as an asset and the local
  * runtime into its S3 stand-in; the handlers read it with {@link S3DeploymentConfig}.
  */
+// Its users' roles are checked against its policy where the files are read (readDeploymentConfig), not here: propose-change's bundle is near its limit.
 export const DeploymentConfig = z.strictObject({ users: UsersFile.shape.users, policy: ChangePolicy });
 export type DeploymentConfig = z.infer<typeof DeploymentConfig>;
 

@@ -3,7 +3,7 @@ import { Role } from '../core/policy/change-policy';
 import type { Directory } from '../core/ports';
 import type { User } from '../core/user';
 
-/** The users file: who may do what. Roles: requester, approver, cab, executive, release_admin, auditor. */
+/** The users file: who may do what. Roles: the built-in ones (requester, approver, cab, executive, release_admin, auditor) and those the policy declares; checked against the policy where both are loaded (readDeploymentConfig, DeploymentConfig). */
 export const UsersFile = z.strictObject({
   users: z.array(
     z.strictObject({

@@ -67,6 +67,87 @@ export const CanaryOverride = z
   .superRefine(oneOfStepsOrRamp);
 export type CanaryOverride = z.infer<typeof CanaryOverride>;
 
+/**
+ * What the change is about, beside its type and risk; the policy's testing matrix and rules key on
+ * it. Omitted in a request: derived (`config` when only config changes, else `code`; see the plan).
+ */
+export const ChangeCategory = z.enum(['code', 'config', 'schema', 'infrastructure', 'documentation']);
+export type ChangeCategory = z.infer<typeof ChangeCategory>;
+
+/** A free-text field of the change request template: trimmed, not empty, at most 10,000 characters. */
+const TemplateText = z.string().trim().min(1).max(10_000);
+
+/**
+ * The change's impact analysis: its technical and security risk in words, and the downtime it
+ * causes in whole minutes (0: none; at most a week, 10,080).
+ */
+export const ImpactAnalysis = z.strictObject({
+  technicalRisk: TemplateText,
+  securityRisk: TemplateText,
+  downtimeMinutes: z.number().int().min(0).max(10_080),
+});
+export type ImpactAnalysis = z.infer<typeof ImpactAnalysis>;
+
+/**
+ * When the requester would like the change deployed: ISO-8601 times with an offset, `start` before
+ * `end`. Informational: the policy's windows and blackouts decide when a deployment may start.
+ */
+export const RequestedWindow = z
+  .strictObject({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })
+  .refine((w) => Date.parse(w.start) < Date.parse(w.end), { message: 'start must be before end', path: ['end'] });
+export type RequestedWindow = z.infer<typeof RequestedWindow>;
+
+/**
+ * The change request template's fields beside title and description (ITIL 4 change enablement's
+ * request for change). Each is optional in the schema; a policy rule's `requiredFields` makes some
+ * mandatory for the changes it decides.
+ */
+export const ChangeTemplate = {
+  category: ChangeCategory.optional(),
+  /** The business reason for the change. */
+  justification: TemplateText.optional(),
+  impactAnalysis: ImpactAnalysis.optional(),
+  /** The registered targets the change affects (at least one; checked at intake). */
+  affectedComponents: z
+    .array(TargetName)
+    .min(1)
+    .max(50)
+    .refine((names) => new Set(names).size === names.length, 'must not name a target twice')
+    .optional(),
+  /** How the change is undone if it goes wrong. */
+  rollbackPlan: TemplateText.optional(),
+  /** How the change was, or will be, tested beyond the policy's suites. */
+  testingPlan: TemplateText.optional(),
+  requestedWindow: RequestedWindow.optional(),
+  /** Tickets and documents: http(s) URLs, at most 20. */
+  links: z
+    .array(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000))
+    .min(1)
+    .max(20)
+    .optional(),
+};
+
+/** The template fields as given in a request (each optional). */
+export type ChangeTemplateFields = z.infer<z.ZodObject<typeof ChangeTemplate>>;
+
+/** The template fields a policy rule can require (`requiredFields`). */
+export const TemplateField = z.enum([
+  'category',
+  'justification',
+  'impactAnalysis',
+  'affectedComponents',
+  'rollbackPlan',
+  'testingPlan',
+  'requestedWindow',
+  'links',
+]);
+export type TemplateField = z.infer<typeof TemplateField>;
+
+/** The template fields a request gives, without the absent ones (what a change and its ledger entry keep). */
+export function templateOf(request: ChangeTemplateFields): Omit<ChangeTemplateFields, 'category'> {
+  return Object.fromEntries(TemplateField.options.filter((k) => k !== 'category' && request[k] !== undefined).map((k) => [k, request[k]]));
+}
+
 /** The body of POST /changes. Unknown fields are rejected so that typos do not pass silently. */
 export const ProposeChangeRequest = z.strictObject({
   target: TargetName,
@@ -98,6 +179,7 @@ export const ProposeChangeRequest = z.strictObject({
    * function's instances); without it such a change is refused as changing nothing.
    */
   redeploy: z.boolean().default(false),
+  ...ChangeTemplate,
 });
 export type ProposeChangeRequest = z.infer<typeof ProposeChangeRequest>;
 

@@ -1,5 +1,5 @@
 import type { HealthCheck } from './canary-health';
-import type { CanaryOverride, ChangeType, FunctionConfig, RiskLevel } from './change-request';
+import type { CanaryOverride, ChangeCategory, ChangeTemplateFields, ChangeType, FunctionConfig, RiskLevel } from './change-request';
 import type { VersionStats } from './observations';
 import type { ChangePlan } from './policy/change-plan';
 import type { HealthSettings, Ramp } from './ramp';
@@ -170,8 +170,12 @@ export interface PromotedTo {
   readonly at: string;
 }
 
-/** A change as stored (one item of the changes table) and as the API shows it, minus secrets. */
-export interface Change {
+/**
+ * A change as stored (one item of the changes table) and as the API shows it, minus secrets. The
+ * change request template's fields (justification, impactAnalysis, …) are kept as the request gave
+ * them; absent ones are absent.
+ */
+export interface Change extends Readonly<Omit<ChangeTemplateFields, 'category'>> {
   readonly changeId: string;
   readonly target: string;
   readonly version: string;
@@ -183,6 +187,8 @@ export interface Change {
   readonly description: string;
   readonly changeType: ChangeType;
   readonly riskLevel: RiskLevel;
+  /** The request's category, or the one derived (plan.category says which); absent on changes proposed before categories. */
+  readonly category?: ChangeCategory;
   readonly requester: string;
   /** Where the proposed code came from: the stored diff, or the artifact URI given. */
   readonly source: { readonly kind: 'diff' | 'artifact'; readonly uri: string };

@@ -19,6 +19,7 @@ export const DETAIL_TYPES = {
   TestsPassed: 'Tests Passed',
   TestsFailed: 'Tests Failed',
   TestsDeferred: 'Tests Deferred',
+  TestsNotRequired: 'Tests Not Required',
   DeferredTestsPassed: 'Deferred Tests Passed',
   ApprovalRequested: 'Approval Requested',
   ApprovalRecorded: 'Approval Recorded',

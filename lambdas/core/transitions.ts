@@ -11,6 +11,8 @@ export const TRANSITIONS = {
   TestsStarted: { from: ['submitted'], to: 'testing' },
   TestsPassed: { from: ['testing'], to: 'same' },
   TestsFailed: { from: ['testing'], to: 'tests_failed' },
+  // The policy rule requires no suites (e.g. documentation): no build runs.
+  TestsNotRequired: { from: ['testing'], to: 'same' },
   // Only once the task token is stored may anyone vote: awaiting_approval starts here, not at TestsPassed.
   ApprovalRequested: { from: ['testing'], to: 'awaiting_approval' },
   ApprovalRecorded: { from: ['awaiting_approval'], to: 'same' },

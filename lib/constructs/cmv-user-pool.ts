@@ -1,9 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { Role } from '../../lambdas/core/user';
+import type { BUILT_IN_ROLES, PolicyRole, Role } from '../../lambdas/core/policy/change-policy';
 
-/** The Cognito groups: one per CMV role. The API reads them from the `cognito:groups` claim. */
+/** The Cognito groups: one per built-in CMV role, and one per role the policy declares. The API reads them from the `cognito:groups` claim. */
 export const ROLE_GROUPS = {
   requester: 'Proposes changes',
   cab: 'Sits on the Change Advisory Board',
@@ -11,7 +11,7 @@ export const ROLE_GROUPS = {
   approver: 'Approves or rejects other people’s changes',
   release_admin: 'Registers targets and activates earlier versions',
   auditor: 'Reads and verifies the audit ledger',
-} as const satisfies Record<Role, string>;
+} as const satisfies Record<(typeof BUILT_IN_ROLES)[number], string>;
 
 /**
  * Who may call the API: a Cognito user pool with no self sign-up, usernames equal to the users-file
@@ -25,7 +25,8 @@ export class CmvUserPool extends Construct {
   readonly client: UserPoolClient;
   readonly groups: Readonly<Record<Role, UserPoolGroup>>;
 
-  constructor(scope: Construct, id: string) {
+  /** @param props.roles - the roles the policy declares beside the built-in ones */
+  constructor(scope: Construct, id: string, props: { readonly roles?: readonly PolicyRole[] } = {}) {
     super(scope, id);
     this.userPool = new UserPool(this, 'Pool', {
       selfSignUpEnabled: false,
@@ -64,7 +65,8 @@ export class CmvUserPool extends Construct {
       refreshTokenValidity: Duration.hours(12),
     });
     const groups = {} as Record<Role, UserPoolGroup>;
-    for (const [role, description] of Object.entries(ROLE_GROUPS) as [Role, string][]) {
+    const declared = (props.roles ?? []).map((r): [Role, string] => [r.name, r.description || `Policy role ${r.name}`]);
+    for (const [role, description] of [...(Object.entries(ROLE_GROUPS) as [Role, string][]), ...declared]) {
       groups[role] = new UserPoolGroup(this, `Group-${role}`, { userPool: this.userPool, groupName: role, description });
     }
     this.groups = groups;

@@ -6,7 +6,7 @@ import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { IDEMPOTENCY_TABLE, LEDGER_TABLE, TABLES } from '../../lambdas/adapters/tables';
-import { Role as CmvRole } from '../../lambdas/core/policy/change-policy';
+import { BUILT_IN_ROLES } from '../../lambdas/core/policy/change-policy';
 import { API_ROUTES, AWS_API_ROUTES } from '../../lambdas/handlers/api/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
 import { CmvStack, LEDGER_DENIED_ACTIONS } from '../../lib/cmv-stack';
@@ -807,10 +807,10 @@ describe('CmvStack', () => {
         MfaConfiguration: 'ON',
         Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 14, RequireSymbols: true, RequireUppercase: true }) },
       });
-      for (const group of CmvRole.options) {
+      for (const group of BUILT_IN_ROLES) {
         template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
       }
-      template.resourceCountIs('AWS::Cognito::UserPoolGroup', CmvRole.options.length);
+      template.resourceCountIs('AWS::Cognito::UserPoolGroup', BUILT_IN_ROLES.length);
     });
 
     it('registers benefit-calculator from its target.json: function, live alias on the current version, error-rate alarm on the alias', () => {

@@ -1,3 +1,4 @@
+import type { ChangeCategory, TemplateField } from '../change-request';
 import type { HealthSettings, Ramp } from '../ramp';
 import type { StrategyName } from '../strategies/names';
 import type { ChangeWindow, Quorum, TestSuite } from './change-policy';
@@ -19,6 +20,10 @@ export interface PlannedGroup {
  */
 export interface ChangePlan {
   readonly policy: { readonly name: string; readonly sha256: string; readonly ruleId: string; readonly rule: string };
+  /** The change's category: the request's, or derived when it gave none (`derived` says from what). Absent on plans made before categories. */
+  readonly category?: { readonly name: ChangeCategory; readonly derived?: string };
+  /** The change request template fields the rule requires (all given, or the change was refused). Absent on plans made before the template. */
+  readonly requiredFields?: readonly TemplateField[];
   readonly approvals: { readonly groups: readonly PlannedGroup[]; readonly timeoutHours: number; readonly unmet?: string };
   readonly tests: readonly TestSuite[];
   /** Emergency: the tests run after the deployment reached 100 % (a failure rolls back). */

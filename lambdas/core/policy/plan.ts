@@ -1,5 +1,5 @@
 import { planGroups, unmetGroups } from '../approval';
-import type { ChangeType, RiskLevel } from '../change-request';
+import type { ChangeCategory, ChangeType, RiskLevel } from '../change-request';
 import { DEFAULT_HEALTH, type Ramp, rampWeights } from '../ramp';
 import type { StrategyName } from '../strategies/names';
 import { type BlueGreenSettings, type CanarySettings, DEFAULT_BLUE_GREEN } from '../target-settings';
@@ -14,6 +14,10 @@ export type { ChangePlan } from './change-plan';
 export interface PlanInput {
   readonly changeType: ChangeType;
   readonly riskLevel: RiskLevel;
+  /** The request's category; omitted: derived from `codeChanges`. */
+  readonly category?: ChangeCategory;
+  /** Whether the request brings code (a diff or an artifact); false: a config-only change. @default true */
+  readonly codeChanges?: boolean;
   readonly environment: string;
   readonly requester: string;
   /** The change request's own canary (fixed steps or a ramp), which wins over the rule's and the target's. */
@@ -41,7 +45,8 @@ export interface TargetRollout {
  * @param target - the target's rollout defaults (weights in %, bake in s)
  */
 export function planChange(policy: ChangePolicy, input: PlanInput, target: TargetRollout, users: readonly User[], now: Date): ChangePlan {
-  const rule = matchRule(policy, input);
+  const category = categoryOf(input);
+  const rule = matchRule(policy, { ...input, category: category.name });
   const groups = planGroups(rule.approvals, users, input.requester);
   const unmet = unmetGroups(groups);
   const base = rule.canary ?? target.canary;
@@ -51,9 +56,12 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
   const ramp = shape.ramp;
   return {
     policy: { name: policy.name, sha256: policyHash(policy), ruleId: rule.id, rule: rule.description },
+    category,
+    requiredFields: rule.requiredFields ?? [],
     approvals: { groups, timeoutHours: rule.approvalTimeoutHours, ...(unmet ? { unmet } : {}) },
     tests: rule.tests,
-    testsAfterDeploy: rule.testsAfterDeploy,
+    // Nothing to defer without suites: the workflow records that none are required instead.
+    testsAfterDeploy: rule.testsAfterDeploy && rule.tests.length > 0,
     window: {
       timeZone: policy.timeZone,
       windows: rule.windows,
@@ -72,4 +80,12 @@ export function planChange(policy: ChangePolicy, input: PlanInput, target: Targe
     blueGreen: target.blueGreen ?? DEFAULT_BLUE_GREEN,
     postImplementationReview: rule.postImplementationReview,
   };
+}
+
+/** The request's category, else `config` for a change without code and `code` for one with code. */
+export function categoryOf(input: Pick<PlanInput, 'category' | 'codeChanges'>): NonNullable<ChangePlan['category']> {
+  if (input.category) return { name: input.category };
+  return input.codeChanges !== false
+    ? { name: 'code', derived: 'none given; it changes code' }
+    : { name: 'config', derived: 'none given; it changes config only' };
 }

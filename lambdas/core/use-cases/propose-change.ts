@@ -5,7 +5,7 @@ import { actorFields } from '../actor';
 import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
 import { canonicalSha256 } from '../canonical-hash';
 import type { Change } from '../change';
-import type { ProposeChangeRequest } from '../change-request';
+import { type ProposeChangeRequest, templateOf } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { type ChangePlan, planChange } from '../policy/plan';
 import { WriteConflictError } from '../ports';
@@ -61,6 +61,7 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
 
   const now = svc.now().toISOString();
   const changeId = svc.newId();
+  const template = templateOf(request);
   const change: Change = {
     changeId,
     target: target.name,
@@ -72,6 +73,8 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     description: request.description,
     changeType: request.changeType,
     riskLevel: request.riskLevel,
+    category: plan.category?.name ?? 'code',
+    ...template,
     requester: caller.id,
     source,
     artifact: { uri: artifactUri, sha256, bytes: zip.byteLength },
@@ -104,6 +107,10 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
           title: change.title,
           changeType: change.changeType,
           riskLevel: change.riskLevel,
+          category: plan.category,
+          // The change request template as given: what the approvers and auditors read.
+          ...template,
+          requiredFields: plan.requiredFields,
           artifactSha256: sha256,
           policy: plan.policy,
           // The whole plan's canonical hash: an evidence pack's plan.json must have it.
@@ -166,6 +173,8 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
     {
       changeType: request.changeType,
       riskLevel: request.riskLevel,
+      category: request.category,
+      codeChanges: request.code !== undefined,
       environment: target.environment,
       requester: caller.id,
       canary: request.canary,
@@ -177,11 +186,30 @@ async function prepare(svc: Services, caller: Caller, request: ProposeChangeRequ
     svc.now(),
   );
   const plan: ChangePlan = { ...policyPlan, versioning };
+  await checkTemplate(svc, request, plan);
   if (plan.approvals.unmet) throw new ConflictError(`the policy's approvals cannot be met: ${plan.approvals.unmet}`);
   const missing = plan.tests.filter((suite) => !target.testSuites[suite]);
   if (missing.length)
     throw new ConflictError(`the policy (rule ${plan.policy.ruleId}) requires test suites ${target.name} does not have: ${missing.join(', ')}`);
   return { target, version, baseVersion, base, zip, config, plan };
+}
+
+/**
+ * The change request template: every field the policy rule requires is given, and every affected
+ * component is a registered target.
+ * @throws ValidationError (400) naming each missing field and the rule that requires it, or the unknown component
+ */
+async function checkTemplate(svc: Services, request: ProposeChangeRequest, plan: ChangePlan): Promise<void> {
+  const missing = (plan.requiredFields ?? []).filter((field) => request[field] === undefined);
+  const message = `required by policy rule ${plan.policy.ruleId}`;
+  if (missing.length)
+    throw new ValidationError(
+      `${missing.join(', ')}: ${message}`,
+      missing.map((path) => ({ path, message })),
+    );
+  for (const [i, name] of (request.affectedComponents ?? []).entries())
+    if (name !== request.target && !(await svc.store.getTarget(name)))
+      throw ValidationError.field(`affectedComponents.${i}`, `${name} is not a registered target`);
 }
 
 /** The target's highest version; a target stored before versions had order markers has none, so all are read once. */

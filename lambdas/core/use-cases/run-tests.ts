@@ -13,6 +13,8 @@ export interface TestPlan {
   readonly reportUri: string;
   /** Emergency: tests run after the deployment, not now. */
   readonly testsAfterDeploy: boolean;
+  /** False when the policy rule requires no suites: the workflow records that and runs no build. */
+  readonly testsRequired: boolean;
 }
 
 /**
@@ -34,7 +36,29 @@ export async function startTests(svc: Services, changeId: string): Promise<TestP
     suites: JSON.stringify(suites),
     reportUri: svc.artifacts.uriFor(`reports/${changeId}/tests.json`),
     testsAfterDeploy: change.plan.testsAfterDeploy,
+    testsRequired: change.plan.tests.length > 0,
   };
+}
+
+/**
+ * A change whose policy rule requires no test suites (e.g. documentation): records `TestsNotRequired`
+ * naming the rule, and marks the version as having passed the tests it needed (none), which
+ * activate requires. A retry finding it recorded (`tests`) records nothing.
+ */
+export async function recordNoTestsRequired(svc: Services, changeId: string): Promise<void> {
+  await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
+    if (c.status !== 'testing' || c.tests || c.plan.tests.length > 0) return undefined;
+    const version = await svc.store.getVersion(c.target, c.version);
+    if (!version) throw new NotFoundError(`version ${c.version} of ${c.target} does not exist`);
+    const reason = `no tests required by rule ${c.plan.policy.ruleId}`;
+    const tests: TestResult = { passed: true, buildId: 'none', buildStatus: 'NOT_REQUIRED', suites: [], logs: reason, at: svc.now().toISOString() };
+    return {
+      event: 'TestsNotRequired',
+      patch: { tests },
+      details: { rule: c.plan.policy.ruleId, reason, category: c.plan.category?.name },
+      writes: [{ kind: 'version', record: { ...version, testsPassed: true }, expectedRevision: version.revision }],
+    };
+  });
 }
 
 /**

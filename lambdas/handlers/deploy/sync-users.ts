@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { CognitoUserPool } from '../../adapters/cognito-user-pool';
 import { S3DeploymentConfig } from '../../adapters/s3-deployment-config';
 import { SnsSubscriptions } from '../../adapters/sns-subscriptions';
+import { policyRoles } from '../../core/policy/roles';
 import { syncUsers } from '../../core/use-cases/sync-users';
 import { lazy } from '../http/api-handler';
 import { logger, observed, traced } from '../observability';
@@ -31,9 +32,13 @@ export const makeHandler = (clients: SyncClients) =>
   observed(async (event: CloudFormationCustomResourceEvent) => {
     if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
     const props = SyncProperties.parse(event.ResourceProperties);
-    const users = await new S3DeploymentConfig(clients.s3, props.ConfigUri).directory.all();
+    const config = new S3DeploymentConfig(clients.s3, props.ConfigUri);
+    const users = await config.directory.all();
     const result = await syncUsers(
-      { pool: new CognitoUserPool(clients.cognito, props.UserPoolId), subscriptions: new SnsSubscriptions(clients.sns, props.TopicArn) },
+      {
+        pool: new CognitoUserPool(clients.cognito, props.UserPoolId, policyRoles(await config.policy())),
+        subscriptions: new SnsSubscriptions(clients.sns, props.TopicArn),
+      },
       users,
     );
     logger.info('users synced', { users: users.length, ...result });

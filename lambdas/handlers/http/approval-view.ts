@@ -17,6 +17,7 @@ function diffHtml(diff: string): Markup[] {
 function testsHtml(change: Change): Markup {
   const t = change.tests;
   if (!t) return html`<p>Not run.</p>`;
+  if (t.buildStatus === 'NOT_REQUIRED') return html`<p>None: ${t.logs ?? 'the policy rule requires no tests'}.</p>`;
   const suites = t.suites?.length
     ? html`<table><tr><th scope="col">Suite</th><th scope="col">Command</th><th scope="col">Result</th><th scope="col">Time</th></tr>${t.suites.map(
         (r) =>
@@ -46,6 +47,31 @@ function planHtml(change: Change): Markup {
 <tr><th scope="row">Canary</th><td>${p.canary.steps.join(' → ')} % of traffic, ${p.canary.bakeSeconds} s bake per step, rolled back on alarm</td></tr>
 <tr><th scope="row">Approval expires</th><td>${change.approvalExpiresAt ?? `${p.approvals.timeoutHours} h after the request`}</td></tr>
 ${p.postImplementationReview && html`<tr><th scope="row">Review</th><td>A post-implementation review is required after the deployment.</td></tr>`}</table>`;
+}
+
+/** The change request template's fields, those the request gave (a missing one shows “—”). */
+function templateHtml(change: Change): Markup {
+  const impact = change.impactAnalysis;
+  const window = change.requestedWindow;
+  const category = change.plan.category;
+  const required = change.plan.requiredFields ?? [];
+  const rows: [string, Markup | string][] = [
+    ['Category', category ? `${category.name}${category.derived ? ` (derived: ${category.derived})` : ''}` : (change.category ?? '—')],
+    ['Justification', change.justification ?? '—'],
+    [
+      'Impact analysis',
+      impact
+        ? html`<dl><dt>Technical risk</dt><dd>${impact.technicalRisk}</dd><dt>Security risk</dt><dd>${impact.securityRisk}</dd><dt>Downtime</dt><dd>${String(impact.downtimeMinutes)} min</dd></dl>`
+        : '—',
+    ],
+    ['Affected components', change.affectedComponents?.join(', ') ?? '—'],
+    ['Rollback plan', change.rollbackPlan ?? '—'],
+    ['Testing plan', change.testingPlan ?? '—'],
+    ['Requested window', window ? html`<time datetime="${window.start}">${window.start}</time> – <time datetime="${window.end}">${window.end}</time>` : '—'],
+    ['Links', change.links?.length ? html`<ul>${change.links.map((l) => html`<li><a href="${l}" rel="noopener noreferrer">${l}</a></li>`)}</ul>` : '—'],
+  ];
+  return html`<table>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>
+<p>Fields the policy rule <code>${change.plan.policy.ruleId}</code> requires: ${required.length ? required.join(', ') : 'none'}.</p>`;
 }
 
 /**
@@ -79,6 +105,7 @@ export function reviewPage(change: Change, approverName: string, diff: string | 
       ['Status', change.status],
       ['Artifact SHA-256', change.artifact.sha256],
     ])}</section>
+<section aria-labelledby="s-request"><h2 id="s-request">Change request</h2>${templateHtml(change)}</section>
 <section aria-labelledby="s-code"><h2 id="s-code">Code</h2>${diff ? html`<pre aria-label="unified diff">${diffHtml(diff)}</pre>` : html`<p>Artifact: <code>${change.source.uri}</code></p>`}</section>
 <section aria-labelledby="s-config"><h2 id="s-config">Configuration</h2><table><tr><th scope="col">Variable</th><th scope="col">Before</th><th scope="col">After</th><th scope="col"></th></tr>${configRows}</table></section>
 <section aria-labelledby="s-tests"><h2 id="s-tests">Tests</h2>${testsHtml(change)}</section>

@@ -72,8 +72,6 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
 
-const ROLES: readonly Role[] = Role.options;
-
 /**
  * The caller, from the authorizer's claims: Cognito user pool claims behind API Gateway
  * (`cognito:username`, `cognito:groups`, `email`), which the local API server also sets from the
@@ -91,7 +89,8 @@ export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): C
     id,
     name: typeof claims.name === 'string' ? claims.name : id,
     email: typeof claims.email === 'string' ? claims.email : '',
-    roles: list.filter((g): g is Role => (ROLES as readonly string[]).includes(g)),
+    // The groups are the deployment's roles (built-in and the policy's): any group named like a role counts.
+    roles: list.filter((g): g is Role => Role.safeParse(g).success),
     ...originOf(event),
   };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { recordFailure } from '../../core/use-cases/deploy';
-import { deferTests, recordDeferredTests, recordTestResult } from '../../core/use-cases/run-tests';
+import { deferTests, recordDeferredTests, recordNoTestsRequired, recordTestResult } from '../../core/use-cases/run-tests';
 import type { Services } from '../../core/use-cases/services';
 import { s3Artifacts } from '../aws/s3';
 import { type AwsPorts, awsServices } from '../aws-services';
@@ -13,6 +13,7 @@ const Input = z.union([
   ChangeRef.extend({ build: Build }),
   ChangeRef.extend({ failure: CaughtError }),
   ChangeRef.extend({ deferred: z.literal(true) }),
+  ChangeRef.extend({ notRequired: z.literal(true) }),
   ChangeRef.extend({ afterDeploy: Build }),
 ]);
 
@@ -37,10 +38,12 @@ type BuildJson = { Id?: string; BuildStatus?: string; Logs?: { DeepLink?: string
  * `{passed, status}`, whose `status` (`tests_failed` or `failed`) picks the workflow's end.
  * A failure that carries no Build ends the change `failed`, with the error as its reason.
  * DeferTests / RecordDeferredTests: an emergency change's tests, deferred until after the deployment.
+ * RecordNoTestsRequired: the policy rule requires no suites.
  */
 export const makeHandler = (svc: Services) =>
   taskHandler(svc, Input, async (i, svc) => {
     if ('deferred' in i) return deferTests(svc, i.changeId);
+    if ('notRequired' in i) return recordNoTestsRequired(svc, i.changeId);
     if ('afterDeploy' in i) return recordDeferredTests(svc, i.changeId, i.afterDeploy);
     if ('build' in i) return recordTestResult(svc, i.changeId, i.build);
     const build = buildOfFailure(i.failure);

@@ -145,4 +145,44 @@ describe('change-request', () => {
       expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[path, message]]);
     });
   });
+
+  describe('the change request template', () => {
+    const template = {
+      category: 'schema',
+      justification: 'Regulator deadline',
+      impactAnalysis: { technicalRisk: 'low', securityRisk: 'none', downtimeMinutes: 0 },
+      affectedComponents: ['benefit-calculator', 'claims-db'],
+      rollbackPlan: 'activate 1.0.0',
+      testingPlan: 'unit + a staged claim',
+      requestedWindow: { start: '2026-12-05T02:00:00+01:00', end: '2026-12-05T04:00:00+01:00' },
+      links: ['https://tickets.example.org/CHG-1', 'http://wiki.example.org/x'],
+    };
+
+    it('accepts every template field and keeps them as given', () => {
+      const result = ProposeChangeRequest.safeParse({ ...valid, ...template });
+
+      expect(result.success).toBe(true);
+      expect(result.data).toMatchObject(template);
+    });
+
+    it.each([
+      ['requestedWindow.end', { requestedWindow: { start: '2026-12-05T04:00:00+01:00', end: '2026-12-05T04:00:00+01:00' } }],
+      ['requestedWindow.start', { requestedWindow: { start: '2026-12-05 02:00', end: '2026-12-05T04:00:00+01:00' } }],
+      ['requestedWindow.end', { requestedWindow: { start: '2026-12-05T02:00:00+01:00', end: '2026-12-05T04:00:00' } }],
+      ['links.0', { links: ['ftp://files.example.org/x'] }],
+      ['links.0', { links: ['javascript:alert(1)'] }],
+      ['links', { links: [] }],
+      ['impactAnalysis.downtimeMinutes', { impactAnalysis: { technicalRisk: 'x', securityRisk: 'y', downtimeMinutes: -1 } }],
+      ['impactAnalysis.downtimeMinutes', { impactAnalysis: { technicalRisk: 'x', securityRisk: 'y', downtimeMinutes: 2.5 } }],
+      ['impactAnalysis.securityRisk', { impactAnalysis: { technicalRisk: 'x', downtimeMinutes: 0 } }],
+      ['impactAnalysis.technicalRisk', { impactAnalysis: { technicalRisk: '   ', securityRisk: 'y', downtimeMinutes: 0 } }],
+      ['affectedComponents', { affectedComponents: [] }],
+      ['affectedComponents', { affectedComponents: ['a-service', 'a-service'] }],
+      ['affectedComponents.0', { affectedComponents: ['Not A Target'] }],
+      ['justification', { justification: '' }],
+      ['category', { category: 'marketing' }],
+    ])('rejects %s when it is %j', (path, bad) => {
+      expect(issuePaths({ ...valid, ...bad })).toEqual([path]);
+    });
+  });
 });

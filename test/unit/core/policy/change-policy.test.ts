@@ -1,5 +1,6 @@
-import { ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
+import { BUILT_IN_ROLES, ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
+import { policyRoles, unknownUserRoles } from '../../../../lambdas/core/policy/roles';
 
 /** The default policy as a policy file would hold it: plain JSON, no parsed defaults assumed. */
 const RAW = JSON.parse(JSON.stringify(DEFAULT_POLICY));
@@ -49,7 +50,7 @@ describe('change-policy', () => {
       ['no last-resort rule (one with an empty match)', { ...RAW, rules: RAW.rules.slice(0, -1) }, 'rules'],
       ['a quorum of zero', withFirstRule({ approvals: [{ name: 'CAB', roles: ['cab'], quorum: { count: 0 } }] }), 'rules.0.approvals.0.quorum.count'],
       ['an unknown role (boss)', withFirstRule({ approvals: [{ name: 'CAB', roles: ['cab', 'boss'], quorum: 'majority' }] }), 'rules.0.approvals.0.roles.1'],
-      ['an unknown test suite', withFirstRule({ tests: ['lint', 'fuzzing'] }), 'rules.0.tests.1'],
+      ['a test suite that is no suite name', withFirstRule({ tests: ['lint', 'Fuzzing!'] }), 'rules.0.tests.1'],
       ['an approval timeout of zero hours', withFirstRule({ approvalTimeoutHours: 0 }), 'rules.0.approvalTimeoutHours'],
       ['an unknown key in a rule (strict)', withFirstRule({ approver: 'bob' }), 'rules.0'],
     ])('rejects %s, naming the path', (_what, input, path) => {
@@ -180,6 +181,81 @@ describe('change-policy', () => {
       const swapped = ChangePolicy.parse({ ...RAW, rules: [RAW.rules[1], RAW.rules[0], ...RAW.rules.slice(2)] });
 
       expect(policyHash(swapped)).not.toBe(policyHash(DEFAULT_POLICY));
+    });
+  });
+
+  describe('categories, suites and required fields', () => {
+    const rule = (id: string, match: Record<string, unknown>, tests: string[]) => ({ id, match, approvals: [], tests, approvalTimeoutHours: 1 });
+    const policy = ChangePolicy.parse({
+      name: 'matrix',
+      timeZone: 'UTC',
+      rules: [
+        rule('docs', { categories: ['documentation'] }, []),
+        rule('schema', { categories: ['schema'], changeTypes: ['standard'] }, ['migration', 'compatibility']),
+        rule('rest', {}, ['unit']),
+      ],
+    });
+    const change = { changeType: 'standard', riskLevel: 'low', environment: 'production' } as const;
+
+    it('matches a rule by the change category, and a change without a category only by rules naming none', () => {
+      expect(matchRule(policy, { ...change, category: 'documentation' }).id).toBe('docs');
+      expect(matchRule(policy, { ...change, category: 'schema' }).id).toBe('schema');
+      expect(matchRule(policy, { ...change, changeType: 'minor', category: 'schema' }).id).toBe('rest');
+      expect(matchRule(policy, change).id).toBe('rest');
+    });
+
+    it('accepts a rule with no tests and suites beyond the usual six', () => {
+      expect(policy.rules.map((r) => r.tests)).toEqual([[], ['migration', 'compatibility'], ['unit']]);
+    });
+
+    it.each([
+      ['rules.0.tests.0', { tests: ['Unit Tests'] }],
+      ['rules.0.tests', { tests: ['unit', 'unit'] }],
+      ['rules.0.match.categories.0', { match: { categories: ['marketing'] } }],
+      ['rules.0.requiredFields.0', { requiredFields: ['budget'] }],
+    ])('rejects %s when the rule has %j', (path, fields) => {
+      expect(issuePaths(withFirstRule(fields))).toEqual([path]);
+    });
+
+    it('needs a last-resort rule: one that matches on category only does not count', () => {
+      expect(issuePaths({ name: 'x', timeZone: 'UTC', rules: [rule('docs', { categories: ['documentation'] }, [])] })).toEqual(['rules']);
+    });
+  });
+
+  describe('roles', () => {
+    const withRoles = (roles: unknown, groupRoles: string[]) => ({
+      ...withFirstRule({ approvals: [{ name: 'Security', roles: groupRoles, quorum: { count: 1 } }] }),
+      roles,
+    });
+
+    it('accepts approver groups naming a declared role or a built-in one', () => {
+      const policy = ChangePolicy.parse(withRoles([{ name: 'security' }], ['security', 'cab']));
+
+      expect(policyRoles(policy)).toEqual([...BUILT_IN_ROLES, 'security']);
+      expect(policy.roles).toEqual([{ name: 'security', description: '' }]);
+    });
+
+    it.each([
+      ['rules.0.approvals.0.roles.1', withRoles([{ name: 'security' }], ['security', 'operations'])],
+      ['roles.1.name', withRoles([{ name: 'security' }, { name: 'security' }], ['security'])],
+      ['roles.0.name', withRoles([{ name: 'auditor' }], ['cab'])],
+      ['roles.0.name', withRoles([{ name: 'Security Team' }], ['cab'])],
+    ])('rejects %s', (path, input) => {
+      expect(issuePaths(input)).toEqual([path]);
+    });
+
+    it('names the users whose roles the policy does not know', () => {
+      const policy = ChangePolicy.parse(withRoles([{ name: 'security' }], ['security']));
+
+      expect(
+        unknownUserRoles(
+          [
+            { id: 'sam', roles: ['security', 'requester'] },
+            { id: 'olga', roles: ['operations'] },
+          ],
+          policy,
+        ),
+      ).toEqual([{ user: 'olga', role: 'operations' }]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
 import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
-import { type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
+import { categoryOf, type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
 import { DEFAULT_HEALTH } from '../../../../lambdas/core/ramp';
 import type { Role, User } from '../../../../lambdas/core/user';
 
@@ -205,6 +205,30 @@ describe('plan', () => {
 
       // Assert
       expect(plan.window.earliestStart).toBe('2026-11-29T23:00:00.000Z');
+    });
+  });
+
+  describe('categoryOf()', () => {
+    it('keeps the category the request names', () => {
+      expect(categoryOf({ category: 'schema', codeChanges: false })).toEqual({ name: 'schema' });
+    });
+
+    it('derives config for a change without code, and code otherwise, saying it derived them', () => {
+      expect(categoryOf({ codeChanges: false })).toEqual({ name: 'config', derived: expect.stringMatching(/config only/) });
+      expect(categoryOf({ codeChanges: true })).toEqual({ name: 'code', derived: expect.stringMatching(/changes code/) });
+      expect(categoryOf({})).toMatchObject({ name: 'code' });
+    });
+  });
+
+  describe('requiredFields', () => {
+    it("plans the matching rule's required template fields, none when the rule names none", () => {
+      const policy = ChangePolicy.parse({
+        ...DEFAULT_POLICY,
+        rules: [{ ...DEFAULT_POLICY.rules[2], requiredFields: ['justification', 'rollbackPlan'] }, ...DEFAULT_POLICY.rules.slice(3)],
+      });
+
+      expect(planChange(policy, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON).requiredFields).toEqual(['justification', 'rollbackPlan']);
+      expect(planChange(policy, input({ riskLevel: 'low' }), TARGET_CANARY, USERS, FRIDAY_NOON).requiredFields).toEqual([]);
     });
   });
 });

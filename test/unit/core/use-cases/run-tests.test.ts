@@ -53,6 +53,7 @@ describe('startTests()', () => {
       ]),
       reportUri: REPORT_URI,
       testsAfterDeploy: false,
+      testsRequired: true,
     });
     expect(store.changes.get('chg-1')).toMatchObject({ status: 'testing', revision: 3 });
     expect(store.entries).toMatchObject([
