@@ -165,7 +165,16 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
     'idempotency:records',
   ],
   // The same artifact read back (its SHA-256 checked) and written under the next target; the source target's alarms (health).
-  'advance-change': [...COMMIT, 'artifacts:read', 'artifacts:write', 'alarms:read', 'workflow:start', 'config:read', 'idempotency:records'],
+  'advance-change': [
+    ...COMMIT,
+    'artifacts:read',
+    'artifacts:write',
+    'alarms:read',
+    'workflow:start',
+    'config:read',
+    'idempotency:records',
+    'bundle-key:public',
+  ],
   'list-targets': ['store:read'],
   // Signs the first version's bundle (its manifest in the artifact bucket).
   'register-target': [...COMMIT, 'artifacts:read', 'artifacts:write', 'targets:read-alias', 'targets:describe', 'bundle-key:sign'],

@@ -11,6 +11,7 @@ import { planChange } from '../policy/plan';
 import { WriteConflictError } from '../ports';
 import { carriedTests, deployedAt, describeWait, healthyWaitLeftMs, promotionRouteProblem } from '../promotion';
 import type { Target } from '../target';
+import { verifyBundle } from './bundles';
 import { workflowInput } from './propose-change';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
@@ -113,7 +114,10 @@ async function prepare(svc: Services, caller: Caller, source: Change, request: A
       `the artifact of change ${source.changeId} (${source.artifact.uri}) no longer has its recorded SHA-256 ${source.artifact.sha256}: it is not advanced`,
     );
   }
-  // SIGNATURE CHECK: where the bundle's signature is verified before anything is recorded (verifyBundle, bundle signing).
+  // The signed bundle must still be what was signed (manifest, signature, files) before anything is recorded: 409 and a ledger entry otherwise.
+  const sourceVersion = await svc.store.getVersion(source.target, source.version);
+  if (!sourceVersion) throw new ConflictError(`version ${source.version} of ${source.target} (change ${source.changeId}) is not recorded: it is not advanced`);
+  await verifyBundle(svc, sourceVersion, 'promote', { actor: caller, changeId: source.changeId });
 
   if (await svc.store.getVersion(target.name, version)) {
     throw new ConflictError(`version: ${version} already exists on ${target.name}; send another version to advance change ${source.changeId} as`);

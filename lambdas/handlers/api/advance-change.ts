@@ -1,6 +1,7 @@
 import { AdvanceChangeRequest, advanceChange } from '../../core/use-cases/advance-change';
 import type { Services } from '../../core/use-cases/services';
 import { cloudWatchAlarms } from '../aws/cloudwatch';
+import { kmsBundleSigner } from '../aws/kms';
 import { s3Artifacts, s3DeploymentConfig } from '../aws/s3';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
@@ -36,6 +37,12 @@ export const makeHandler = (svc: Services) =>
   );
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { artifacts: s3Artifacts, config: s3DeploymentConfig, alarms: cloudWatchAlarms, workflow: stepFunctionsWorkflow };
+export const awsPorts: AwsPorts = {
+  artifacts: s3Artifacts,
+  config: s3DeploymentConfig,
+  alarms: cloudWatchAlarms,
+  workflow: stepFunctionsWorkflow,
+  bundleSigner: kmsBundleSigner,
+};
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

@@ -3,7 +3,7 @@ import type { Change } from '../../../../lambdas/core/change';
 import { ConflictError, ForbiddenError, ValidationError } from '../../../../lambdas/core/errors';
 import { ChangePolicy } from '../../../../lambdas/core/policy/change-policy';
 import { AdvanceChangeRequest, advanceChange } from '../../../../lambdas/core/use-cases/advance-change';
-import { fakeServices, MemoryArtifacts, MemoryChangeStore } from '../../../fixtures/fakes';
+import { FakeBundleSigner, fakeServices, MemoryArtifacts, MemoryChangeStore, signedVersion } from '../../../fixtures/fakes';
 import { aChange, aDeployment, aTarget, aVersion, caller, sourceZip, TARGET, user } from '../../../fixtures/records';
 
 const STAGING = 'benefit-calculator-staging';
@@ -37,6 +37,9 @@ function arrange(over: { change?: Partial<Change>; staging?: Parameters<typeof a
     deployment: aDeployment({ outcome: 'deployed', endedAt: DEPLOYED_AT, alarmNames: [`cmv-${STAGING}-error-rate`] }),
     ...over.change,
   });
+  const artifacts = new MemoryArtifacts();
+  const bundleSigner = new FakeBundleSigner();
+  const signed = signedVersion(SOURCE_VERSION, sourceZip(2), artifacts, bundleSigner);
   const store = new MemoryChangeStore().seed({
     targets: [
       aTarget(),
@@ -50,12 +53,10 @@ function arrange(over: { change?: Partial<Change>; staging?: Parameters<typeof a
         ...over.staging,
       }),
     ],
-    versions: [PROD_LIVE, SOURCE_VERSION],
+    versions: [PROD_LIVE, signed],
     changes: [source],
   });
-  const artifacts = new MemoryArtifacts();
-  artifacts.objects.set(SOURCE_VERSION.artifact.uri, sourceZip(2));
-  const fakes = fakeServices({ users: USERS, fakes: { store, artifacts }, overrides: { policy: async () => POLICY } });
+  const fakes = fakeServices({ users: USERS, fakes: { store, artifacts }, overrides: { policy: async () => POLICY, bundleSigner } });
   fakes.clock.set(over.now ?? '2026-03-02T11:00:00.000Z');
   return fakes;
 }
@@ -63,6 +64,25 @@ function arrange(over: { change?: Partial<Change>; staging?: Parameters<typeof a
 const toProduction = (over: Record<string, unknown> = {}) => AdvanceChangeRequest.parse({ environment: 'production', ...over });
 
 describe('advanceChange()', () => {
+  it('refuses with 409 and a BundleVerificationFailed entry when one byte of the signed bundle changed, writing no link and no change', async () => {
+    // Arrange: the source's stored code no longer matches its signed manifest (one byte flipped, SHA-256 re-recorded to match).
+    const { svc, store, artifacts } = arrange();
+    const tampered = Uint8Array.from(sourceZip(2));
+    tampered[tampered.length - 30] ^= 1;
+    artifacts.objects.set(SOURCE_VERSION.artifact.uri, tampered);
+    store.changes.set('chg-1', { ...(store.changes.get('chg-1') as Change), artifact: { ...SOURCE_VERSION.artifact, sha256: sha256Base64(tampered) } });
+
+    // Act
+    const advance = advanceChange(svc, alice, 'chg-1', toProduction());
+
+    // Assert
+    await expect(advance).rejects.toThrow(ConflictError);
+    expect(store.entries.map((e) => e.type)).toEqual(['BundleVerificationFailed']);
+    expect(store.entries[0].details).toMatchObject({ checkpoint: 'promote' });
+    expect(store.changes.get('chg-1')?.promotedTo).toBeUndefined();
+    expect(store.changes.size).toBe(1);
+  });
+
   it('creates a change to the production target with the same artifact bytes, linked both ways, and starts its workflow', async () => {
     // Arrange
     const { svc, store, artifacts, workflow } = arrange();
