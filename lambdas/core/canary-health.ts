@@ -1,5 +1,5 @@
 import hypergeometricCdf from '@stdlib/stats-base-dists-hypergeometric-cdf';
-import type { StepObservation } from './change';
+import type { StepObservation } from './observations';
 import type { HealthSettings } from './ramp';
 
 /**

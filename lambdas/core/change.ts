@@ -1,6 +1,9 @@
 import type { HealthCheck } from './canary-health';
 import type { CanaryOverride, ChangeCategory, ChangeTemplateFields, ChangeType, FunctionConfig, RiskLevel } from './change-request';
-import type { VersionStats } from './observations';
+import type { StepObservation } from './observations';
+
+export type { StepObservation } from './observations';
+
 import type { ChangePlan } from './policy/change-plan';
 import type { HealthSettings, Ramp } from './ramp';
 import type { StrategyName } from './strategies/names';
@@ -62,17 +65,6 @@ export interface TestResult {
   readonly buildStatus: string;
   readonly logs?: string;
   readonly at: string;
-}
-
-/** What one canary step saw over its bake: the split by executed version and each side's health. */
-export interface StepObservation {
-  /** % of requests the new version served (by ExecutedVersion); null without requests. */
-  readonly newSharePercent: number | null;
-  readonly old: VersionStats;
-  readonly new: VersionStats;
-  /** The window the stats cover (ISO-8601). */
-  readonly from: string;
-  readonly to: string;
 }
 
 /** One canary step as executed: `weight` is the % of traffic requested on the new version. */

@@ -22,3 +22,14 @@ export interface VersionStats {
   /** p99 of Duration in ms; null without requests. */
   readonly p99Ms: number | null;
 }
+
+/** What one canary step saw over its bake: the split by executed version and each side's health. */
+export interface StepObservation {
+  /** % of requests the new version served (by ExecutedVersion); null without requests. */
+  readonly newSharePercent: number | null;
+  readonly old: VersionStats;
+  readonly new: VersionStats;
+  /** The window the stats cover (ISO-8601). */
+  readonly from: string;
+  readonly to: string;
+}

@@ -914,7 +914,7 @@ describe('CmvStack', () => {
       ]);
     });
 
-    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version) read its public key', () => {
+    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
       // GIVEN
       const key = ref(stack.bundleKey.keyArn);
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
@@ -929,7 +929,11 @@ describe('CmvStack', () => {
         DeletionPolicy: 'Retain',
       });
       expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
-      expect(may('kms:GetPublicKey')).toEqual(['lambdas/handlers/api/activate-version.ts', 'lambdas/handlers/workflow/start-deployment.ts']);
+      expect(may('kms:GetPublicKey')).toEqual([
+        'lambdas/handlers/api/activate-version.ts',
+        'lambdas/handlers/api/advance-change.ts',
+        'lambdas/handlers/workflow/start-deployment.ts',
+      ]);
       for (const fn of functions) expect(actionsOn(fn, key).filter((a) => a !== 'kms:Sign' && a !== 'kms:GetPublicKey')).toEqual([]);
       template.hasOutput('BundleKeyArn', {});
     });
