@@ -11,13 +11,15 @@ import { releaseNotesSection } from './demo/release-notes';
 import signedBundles from './demo/signed-bundles';
 
 /**
- * `npm run demo`: on a fresh data dir, drives nine change requests to the example (the five request
- * files of examples/benefit-calculator/changes and four config-only changes built from 1.1.0's) through the HTTP
- * API as people would — alice proposes, bob approves through the link e-mailed to him, callers send
- * live traffic during each canary — prints a timeline, and exits 0 only when 1.1.0 is deployed,
- * 1.2.0 rolled back by itself with 1.1.0 still live, the failing change stopped at its tests, a
- * release admin's promote and abort steer two canaries, CodeDeploy deploys one change and rolls
- * back another, one-call activate works, the audit ledger verifies and every entry is an event.
+ * `npm run demo`: on a fresh data dir, drives the change requests of README's Quick start to the example
+ * (the five request files of examples/benefit-calculator/changes, config-only changes built from 1.1.0's,
+ * and a release advanced from staging) through the HTTP API as people would — alice proposes, bob
+ * approves through the link e-mailed to him, callers send live traffic during each canary — prints a
+ * timeline, and exits 0 only when each ends as expected: deployed, rolled back by an alarm, stopped at
+ * its tests, steered by a release admin, deployed and rolled back by CodeDeploy, held for its window,
+ * ramped by health or rolled back for latency, switched blue-green, advanced staging → production as the
+ * same artifact; a tampered bundle's activate is refused; one-call activate works; the release notes
+ * list the releases; the audit ledger verifies and every entry is an event.
  */
 
 /** The demo's sections beyond the scenarios above, each a module of bin/demo/ (see bin/demo/context.ts). */
