@@ -31,8 +31,8 @@ const TARGET = 'benefit-calculator';
 const SPEED = 30;
 /** The change requests, who approves each through their e-mailed link, and the outcome expected. */
 const SCENARIOS: readonly { file: string; approvers: readonly string[]; expect: string }[] = [
-  { file: '1.1.0-seasonal-bonus.json', approvers: ['bob'], expect: 'deployed' },
-  { file: '1.2.0-itemised-dependants.json', approvers: ['bob'], expect: 'rolled_back' },
+  { file: '1.1.0-seasonal-bonus.json', approvers: ['bob', 'carol'], expect: 'deployed' },
+  { file: '1.2.0-itemised-dependants.json', approvers: ['bob', 'carol'], expect: 'rolled_back' },
   { file: '1.3.0-round-to-cents.json', approvers: [], expect: 'tests_failed' },
 ];
 /** Config-only changes a release admin steers mid-canary: promote skips the remaining steps, abort rolls back at once. */
@@ -81,7 +81,7 @@ const CODEDEPLOYED = [
 ] as const;
 /** Policy scenarios: a critical change needing the CAB and an executive, a high-risk one needing a CAB majority; both wait for the Saturday window. */
 const HELD = [
-  { file: '2.0.0-annual-maximum.json', approvers: ['bob', 'grace'] },
+  { file: '2.0.0-annual-maximum.json', approvers: ['bob', 'frank', 'grace'] },
   { file: '1.4.0-minimum-wages.json', approvers: ['bob', 'frank'] },
 ] as const;
 
@@ -124,7 +124,7 @@ async function main(): Promise<number> {
       console.log(`\n── ${op.change.version}: ${op.change.title}`);
       const proposed = await api.propose(body);
       say(`alice proposed it (config only, canary ${op.change.canary.steps.join(' → ')} %, ${op.change.canary.bakeSeconds} s bakes)`);
-      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob'], [], async (c) => {
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob', 'carol'], [], async (c) => {
         if (c.deployment?.currentWeight !== 10) return false;
         const after = await api.control(proposed.changeId, op.control, op.reason, 'dana');
         say(`dana: ${op.control} at 10% (“${op.reason}”) → ${after.status}${after.deployment?.promoteRequested ? ', remaining steps skipped' : ''}`);
@@ -148,7 +148,7 @@ async function main(): Promise<number> {
       console.log(`\n── ${cd.change.version}: ${cd.change.title}`);
       const proposed = await api.propose(body);
       say(`alice proposed it (config only, strategy codedeploy, config benefit-calculator-canary-25-2: 25 %, then 100 % after 2 min)`);
-      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob']);
+      const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob', 'carol']);
       say(`CodeDeploy deployment ${final.deployment?.codeDeployId}: ${final.status === 'deployed' ? 'Succeeded' : (final.reason ?? '')}`);
       results.push({ version: proposed.version, status: final.status, expect: cd.expect });
       if (final.status !== cd.expect) failures.push(`${proposed.version} ended ${final.status}, expected ${cd.expect}`);

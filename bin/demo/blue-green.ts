@@ -34,7 +34,7 @@ export default async function blueGreenSection(ctx: DemoContext): Promise<void> 
       .send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: before.functionName, Qualifier: version }))
       .then((pc) => `${pc.Status} ${pc.AllocatedProvisionedConcurrentExecutions}`)
       .catch(() => 'none');
-  const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob'], [], async (c) => {
+  const final = await follow(api, proposed.changeId, runtime.sns.messages, traffic, ['bob', 'carol'], [], async (c) => {
     if (c.deployment?.currentWeight !== 100) return false;
     const green = c.deployment.toFunctionVersion ?? '';
     const { items } = await api.audit({ changeId: c.changeId }, 'erin');

@@ -42,7 +42,7 @@ export default async function healthRamp(ctx: DemoContext): Promise<void> {
     say(
       `alice proposed it: ramp ${plan.canary.steps.join(' → ')} % (start 30, +40 while healthy); healthy = error rate ≤ ${h?.maxErrorRatePercent} %, p99 ≤ ${h?.maxP99Ms} ms, p99 ≤ ${h?.maxP99Ratio} × the old version's, errors not significantly above the old version's (Fisher, p < ${h?.significance}), at least ${h?.minRequests} requests`,
     );
-    const final = await follow(ctx.api, proposed.changeId, ctx.runtime.sns.messages, ctx.traffic, ['bob']);
+    const final = await follow(ctx.api, proposed.changeId, ctx.runtime.sns.messages, ctx.traffic, ['bob', 'carol']);
     const last = final.deployment?.history.at(-1);
     for (const comparison of last?.health?.comparisons ?? [])
       say(`    ${comparison.result === 'fail' ? '✗' : comparison.result === 'pass' ? '✓' : '–'} ${comparison.text}`);

@@ -78,6 +78,7 @@ export class RuntimeChild {
         PORT: '0',
         CMV_SPEED: '60',
         CMV_CRASH_AT: crashAt ?? '',
+        CMV_POLICY_FILE: join(ROOT, 'examples', 'policy-single-approver.yaml'),
         // The compiled runtime cannot synthesize the stack (its sources are compiled); the rig did.
         CMV_IAM_POLICIES: rig.iamPolicies,
       },

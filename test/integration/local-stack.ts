@@ -70,6 +70,7 @@ export async function startStack(
     speed?: number;
     dataDir?: string;
     inMemory?: boolean;
+    /** A policy file; `'built-in'`: CMV's default policy. @default examples/policy-single-approver.yaml */
     policyFile?: string;
     usersFile?: string;
     targets?: string[];
@@ -90,7 +91,8 @@ export async function startStack(
     port: 0,
     speed: options.speed ?? 60,
     inMemory: options.inMemory ?? true,
-    policyFile: options.policyFile,
+    // A test that names no policy runs under the single-approver one (one approver per group): a test says who approves only where approving is what it tests.
+    policyFile: options.policyFile === 'built-in' ? undefined : (options.policyFile ?? join(ROOT, 'examples', 'policy-single-approver.yaml')),
     usersFile: options.usersFile,
     targets: options.targets,
     stackTargets: options.stackTargets,

@@ -1,11 +1,15 @@
 import { ChangePolicy } from './change-policy';
 
 /**
- * CMV's default change-control policy (README "The default policy" shows it as a table).
- * ITIL 4 change enablement: emergency changes go to the emergency CAB and may start at once with a
- * post-implementation review; critical and high risk go to the CAB (critical also needs an
- * executive) inside the Saturday 02:00–04:00 window; medium and low risk need one peer approver.
- * Tests follow the testing matrix: the higher the risk, the more suites.
+ * CMV's default change-control policy (README "The default policy" shows it as a table), the rules of
+ * the change-control process CMV serves (its seeds), after ITIL 4 change enablement:
+ * - a production change needs at least two approvers: two peers for medium and low risk, a majority
+ *   of the CAB for high risk, the whole CAB (unanimous) and an executive for critical risk;
+ * - high and critical risk start only in the Saturday 02:00–04:00 window (Europe/Berlin);
+ * - emergency changes go to the emergency CAB, bypass the windows, and need a post-implementation review;
+ * - non-production changes are pre-approved.
+ * Tests follow the testing matrix: the higher the risk, the more suites. The single-approver policy
+ * of earlier versions stays reachable as a file (examples/policy-single-approver.yaml).
  */
 export const DEFAULT_POLICY: ChangePolicy = ChangePolicy.parse({
   name: 'CMV default change-control policy',
@@ -34,10 +38,10 @@ export const DEFAULT_POLICY: ChangePolicy = ChangePolicy.parse({
     },
     {
       id: 'critical-risk',
-      description: 'Critical risk: the CAB and an executive, the full test matrix, the Saturday window.',
+      description: 'Critical risk: the whole CAB and an executive, the full test matrix, the Saturday window.',
       match: { riskLevels: ['critical'] },
       approvals: [
-        { name: 'Change Advisory Board', roles: ['cab'], quorum: { count: 1 } },
+        { name: 'Change Advisory Board', roles: ['cab'], quorum: 'unanimous' },
         { name: 'Executive sign-off', roles: ['executive'], quorum: { count: 1 } },
       ],
       tests: ['lint', 'unit', 'integration', 'regression', 'performance', 'security'],
@@ -56,17 +60,17 @@ export const DEFAULT_POLICY: ChangePolicy = ChangePolicy.parse({
     },
     {
       id: 'medium-risk',
-      description: 'Medium risk: one peer approver, any time outside blackouts.',
+      description: 'Medium risk in production: two peer approvers, any time outside blackouts.',
       match: { riskLevels: ['medium'] },
-      approvals: [{ name: 'Peer review', roles: ['approver'], quorum: { count: 1 } }],
+      approvals: [{ name: 'Peer review', roles: ['approver'], quorum: { count: 2 } }],
       tests: ['lint', 'unit', 'integration'],
       approvalTimeoutHours: 48,
     },
     {
       id: 'low-risk',
-      description: 'Low risk (and anything else): one peer approver.',
+      description: 'Low risk in production (and anything else): two peer approvers.',
       match: {},
-      approvals: [{ name: 'Peer review', roles: ['approver'], quorum: { count: 1 } }],
+      approvals: [{ name: 'Peer review', roles: ['approver'], quorum: { count: 2 } }],
       tests: ['lint', 'unit'],
       approvalTimeoutHours: 24,
     },

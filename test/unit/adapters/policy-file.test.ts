@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolicy } from '../../../lambdas/adapters/policy-file';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
+import { SINGLE_APPROVER_POLICY } from '../../../lambdas/core/policy/single-approver-policy';
 
 const MINIMAL_YAML = `
 name: Minimal
@@ -19,8 +19,8 @@ rules:
 
 /** The default policy with the first rule's approval timeout set to `hours`. */
 const withTimeout = (hours: number) => ({
-  ...DEFAULT_POLICY,
-  rules: [{ ...DEFAULT_POLICY.rules[0], approvalTimeoutHours: hours }, ...DEFAULT_POLICY.rules.slice(1)],
+  ...SINGLE_APPROVER_POLICY,
+  rules: [{ ...SINGLE_APPROVER_POLICY.rules[0], approvalTimeoutHours: hours }, ...SINGLE_APPROVER_POLICY.rules.slice(1)],
 });
 
 describe('policy-file', () => {
@@ -59,19 +59,19 @@ describe('policy-file', () => {
       const policy = parsePolicy(text, 'examples/policy.yaml');
 
       // Assert
-      expect(policy.rules.map((r) => r.id)).toEqual(DEFAULT_POLICY.rules.map((r) => r.id));
+      expect(policy.rules.map((r) => r.id)).toEqual(SINGLE_APPROVER_POLICY.rules.map((r) => r.id));
       expect(policy.blackouts).toEqual([{ from: '2026-12-23T00:00:00+01:00', to: '2027-01-02T00:00:00+01:00', reason: 'year-end change freeze' }]);
     });
 
     it('reads JSON when the source ends in .json', () => {
       // Arrange
-      const text = JSON.stringify(DEFAULT_POLICY, null, 2);
+      const text = JSON.stringify(SINGLE_APPROVER_POLICY, null, 2);
 
       // Act
       const policy = parsePolicy(text, 'policy.json');
 
       // Assert
-      expect(policy).toEqual(DEFAULT_POLICY);
+      expect(policy).toEqual(SINGLE_APPROVER_POLICY);
     });
 
     it('rejects YAML-only syntax when the source ends in .json', () => {

@@ -5,7 +5,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClient } from '../../../lambdas/adapters/aws-client';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../../lambdas/adapters/deployment-config';
 import { S3DeploymentConfig } from '../../../lambdas/adapters/s3-deployment-config';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
+import { SINGLE_APPROVER_POLICY } from '../../../lambdas/core/policy/single-approver-policy';
 import { LocalS3 } from '../../../lib/local/s3';
 
 const BUCKET = 'cdk-assets';
@@ -41,7 +41,7 @@ describe('S3DeploymentConfig', () => {
     it('finds each of 5,000 users by id and lists them all, from one read', async () => {
       // Arrange
       const users = Array.from({ length: 5000 }, (_, i) => user(i));
-      const config = new S3DeploymentConfig(client, await put({ users: [...users], policy: DEFAULT_POLICY }));
+      const config = new S3DeploymentConfig(client, await put({ users: [...users], policy: SINGLE_APPROVER_POLICY }));
 
       // Act
       const found = await Promise.all([config.directory.find('user0'), config.directory.find('user4999'), config.directory.find('nobody')]);
@@ -55,10 +55,10 @@ describe('S3DeploymentConfig', () => {
 
     it('keeps what it read for the life of the container (the object never changes in place)', async () => {
       // Arrange
-      const uri = await put({ users: [user(1)], policy: DEFAULT_POLICY });
+      const uri = await put({ users: [user(1)], policy: SINGLE_APPROVER_POLICY });
       const config = new S3DeploymentConfig(client, uri);
       await config.directory.all();
-      await put({ users: [user(2)], policy: DEFAULT_POLICY });
+      await put({ users: [user(2)], policy: SINGLE_APPROVER_POLICY });
 
       // Act
       const after = await config.directory.all();
@@ -70,7 +70,7 @@ describe('S3DeploymentConfig', () => {
 
     it('reads the document once for concurrent first calls', async () => {
       // Arrange
-      const config = new S3DeploymentConfig(client, await put({ users: [user(1)], policy: DEFAULT_POLICY }));
+      const config = new S3DeploymentConfig(client, await put({ users: [user(1)], policy: SINGLE_APPROVER_POLICY }));
 
       // Act
       await Promise.all([config.directory.all(), config.directory.find('user1'), config.policy()]);
@@ -84,7 +84,7 @@ describe('S3DeploymentConfig', () => {
       const uri = `s3://${BUCKET}/late.json`;
       const config = new S3DeploymentConfig(client, uri);
       await expect(config.directory.find('user1')).rejects.toMatchObject({ name: 'NoSuchKey' });
-      await put({ users: [user(1)], policy: DEFAULT_POLICY }, 'late.json');
+      await put({ users: [user(1)], policy: SINGLE_APPROVER_POLICY }, 'late.json');
 
       // Act
       const found = await config.directory.find('user1');
@@ -98,7 +98,7 @@ describe('S3DeploymentConfig', () => {
   describe('policy()', () => {
     it('returns the policy of the document', async () => {
       // Arrange
-      const policy = { ...DEFAULT_POLICY, name: 'Bank policy' };
+      const policy = { ...SINGLE_APPROVER_POLICY, name: 'Bank policy' };
       const config = new S3DeploymentConfig(client, await put({ users: [], policy }));
 
       // Act / Assert
@@ -107,13 +107,13 @@ describe('S3DeploymentConfig', () => {
 
     it('rejects an invalid document, naming the object and the field, and reads again on the next call', async () => {
       // Arrange
-      const uri = await put(JSON.stringify({ users: [{ ...user(1), email: 'not-an-address' }], policy: DEFAULT_POLICY }));
+      const uri = await put(JSON.stringify({ users: [{ ...user(1), email: 'not-an-address' }], policy: SINGLE_APPROVER_POLICY }));
       const config = new S3DeploymentConfig(client, uri);
 
       // Act / Assert
       await expect(config.policy()).rejects.toThrow(`deployment config ${uri} is invalid: users.0.email: `);
-      await put({ users: [user(1)], policy: DEFAULT_POLICY });
-      await expect(config.policy()).resolves.toEqual(DEFAULT_POLICY);
+      await put({ users: [user(1)], policy: SINGLE_APPROVER_POLICY });
+      await expect(config.policy()).resolves.toEqual(SINGLE_APPROVER_POLICY);
     });
 
     it('rejects a URI that is not s3://bucket/key', async () => {
@@ -127,12 +127,12 @@ describe('S3DeploymentConfig', () => {
 describe('deploymentConfigDocument()', () => {
   it('names the document by the SHA-256 of its JSON, so that other users or another policy are another object', () => {
     // Arrange
-    const a = deploymentConfigDocument({ users: [user(1)], policy: DEFAULT_POLICY });
-    const b = deploymentConfigDocument({ users: [user(2)], policy: DEFAULT_POLICY });
+    const a = deploymentConfigDocument({ users: [user(1)], policy: SINGLE_APPROVER_POLICY });
+    const b = deploymentConfigDocument({ users: [user(2)], policy: SINGLE_APPROVER_POLICY });
 
     // Assert
     expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.sha256).not.toBe(b.sha256);
-    expect(deploymentConfigDocument({ users: [user(1)], policy: DEFAULT_POLICY })).toEqual(a);
+    expect(deploymentConfigDocument({ users: [user(1)], policy: SINGLE_APPROVER_POLICY })).toEqual(a);
   });
 });

@@ -1,8 +1,8 @@
 import { approversToNotify, assertMayVote, type PlannedGroup, planGroups, tally, unmetGroups } from '../../../lambdas/core/approval';
 import type { Change, ChangeStatus, Vote } from '../../../lambdas/core/change';
 import { ConflictError, ForbiddenError } from '../../../lambdas/core/errors';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
 import { planChange } from '../../../lambdas/core/policy/plan';
+import { SINGLE_APPROVER_POLICY } from '../../../lambdas/core/policy/single-approver-policy';
 import type { Role, User } from '../../../lambdas/core/user';
 
 const user = (id: string, ...roles: Role[]): User => ({ id, name: id, email: `${id}@example.org`, roles });
@@ -26,7 +26,7 @@ const group = (name: string, eligible: string[], required: number): PlannedGroup
 
 function change(status: ChangeStatus, approvals: Vote[] = [], extra: Partial<Change> = {}): Change {
   const plan = planChange(
-    DEFAULT_POLICY,
+    SINGLE_APPROVER_POLICY,
     { changeType: 'standard', riskLevel: 'medium', environment: 'production', requester: 'alice' },
     { strategy: 'alias-weights', canary: { steps: [10, 50, 100], bakeSeconds: 60 }, codeDeploy: { deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce' } },
     USERS,

@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
+import { SINGLE_APPROVER_POLICY } from '../../../lambdas/core/policy/single-approver-policy';
 import type { FunctionHost } from '../../../lambdas/core/ports';
 import { lambdaFunctions } from '../../../lambdas/handlers/aws/lambda';
 import { s3DeploymentConfig } from '../../../lambdas/handlers/aws/s3';
@@ -81,7 +81,7 @@ describe('awsServices()', () => {
 
   it('reads the users and the policy from the config document CMV_CONFIG_S3_URI names', async () => {
     // Arrange
-    const doc = { users: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', roles: ['approver'] }], policy: DEFAULT_POLICY };
+    const doc = { users: [{ id: 'ana', name: 'Ana', email: 'ana@example.com', roles: ['approver'] }], policy: SINGLE_APPROVER_POLICY };
     s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => JSON.stringify(doc) } as never });
     const svc = awsServices({ config: s3DeploymentConfig });
 
@@ -91,7 +91,7 @@ describe('awsServices()', () => {
 
     // Assert
     expect(ana?.email).toBe('ana@example.com');
-    expect(policy.name).toBe(DEFAULT_POLICY.name);
+    expect(policy.name).toBe(SINGLE_APPROVER_POLICY.name);
     expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 1);
     expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'cdk-assets', Key: 'config.json' });
   });

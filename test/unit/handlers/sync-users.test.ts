@@ -15,7 +15,7 @@ import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSC
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DeploymentConfig, deploymentConfigDocument } from '../../../lambdas/adapters/deployment-config';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy/default-policy';
+import { SINGLE_APPROVER_POLICY } from '../../../lambdas/core/policy/single-approver-policy';
 import type { Role, User } from '../../../lambdas/core/user';
 import { makeHandler } from '../../../lambdas/handlers/deploy/sync-users';
 import { LocalS3 } from '../../../lib/local/s3';
@@ -62,7 +62,7 @@ function fakePool(users: { id: string; email: string; name: string; enabled?: bo
 describe('sync-users handler', () => {
   let s3: LocalS3;
   const event = async (users: User[], requestType: 'Create' | 'Update' = 'Update'): Promise<CloudFormationCustomResourceEvent> => {
-    const { json, sha256 } = deploymentConfigDocument({ users, policy: DEFAULT_POLICY } as DeploymentConfig);
+    const { json, sha256 } = deploymentConfigDocument({ users, policy: SINGLE_APPROVER_POLICY } as DeploymentConfig);
     await s3.send(new PutObjectCommand({ Bucket: 'cdk-assets', Key: `${sha256}.json`, Body: new TextEncoder().encode(json) }));
     return {
       RequestType: requestType,

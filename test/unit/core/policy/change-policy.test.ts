@@ -1,9 +1,9 @@
 import { BUILT_IN_ROLES, ChangePolicy, matchRule, policyHash } from '../../../../lambdas/core/policy/change-policy';
-import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { policyRoles, unknownUserRoles } from '../../../../lambdas/core/policy/roles';
+import { SINGLE_APPROVER_POLICY } from '../../../../lambdas/core/policy/single-approver-policy';
 
 /** The default policy as a policy file would hold it: plain JSON, no parsed defaults assumed. */
-const RAW = JSON.parse(JSON.stringify(DEFAULT_POLICY));
+const RAW = JSON.parse(JSON.stringify(SINGLE_APPROVER_POLICY));
 
 /** The default policy with fields of its first rule replaced. */
 const withFirstRule = (fields: Record<string, unknown>) => ({ ...RAW, rules: [{ ...RAW.rules[0], ...fields }, ...RAW.rules.slice(1)] });
@@ -25,7 +25,7 @@ describe('change-policy', () => {
 
       // Assert
       expect(result.success).toBe(true);
-      expect(result.data).toEqual(DEFAULT_POLICY);
+      expect(result.data).toEqual(SINGLE_APPROVER_POLICY);
     });
 
     it('fills the defaults of a rule when the file omits them', () => {
@@ -80,20 +80,20 @@ describe('change-policy', () => {
       const change = { changeType: 'emergency' as const, riskLevel: 'critical' as const, environment: 'production' };
 
       // Act
-      const rule = matchRule(DEFAULT_POLICY, change);
+      const rule = matchRule(SINGLE_APPROVER_POLICY, change);
 
       // Assert
       expect(rule.id).toBe('emergency');
     });
 
     it('matches on the environment when the change goes to staging', () => {
-      const rule = matchRule(DEFAULT_POLICY, { changeType: 'emergency', riskLevel: 'critical', environment: 'staging' });
+      const rule = matchRule(SINGLE_APPROVER_POLICY, { changeType: 'emergency', riskLevel: 'critical', environment: 'staging' });
 
       expect(rule.id).toBe('non-production');
     });
 
     it('does not match an environment rule when the environment is not listed', () => {
-      const rule = matchRule(DEFAULT_POLICY, { changeType: 'standard', riskLevel: 'high', environment: 'production-eu' });
+      const rule = matchRule(SINGLE_APPROVER_POLICY, { changeType: 'standard', riskLevel: 'high', environment: 'production-eu' });
 
       expect(rule.id).toBe('high-risk');
     });
@@ -118,14 +118,14 @@ describe('change-policy', () => {
     });
 
     it('falls through to the last-resort rule when no other rule matches', () => {
-      const rule = matchRule(DEFAULT_POLICY, { changeType: 'maintenance', riskLevel: 'low', environment: 'production' });
+      const rule = matchRule(SINGLE_APPROVER_POLICY, { changeType: 'maintenance', riskLevel: 'low', environment: 'production' });
 
       expect(rule.id).toBe('low-risk');
     });
 
     it('rejects a change no rule matches when the policy bypassed validation', () => {
       // Arrange: a hand-built policy without a last-resort rule.
-      const policy = { ...DEFAULT_POLICY, rules: DEFAULT_POLICY.rules.filter((r) => r.id !== 'low-risk') };
+      const policy = { ...SINGLE_APPROVER_POLICY, rules: SINGLE_APPROVER_POLICY.rules.filter((r) => r.id !== 'low-risk') };
 
       // Act / Assert
       expect(() => matchRule(policy, { changeType: 'standard', riskLevel: 'low', environment: 'production' })).toThrow(
@@ -136,7 +136,7 @@ describe('change-policy', () => {
 
   describe('policyHash()', () => {
     it('is 64 hex characters (SHA-256) when given the default policy', () => {
-      expect(policyHash(DEFAULT_POLICY)).toMatch(/^[0-9a-f]{64}$/);
+      expect(policyHash(SINGLE_APPROVER_POLICY)).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it('is the same when equal policies were written with their keys in another order', () => {
@@ -151,14 +151,14 @@ describe('change-policy', () => {
                   .map(([k, v]) => [k, reverseKeys(v)]),
               )
             : value;
-      const reordered = reverseKeys(DEFAULT_POLICY) as ChangePolicy;
-      expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(DEFAULT_POLICY));
+      const reordered = reverseKeys(SINGLE_APPROVER_POLICY) as ChangePolicy;
+      expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(SINGLE_APPROVER_POLICY));
 
       // Act
       const hash = policyHash(reordered);
 
       // Assert
-      expect(hash).toBe(policyHash(DEFAULT_POLICY));
+      expect(hash).toBe(policyHash(SINGLE_APPROVER_POLICY));
     });
 
     it.each([
@@ -174,13 +174,13 @@ describe('change-policy', () => {
       const hash = policyHash(changed);
 
       // Assert
-      expect(hash).not.toBe(policyHash(DEFAULT_POLICY));
+      expect(hash).not.toBe(policyHash(SINGLE_APPROVER_POLICY));
     });
 
     it('changes when the rules are reordered, because order decides which rule wins', () => {
       const swapped = ChangePolicy.parse({ ...RAW, rules: [RAW.rules[1], RAW.rules[0], ...RAW.rules.slice(2)] });
 
-      expect(policyHash(swapped)).not.toBe(policyHash(DEFAULT_POLICY));
+      expect(policyHash(swapped)).not.toBe(policyHash(SINGLE_APPROVER_POLICY));
     });
   });
 

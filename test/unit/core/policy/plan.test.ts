@@ -1,6 +1,6 @@
 import { ChangePolicy, policyHash } from '../../../../lambdas/core/policy/change-policy';
-import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { categoryOf, type PlanInput, planChange, type TargetRollout } from '../../../../lambdas/core/policy/plan';
+import { SINGLE_APPROVER_POLICY } from '../../../../lambdas/core/policy/single-approver-policy';
 import { DEFAULT_HEALTH } from '../../../../lambdas/core/ramp';
 import type { Role, User } from '../../../../lambdas/core/user';
 
@@ -31,7 +31,7 @@ const input = (fields: Partial<PlanInput> = {}): PlanInput => ({
 });
 
 /** The default policy's plan for a critical-risk production change by alice on Friday noon. */
-const criticalPlan = () => planChange(DEFAULT_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+const criticalPlan = () => planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
 describe('plan', () => {
   describe('planChange()', () => {
@@ -39,8 +39,8 @@ describe('plan', () => {
       const plan = criticalPlan();
 
       expect(plan.policy).toEqual({
-        name: DEFAULT_POLICY.name,
-        sha256: policyHash(DEFAULT_POLICY),
+        name: SINGLE_APPROVER_POLICY.name,
+        sha256: policyHash(SINGLE_APPROVER_POLICY),
         ruleId: 'critical-risk',
         rule: 'Critical risk: the CAB and an executive, the full test matrix, the Saturday window.',
       });
@@ -87,14 +87,14 @@ describe('plan', () => {
       const request = input({ riskLevel: 'critical', canary: { steps: [50, 100], bakeSeconds: 30 } });
 
       // Act
-      const plan = planChange(DEFAULT_POLICY, request, TARGET_CANARY, USERS, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, request, TARGET_CANARY, USERS, FRIDAY_NOON);
 
       // Assert
       expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 30, finalBakeSeconds: 30 });
     });
 
     it('keeps the rule’s bake time when the change request sets only the steps', () => {
-      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'critical', canary: { steps: [50, 100] } }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       expect(plan.canary).toEqual({ steps: [50, 100], bakeSeconds: 300, finalBakeSeconds: 300 });
     });
@@ -103,7 +103,7 @@ describe('plan', () => {
       const target = { ...TARGET_CANARY, canary: { ...TARGET_CANARY.canary, health: { ...DEFAULT_HEALTH, maxP99Ms: 250 } } };
 
       const plan = planChange(
-        DEFAULT_POLICY,
+        SINGLE_APPROVER_POLICY,
         input({ riskLevel: 'critical', canary: { ramp: { start: 5, increment: 20, max: 100 } } }),
         target,
         USERS,
@@ -122,8 +122,8 @@ describe('plan', () => {
     it('takes a ramp from the target (seed defaults when it sets no limits), and fixed steps from the request over it', () => {
       const target = { ...TARGET_CANARY, canary: { ramp: { start: 10, increment: 30, max: 100 }, bakeSeconds: 60 } };
 
-      const ramped = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium' }), target, USERS, FRIDAY_NOON);
-      const fixed = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium', canary: { steps: [50, 100] } }), target, USERS, FRIDAY_NOON);
+      const ramped = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'medium' }), target, USERS, FRIDAY_NOON);
+      const fixed = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'medium', canary: { steps: [50, 100] } }), target, USERS, FRIDAY_NOON);
 
       expect(ramped.canary).toMatchObject({ steps: [10, 40, 70, 100], ramp: target.canary.ramp, health: DEFAULT_HEALTH });
       expect(fixed.canary).toEqual({ steps: [50, 100], bakeSeconds: 60, finalBakeSeconds: 60 });
@@ -131,7 +131,7 @@ describe('plan', () => {
 
     it('falls back to the target’s canary when the rule has none (medium risk)', () => {
       // Act
-      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'medium' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'medium' }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       // Assert
       expect(plan.policy.ruleId).toBe('medium-risk');
@@ -142,7 +142,7 @@ describe('plan', () => {
 
     it('starts an emergency change at once, tests after the deployment and asks for a review', () => {
       // Act: critical risk, but the emergency rule comes first.
-      const plan = planChange(DEFAULT_POLICY, input({ changeType: 'emergency', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ changeType: 'emergency', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       // Assert
       expect(plan.policy.ruleId).toBe('emergency');
@@ -154,7 +154,7 @@ describe('plan', () => {
     });
 
     it('pre-approves a change with no approver groups when the environment is not production', () => {
-      const plan = planChange(DEFAULT_POLICY, input({ environment: 'staging', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ environment: 'staging', riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       expect(plan.policy.ruleId).toBe('non-production');
       expect(plan.approvals.groups).toEqual([]);
@@ -166,7 +166,7 @@ describe('plan', () => {
       const users = [user('alice', 'requester', 'cab'), user('bob', 'approver')];
 
       // Act
-      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'high' }), TARGET_CANARY, users, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'high' }), TARGET_CANARY, users, FRIDAY_NOON);
 
       // Assert
       expect(plan.approvals.groups).toEqual([expect.objectContaining({ name: 'Change Advisory Board', eligible: [], required: 1 })]);
@@ -176,27 +176,27 @@ describe('plan', () => {
     it('reports the approvals as unmet when the one executive is also the only CAB member', () => {
       const users = [user('alice', 'requester'), user('carol', 'cab', 'executive')];
 
-      const plan = planChange(DEFAULT_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, users, FRIDAY_NOON);
+      const plan = planChange(SINGLE_APPROVER_POLICY, input({ riskLevel: 'critical' }), TARGET_CANARY, users, FRIDAY_NOON);
 
       expect(plan.approvals.unmet).toBe('the groups need 2 different people but only 1 are eligible');
     });
 
     it('records the hash of the policy it applied when the policy is not the default', () => {
       // Arrange
-      const policy = ChangePolicy.parse({ ...JSON.parse(JSON.stringify(DEFAULT_POLICY)), name: 'stricter' });
+      const policy = ChangePolicy.parse({ ...JSON.parse(JSON.stringify(SINGLE_APPROVER_POLICY)), name: 'stricter' });
 
       // Act
       const plan = planChange(policy, input(), TARGET_CANARY, USERS, FRIDAY_NOON);
 
       // Assert
       expect(plan.policy.sha256).toBe(policyHash(policy));
-      expect(plan.policy.sha256).not.toBe(policyHash(DEFAULT_POLICY));
+      expect(plan.policy.sha256).not.toBe(policyHash(SINGLE_APPROVER_POLICY));
     });
 
     it('applies the policy’s blackouts to the earliest start when the rule has no window', () => {
       // Arrange: a freeze from Thursday to Monday.
       const policy = ChangePolicy.parse({
-        ...JSON.parse(JSON.stringify(DEFAULT_POLICY)),
+        ...JSON.parse(JSON.stringify(SINGLE_APPROVER_POLICY)),
         blackouts: [{ from: '2026-11-26T00:00:00+01:00', to: '2026-11-30T00:00:00+01:00', reason: 'freeze' }],
       });
 
@@ -223,8 +223,8 @@ describe('plan', () => {
   describe('requiredFields', () => {
     it("plans the matching rule's required template fields, none when the rule names none", () => {
       const policy = ChangePolicy.parse({
-        ...DEFAULT_POLICY,
-        rules: [{ ...DEFAULT_POLICY.rules[2], requiredFields: ['justification', 'rollbackPlan'] }, ...DEFAULT_POLICY.rules.slice(3)],
+        ...SINGLE_APPROVER_POLICY,
+        rules: [{ ...SINGLE_APPROVER_POLICY.rules[2], requiredFields: ['justification', 'rollbackPlan'] }, ...SINGLE_APPROVER_POLICY.rules.slice(3)],
       });
 
       expect(planChange(policy, input({ riskLevel: 'critical' }), TARGET_CANARY, USERS, FRIDAY_NOON).requiredFields).toEqual(['justification', 'rollbackPlan']);

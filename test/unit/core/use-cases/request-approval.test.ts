@@ -1,8 +1,8 @@
 import { verifyLink } from '../../../../lambdas/core/approval-link';
 import type { Change, Vote } from '../../../../lambdas/core/change';
 import { LedgerContentionError, NotFoundError } from '../../../../lambdas/core/errors';
-import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
 import { planChange } from '../../../../lambdas/core/policy/plan';
+import { SINGLE_APPROVER_POLICY } from '../../../../lambdas/core/policy/single-approver-policy';
 import type { Notifier } from '../../../../lambdas/core/ports';
 import { requestApproval } from '../../../../lambdas/core/use-cases/request-approval';
 import { fakeServices, MemoryChangeStore, Outbox } from '../../../fixtures/fakes';
@@ -29,7 +29,7 @@ function needingTheCab(over: Partial<Change> = {}): Change {
 function preApproved(): Change {
   const staging = aTarget({ environment: 'staging' });
   const plan = planChange(
-    DEFAULT_POLICY,
+    SINGLE_APPROVER_POLICY,
     { changeType: 'standard', riskLevel: 'low', environment: 'staging', requester: 'alice' },
     staging,
     USERS,

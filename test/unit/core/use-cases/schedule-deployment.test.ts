@@ -2,7 +2,7 @@ import type { Change } from '../../../../lambdas/core/change';
 import type { ChangeType, RiskLevel } from '../../../../lambdas/core/change-request';
 import { NotFoundError } from '../../../../lambdas/core/errors';
 import type { Blackout } from '../../../../lambdas/core/policy/change-policy';
-import { DEFAULT_POLICY } from '../../../../lambdas/core/policy/default-policy';
+import { SINGLE_APPROVER_POLICY } from '../../../../lambdas/core/policy/single-approver-policy';
 import { scheduleDeployment } from '../../../../lambdas/core/use-cases/schedule-deployment';
 import { fakeServices, MemoryChangeStore } from '../../../fixtures/fakes';
 import { aChange } from '../../../fixtures/records';
@@ -17,7 +17,7 @@ const PAYROLL: Blackout = { from: '2026-03-02T08:00:00Z', to: '2026-03-02T18:00:
 /** chg-1 (low risk unless `kind` says otherwise) approved and awaiting its start, under the default policy with `blackouts`. */
 function arrange(kind: { changeType?: ChangeType; riskLevel?: RiskLevel } = {}, over: Partial<Change> = {}, blackouts: Blackout[] = []) {
   const store = new MemoryChangeStore().seed({ changes: [aChange({ revision: 5, approvedAt: '2026-03-02T09:00:00.000Z', ...over }, kind)] });
-  return fakeServices({ fakes: { store }, overrides: { policy: async () => ({ ...DEFAULT_POLICY, blackouts }) } });
+  return fakeServices({ fakes: { store }, overrides: { policy: async () => ({ ...SINGLE_APPROVER_POLICY, blackouts }) } });
 }
 
 describe('scheduleDeployment()', () => {
