@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './ledger';
+import type { AUDIT_QUERIED, LedgerEntry } from './ledger';
 import type { BusEvent } from './ports';
 import type { ChangeEvent, TargetEvent } from './transitions';
 
@@ -50,7 +50,9 @@ export const DETAIL_TYPES = {
   VersionsRetired: 'Versions Retired',
   BundleSigned: 'Bundle Signed',
   BundleVerificationFailed: 'Bundle Verification Failed',
-} as const satisfies Record<ChangeEvent | TargetEvent, string>;
+  // A read of the audit trail (chain audit-reads): subscribers watching who reads the ledger match on it.
+  AuditQueried: 'Audit Queried',
+} as const satisfies Record<ChangeEvent | TargetEvent | typeof AUDIT_QUERIED, string>;
 
 /** The detail-type of a ledger entry type this version does not know (a newer writer's). */
 export const UNKNOWN_DETAIL_TYPE = 'Ledger Entry Recorded';

@@ -39,6 +39,10 @@ describe('events', () => {
     });
   });
 
+  it('names a read of the audit trail (AuditQueried, chain audit-reads) as such, not as an unknown entry', () => {
+    expect(busEventOf(entry('AuditQueried', { query: {} })).detailType).toBe('Audit Queried');
+  });
+
   it('lets the entry fields win over details of the same name, and names an unknown type generically', () => {
     const e = busEventOf(entry('SomethingNew', { seq: 99, hash: 'forged' }));
     expect(e.detailType).toBe(UNKNOWN_DETAIL_TYPE);
