@@ -55,9 +55,10 @@ export function fisherOneSidedP(oldErrors: number, oldRequests: number, newError
 /**
  * Judges one step's observation: the sample, then the new version against the absolute limits, then
  * against the old version (Fisher's exact test on errors; the p99 ratio). Comparisons with the old
- * version are skipped when it served fewer than `minRequests` (e.g. at 100 %, where it serves none).
+ * version are skipped at 100 % (`weight`, in %: the old version takes no traffic; what it served in
+ * the window was before the shift or in flight) and when it served fewer than `minRequests`.
  */
-export function judgeHealth(o: StepObservation, s: HealthSettings): HealthCheck {
+export function judgeHealth(o: StepObservation, s: HealthSettings, weight?: number): HealthCheck {
   const next = o.new;
   if (next.requests < s.minRequests) {
     const text = `sample ${next.requests} requests on the new version < ${s.minRequests}`;
@@ -85,8 +86,17 @@ export function judgeHealth(o: StepObservation, s: HealthSettings): HealthCheck 
           text: `p99 ${ms(next.p99Ms)} ${next.p99Ms > s.maxP99Ms ? '>' : '≤'} ${ms(s.maxP99Ms)}`,
         },
   );
-  comparisons.push(...comparedWithOld(o, s));
+  comparisons.push(...(weight !== undefined && weight >= 100 ? skippedAtFull(s) : comparedWithOld(o, s)));
   return { verdict: comparisons.some((c) => c.result === 'fail') ? 'unhealthy' : 'healthy', comparisons };
+}
+
+/** The comparisons with the old version at 100 %: the old version takes no traffic, so there is nothing to compare. */
+function skippedAtFull(s: HealthSettings): HealthComparison[] {
+  const why = 'the old version takes no traffic at 100 %';
+  return [
+    { name: 'errors-vs-old', result: 'skipped', value: null, limit: s.significance, text: `errors vs old: skipped, ${why}` },
+    { name: 'p99-vs-old', result: 'skipped', value: null, limit: s.maxP99Ratio, text: `p99 vs old: skipped, ${why}` },
+  ];
 }
 
 /** The two comparisons with the old version, or both skipped when its sample is too small. */

@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { SINGLE_APPROVER_POLICY } from '../../lambdas/core/policy/single-approver-policy';
+import { DEFAULT_POLICY } from '../../lambdas/core/policy/default-policy';
 import { WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from '../../lambdas/handlers/workflow/registry';
 import { CmvStack } from '../../lib/cmv-stack';
 import { aslPlaceholders, CmvWorkflow } from '../../lib/constructs/cmv-workflow';
@@ -51,7 +51,7 @@ describe('CmvStack with a users file', () => {
   it('writes the users and the default policy into the deployment config asset, named by its hash, that every function reads', () => {
     // THEN
     const { key, document } = deployedConfig(app, stack);
-    expect(document).toEqual({ users: USERS.users, policy: SINGLE_APPROVER_POLICY });
+    expect(document).toEqual({ users: USERS.users, policy: DEFAULT_POLICY });
     expect(key).toMatch(/^[0-9a-f]{64}\.json$/);
     // Every CMV handler (the user sync gets the document's URI from its custom resource instead).
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.CHANGES_TABLE);
@@ -117,10 +117,7 @@ describe('CmvStack()', () => {
 
   it('rejects a policy file that does not match the schema the Lambdas use, naming the file and the field', () => {
     // GIVEN a rule with a negative approval timeout
-    const file = tmpFile(
-      'policy.json',
-      JSON.stringify({ ...SINGLE_APPROVER_POLICY, rules: [{ ...SINGLE_APPROVER_POLICY.rules[0], approvalTimeoutHours: -1 }] }),
-    );
+    const file = tmpFile('policy.json', JSON.stringify({ ...DEFAULT_POLICY, rules: [{ ...DEFAULT_POLICY.rules[0], approvalTimeoutHours: -1 }] }));
     // WHEN / THEN
     expect(() => new CmvStack(appWithoutBundling(), 'Cmv', { policyFile: file })).toThrow(
       /^policy .*policy\.json is invalid: rules\.0\.approvalTimeoutHours: /,

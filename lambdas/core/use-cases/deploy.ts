@@ -192,7 +192,7 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
     // A health-driven step is judged on what both versions served since its shift (read only once its bake is over).
     const bake = state.stepIndex >= d.steps.length - 1 ? (d.finalBakeSeconds ?? d.bakeSeconds) : d.bakeSeconds;
     const observed = d.health && bakedSeconds >= bake ? await observeStep(svc, d, last.at, now) : undefined;
-    const health = d.health && observed ? { check: judgeHealth(observed, d.health), maxBakes: d.health.maxBakes } : undefined;
+    const health = d.health && observed ? { check: judgeHealth(observed, d.health, last.weight), maxBakes: d.health.maxBakes } : undefined;
     const verdict = checkStep({
       deploymentStartedAt: d.startedAt ?? state.startedAt,
       steps: d.steps,

@@ -105,6 +105,16 @@ describe('judgeHealth()', () => {
     });
   });
 
+  it('skips the comparisons with the old version at 100 %, even when the window holds old requests from before the shift', () => {
+    const check = judgeHealth(observed(stats(900, 90, 2000), stats(100, 0, 130)), DEFAULT_HEALTH, 100);
+
+    expect(check.verdict).toBe('healthy');
+    expect(check.comparisons.filter((c) => c.name.endsWith('-vs-old')).map((c) => [c.result, c.text])).toEqual([
+      ['skipped', 'errors vs old: skipped, the old version takes no traffic at 100 %'],
+      ['skipped', 'p99 vs old: skipped, the old version takes no traffic at 100 %'],
+    ]);
+  });
+
   it('is healthy when every comparison passes, and says each one', () => {
     const check = judgeHealth(observed(healthyOld, stats(100, 0, 130)), DEFAULT_HEALTH);
 
