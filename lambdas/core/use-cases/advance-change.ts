@@ -1,18 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
-import { actorFields } from '../actor';
 import { sha256Base64 } from '../artifact';
-import { canonicalSha256 } from '../canonical-hash';
 import { type Change, FINAL_STATUSES, type PromotedFrom, type PromotedTo } from '../change';
 import { EnvironmentName, FunctionConfig, SemanticVersion } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { promotionOf } from '../policy/change-policy';
 import { planChange } from '../policy/plan';
-import { WriteConflictError } from '../ports';
 import { carriedTests, deployedAt, describeWait, healthyWaitLeftMs, promotionRouteProblem } from '../promotion';
 import type { Target } from '../target';
 import { verifyBundle } from './bundles';
-import { workflowInput } from './propose-change';
+import { commitNewChange } from './new-change';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
 
@@ -230,52 +227,7 @@ async function create(svc: Services, caller: Caller, source: Change, intent: Pro
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await svc.store.commit(
-      [
-        { kind: 'change', record: change, expectedRevision: null },
-        {
-          kind: 'version',
-          record: {
-            target: target.name,
-            version,
-            changeId: change.changeId,
-            artifact: change.artifact,
-            config,
-            testsPassed: false,
-            revision: 1,
-            createdAt: now,
-          },
-          expectedRevision: null,
-        },
-      ],
-      {
-        type: 'ChangeProposed',
-        changeId: change.changeId,
-        target: target.name,
-        ...actorFields(caller),
-        details: {
-          version,
-          baseVersion,
-          title: change.title,
-          changeType: change.changeType,
-          riskLevel: change.riskLevel,
-          artifactSha256: sha256,
-          policy: plan.policy,
-          planSha256: canonicalSha256(plan),
-          approvals: plan.approvals.groups.map((g) => ({ name: g.name, required: g.required, eligible: g.eligible })),
-          tests: plan.tests,
-          earliestStart: plan.window.earliestStart,
-          promotedFrom,
-        },
-      },
-    );
-  } catch (err) {
-    if (err instanceof WriteConflictError) throw alreadyAdvanced(source, intent, 'being written');
-    throw err;
-  }
-  const executionArn = await svc.workflow.start(change.changeId, workflowInput(change));
-  return { ...change, executionArn };
+  return commitNewChange(svc, caller, change, { promotedFrom }, () => alreadyAdvanced(source, intent, 'being written'));
 }
 
 function alreadyAdvanced(source: Pick<Change, 'changeId'>, to: PromotedTo, status?: string): ConflictError {

@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { strToU8 } from 'fflate';
-import { actorFields } from '../actor';
 import { applyUnifiedDiff, sha256Base64, unzipSource, zipSource } from '../artifact';
-import { canonicalSha256 } from '../canonical-hash';
 import type { Change } from '../change';
 import { type ProposeChangeRequest, templateOf } from '../change-request';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { type ChangePlan, planChange } from '../policy/plan';
-import { WriteConflictError } from '../ports';
 import { deriveBump } from '../version-bump';
 import { newestFirst, nextVersion } from '../versioning';
+import { commitNewChange } from './new-change';
 import type { Caller, Services } from './services';
 
 /** What a dry run answers: the change as it would be created, and its plan. Nothing is written. */
@@ -32,10 +30,7 @@ export async function previewChange(svc: Services, caller: Caller, request: Prop
   return { target: target.name, version, baseVersion, artifactSha256: sha256Base64(zip), plan };
 }
 
-/** The input of a change's workflow execution (named by the change id): always the same, so that a repeated StartExecution is idempotent. */
-export function workflowInput(change: Pick<Change, 'changeId' | 'target'>): Record<string, unknown> {
-  return { changeId: change.changeId, target: change.target };
-}
+export { workflowInput } from './new-change';
 
 /**
  * Intake: validates a change request against its target, gives it an immutable version, stores the
@@ -85,49 +80,20 @@ export async function proposeChange(svc: Services, caller: Caller, request: Prop
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await svc.store.commit(
-      [
-        { kind: 'change', record: change, expectedRevision: null },
-        {
-          kind: 'version',
-          record: { target: target.name, version, changeId, artifact: change.artifact, config: change.config, testsPassed: false, revision: 1, createdAt: now },
-          expectedRevision: null,
-        },
-      ],
-      {
-        type: 'ChangeProposed',
-        changeId,
-        target: target.name,
-        ...actorFields(caller),
-        details: {
-          version,
-          baseVersion,
-          ...(plan.versioning ? { versioning: plan.versioning } : {}),
-          title: change.title,
-          changeType: change.changeType,
-          riskLevel: change.riskLevel,
-          category: plan.category,
-          // The change request template as given: what the approvers and auditors read.
-          ...template,
-          requiredFields: plan.requiredFields,
-          artifactSha256: sha256,
-          policy: plan.policy,
-          // The whole plan's canonical hash: an evidence pack's plan.json must have it.
-          planSha256: canonicalSha256(plan),
-          approvals: plan.approvals.groups.map((g) => ({ name: g.name, required: g.required, eligible: g.eligible })),
-          tests: plan.tests,
-          earliestStart: plan.window.earliestStart,
-          ...(request.redeploy ? { redeploy: true } : {}),
-        },
-      },
-    );
-  } catch (err) {
-    if (err instanceof WriteConflictError) throw new ConflictError(`version ${version} of ${target.name} already exists`);
-    throw err;
-  }
-  const executionArn = await svc.workflow.start(changeId, workflowInput(change));
-  return { ...change, executionArn };
+  return commitNewChange(
+    svc,
+    caller,
+    change,
+    {
+      ...(plan.versioning ? { versioning: plan.versioning } : {}),
+      category: plan.category,
+      // The change request template as given: what the approvers and auditors read.
+      ...template,
+      requiredFields: plan.requiredFields,
+      ...(request.redeploy ? { redeploy: true } : {}),
+    },
+    () => new ConflictError(`version ${version} of ${target.name} already exists`),
+  );
 }
 
 /** Everything intake checks before it writes: caller, target, version, base, artifact, that something changes, plan. */

@@ -2,7 +2,7 @@ import type { Change } from '../change';
 import { WorkflowExistsError } from '../errors';
 import { changesIn } from './changes-in';
 import { deliverDecision } from './deliver-decision';
-import { workflowInput } from './propose-change';
+import { workflowInput } from './new-change';
 import type { Services } from './services';
 import { syncAlias } from './sync-alias';
 import { wakeCause, wakeWorkflow } from './wake';
