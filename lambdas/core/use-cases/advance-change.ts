@@ -136,7 +136,7 @@ async function prepare(svc: Services, caller: Caller, source: Change, request: A
   if (missing.length) {
     throw new ConflictError(`the policy (rule ${plan.policy.ruleId}) requires test suites ${target.name} does not have: ${missing.join(', ')}`);
   }
-  return { target, version, bytes, config, plan, baseVersion: target.liveVersion };
+  return { from, target, version, bytes, config, plan, baseVersion: target.liveVersion };
 }
 
 /**
@@ -191,15 +191,14 @@ async function requireProven(svc: Services, source: Change, from: Target, enviro
 
 /** Writes the new change and its version with `ChangeProposed`, after the artifact's copy under the target, then starts its workflow. */
 async function create(svc: Services, caller: Caller, source: Change, intent: PromotedTo, next: Prepared): Promise<Change> {
-  const { target, version, bytes, config, plan, baseVersion } = next;
+  const { from, target, version, bytes, config, plan, baseVersion } = next;
   const sha256 = source.artifact.sha256;
   // The same bytes under the next target's content address: the same SHA-256, never rebuilt.
   const uri = await svc.artifacts.write(`artifacts/${target.name}/${Buffer.from(sha256, 'base64').toString('hex')}.zip`, bytes, 'application/zip');
-  const from = await svc.store.getTarget(source.target);
   const promotedFrom: PromotedFrom = {
     changeId: source.changeId,
     target: source.target,
-    environment: from?.environment ?? '',
+    environment: from.environment,
     version: source.version,
     artifactSha256: sha256,
     deployedAt: deployedAt(source),
