@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -5,10 +6,12 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   CreateAliasCommand,
+  CreateCodeSigningConfigCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   DeleteProvisionedConcurrencyConfigCommand,
   GetAliasCommand,
+  GetFunctionCodeSigningConfigCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetProvisionedConcurrencyConfigCommand,
@@ -16,6 +19,7 @@ import {
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  PutFunctionCodeSigningConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -26,6 +30,7 @@ import type { AwsClient, AwsCommand, AwsOutput } from '../../lambdas/adapters/aw
 import { unzipSource } from '../../lambdas/core/artifact';
 import type { LocalCloudWatch } from './cloudwatch';
 import { CommandTable } from './command-table';
+import { CodeSigningConfigState, checkCodeSignature, newCodeSigningConfig } from './lambda-code-signing';
 import { checkEnvironment, checkRouting } from './lambda-limits';
 import { ALLOCATION_SECONDS, checkProvisionedRequest, noConfig, type ProvisionedState, provisionedOut } from './lambda-provisioned';
 import { writeSourceFiles } from './source-dir';
@@ -58,6 +63,8 @@ interface FunctionState {
   nextVersion?: number;
   /** Provisioned concurrency by version number or alias name (lambda-provisioned.ts); absent in state saved before it existed. */
   provisioned?: Record<string, ProvisionedState>;
+  /** The ARN of the function's code signing configuration (lambda-code-signing.ts), if it has one. */
+  codeSigningConfigArn?: string;
 }
 
 const SavedVersion = z.looseObject({
@@ -75,9 +82,13 @@ const SavedFunction = z.looseObject({
   versions: z.record(z.string(), SavedVersion),
   aliases: z.record(z.string(), z.looseObject({ functionVersion: z.string(), weights: z.record(z.string(), z.number()), revisionId: z.string() })),
   nextVersion: z.number().optional(),
+  codeSigningConfigArn: z.string().optional(),
 });
 
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/** Where the code signing configurations are kept, beside the functions' state files. */
+const CODE_SIGNING_CONFIGS = 'code-signing-configs.json';
 
 /**
  * Lambda's refusal of a RevisionId that is not the function's (or alias's) current one, with the
@@ -121,7 +132,11 @@ parentPort.on('message', async ({ id, event, init }) => {
  * an alias routes to it); version numbers are never reused. It refuses what Lambda refuses
  * (lambda-limits.ts): environments over 4 KB, alias routings other than one weighted published
  * version besides the primary. PublishVersion returns the latest version instead of a new one only
- * when `$LATEST`'s code and configuration did not change since it was published. Workers of versions that are not deleted
+ * when `$LATEST`'s code and configuration did not change since it was published. Code signing as
+ * Lambda's (lambda-code-signing.ts): CreateCodeSigningConfig, Put/GetFunctionCodeSigningConfig, and
+ * a function with a configuration accepts code (CreateFunction, UpdateFunctionCode) only as that
+ * configuration allows, its signature checked with the signing profile's public key, never trusted.
+ * Workers of versions that are not deleted
  * keep running, so the previous live version answers a rollback warm.
  * Each version runs in a worker thread whose `process.env` is that version's config; every Invoke
  * records AWS/Lambda metrics (Invocations, Errors, Duration) in the local CloudWatch. State lives
@@ -136,11 +151,18 @@ export class LocalLambda implements AwsClient {
    * @param speed - how many times faster than the wall clock the runtime's clock runs (provisioned
    *   concurrency takes {@link ALLOCATION_SECONDS} of it to allocate)
    */
+  private readonly codeSigningConfigs = new Map<string, CodeSigningConfigState>();
+
+  /**
+   * @param publicKeyOf - Signer's public key of a signing profile version (the local Signer's
+   *   `publicKeyOf`): what the code signature checks verify with; without it, every signature fails them
+   */
   constructor(
     private readonly root: string,
     private readonly cloudwatch: LocalCloudWatch,
     private readonly log?: StoreLog,
     private readonly speed = 1,
+    private readonly publicKeyOf: (profileVersionArn: string) => KeyObject | undefined = () => undefined,
   ) {}
 
   /**
@@ -148,6 +170,12 @@ export class LocalLambda implements AwsClient {
    * `<name>.json.corrupt-<time>` and reported on the log and stderr; that function is then unknown.
    */
   async load(names: readonly string[]): Promise<void> {
+    const configs = await readStoreFile(join(this.root, CODE_SIGNING_CONFIGS), {
+      parse: jsonOf(z.array(CodeSigningConfigState)),
+      lost: 'the code signing configurations (functions that had one accept any code until it is made again)',
+      log: this.log,
+    });
+    for (const c of configs ?? []) this.codeSigningConfigs.set(c.CodeSigningConfigArn, c);
     for (const name of names) {
       const fn = await readStoreFile(join(this.root, `${name}.json`), {
         parse: jsonOf(SavedFunction),
@@ -165,6 +193,9 @@ export class LocalLambda implements AwsClient {
   private static readonly commands = new CommandTable<LocalLambda>('LocalLambda')
     .on(CreateFunctionCommand, (s, c) => s.createFunction(c.input))
     .on(CreateAliasCommand, (s, c) => s.createAlias(c.input))
+    .on(CreateCodeSigningConfigCommand, (s, c) => s.createCodeSigningConfig(c.input))
+    .on(PutFunctionCodeSigningConfigCommand, (s, c) => s.putFunctionCodeSigningConfig(c.input))
+    .on(GetFunctionCodeSigningConfigCommand, (s, c) => s.getFunctionCodeSigningConfig(c.input))
     .on(UpdateFunctionCodeCommand, (s, c) => s.updateCode(c.input))
     .on(UpdateFunctionConfigurationCommand, (s, c) => s.updateConfiguration(c.input))
     .on(GetFunctionCommand, (s, c) => s.getFunction(c.input))
@@ -189,8 +220,18 @@ export class LocalLambda implements AwsClient {
     const { FunctionName = '', Handler = 'index.handler', Code, Environment, Description = '' } = input;
     if (this.functions.has(FunctionName)) throw err('ResourceConflictException', `Function already exist: ${FunctionName}`);
     checkEnvironment(Environment?.Variables ?? {});
-    const latest = await this.storeCode(FunctionName, Code?.ZipFile ?? new Uint8Array(), Environment?.Variables ?? {}, Description);
-    const fn: FunctionState = { name: FunctionName, handler: Handler, latest, versions: {}, aliases: {} };
+    const zip = Code?.ZipFile ?? new Uint8Array();
+    const codeSigningConfigArn = input.CodeSigningConfigArn;
+    if (codeSigningConfigArn) this.checkSignature(zip, codeSigningConfigArn);
+    const latest = await this.storeCode(FunctionName, zip, Environment?.Variables ?? {}, Description);
+    const fn: FunctionState = {
+      name: FunctionName,
+      handler: Handler,
+      latest,
+      versions: {},
+      aliases: {},
+      ...(codeSigningConfigArn ? { codeSigningConfigArn } : {}),
+    };
     this.functions.set(FunctionName, fn);
     // Like Lambda: `Publish` creates version 1 of the new function along with it.
     if (input.Publish) {
@@ -216,7 +257,47 @@ export class LocalLambda implements AwsClient {
   private async updateCode(input: UpdateFunctionCodeCommand['input']): Promise<unknown> {
     const fn = this.fn(input.FunctionName);
     checkRevision(input.RevisionId, fn.latest.revisionId);
-    return this.update(fn, await this.storeCode(fn.name, input.ZipFile ?? new Uint8Array(), fn.latest.env, fn.latest.description));
+    const zip = input.ZipFile ?? new Uint8Array();
+    // Like Lambda: the package is checked against the function's code signing configuration before it is accepted.
+    if (fn.codeSigningConfigArn) this.checkSignature(zip, fn.codeSigningConfigArn);
+    return this.update(fn, await this.storeCode(fn.name, zip, fn.latest.env, fn.latest.description));
+  }
+
+  /** CreateCodeSigningConfig (lambda-code-signing.ts). */
+  private async createCodeSigningConfig(input: CreateCodeSigningConfigCommand['input']): Promise<unknown> {
+    const config = newCodeSigningConfig(input);
+    this.codeSigningConfigs.set(config.CodeSigningConfigArn, config);
+    await writeStoreFile(join(this.root, CODE_SIGNING_CONFIGS), JSON.stringify([...this.codeSigningConfigs.values()], null, 2));
+    return { CodeSigningConfig: config };
+  }
+
+  /** PutFunctionCodeSigningConfig: from now on the function's code is checked against it (the code it has stays). */
+  private async putFunctionCodeSigningConfig(input: PutFunctionCodeSigningConfigCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    const arn = input.CodeSigningConfigArn ?? '';
+    if (!this.codeSigningConfigs.has(arn))
+      throw err(
+        'CodeSigningConfigNotFoundException',
+        `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`,
+      );
+    fn.codeSigningConfigArn = arn;
+    await this.save(fn);
+    return { CodeSigningConfigArn: arn, FunctionName: fn.name };
+  }
+
+  private async getFunctionCodeSigningConfig(input: GetFunctionCodeSigningConfigCommand['input']): Promise<unknown> {
+    const fn = this.fn(input.FunctionName);
+    return { CodeSigningConfigArn: fn.codeSigningConfigArn ?? '', FunctionName: fn.name };
+  }
+
+  /**
+   * Lambda's checks of a package against a code signing configuration (lambda-code-signing.ts).
+   * @throws CodeSigningConfigNotFoundException, InvalidCodeSignatureException or CodeVerificationFailedException, as Lambda
+   */
+  private checkSignature(zip: Uint8Array, codeSigningConfigArn: string): void {
+    const config = this.codeSigningConfigs.get(codeSigningConfigArn);
+    if (!config) throw err('CodeSigningConfigNotFoundException', `The code signing configuration cannot be found: ${codeSigningConfigArn}.`);
+    checkCodeSignature(zip, config, this.publicKeyOf, new Date());
   }
 
   private async updateConfiguration(input: UpdateFunctionConfigurationCommand['input']): Promise<unknown> {

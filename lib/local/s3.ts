@@ -22,7 +22,16 @@ export interface LocalS3Options {
    * @default none
    */
   readonly appendOnlyBuckets?: readonly string[];
+  /**
+   * Buckets with versioning enabled: each PutObject answers the new object's `VersionId` and keeps
+   * that version, which a GetObject with `VersionId` reads (NoSuchVersion when there is none).
+   * @default none
+   */
+  readonly versionedBuckets?: readonly string[];
 }
+
+/** The file beside an object's versions naming its current one. */
+const CURRENT = '.current';
 
 const s3Error = (name: string, message: string, httpStatusCode: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 
@@ -33,15 +42,18 @@ const s3Error = (name: string, message: string, httpStatusCode: number) => Objec
  * crash, reads one whole version, as in S3. A PutObject with `If-None-Match: *` creates the key only
  * if it does not exist, atomically (a hard link of the whole temp file), else fails as S3 does: 412
  * `PreconditionFailed`. An append-only bucket refuses other puts and every delete (AccessDenied).
+ * A versioned bucket answers each put's `VersionId` and reads a named version (GetObject `VersionId`).
  */
 export class LocalS3 implements AwsClient {
   private readonly appendOnly: ReadonlySet<string>;
+  private readonly versioned: ReadonlySet<string>;
 
   constructor(
     private readonly root: string,
     options: LocalS3Options = {},
   ) {
     this.appendOnly = new Set(options.appendOnlyBuckets ?? []);
+    this.versioned = new Set(options.versionedBuckets ?? []);
   }
 
   private static readonly commands = new CommandTable<LocalS3>('LocalS3')
@@ -60,22 +72,46 @@ export class LocalS3 implements AwsClient {
     const bytes = typeof Body === 'string' ? Buffer.from(Body) : (Body as Uint8Array);
     if (IfNoneMatch === '*') {
       await this.create(this.path(Bucket, Key), bytes);
-      return { ETag: '"local"' };
+      return { ETag: '"local"', ...(await this.keepVersion(Bucket, Key, bytes)) };
     }
     if (this.appendOnly.has(Bucket)) throw s3Error('AccessDenied', `Access Denied: objects of ${Bucket} are only created, with If-None-Match: *`, 403);
     await writeStoreFile(this.path(Bucket, Key), bytes);
-    return { ETag: '"local"' };
+    return { ETag: '"local"', ...(await this.keepVersion(Bucket, Key, bytes)) };
+  }
+
+  /** In a versioned bucket: keeps the object's new version under a new id (S3's are 32 URL-safe characters) and answers it. */
+  private async keepVersion(bucket: string, key: string | undefined, bytes: Uint8Array): Promise<{ VersionId?: string }> {
+    if (!this.versioned.has(bucket)) return {};
+    const VersionId = randomBytes(24).toString('base64url');
+    await writeStoreFile(this.versionPath(bucket, key, VersionId), bytes);
+    await writeStoreFile(this.versionPath(bucket, key, CURRENT), VersionId);
+    return { VersionId };
+  }
+
+  /** The version id GetObject answers for the current object: S3's `null` for one stored before versioning (or outside a versioned bucket, none). */
+  private async currentVersion(bucket: string, key: string | undefined): Promise<string | undefined> {
+    if (!this.versioned.has(bucket)) return undefined;
+    return readFile(this.versionPath(bucket, key, CURRENT), 'utf8').catch(() => 'null');
   }
 
   private async get(input: GetObjectCommandInput): Promise<unknown> {
-    const { Bucket, Key } = input;
+    const { Bucket = '', Key, VersionId } = input;
+    if (VersionId !== undefined && (!this.versioned.has(Bucket) || !/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,1023}$/.test(VersionId)))
+      throw s3Error('InvalidArgument', 'Invalid version id specified', 400);
+    // The version `null` is the object stored before the bucket was versioned.
+    const named = VersionId !== undefined && !(VersionId === 'null' && (await this.currentVersion(Bucket, Key)) === 'null');
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(this.path(Bucket, Key));
+      bytes = await readFile(named ? this.versionPath(Bucket, Key, VersionId) : this.path(Bucket, Key));
     } catch {
+      if (VersionId) throw s3Error('NoSuchVersion', 'The specified version does not exist.', 404);
       throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'NoSuchKey' });
     }
-    return { Body: { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } };
+    const version = VersionId ?? (await this.currentVersion(Bucket, Key));
+    return {
+      ...(version ? { VersionId: version } : {}),
+      Body: { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') },
+    };
   }
 
   private async delete(input: DeleteObjectCommandInput): Promise<unknown> {
@@ -120,6 +156,12 @@ export class LocalS3 implements AwsClient {
       IsTruncated: truncated,
       ...(truncated ? { NextContinuationToken: Buffer.from(page[page.length - 1]).toString('base64url') } : {}),
     };
+  }
+
+  /** Where a version of an object is kept: beside the buckets, so that no listing shows it. */
+  private versionPath(bucket: string, key = '', versionId = ''): string {
+    this.path(bucket, key);
+    return join(this.root, '.versions', bucket, key, versionId);
   }
 
   private path(bucket = '', key = ''): string {
