@@ -34,9 +34,14 @@ export class S3ArtifactStore implements ArtifactStore {
    * @throws NotFoundError for an s3:// object S3 does not have (NoSuchKey); any other S3 error as it is
    */
   async read(uri: string): Promise<Uint8Array> {
+    return (await this.readVersioned(uri)).bytes;
+  }
+
+  /** Reads an artifact with the S3 object version read (none for a `file://` artifact, or a bucket without versioning). */
+  async readVersioned(uri: string): Promise<{ bytes: Uint8Array; versionId?: string }> {
     if (uri.startsWith('file://')) {
       const path = await this.localPath(uri);
-      return (await stat(path)).isDirectory() ? zipSource(await readSourceTree(path)) : readFile(path);
+      return { bytes: (await stat(path)).isDirectory() ? zipSource(await readSourceTree(path)) : await readFile(path) };
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!match) throw ValidationError.field('code.artifact', `is not an s3://bucket/key URI: ${uri}`);
@@ -45,7 +50,8 @@ export class S3ArtifactStore implements ArtifactStore {
       throw err;
     });
     if (!out.Body) throw new Error(`artifact ${uri} has no body`);
-    return out.Body.transformToByteArray();
+    const bytes = await out.Body.transformToByteArray();
+    return out.VersionId && out.VersionId !== 'null' ? { bytes, versionId: out.VersionId } : { bytes };
   }
 
   uriFor(key: string): string {

@@ -77,6 +77,21 @@ export class UnprocessableError extends CmvError {
  */
 export class StaleAliasError extends ConflictError {}
 
+/**
+ * 409: the code of a version could not be signed (its signing job failed), or Lambda refused the
+ * signed code (its code signing configuration): the change fails with this reason.
+ */
+export class CodeSigningError extends CmvError {
+  override readonly name = 'CodeSigningFailed';
+  readonly statusCode = 409;
+}
+
+/** The signing job of a version's code is still running after the wait a task allows: the workflow retries `CodeSigningInProgress` (the same job). */
+export class CodeSigningInProgressError extends CmvError {
+  override readonly name = 'CodeSigningInProgress';
+  readonly statusCode = 503;
+}
+
 /** Another change is deploying to the target; the workflow retries `TargetBusy` until it is free (one deployment per target). */
 export class TargetBusyError extends CmvError {
   override readonly name = 'TargetBusy';

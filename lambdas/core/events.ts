@@ -50,6 +50,8 @@ export const DETAIL_TYPES = {
   VersionsRetired: 'Versions Retired',
   BundleSigned: 'Bundle Signed',
   BundleVerificationFailed: 'Bundle Verification Failed',
+  CodeSigningStarted: 'Code Signing Started',
+  CodeSigningFailed: 'Code Signing Failed',
   // A read of the audit trail (chain audit-reads): subscribers watching who reads the ledger match on it.
   AuditQueried: 'Audit Queried',
 } as const satisfies Record<ChangeEvent | TargetEvent | typeof AUDIT_QUERIED, string>;

@@ -160,6 +160,32 @@ export interface ArtifactStore {
   write(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
   /** The URI `write(key)` would return (for a writer elsewhere, e.g. the test build's report). */
   uriFor(key: string): string;
+  /**
+   * Reads an artifact and the id of the object version read (S3's `VersionId`, undefined where the
+   * store keeps no versions): what a signing job is pointed at, so that it signs exactly these bytes.
+   */
+  readVersioned(uri: string): Promise<{ readonly bytes: Uint8Array; readonly versionId?: string }>;
+}
+
+/** How a signing job ended, or that it has not yet (`InProgress`: wait again later). */
+export type CodeSigningOutcome =
+  | { readonly status: 'Succeeded'; readonly signedUri: string }
+  | { readonly status: 'Failed'; readonly reason: string }
+  | { readonly status: 'InProgress' };
+
+/**
+ * AWS Signer signing a Lambda zip for the code signing configuration of the registered targets
+ * (Lambda accepts only code its allowed profile signed).
+ */
+export interface CodeSigner {
+  /**
+   * Starts the signing job of the zip stored at `source` (an object version of a versioned bucket);
+   * the same `token` again answers the same job instead of starting another (Signer's clientRequestToken).
+   * @returns the job's id
+   */
+  start(source: { readonly uri: string; readonly versionId: string }, token: string): Promise<string>;
+  /** Waits for the job to end, for a bounded time: where its signed zip is, why it failed, or that it still runs. */
+  wait(jobId: string): Promise<CodeSigningOutcome>;
 }
 
 /** A published function version as Lambda reports it. `codeSha256` is base64. */

@@ -104,6 +104,11 @@ export interface VersionRecord {
   readonly retiredAt?: string;
   /** Its signed manifest (./bundle.ts); absent on versions recorded before bundles were signed, and until the workflow signs it. */
   readonly bundle?: BundleRecord;
+  /**
+   * The AWS Signer job signing its code for Lambda's code signing (use-cases/code-signing.ts),
+   * recorded when the job is started, so that a retry waits for that job instead of starting another.
+   */
+  readonly codeSigning?: { readonly jobId: string; readonly startedAt: string };
   readonly revision: number;
   readonly createdAt: string;
 }

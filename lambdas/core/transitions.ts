@@ -56,7 +56,9 @@ export type TargetEvent =
   | 'VersionsRetired'
   | 'ProvisionedConcurrencyReleased'
   | 'BundleSigned'
-  | 'BundleVerificationFailed';
+  | 'BundleVerificationFailed'
+  | 'CodeSigningStarted'
+  | 'CodeSigningFailed';
 
 /**
  * The status a change moves to on an event.

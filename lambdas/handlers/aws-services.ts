@@ -3,6 +3,7 @@ import type { AwsClient } from '../adapters/aws-client';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
 import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
+import { CODE_SIGNING_SIGNED_PREFIX } from '../core/code-signing';
 import type { LinkKeys } from '../core/ports';
 import type { Services, Settings } from '../core/use-cases/services';
 import { buildServices, type Port, type ResourceNames, type ServiceClients, type ServicePorts, unnamed } from './build-services';
@@ -59,6 +60,9 @@ function namesFromEnvironment(): ResourceNames {
     },
     get linkSecretArn() {
       return requireEnv('LINK_SECRET_ARN');
+    },
+    get codeSigning() {
+      return { profileName: requireEnv('CODE_SIGNING_PROFILE_NAME'), signedPrefix: CODE_SIGNING_SIGNED_PREFIX };
     },
   };
 }

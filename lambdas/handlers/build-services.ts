@@ -11,6 +11,7 @@ import type {
   AlarmWatch,
   ArtifactStore,
   CodeDeployments,
+  CodeSigner,
   DigestStore,
   Directory,
   EventBus,
@@ -70,6 +71,8 @@ export interface ServicePorts {
   readonly signer?: Port<DigestSigner>;
   /** The bundle key (KMS Sign, GetPublicKey): signs and verifies versions' manifests. */
   readonly bundleSigner?: Port<BundleSigner>;
+  /** AWS Signer (StartSigningJob, DescribeSigningJob): signs the code a change publishes, for the targets' code signing configuration. */
+  readonly codeSigner?: Port<CodeSigner>;
 }
 
 /** The client each port's adapter is built on (a port without one is not built), and the tables' document client. */
@@ -102,6 +105,11 @@ export interface ResourceNames {
   readonly wakes: WakeTarget;
   /** The secret holding the approval links' HMAC keys (LINK_SECRET_ARN). */
   readonly linkSecretArn: string;
+  /**
+   * Code signing: the Signer profile (CODE_SIGNING_PROFILE_NAME) and the prefix of the artifact
+   * bucket the signed zips go to; absent where the deployment signs no code.
+   */
+  readonly codeSigning?: { readonly profileName: string; readonly signedPrefix: string };
 }
 
 /** What a deployment of CMV gives its services besides the clients. */
@@ -147,6 +155,7 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
   const digests = built(ports.digests, clients.digests);
   const signer = built(ports.signer, clients.signer);
   const bundleSigner = built(ports.bundleSigner, clients.bundleSigner);
+  const codeSigner = built(ports.codeSigner, clients.codeSigner);
   return {
     store: new DynamoChangeStore(clients.db, tables),
     ledger: new DynamoLedgerReader(clients.db, tables.ledger),
@@ -162,6 +171,7 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
     ...(digests ? { digests } : {}),
     ...(signer ? { signer } : {}),
     ...(bundleSigner ? { bundleSigner } : {}),
+    ...(codeSigner ? { codeSigner } : {}),
     directory: config?.directory ?? unnamed<Directory>('config'),
     policy: () => (config ?? unnamed<DeploymentConfigPort>('config')).policy(),
     settings,

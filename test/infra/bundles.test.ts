@@ -48,6 +48,7 @@ describe('handler bundles', () => {
       alarms: '@aws-sdk/client-cloudwatch',
       metrics: '@aws-sdk/client-cloudwatch',
       codeDeploy: '@aws-sdk/client-codedeploy',
+      codeSigner: '@aws-sdk/client-signer',
       events: '@aws-sdk/client-eventbridge',
       notifier: '@aws-sdk/client-sns',
       linkKeys: '@aws-sdk/client-secrets-manager',

@@ -32,7 +32,12 @@ describe('zip slip (local CodeBuild and Lambda)', () => {
 
   it('fails the build and writes nothing outside its temp dir when the artifact has an entry escaping it', async () => {
     // Arrange: the build's temp dir is a child of tmpdir(), so `../<name>` would land in tmpdir().
-    const artifacts: ArtifactStore = { read: async () => crafted(), write: async () => 's3://b/k', uriFor: (k) => `s3://b/${k}` };
+    const artifacts: ArtifactStore = {
+      read: async () => crafted(),
+      readVersioned: async () => ({ bytes: crafted() }),
+      write: async () => 's3://b/k',
+      uriFor: (k) => `s3://b/${k}`,
+    };
     const codebuild = new LocalCodeBuild(artifacts, join(root, 'builds'), { projects: ['cmv-change-tests'] });
 
     // Act

@@ -12,6 +12,7 @@ import { type AliasRoute, routesAs, type Target } from '../target';
 import { bakedBy } from '../wake';
 import type { DeploymentState } from '../workflow-state';
 import { verifyBundle } from './bundles';
+import { codeToPublish, publishSigned } from './code-signing';
 import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
@@ -38,7 +39,11 @@ export { loadTarget, requireDeployment } from './deployment-records';
  * and records `VersionPublished`. A retry resumes after whichever step was recorded.
  * @throws TargetBusyError when another change is deploying to the target (the workflow waits and retries)
  * Before all that (until the version is published) the version's bundle is verified: a fault is
- * recorded (`BundleVerificationFailed`) and refused before anything moves.
+ * recorded (`BundleVerificationFailed`) and refused before anything moves. With a code signer, the
+ * code published is the artifact signed by AWS Signer (code-signing.ts: the job recorded on the
+ * version first), and Lambda itself checks its signature.
+ * @throws CodeSigningError when the signing job failed or Lambda refused the signed code (the workflow fails the change)
+ * @throws CodeSigningInProgressError when the signing job is still running (the workflow retries)
  * @throws DeploymentError when the published code does not match the artifact
  * @throws BundleVerificationError when the version's bundle does not verify (the workflow fails the change)
  */
@@ -89,14 +94,13 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
   const d = requireDeployment(locked.deployment, changeId);
   if (locked.status !== 'deploying') throw new DeploymentError(`change ${changeId} is ${locked.status}, not deploying`);
   const target = await loadTarget(svc, locked.target);
-  const zip = await svc.artifacts.read(locked.artifact.uri);
+  const record = await svc.store.getVersion(locked.target, locked.version);
+  if (!record) throw new NotFoundError(`version ${locked.version} of ${locked.target} does not exist`);
+  // The artifact as stored, or signed by AWS Signer for the target's code signing configuration (its job recorded on the version).
+  const code = await codeToPublish(svc, record, changeId);
   // Publishing unchanged code and config returns the same version, so a retry publishes nothing new.
-  const published = await svc.functions.publish(
-    target.functionName,
-    zip,
-    locked.config,
-    locked.artifact.sha256,
-    `${target.name} ${locked.version} (${changeId})`,
+  const published = await publishSigned(svc, record, changeId, code, () =>
+    svc.functions.publish(target.functionName, code.zip, locked.config, code.sha256, `${target.name} ${locked.version} (${changeId})`),
   );
   const alarmNames = await svc.alarms.armForVersion(target, published.functionVersion);
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
@@ -106,7 +110,12 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     return {
       event: 'VersionPublished',
       patch: { deployment: { ...requireDeployment(c.deployment, changeId), toFunctionVersion: published.functionVersion, alarmNames } },
-      details: { functionVersion: published.functionVersion, codeSha256: published.codeSha256, alarms: alarmNames },
+      details: {
+        functionVersion: published.functionVersion,
+        codeSha256: published.codeSha256,
+        alarms: alarmNames,
+        ...(code.signingJobId ? { signingJobId: code.signingJobId } : {}),
+      },
       writes: [{ kind: 'version', record: { ...version, functionVersion: published.functionVersion }, expectedRevision: version.revision }],
     };
   });

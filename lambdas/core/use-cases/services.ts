@@ -7,6 +7,7 @@ import type {
   ArtifactStore,
   ChangeStore,
   CodeDeployments,
+  CodeSigner,
   DigestStore,
   Directory,
   EventBus,
@@ -54,6 +55,8 @@ export interface Services {
   readonly signer?: DigestSigner;
   /** Signs and verifies versions' bundle manifests (KMS; locally the KMS stand-in). Absent: nothing can be signed or verified (use cases that need it throw). */
   readonly bundleSigner?: BundleSigner;
+  /** Signs the code a change publishes (AWS Signer; locally its stand-in). Absent: the code is published unsigned. */
+  readonly codeSigner?: CodeSigner;
   readonly workflow: Workflow;
   /** One-time wake-ups of the workflow's bakes and CodeDeploy looks (EventBridge Scheduler). */
   readonly wakes: WakeScheduler;

@@ -6,6 +6,7 @@ import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartSigningJobCommand } from '@aws-sdk/client-signer';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClient } from '../../../lambdas/adapters/aws-client';
@@ -18,6 +19,7 @@ import { lambdaFunctions } from '../../../lambdas/handlers/aws/lambda';
 import { s3Artifacts, s3DeploymentConfig } from '../../../lambdas/handlers/aws/s3';
 import { s3DigestStore } from '../../../lambdas/handlers/aws/s3-digests';
 import { eventBridgeWakes } from '../../../lambdas/handlers/aws/scheduler';
+import { signerCodeSigner } from '../../../lambdas/handlers/aws/signer';
 import { snsNotifier } from '../../../lambdas/handlers/aws/sns';
 import { stepFunctionsWorkflow } from '../../../lambdas/handlers/aws/step-functions';
 import { buildServices, type Deployment, type Port, type ResourceNames, type ServicePorts } from '../../../lambdas/handlers/build-services';
@@ -36,6 +38,7 @@ const PORTS: Required<ServicePorts> = {
   digests: s3DigestStore,
   signer: kmsDigestSigner,
   bundleSigner: kmsBundleSigner,
+  codeSigner: signerCodeSigner,
   config: s3DeploymentConfig,
 };
 type PortName = keyof ServicePorts;
@@ -51,6 +54,7 @@ const NAMES: ResourceNames = {
   bundleKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/bundle',
   wakes: { groupName: 'cmv-wakes', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wake', roleArn: 'arn:aws:iam::123456789012:role/wakes' },
   linkSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:link',
+  codeSigning: { profileName: 'cmv_code', signedPrefix: 'code-signing/signed/' },
 };
 const SETTINGS: Settings = {
   apiBaseUrl: 'https://cmv.example.org',
@@ -118,6 +122,12 @@ describe('buildServices()', () => {
       ['digests', (s) => s.digests?.get(1) ?? Promise.resolve(), GetObjectCommand, { Bucket: 'digests' }],
       ['signer', (s) => s.signer?.publicKey() ?? Promise.resolve(), GetPublicKeyCommand, { KeyId: NAMES.digestKeyId }],
       ['bundleSigner', (s) => s.bundleSigner?.publicKey() ?? Promise.resolve(), GetPublicKeyCommand, { KeyId: NAMES.bundleKeyId }],
+      [
+        'codeSigner',
+        (s) => s.codeSigner?.start({ uri: 's3://artifacts/a.zip', versionId: 'v1' }, 't') ?? Promise.resolve(),
+        StartSigningJobCommand,
+        { profileName: 'cmv_code', destination: { s3: { bucketName: 'artifacts', prefix: 'code-signing/signed/' } } },
+      ],
       ['config', (s) => s.directory.find('ana'), GetObjectCommand, { Bucket: 'assets', Key: 'config.json' }],
     ])('builds the %s adapter on the client given for it, with the names', async (name, use, command, input) => {
       // Act
