@@ -25,6 +25,7 @@ import { CmvTables } from './constructs/cmv-tables';
 import { CmvUserPool } from './constructs/cmv-user-pool';
 import { CmvWakes } from './constructs/cmv-wakes';
 import { CmvWorkflow } from './constructs/cmv-workflow';
+import { CodeSigning } from './constructs/code-signing';
 import { DigestBucket } from './constructs/digest-bucket';
 import { acknowledgeWildcardResource, allow, allowKeyVia, KEY_DECRYPT, KEY_ENCRYPT_DECRYPT } from './constructs/grants';
 import { OperationsDashboard } from './constructs/operations-dashboard';
@@ -102,6 +103,7 @@ export const LEDGER_DENIED_ACTIONS = [
  * - `wakes:schedule` one-time schedules in the wake group, and passing their role (CmvWakes).
  * - `digests:*` ListBucket/GetObject and PutObject of digests in the digest bucket, `digest-key:*` KMS Sign and GetPublicKey of the digest key.
  * - `bundle-key:sign` KMS Sign with the bundle key (signs versions' manifests), `bundle-key:public` its GetPublicKey (verifies them).
+ * - `code:sign` AWS Signer jobs of CMV's signing profile (StartSigningJob, DescribeSigningJob) and what they read and write with the caller's access (CodeSigning).
  * - `idempotency:records` the Idempotency table (Get/Put/Update/DeleteItem of `Idempotency-Key` records) and its name (IDEMPOTENCY_TABLE).
  */
 type Capability =
@@ -137,6 +139,7 @@ type Capability =
   | 'digest-key:public'
   | 'bundle-key:sign'
   | 'bundle-key:public'
+  | 'code:sign'
   | 'idempotency:records';
 
 /** A state change and its ledger entry in one transaction (`recordChange` → `DynamoChangeStore.commit`). */
@@ -195,7 +198,8 @@ const CAPABILITIES: Readonly<Record<AwsApiHandlerName | WorkflowHandlerName, rea
   'record-test-result': [...COMMIT, 'artifacts:read'],
   'request-approval': [...COMMIT, 'link-secret:read', 'approvals:notify', 'workflow:respond', 'config:read'],
   'schedule-deployment': [...COMMIT, 'config:read'],
-  'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm', 'bundle-key:public'],
+  // Signs the version's code with AWS Signer before it publishes it (the targets' code signing configuration enforces).
+  'start-deployment': [...COMMIT, 'artifacts:read', 'targets:publish', 'targets:read-alias', 'alarms:arm', 'bundle-key:public', 'code:sign'],
   'warm-up': [...COMMIT, 'targets:warm'],
   'shift-traffic': [...COMMIT, 'targets:shift'],
   'schedule-wake': ['store:read', 'store:write', 'workflow:respond', 'codedeploy:read', 'wakes:schedule'],
@@ -247,6 +251,8 @@ export class CmvStack extends Stack {
   readonly digestKey: Key;
   /** The key that signs versions' bundle manifests (ECDSA P-256). */
   readonly bundleKey: Key;
+  /** AWS Signer's profile and the Lambda code signing configuration every registered target enforces. */
+  readonly codeSigning: CodeSigning;
   readonly digests: DigestBucket;
   readonly targets: readonly RegisteredTarget[];
   /** One function per handler module of the RestApi's routes (local-only routes have none). */
@@ -374,6 +380,9 @@ export class CmvStack extends Stack {
     this.targets = targetFilesOf(this, props.targetFiles).map((file) =>
       RegisteredTarget.fromTargetFile(this, `Target-${path.basename(path.dirname(file))}`, file),
     );
+    // Lambda itself refuses code of a registered target that CMV's signing profile did not sign (or that was altered since).
+    this.codeSigning = new CodeSigning(this, 'CodeSigning', { artifacts: this.artifacts });
+    for (const t of this.targets) t.useCodeSigning(this.codeSigning.config, this.codeSigning.attachLogs);
     // Registration refuses a target these grants do not cover (its deploy steps would be denied).
     apiFunctions['register-target'].addEnvironment('CMV_STACK_TARGETS', JSON.stringify(this.targets.map((t) => t.registration)));
 
@@ -510,6 +519,9 @@ export class CmvStack extends Stack {
           return;
         case 'bundle-key:public':
           allow(fn, ['kms:GetPublicKey'], [this.bundleKey.keyArn]);
+          return;
+        case 'code:sign':
+          this.codeSigning.grantSign(fn);
           return;
         case 'idempotency:records':
           this.tables.grantIdempotencyRecords(fn, IDEMPOTENCY_TABLE);

@@ -71,6 +71,24 @@ export class ArtifactBucket extends Construct {
     return allow(grantee, ['s3:PutObject'], [this.bucket.arnForObjects('*')]);
   }
 
+  /**
+   * What an AWS Signer job started by `grantee` does with its access: reads an artifact's object
+   * version (`artifacts/…`, s3:GetObjectVersion) and writes the signed zip under `signedPrefix`
+   * (s3:PutObject, encrypted with the bucket's key), and nothing else.
+   */
+  grantSigningJobs(grantee: IGrantable, signedPrefix: string): void {
+    allowKeyVia(grantee, this.encryptionKey, 's3', KEY_ENCRYPT_DECRYPT);
+    const logicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
+    allow(grantee, ['s3:GetObjectVersion'], [this.bucket.arnForObjects('artifacts/*')]);
+    acknowledgeWildcardResource(
+      grantee,
+      `<${logicalId}.Arn>/artifacts/*`,
+      'Artifacts only, by object version: the one a signing job signs (keys are per target and content hash).',
+    );
+    allow(grantee, ['s3:PutObject'], [this.bucket.arnForObjects(`${signedPrefix}*`)]);
+    acknowledgeWildcardResource(grantee, `<${logicalId}.Arn>/${signedPrefix}*`, 'Signed zips only, which Signer names by its job id.');
+  }
+
   private acknowledgeObjects(grantee: IGrantable, access: 'read' | 'write'): void {
     const logicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
     acknowledgeWildcardResource(

@@ -9,13 +9,14 @@ import {
   LambdaDeploymentGroup,
   TrafficRouting,
 } from 'aws-cdk-lib/aws-codedeploy';
-import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Alias,
   Architecture,
   type CfnAlias,
   type CfnFunction,
   Code,
+  type ICodeSigningConfig,
   type IFunction,
   Function as LambdaFunction,
   LoggingFormat,
@@ -23,7 +24,8 @@ import {
   Tracing,
   Version,
 } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { alarmNamePatternsFor, errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambdas/core/deployment-config';
@@ -32,6 +34,9 @@ import { CodeDeploySettings } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
 import { acknowledgeWildcardResource, allow, nagResource } from './grants';
 import { sourceZip } from './source-zip';
+
+/** The id CDK gives the singleton function of every AwsCustomResource in a stack. */
+export const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /** Properties of a {@link RegisteredTarget}. */
 export interface RegisteredTargetProps {
@@ -179,6 +184,7 @@ export class RegisteredTarget extends Construct {
   readonly name: string;
   readonly function: LambdaFunction;
   readonly alias: Alias;
+  private readonly firstVersion: Version;
   /** The standing alarm on the alias (all versions); CDK owns it. */
   readonly alarm: Alarm;
   /** What POST /targets must name for the grants of this construct to cover the target: its name, function name and alias. */
@@ -221,7 +227,8 @@ export class RegisteredTarget extends Construct {
     // the alias, so it never publishes and never moves production back to the stack's code. Keep
     // both as they are: a changed property of either would publish or move the alias. Retained: CMV
     // records it as the target's first version, which may be live or activated again.
-    const firstVersion = new Version(this, 'FirstVersion', { lambda: this.function, removalPolicy: RemovalPolicy.RETAIN });
+    this.firstVersion = new Version(this, 'FirstVersion', { lambda: this.function, removalPolicy: RemovalPolicy.RETAIN });
+    const firstVersion = this.firstVersion;
     this.alias = new Alias(this, 'Alias', { aliasName, version: firstVersion });
 
     const period = props.alarmPeriod ?? Duration.minutes(1);
@@ -250,6 +257,46 @@ export class RegisteredTarget extends Construct {
 
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
+  }
+
+  /**
+   * Gives the function the code signing configuration `config` once its first version is published
+   * (PutFunctionCodeSigningConfig, a custom resource): the stack's own code is not signed, and
+   * Lambda would refuse it on CreateFunction under an enforcing configuration. From then on Lambda
+   * accepts only code the configuration allows — CMV's signed changes — so a later stack update that
+   * changes the target's source fails: after registration, code reaches the target through CMV only.
+   */
+  useCodeSigning(config: ICodeSigningConfig, logGroup: ILogGroup): AwsCustomResource {
+    const call = (action: string, parameters: Record<string, string>) => ({
+      service: 'Lambda',
+      action,
+      parameters,
+      physicalResourceId: PhysicalResourceId.of(`${this.name}-code-signing`),
+    });
+    const put = call('PutFunctionCodeSigningConfig', { FunctionName: this.function.functionName, CodeSigningConfigArn: config.codeSigningConfigArn });
+    const attach = new AwsCustomResource(this, 'CodeSigning', {
+      onCreate: put,
+      onUpdate: put,
+      onDelete: call('DeleteFunctionCodeSigningConfig', { FunctionName: this.function.functionName }),
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({
+          actions: ['lambda:PutFunctionCodeSigningConfig', 'lambda:DeleteFunctionCodeSigningConfig'],
+          resources: [this.function.functionArn, config.codeSigningConfigArn],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup,
+    });
+    attach.node.addDependency(this.firstVersion);
+    // The one function CDK runs every AwsCustomResource of the stack with.
+    const singleton = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
+    if (singleton)
+      Validations.of(singleton).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's AwsCustomResource function logs with AWSLambdaBasicExecutionRole; its policy allows only Put/DeleteFunctionCodeSigningConfig on the targets.",
+      });
+    return attach;
   }
 
   /**

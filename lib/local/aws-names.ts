@@ -22,6 +22,8 @@ export const LOCAL_NAMES = {
   digestKey: 'cmv-ledger-digests',
   /** The key that signs versions' bundle manifests. */
   bundleKey: 'cmv-bundles',
+  /** AWS Signer's profile of the code CMV deploys: `<stack>_code`, as CodeSigning (lib/constructs/code-signing.ts) names it. */
+  codeSigningProfile: `${LOCAL_STACK_NAME}_code`,
   codeDeployApplication: 'cmv',
   /** EventBridge Scheduler's group of the workflow's wake-ups, and the role its schedules invoke the wake function with (CmvWakes). */
   wakeScheduleGroup: 'cmv-wakes',

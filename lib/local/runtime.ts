@@ -5,7 +5,13 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateAliasCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateAliasCommand,
+  CreateCodeSigningConfigCommand,
+  CreateFunctionCommand,
+  GetFunctionCodeSigningConfigCommand,
+  PutFunctionCodeSigningConfigCommand,
+} from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
@@ -15,6 +21,7 @@ import { documentClient } from '../../lambdas/adapters/dynamo';
 import { CHANGES_TABLE, IDEMPOTENCY_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/tables';
 import { errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { unzipSource, zipSource } from '../../lambdas/core/artifact';
+import { CODE_SIGNING_SIGNED_PREFIX } from '../../lambdas/core/code-signing';
 import type { ArtifactStore, CodeDeployments } from '../../lambdas/core/ports';
 import { registerTarget } from '../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../lambdas/core/use-cases/services';
@@ -27,6 +34,7 @@ import { lambdaFunctions } from '../../lambdas/handlers/aws/lambda';
 import { s3Artifacts, s3DeploymentConfig } from '../../lambdas/handlers/aws/s3';
 import { s3DigestStore } from '../../lambdas/handlers/aws/s3-digests';
 import { eventBridgeWakes } from '../../lambdas/handlers/aws/scheduler';
+import { signerCodeSigner } from '../../lambdas/handlers/aws/signer';
 import { snsNotifier } from '../../lambdas/handlers/aws/sns';
 import { stepFunctionsWorkflow } from '../../lambdas/handlers/aws/step-functions';
 import { buildServices, type ResourceNames, type ServicePorts } from '../../lambdas/handlers/build-services';
@@ -56,6 +64,7 @@ import { LocalLambda } from './lambda';
 import { LedgerStreamPoller } from './ledger-stream';
 import { LocalS3 } from './s3';
 import { LocalScheduler } from './scheduler';
+import { LocalSigner } from './signer';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
 import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
@@ -105,6 +114,7 @@ const LOCAL_PORTS: ServicePorts = {
   digests: s3DigestStore,
   signer: kmsDigestSigner,
   bundleSigner: kmsBundleSigner,
+  codeSigner: signerCodeSigner,
   config: s3DeploymentConfig,
 };
 const HOOK_MODULES: Readonly<Record<string, string>> = {
@@ -229,7 +239,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ]);
     raw.destroy();
 
-    const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET] });
+    // The artifact bucket is versioned, as the stack's: signing jobs sign an object version.
+    const s3 = new LocalS3(join(dataDir, 's3'), { appendOnlyBuckets: [LOCAL_DIGEST_BUCKET], versionedBuckets: [ARTIFACT_BUCKET] });
+    const signer = new LocalSigner(join(dataDir, 'signer'), s3, log);
+    await signer.load();
+    // As the stack's AWS::Signer::SigningProfile (five years' validity).
+    const signingProfile = await signer.ensureProfile(LOCAL_NAMES.codeSigningProfile, 365 * 5);
     const kms = new LocalKms(join(dataDir, 'digest-key.pem'), LOCAL_DIGEST_KEY_ARN, log);
     await kms.load();
     const bundleKms = new LocalKms(
@@ -244,7 +259,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
     );
     const cloudwatch = new LocalCloudWatch(speed);
-    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log, speed);
+    const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log, speed, (arn) => signer.publicKeyOf(arn));
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
     const events = new LocalEventBridge(join(dataDir, 'events'), log);
@@ -349,6 +364,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       bundleKeyId: LOCAL_BUNDLE_KEY_ARN,
       wakes: WAKES,
       linkSecretArn: localArn.secret(LOCAL_NAMES.linkSecret),
+      codeSigning: { profileName: LOCAL_NAMES.codeSigningProfile, signedPrefix: CODE_SIGNING_SIGNED_PREFIX },
     };
     /**
      * The services of a handler module: its AWS calls checked against its role (unless `entry` is
@@ -378,6 +394,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           digests: s3Of,
           signer: checked('kms', kms),
           bundleSigner: checked('kms', bundleKms),
+          codeSigner: checked('signer', effects(signer)),
           // Read on the runtime's S3 client, not the handler's checked one: the config document's key is the asset hash
           // of the synthesized stack; test/infra/handler-ports.test.ts holds the handlers that read it to its grant.
           config: s3,
@@ -464,6 +481,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port = typeof address === 'object' && address ? address.port : port;
 
     await registerTargets(services, (root) => s3Artifacts.adapter(s3, { ...names, artifactFiles: { root, denied: [dataDir] } }), lambda, targetFiles, log);
+    await enforceCodeSigning(lambda, targetFiles, signingProfile.profileVersionArn);
     const resumed = await sfn.resume();
     if (resumed) log(`resumed ${resumed} running execution(s)`);
     scheduledTargets[WAKES.functionArn] = makeWakeDueHandler(servicesOf('lambdas/handlers/scheduled/wake-due.ts'));
@@ -616,6 +634,32 @@ async function registerTargets(
     }
     const target = await registerTarget({ ...services, artifacts: sourceStore(sourcePath) }, admin, reg);
     log(`registered target ${target.name} ${target.liveVersion} (function ${target.functionName}:${target.alias} → version ${target.liveFunctionVersion})`);
+  }
+}
+
+/**
+ * Gives each target function registered at start the code signing configuration the CDK stack
+ * gives it after its first version (CodeSigning, RegisteredTarget.useCodeSigning): only code signed
+ * by the local Signer's profile, unaltered and unexpired, is accepted from then on (Enforce).
+ * A function that has one keeps it (a restart).
+ */
+async function enforceCodeSigning(lambda: LocalLambda, files: readonly string[], profileVersionArn: string): Promise<void> {
+  let configArn: string | undefined;
+  for (const file of files) {
+    const { registration } = await readTargetRegistration(file, (dir) => pathToFileURL(dir).href);
+    const current = (await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: registration.functionName }))) as {
+      CodeSigningConfigArn: string;
+    };
+    if (current.CodeSigningConfigArn) continue;
+    configArn ??= (
+      (await lambda.send(
+        new CreateCodeSigningConfigCommand({
+          AllowedPublishers: { SigningProfileVersionArns: [profileVersionArn] },
+          CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+        }),
+      )) as { CodeSigningConfig: { CodeSigningConfigArn: string } }
+    ).CodeSigningConfig.CodeSigningConfigArn;
+    await lambda.send(new PutFunctionCodeSigningConfigCommand({ FunctionName: registration.functionName, CodeSigningConfigArn: configArn }));
   }
 }
 

@@ -12,6 +12,7 @@ import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS, type WorkflowPlaceholder } from
 import { CmvStack, LEDGER_DENIED_ACTIONS } from '../../lib/cmv-stack';
 import { CmvFunction } from '../../lib/constructs/cmv-function';
 import { aslPlaceholders } from '../../lib/constructs/cmv-workflow';
+import { AWS_CUSTOM_RESOURCE_SINGLETON } from '../../lib/constructs/registered-target';
 import { SUITE_RUNNER_SCRIPT } from '../../lib/test-suite-runner';
 
 /** A policy statement as CloudFormation renders it. */
@@ -203,10 +204,11 @@ describe('CmvStack', () => {
 
     it('creates one function per API handler module, per workflow task and per registered target', () => {
       // THEN
-      // + 10: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
+      // + 11: the scheduled approval-expiry sweep, the alarm handler, the two CodeDeploy lifecycle hooks, the ledger event publisher,
       // the user sync with its custom-resource Provider framework function, the wake function of the workflow's
-      // one-time schedules, the CodeDeploy state-change handler and the digest maker
-      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 10);
+      // one-time schedules, the CodeDeploy state-change handler, the digest maker, and CDK's AwsCustomResource
+      // function (it gives the targets' functions their code signing configuration)
+      template.resourceCountIs('AWS::Lambda::Function', apiHandlers.length + Object.keys(WORKFLOW_FUNCTIONS).length + stack.targets.length + 11);
       expect(Object.keys(stack.apiFunctions).sort()).toEqual([...apiHandlers].sort());
     });
 
@@ -214,8 +216,8 @@ describe('CmvStack', () => {
       // THEN
       const functions = template.findResources('AWS::Lambda::Function');
       for (const [id, fn] of Object.entries(functions)) {
-        // CDK's Provider framework function (of the user sync) runs on the runtime CDK chooses; its log is kept a year too.
-        if (!id.startsWith('UserSyncProviderframework'))
+        // CDK's Provider framework function (of the user sync) and its AwsCustomResource function run on the runtime CDK chooses; their logs are kept a year too.
+        if (!id.startsWith('UserSyncProviderframework') && !id.startsWith(AWS_CUSTOM_RESOURCE_SINGLETON))
           expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
         const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
         expect(resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 365 } });
@@ -1004,6 +1006,51 @@ describe('CmvStack', () => {
 
   // cdk-nag 3 reports through CDK's Validations (not Annotations, as cdk-nag 2 did): the pack's
   // validateScope() is its documented entry point for tests; `cdk synth` fails on the same findings.
+  describe('code signing', () => {
+    const startDeployment = () => {
+      const [placeholder] = Object.entries(WORKFLOW_FUNCTIONS).find(([, handler]) => handler === 'start-deployment') ?? [];
+      return stack.workflowFunctions[placeholder as keyof typeof stack.workflowFunctions];
+    };
+
+    it('makes one Signer profile (AWSLambda-SHA384-ECDSA) and a Lambda code signing configuration that enforces it', () => {
+      // THEN
+      template.resourceCountIs('AWS::Signer::SigningProfile', 1);
+      template.hasResourceProperties('AWS::Signer::SigningProfile', { PlatformId: 'AWSLambda-SHA384-ECDSA', ProfileName: 'Cmv_code' });
+      template.hasResourceProperties('AWS::Lambda::CodeSigningConfig', {
+        AllowedPublishers: { SigningProfileVersionArns: [{ 'Fn::GetAtt': [logicalId(stack.codeSigning.profile), 'ProfileVersionArn'] }] },
+        CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+      });
+    });
+
+    it("gives every registered target's function the configuration once its first version exists", () => {
+      // THEN
+      const calls = Object.values(resources).filter((r) => r.Type === 'Custom::AWS');
+      const create = calls.map((r) => JSON.stringify(r.Properties?.Create));
+      for (const t of stack.targets) {
+        expect(create.filter((c) => c.includes('PutFunctionCodeSigningConfig') && c.includes(logicalId(t.function)))).toHaveLength(1);
+      }
+      expect(calls).toHaveLength(stack.targets.length);
+    });
+
+    it('lets StartDeployment alone sign: StartSigningJob on the profile, DescribeSigningJob, the signed prefix written, the artifacts read by version', () => {
+      // THEN
+      const fn = startDeployment();
+      const profileArn = {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':signer:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':/signing-profiles/Cmv_code'],
+        ],
+      };
+      expect(actionsOn(fn, profileArn)).toEqual(['signer:StartSigningJob']);
+      const bucket = logicalId(stack.artifacts.bucket);
+      expect(actionsOn(fn, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/code-signing/signed/*']] })).toEqual(['s3:PutObject']);
+      expect(actionsOn(fn, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/artifacts/*']] })).toEqual(['s3:GetObjectVersion']);
+      expect(allActions(fn).filter((a) => a.startsWith('signer:'))).toEqual(['signer:DescribeSigningJob', 'signer:StartSigningJob']);
+      const others = [...Object.values(stack.apiFunctions), ...Object.values(stack.workflowFunctions)].filter((f) => f !== fn);
+      expect(others.filter((f) => allActions(f).some((a) => a.startsWith('signer:'))).map((f) => f.entry)).toEqual([]);
+    });
+  });
+
   it('passes the cdk-nag AwsSolutions checks: no error and no warning left unacknowledged', () => {
     // WHEN the pack checks the synthesized tree
     const report = new AwsSolutionsChecks(app).validateScope(app);

@@ -13,6 +13,7 @@ type Port = keyof AwsPorts;
  */
 const PORT_OF_ACTION: readonly (readonly [RegExp, Port])[] = [
   [/^digests s3:/, 'digests'],
+  [/^signer:/, 'codeSigner'],
   [/^states:/, 'workflow'],
   // The deployment's config document: an object of the CDK bootstrap's asset bucket.
   [/^s3:GetObject .*cdk-[a-z0-9]+-assets-/, 'config'],

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ChangePilot, configChange } from './crash-drivers';
 import { duplicates, killAll, ledgerOf, type Rig, runChain, startRig, summary, TARGET } from './crash-rig';
 
@@ -26,6 +28,9 @@ const POINTS = [
   'state:InChangeWindow',
   'state:StartDeployment',
   'commit:DeploymentStarted',
+  // The code's signing job: started and not yet recorded (the restart's start with the same token gets the same job), then recorded.
+  'aws:StartSigningJob',
+  'commit:CodeSigningStarted',
   'aws:UpdateFunctionCode',
   'aws:UpdateFunctionConfiguration',
   'aws:PublishVersion',
@@ -102,6 +107,8 @@ describe('crash at every point of a healthy alias-weights change', () => {
         'ApprovalRequested',
         'ChangeApproved',
         'DeploymentStarted',
+        // One signing job, whichever crash point it was retried through.
+        'CodeSigningStarted',
         'VersionPublished',
         'SmokeTestsPassed',
         'TrafficShifted',
@@ -111,6 +118,8 @@ describe('crash at every point of a healthy alias-weights change', () => {
         'SmokeTestsPassed',
         'ChangeDeployed',
       ]);
+      // Signer ran one job for the change's code, never a second one for a retry.
+      expect((await readdir(join(rig.dataDir, 'signer', 'jobs'))).filter((f) => f.endsWith('.json'))).toHaveLength(1);
       console.log(summary(runs));
     } finally {
       await last.kill();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
+import { sha256Base64, unzipSource } from '../../lambdas/core/artifact';
 import type { Change } from '../../lambdas/core/change';
 import { ROOT } from '../../lib/local/runtime';
 import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
@@ -153,8 +154,12 @@ describe('POST /changes/{id}/advance (local stack)', () => {
       };
       return version.CodeSha256;
     };
-    expect(await codeSha(TARGET)).toBe(staged.artifact.sha256);
-    expect(await codeSha(STAGING)).toBe(staged.artifact.sha256);
+    // The artifact signed once (one Signer job: its token is the artifact's SHA-256), the same signed bytes in both functions.
+    const stagedVersion = await stack.runtime.services.store.getVersion(STAGING, staged.version);
+    const signed = await stack.runtime.services.artifacts.read(`s3://cmv-artifacts/code-signing/signed/${stagedVersion?.codeSigning?.jobId}.zip`);
+    expect(unzipSource(signed)).toEqual(unzipSource(sourceBytes));
+    expect(await codeSha(TARGET)).toBe(sha256Base64(signed));
+    expect(await codeSha(STAGING)).toBe(sha256Base64(signed));
     // Once is enough: the change it went to was deployed.
     await expect(stack.api.advance(staged.changeId, { environment: 'production' })).rejects.toMatchObject({
       status: 409,

@@ -204,6 +204,24 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
     Sign: (input) => one('kms:Sign', keyArn(input.KeyId)),
     GetPublicKey: (input) => one('kms:GetPublicKey', keyArn(input.KeyId)),
   },
+  signer: {
+    // Signer reads the source object version and writes the signed zip with the caller's access (so the caller's
+    // policy must allow both, and the bucket key through S3); the signed zip's key is the prefix and the job's id.
+    StartSigningJob: (input, lookups) => {
+      const source = ((input.source as { s3?: Record<string, unknown> } | undefined)?.s3 ?? {}) as Record<string, unknown>;
+      const destination = ((input.destination as { s3?: Record<string, unknown> } | undefined)?.s3 ?? {}) as Record<string, unknown>;
+      const sourceObject = `arn:${P}:s3:::${str(source.bucketName)}/${str(source.key)}`;
+      const signedObject = `arn:${P}:s3:::${str(destination.bucketName)}/${str(destination.prefix)}signing-job.zip`;
+      return [
+        { action: 'signer:StartSigningJob', resource: `arn:${P}:signer:${R}:${A}:/signing-profiles/${str(input.profileName)}` },
+        { action: 's3:GetObjectVersion', resource: sourceObject },
+        { action: 's3:PutObject', resource: signedObject },
+        ...viaKey(`arn:${P}:s3:::${str(source.bucketName)}`, 's3', ['kms:Decrypt'], lookups),
+        ...viaKey(`arn:${P}:s3:::${str(destination.bucketName)}`, 's3', ['kms:GenerateDataKey'], lookups),
+      ];
+    },
+    DescribeSigningJob: (input) => one('signer:DescribeSigningJob', `arn:${P}:signer:${R}:${A}:/signing-jobs/${str(input.jobId)}`),
+  },
   scheduler: {
     // The schedule in its group (`schedule/<group>/<name>`), and passing the target's role to EventBridge Scheduler
     // (EventBridge Scheduler User Guide, "Using identity-based policies": CreateSchedule needs iam:PassRole on the execution role).
