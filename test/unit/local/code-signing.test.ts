@@ -15,6 +15,9 @@ import { LocalSigner } from '../../../lib/local/signer';
  * function whose code signing configuration enforces, accepts that signed zip and refuses code that
  * is unsigned, altered after signing or signed by another profile, with Lambda's error names.
  */
+// Key generation and signing are CPU work: on a loaded 2-core box they may take longer than jest's default 5 s.
+jest.setTimeout(30_000);
+
 describe('local code signing (Signer and Lambda)', () => {
   const BUCKET = 'cmv-artifacts';
   const code = zipSource({ 'index.js': Buffer.from('exports.handler = async () => 1;\n') });
