@@ -22,6 +22,7 @@ interface Statement {
   readonly Condition?: unknown;
 }
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] }>;
+type AslTask = { Type: string; Resource?: string; TimeoutSeconds?: number };
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -158,6 +159,21 @@ describe('CmvStack', () => {
       for (const placeholder of Object.keys(WORKFLOW_FUNCTIONS) as WorkflowPlaceholder[]) {
         const arn = JSON.stringify(ref(stack.workflowFunctions[placeholder].function.functionArn)).replace(/"/g, "'");
         expect(definition).toContain(`resolved:${arn}`);
+      }
+    });
+
+    it("gives every Lambda task a TimeoutSeconds above its function's timeout (without one, the ASL spec's default of 60 s could end a slow attempt the function may still finish)", () => {
+      // GIVEN the workflow's Lambda tasks (a task token wait has its own cap) and each one's function
+      const states = (JSON.parse(readFileSync(path.resolve(__dirname, '../..', STATE_MACHINE_FILE), 'utf8')) as { States: Record<string, AslTask> }).States;
+      const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task' && /^\$\{\w+FunctionArn\}$/.test(s.Resource ?? ''));
+      expect(tasks.length).toBeGreaterThan(10);
+      // THEN
+      for (const [name, task] of tasks) {
+        const placeholder = (task.Resource ?? '').slice(2, -1) as WorkflowPlaceholder;
+        const fn = resources[logicalId(stack.workflowFunctions[placeholder].function)];
+        const timeout = (fn.Properties as { Timeout: number }).Timeout;
+        expect({ name, timeoutSeconds: task.TimeoutSeconds }).toEqual({ name, timeoutSeconds: expect.any(Number) });
+        expect(task.TimeoutSeconds).toBeGreaterThan(timeout);
       }
     });
 
