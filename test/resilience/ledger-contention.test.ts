@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../lib/client/api-client';
-import { EXAMPLE, exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack } from './local-stack';
+import { EXAMPLE, exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack } from '../integration/local-stack';
 
 /**
  * Many writers at once across targets (issue 11: 50 concurrent proposals used to give 33 × 500 and
