@@ -245,7 +245,7 @@ export class CmvStack extends Stack {
   readonly artifacts: ArtifactBucket;
   /** The key that signs ledger digests, and the Object Lock bucket that keeps them. */
   readonly digestKey: Key;
-  /** The key that signs versions' bundle manifests (ECDSA P-256). */
+  /** The key that signs versions' bundle manifests (Ed25519: ECC_NIST_EDWARDS25519, ED25519_SHA_512). */
   readonly bundleKey: Key;
   readonly digests: DigestBucket;
   readonly targets: readonly RegisteredTarget[];
@@ -287,8 +287,8 @@ export class CmvStack extends Stack {
     });
     // Versions' bundle manifests: a key of its own, so that the roles that sign bundles cannot sign digests and the other way round.
     this.bundleKey = new Key(this, 'BundleKey', {
-      description: 'CMV: signs the manifests of versions (code, config, version, change) (ECDSA P-256)',
-      keySpec: KeySpec.ECC_NIST_P256,
+      description: 'CMV: signs the manifests of versions (code, config, version, change) (Ed25519)',
+      keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
       alias: `alias/${this.stackName.toLowerCase()}-bundles`,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -237,6 +237,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       LOCAL_BUNDLE_KEY_ARN,
       log,
       'the local bundle signing key (versions signed before no longer verify: propose them again as changes)',
+      'ECC_NIST_EDWARDS25519',
     );
     await bundleKms.load();
     const configUri = await publishDeploymentConfig(

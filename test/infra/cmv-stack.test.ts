@@ -925,7 +925,11 @@ describe('CmvStack', () => {
           .sort();
       // THEN
       template.hasResource('AWS::KMS::Key', {
-        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: Match.stringLikeRegexp('manifests of versions') }),
+        Properties: Match.objectLike({
+          KeySpec: 'ECC_NIST_EDWARDS25519',
+          KeyUsage: 'SIGN_VERIFY',
+          Description: Match.stringLikeRegexp('manifests of versions'),
+        }),
         DeletionPolicy: 'Retain',
       });
       expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
