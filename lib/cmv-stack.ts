@@ -544,6 +544,11 @@ export class CmvStack extends Stack {
       'targets:shift',
       'targets:release-warm',
       'codedeploy:read',
+      // Signs a registered version a crash left unsigned: reads its code, stores its manifest, signs, records BundleSigned.
+      'ledger:append',
+      'artifacts:read',
+      'artifacts:write',
+      'bundle-key:sign',
     ] as const)
       grant(sweeper, capability);
     // The sweep delivers a CodeDeploy wait whose deployment ended (GetDeployment), as the wake function does.

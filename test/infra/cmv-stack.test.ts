@@ -914,7 +914,7 @@ describe('CmvStack', () => {
       ]);
     });
 
-    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
+    it('lets only the bundle signers (plan-change, register-target, and the sweep, which signs a registered version a crash left unsigned) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
       // GIVEN
       const key = ref(stack.bundleKey.keyArn);
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
@@ -932,7 +932,11 @@ describe('CmvStack', () => {
         }),
         DeletionPolicy: 'Retain',
       });
-      expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
+      expect(may('kms:Sign')).toEqual([
+        'lambdas/handlers/api/register-target.ts',
+        'lambdas/handlers/scheduled/sweep.ts',
+        'lambdas/handlers/workflow/plan-change.ts',
+      ]);
       expect(may('kms:GetPublicKey')).toEqual([
         'lambdas/handlers/api/activate-version.ts',
         'lambdas/handlers/api/advance-change.ts',
