@@ -286,11 +286,13 @@ export class CmvStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Versions' bundle manifests: a key of its own, so that the roles that sign bundles cannot sign digests and the other way round.
-    this.bundleKey = new Key(this, 'BundleKey', {
+    // Ed25519 (ED25519_SHA_512). A key's spec cannot change in place (CloudFormation fails the update), so
+    // this is a new key and alias, not the earlier P-256 'BundleKey', which is retained when it leaves the stack.
+    this.bundleKey = new Key(this, 'BundleKeyEd25519', {
       description: 'CMV: signs the manifests of versions (code, config, version, change) (Ed25519)',
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      alias: `alias/${this.stackName.toLowerCase()}-bundles`,
+      alias: `alias/${this.stackName.toLowerCase()}-bundles-ed25519`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const retentionDays = this.node.tryGetContext('cmvDigestRetentionDays');

@@ -944,6 +944,9 @@ describe('CmvStack', () => {
       ]);
       for (const fn of functions) expect(actionsOn(fn, key).filter((a) => a !== 'kms:Sign' && a !== 'kms:GetPublicKey')).toEqual([]);
       template.hasOutput('BundleKeyArn', {});
+      // KeySpec is immutable: CloudFormation fails an in-place change, so the Ed25519 key is a new resource (and alias) beside the retained P-256 one.
+      expect(stack.resolve((stack.bundleKey.node.defaultChild as CfnElement).logicalId)).toMatch(/^BundleKeyEd25519/);
+      template.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('-bundles-ed25519$') });
     });
 
     it('makes a digest every 15 minutes and when a deployment ends (CMV events Deployment Succeeded, Deployment Rolled Back)', () => {
