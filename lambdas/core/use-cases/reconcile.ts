@@ -78,12 +78,14 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
     await attempt(`alias of ${target.name}`, async () => {
       if ((await syncAlias(svc, target.name)) === 'moved') aliasesMoved.push(target.name);
     });
-    for (const version of await unsignedRegisteredVersions(svc, target.name)) {
-      await attempt(`bundle of ${target.name} ${version}`, async () => {
-        await signBundle(svc, target.name, version, WORKFLOW_ACTOR);
-        bundlesSigned.push(`${target.name}:${version}`);
-      });
-    }
+    await attempt(`versions of ${target.name}`, async () => {
+      for (const version of await unsignedRegisteredVersions(svc, target.name)) {
+        await attempt(`bundle of ${target.name} ${version}`, async () => {
+          await signBundle(svc, target.name, version, WORKFLOW_ACTOR);
+          bundlesSigned.push(`${target.name}:${version}`);
+        });
+      }
+    });
     if (target.warmRelease?.length) {
       await attempt(`provisioned concurrency of ${target.name}`, async () => {
         for (const version of await releaseWarmCapacity(svc, target.name)) warmCapacityReleased.push(`${target.name}:${version}`);

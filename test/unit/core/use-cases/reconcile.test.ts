@@ -246,5 +246,19 @@ describe('reconcile()', () => {
       expect(done.failures).toEqual([{ what: `bundle of ${TARGET} 1.0.0`, error: expect.stringMatching(/not the code recorded at intake/) }]);
       expect((await store.getVersion(TARGET, '1.0.0'))?.bundle).toBeUndefined();
     });
+
+    it('reports versions it could not list and goes on with the rest of the run', async () => {
+      // Arrange
+      const { svc, store } = arrangeUnsigned();
+      await store.putTaskToken('chg-9', 'tok-9', 'approval');
+      jest.spyOn(store, 'listVersions').mockRejectedValue(throttled());
+
+      // Act
+      const done = await reconcile(svc);
+
+      // Assert
+      expect(done.failures).toEqual([{ what: `versions of ${TARGET}`, error: 'ThrottlingException: Rate exceeded' }]);
+      expect(await store.getTaskToken('chg-9')).toBeUndefined();
+    });
   });
 });
