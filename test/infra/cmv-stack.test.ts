@@ -930,7 +930,7 @@ describe('CmvStack', () => {
       ]);
     });
 
-    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
+    it('lets only the bundle signers (plan-change, register-target, and the sweep, which signs a registered version a crash left unsigned) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
       // GIVEN
       const key = ref(stack.bundleKey.keyArn);
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
@@ -941,10 +941,18 @@ describe('CmvStack', () => {
           .sort();
       // THEN
       template.hasResource('AWS::KMS::Key', {
-        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: Match.stringLikeRegexp('manifests of versions') }),
+        Properties: Match.objectLike({
+          KeySpec: 'ECC_NIST_EDWARDS25519',
+          KeyUsage: 'SIGN_VERIFY',
+          Description: Match.stringLikeRegexp('manifests of versions'),
+        }),
         DeletionPolicy: 'Retain',
       });
-      expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
+      expect(may('kms:Sign')).toEqual([
+        'lambdas/handlers/api/register-target.ts',
+        'lambdas/handlers/scheduled/sweep.ts',
+        'lambdas/handlers/workflow/plan-change.ts',
+      ]);
       expect(may('kms:GetPublicKey')).toEqual([
         'lambdas/handlers/api/activate-version.ts',
         'lambdas/handlers/api/advance-change.ts',
@@ -952,6 +960,9 @@ describe('CmvStack', () => {
       ]);
       for (const fn of functions) expect(actionsOn(fn, key).filter((a) => a !== 'kms:Sign' && a !== 'kms:GetPublicKey')).toEqual([]);
       template.hasOutput('BundleKeyArn', {});
+      // KeySpec is immutable: CloudFormation fails an in-place change, so the Ed25519 key is a new resource (and alias) beside the retained P-256 one.
+      expect(stack.resolve((stack.bundleKey.node.defaultChild as CfnElement).logicalId)).toMatch(/^BundleKeyEd25519/);
+      template.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('-bundles-ed25519$') });
     });
 
     it('makes a digest every 15 minutes and when a deployment ends (CMV events Deployment Succeeded, Deployment Rolled Back)', () => {
