@@ -1,6 +1,8 @@
 /**
- * Three projects: `unit` (pure core, no processes), `infra` (the CDK stack, synthesized) and
- * `integration` (DynamoDB Local, the real ASL file in the interpreter, HTTP, Chromium).
+ * Four projects: `unit` (pure core, no processes), `infra` (the CDK stack, synthesized),
+ * `integration` (DynamoDB Local, the real ASL file in the interpreter, HTTP, Chromium) — these three
+ * are `npm test` — and `resilience` (`npm run test:resilience`: the same local stack killed at crash
+ * points, raced, flooded and fuzzed; as long again as the rest on 2 cores, so a run of its own).
  * `jest --selectProjects unit` runs the fast part.
  * @middy/* ships ESM only, so ts-jest transpiles it to CommonJS like our own sources; it only
  * transpiles (isolatedModules): `npm run typecheck` is the one type check.
@@ -22,6 +24,11 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
 };
+// One DynamoDB Local (a JVM) for a whole project; each file's stack has its own namespace in it.
+const sharedDynamoDb = {
+  globalSetup: '<rootDir>/test/integration/global-setup.ts',
+  globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+};
 module.exports = {
   maxWorkers: 2,
   projects: [
@@ -31,9 +38,13 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // One DynamoDB Local (a JVM) for the whole project; each file's stack has its own namespace in it.
-      globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      ...sharedDynamoDb,
+    },
+    {
+      ...shared,
+      displayName: 'resilience',
+      testMatch: ['<rootDir>/test/resilience/**/*.test.ts'],
+      ...sharedDynamoDb,
     },
   ],
 };

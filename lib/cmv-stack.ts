@@ -249,7 +249,7 @@ export class CmvStack extends Stack {
   readonly artifacts: ArtifactBucket;
   /** The key that signs ledger digests, and the Object Lock bucket that keeps them. */
   readonly digestKey: Key;
-  /** The key that signs versions' bundle manifests (ECDSA P-256). */
+  /** The key that signs versions' bundle manifests (Ed25519: ECC_NIST_EDWARDS25519, ED25519_SHA_512). */
   readonly bundleKey: Key;
   /** AWS Signer's profile and the Lambda code signing configuration every registered target enforces. */
   readonly codeSigning: CodeSigning;
@@ -292,11 +292,13 @@ export class CmvStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Versions' bundle manifests: a key of its own, so that the roles that sign bundles cannot sign digests and the other way round.
-    this.bundleKey = new Key(this, 'BundleKey', {
-      description: 'CMV: signs the manifests of versions (code, config, version, change) (ECDSA P-256)',
-      keySpec: KeySpec.ECC_NIST_P256,
+    // Ed25519 (ED25519_SHA_512). A key's spec cannot change in place (CloudFormation fails the update), so
+    // this is a new key and alias, not the earlier P-256 'BundleKey', which is retained when it leaves the stack.
+    this.bundleKey = new Key(this, 'BundleKeyEd25519', {
+      description: 'CMV: signs the manifests of versions (code, config, version, change) (Ed25519)',
+      keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      alias: `alias/${this.stackName.toLowerCase()}-bundles`,
+      alias: `alias/${this.stackName.toLowerCase()}-bundles-ed25519`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const retentionDays = this.node.tryGetContext('cmvDigestRetentionDays');
@@ -556,6 +558,11 @@ export class CmvStack extends Stack {
       'targets:shift',
       'targets:release-warm',
       'codedeploy:read',
+      // Signs a registered version a crash left unsigned: reads its code, stores its manifest, signs, records BundleSigned.
+      'ledger:append',
+      'artifacts:read',
+      'artifacts:write',
+      'bundle-key:sign',
     ] as const)
       grant(sweeper, capability);
     // The sweep delivers a CodeDeploy wait whose deployment ended (GetDeployment), as the wake function does.

@@ -6,17 +6,24 @@ import type { FunctionConfig } from './change-request';
 
 /**
  * Bundles: a version's code (its files), config, version and change id, described by a manifest —
- * each file's path, SHA-256 and size — whose RFC 8785 JSON is signed with the bundle key (KMS
- * `ECDSA_SHA_256` over ECC_NIST_P256; locally the KMS stand-in's key). A bundle verifies when the
- * stored manifest has the SHA-256 its version record holds, its signature verifies with the bundle
- * key, it names that version, and the stored code has exactly its files with their hashes.
+ * each file's path, SHA-256 and size — stored as RFC 8785 JSON. The bundle key (KMS
+ * ECC_NIST_EDWARDS25519; locally the KMS stand-in's Ed25519 key) signs, with `ED25519_SHA_512`
+ * over MessageType RAW — plain Ed25519 (RFC 8032) —, not the manifest itself, which may be larger
+ * than the 4096 bytes KMS signs RAW, but a short statement naming its SHA-256
+ * ({@link signedStatement}). A bundle verifies when the stored manifest has the SHA-256 its version
+ * record holds, the record names the bundle key and its algorithm, the signature over the statement
+ * of that SHA-256 verifies with the bundle key, the manifest names that version, and the stored code
+ * has exactly its files with their hashes.
  */
 
 /** The format of a manifest (a verifier refuses others). */
 export const MANIFEST_FORMAT = 'cmv-bundle-manifest/1';
 
-/** The signature algorithm of manifests (KMS SigningAlgorithm). */
-export const BUNDLE_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
+/** The signature algorithm of manifests (KMS SigningAlgorithm, used with MessageType RAW): pure Ed25519. */
+export const BUNDLE_SIGNING_ALGORITHM = 'ED25519_SHA_512';
+
+/** What a statement starts with: says what is signed, so that no other message the key might sign reads as a manifest's statement. */
+const STATEMENT_PREFIX = 'cmv-bundle-manifest-signature/1 sha256:';
 
 /** One file of a bundle: POSIX path relative to the bundle root, hex SHA-256 of its bytes, size in bytes. */
 export interface BundleFile {
@@ -45,7 +52,7 @@ export interface BundleSignature {
   readonly algorithm: typeof BUNDLE_SIGNING_ALGORITHM;
   /** The signing key (a KMS key ARN; locally the stand-in key's ARN). */
   readonly keyId: string;
-  /** DER-encoded ECDSA signature, base64. */
+  /** The 64-byte Ed25519 signature of the manifest's statement ({@link signedStatement}), base64. */
   readonly value: string;
 }
 
@@ -58,12 +65,22 @@ export interface BundleRecord {
   readonly signedAt: string;
 }
 
+/** The bundle key's public half: its id (the KMS key ARN, as Sign answers it) and the key, PEM (SPKI). */
+export interface BundleKey {
+  readonly keyId: string;
+  readonly pem: string;
+}
+
 /** Signs bytes with the bundle key (KMS Sign; locally the KMS stand-in). */
 export interface BundleSigner {
-  /** @returns the key id and the DER signature of ECDSA P-256 / SHA-256 over `message` */
+  /**
+   * @param message - at most 4096 bytes (KMS Sign's RAW limit)
+   * @returns the key id and the 64-byte Ed25519 signature over `message` (KMS `ED25519_SHA_512`, MessageType RAW)
+   * @throws Error for a longer message; whatever KMS throws
+   */
   sign(message: Uint8Array): Promise<{ keyId: string; signature: Uint8Array }>;
-  /** The public key, PEM (SPKI). */
-  publicKey(): Promise<string>;
+  /** The key's id and public key (KMS GetPublicKey). */
+  publicKey(): Promise<BundleKey>;
 }
 
 /** Why a bundle does not verify: a sentence, and for a file the path with the expected and actual SHA-256 (hex; absent: no such file). */
@@ -103,9 +120,19 @@ export function manifestBytes(manifest: BundleManifest): Uint8Array {
 /** SHA-256 (hex) of a manifest's stored bytes: what its version record holds. */
 export const manifestSha256 = (bytes: Uint8Array): string => sha256Hex(bytes);
 
-/** Signs a manifest's bytes. @throws whatever the signer throws (KMS errors) */
+/**
+ * The bytes the bundle key signs for a manifest: the ASCII line
+ * `cmv-bundle-manifest-signature/1 sha256:<the manifest's SHA-256, hex>` (no newline) — 103 bytes
+ * whatever the manifest's size, so KMS signs it RAW as plain Ed25519, and anyone can check it with
+ * the manifest, the record and the public key alone (`openssl pkeyutl -verify -rawin`).
+ */
+export function signedStatement(manifestSha256Hex: string): Uint8Array {
+  return new TextEncoder().encode(`${STATEMENT_PREFIX}${manifestSha256Hex}`);
+}
+
+/** Signs a manifest: the statement of its SHA-256 ({@link signedStatement}). @throws whatever the signer throws (KMS errors) */
 export async function signManifest(bytes: Uint8Array, signer: BundleSigner): Promise<BundleSignature> {
-  const { keyId, signature } = await signer.sign(bytes);
+  const { keyId, signature } = await signer.sign(signedStatement(manifestSha256(bytes)));
   return { algorithm: BUNDLE_SIGNING_ALGORITHM, keyId, value: Buffer.from(signature).toString('base64') };
 }
 
@@ -122,10 +149,11 @@ const Manifest = z.object({
 
 /**
  * Checks a stored manifest against its record and key, and parses it: its SHA-256 is the one
- * recorded, its signature verifies with `publicKeyPem`, it is a manifest of this format.
+ * recorded, the record names `key` and {@link BUNDLE_SIGNING_ALGORITHM}, its signature of the
+ * statement of that SHA-256 verifies with `key`, it is a manifest of this format.
  * @returns the manifest, or the fault
  */
-export function checkManifest(bytes: Uint8Array, record: BundleRecord, publicKeyPem: string): BundleManifest | BundleFault {
+export function checkManifest(bytes: Uint8Array, record: BundleRecord, key: BundleKey): BundleManifest | BundleFault {
   const actual = manifestSha256(bytes);
   if (actual !== record.manifestSha256) {
     return {
@@ -135,11 +163,16 @@ export function checkManifest(bytes: Uint8Array, record: BundleRecord, publicKey
       actual,
     };
   }
+  const { algorithm, keyId, value } = record.signature;
+  if (algorithm !== BUNDLE_SIGNING_ALGORITHM) {
+    return {
+      reason: `the manifest is signed with ${algorithm}, not ${BUNDLE_SIGNING_ALGORITHM} (the bundle key’s algorithm): sign the version again as a change`,
+    };
+  }
+  if (keyId !== key.keyId) return { reason: `the manifest is signed by key ${keyId}, not the bundle key ${key.keyId}` };
   let holds: boolean;
   try {
-    holds =
-      record.signature.algorithm === BUNDLE_SIGNING_ALGORITHM &&
-      verify('sha256', bytes, createPublicKey(publicKeyPem), Buffer.from(record.signature.value, 'base64'));
+    holds = verify(null, signedStatement(actual), createPublicKey(key.pem), Buffer.from(value, 'base64'));
   } catch {
     holds = false;
   }

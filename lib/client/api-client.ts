@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { CanaryReport } from '../../lambdas/core/canary-report';
 import type { Change } from '../../lambdas/core/change';
 import type { ComplianceReport } from '../../lambdas/core/compliance-report';
@@ -26,25 +28,65 @@ export type TargetView = Omit<Target, 'alias'> & {
 };
 
 /**
+ * How {@link CmvClient} sends again an answer that says nothing ran: a 429 (throttled at the door)
+ * and a 503 with `Retry-After` (CMV's "the ledger is busy: nothing was written, try again").
+ * `attempts` counts every send (1: never again); the pause before the next one is the answer's
+ * `Retry-After` (s) or else `baseDelayMs` doubled per attempt, with full jitter on top so that
+ * callers turned away together do not all come back together, and at most `maxDelayMs` (ms).
+ */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** 4 sends over at most about a minute: what a person at the CLI waits for rather than retry by hand. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 20_000 };
+
+/**
  * A small client of the CMV REST API, used by the `cmv` CLI and the demo. Identity: the `X-User`
  * header locally; a Cognito ID token (`Authorization`) behind API Gateway — fixed, or a function
- * asked before each request (the stored sign-in of `cmv login`, which refreshes it).
+ * asked before each request (the stored sign-in of `cmv login`, which refreshes it). Every call
+ * other than a GET carries an `Idempotency-Key` of its own, the same on each send, so a retry
+ * ({@link RetryPolicy}) never does twice what the API recorded once.
  */
 export class CmvClient {
   constructor(
     readonly baseUrl: string,
     private readonly auth: { user?: string; token?: string | (() => Promise<string | undefined>) },
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  /** Sends a request; `as` overrides the caller for one call (the demo acts as several people). */
+  /**
+   * Sends a request; `as` overrides the caller for one call (the demo acts as several people).
+   * @throws ApiError with the API's last answer when it is not a success (after the retries)
+   */
   async request<T>(method: string, path: string, body?: unknown, as?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(await this.identity(as)) };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : {};
-    if (!res.ok) throw new ApiError(res.status, parsed);
-    return parsed as T;
+    const key = method === 'GET' ? undefined : randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { accept: 'application/json', ...(await this.identity(as)) };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (key) headers['idempotency-key'] = key;
+      const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      const pause = attempt < this.retry.attempts ? this.pauseBeforeRetry(res, attempt) : undefined;
+      if (pause !== undefined) {
+        await setTimeout(pause);
+        continue;
+      }
+      const parsed = text ? JSON.parse(text) : {};
+      if (!res.ok) throw new ApiError(res.status, parsed);
+      return parsed as T;
+    }
+  }
+
+  /** The pause (ms) before sending again, or undefined when this answer is not one to retry. */
+  private pauseBeforeRetry(res: Response, attempt: number): number | undefined {
+    const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+    const said = Number.isFinite(retryAfter) && retryAfter >= 0;
+    if (res.status !== 429 && !(res.status === 503 && said)) return undefined;
+    const base = said ? retryAfter * 1000 : this.retry.baseDelayMs * 2 ** (attempt - 1);
+    return Math.min(this.retry.maxDelayMs, base + Math.random() * Math.max(base, this.retry.baseDelayMs));
   }
 
   /** The caller's headers: `X-User` (locally), or the ID token, asked for anew each time when it is a function. */

@@ -252,6 +252,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       LOCAL_BUNDLE_KEY_ARN,
       log,
       'the local bundle signing key (versions signed before no longer verify: propose them again as changes)',
+      'ECC_NIST_EDWARDS25519',
     );
     await bundleKms.load();
     const configUri = await publishDeploymentConfig(
@@ -512,6 +513,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             for (const t of out.aliasesMoved) log(`↻  alias of ${t} moved to its recorded route`);
             for (const id of out.decisionsDelivered) log(`↻  approval outcome of change ${id} delivered to its workflow`);
             for (const id of out.resumed) log(`↻  the deploy wait of change ${id} delivered (its deadline passed, or its change needs the workflow)`);
+            for (const v of out.bundlesSigned) log(`↻  bundle of ${v} signed (its registration's signing never happened)`);
             for (const f of out.failures) log(`reconciliation: ${f.what} failed: ${f.error}`);
           })
           .catch((err) => log(`sweep failed: ${(err as Error).message}`)),

@@ -23,6 +23,7 @@ interface Statement {
   readonly Condition?: unknown;
 }
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] }>;
+type AslTask = { Type: string; Resource?: string; TimeoutSeconds?: number };
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -159,6 +160,21 @@ describe('CmvStack', () => {
       for (const placeholder of Object.keys(WORKFLOW_FUNCTIONS) as WorkflowPlaceholder[]) {
         const arn = JSON.stringify(ref(stack.workflowFunctions[placeholder].function.functionArn)).replace(/"/g, "'");
         expect(definition).toContain(`resolved:${arn}`);
+      }
+    });
+
+    it("gives every Lambda task a TimeoutSeconds above its function's timeout (without one, the ASL spec's default of 60 s could end a slow attempt the function may still finish)", () => {
+      // GIVEN the workflow's Lambda tasks (a task token wait has its own cap) and each one's function
+      const states = (JSON.parse(readFileSync(path.resolve(__dirname, '../..', STATE_MACHINE_FILE), 'utf8')) as { States: Record<string, AslTask> }).States;
+      const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task' && /^\$\{\w+FunctionArn\}$/.test(s.Resource ?? ''));
+      expect(tasks.length).toBeGreaterThan(10);
+      // THEN
+      for (const [name, task] of tasks) {
+        const placeholder = (task.Resource ?? '').slice(2, -1) as WorkflowPlaceholder;
+        const fn = resources[logicalId(stack.workflowFunctions[placeholder].function)];
+        const timeout = (fn.Properties as { Timeout: number }).Timeout;
+        expect({ name, timeoutSeconds: task.TimeoutSeconds }).toEqual({ name, timeoutSeconds: expect.any(Number) });
+        expect(task.TimeoutSeconds).toBeGreaterThan(timeout);
       }
     });
 
@@ -916,7 +932,7 @@ describe('CmvStack', () => {
       ]);
     });
 
-    it('lets only the bundle signers (plan-change, register-target) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
+    it('lets only the bundle signers (plan-change, register-target, and the sweep, which signs a registered version a crash left unsigned) sign with the bundle key, and the verifiers (start-deployment, activate-version, advance-change) read its public key', () => {
       // GIVEN
       const key = ref(stack.bundleKey.keyArn);
       const functions = stack.node.findAll().filter((c): c is CmvFunction => c instanceof CmvFunction);
@@ -927,10 +943,18 @@ describe('CmvStack', () => {
           .sort();
       // THEN
       template.hasResource('AWS::KMS::Key', {
-        Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: Match.stringLikeRegexp('manifests of versions') }),
+        Properties: Match.objectLike({
+          KeySpec: 'ECC_NIST_EDWARDS25519',
+          KeyUsage: 'SIGN_VERIFY',
+          Description: Match.stringLikeRegexp('manifests of versions'),
+        }),
         DeletionPolicy: 'Retain',
       });
-      expect(may('kms:Sign')).toEqual(['lambdas/handlers/api/register-target.ts', 'lambdas/handlers/workflow/plan-change.ts']);
+      expect(may('kms:Sign')).toEqual([
+        'lambdas/handlers/api/register-target.ts',
+        'lambdas/handlers/scheduled/sweep.ts',
+        'lambdas/handlers/workflow/plan-change.ts',
+      ]);
       expect(may('kms:GetPublicKey')).toEqual([
         'lambdas/handlers/api/activate-version.ts',
         'lambdas/handlers/api/advance-change.ts',
@@ -938,6 +962,9 @@ describe('CmvStack', () => {
       ]);
       for (const fn of functions) expect(actionsOn(fn, key).filter((a) => a !== 'kms:Sign' && a !== 'kms:GetPublicKey')).toEqual([]);
       template.hasOutput('BundleKeyArn', {});
+      // KeySpec is immutable: CloudFormation fails an in-place change, so the Ed25519 key is a new resource (and alias) beside the retained P-256 one.
+      expect(stack.resolve((stack.bundleKey.node.defaultChild as CfnElement).logicalId)).toMatch(/^BundleKeyEd25519/);
+      template.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('-bundles-ed25519$') });
     });
 
     it('makes a digest every 15 minutes and when a deployment ends (CMV events Deployment Succeeded, Deployment Rolled Back)', () => {

@@ -47,7 +47,7 @@ describe('signed bundles (local stack)', () => {
       expect((await version(v)).bundle).toEqual(
         expect.objectContaining({
           manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-          signature: expect.objectContaining({ algorithm: 'ECDSA_SHA_256' }),
+          signature: expect.objectContaining({ algorithm: 'ED25519_SHA_512' }),
         }),
       );
     }

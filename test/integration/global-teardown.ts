@@ -2,5 +2,9 @@ import type { LocalDynamo } from '../../lib/local/dynamodb';
 
 /** Stops the integration suite's DynamoDB Local started by global-setup.ts. */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { cmvSharedDynamo?: LocalDynamo }).cmvSharedDynamo?.stop();
+  const holder = globalThis as { cmvSharedDynamo?: LocalDynamo };
+  // Once: `jest` with no project selected runs each project's teardown (integration, resilience).
+  const dynamo = holder.cmvSharedDynamo;
+  holder.cmvSharedDynamo = undefined;
+  await dynamo?.stop();
 }

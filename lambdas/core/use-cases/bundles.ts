@@ -110,8 +110,8 @@ export async function signBundle(svc: Services, target: string, version: string,
  */
 export async function bundleFault(svc: Services, record: VersionRecord): Promise<BundleFault | undefined> {
   if (!record.bundle) return { reason: 'it has no signed manifest (recorded before bundles were signed); propose it again as a change' };
-  const publicKey = await requireSigner(svc).publicKey();
-  const checked = checkManifest(await svc.artifacts.read(record.bundle.manifestUri), record.bundle, publicKey);
+  const key = await requireSigner(svc).publicKey();
+  const checked = checkManifest(await svc.artifacts.read(record.bundle.manifestUri), record.bundle, key);
   if (isFault(checked)) return checked;
   if (checked.target !== record.target || checked.version !== record.version || checked.changeId !== record.changeId) {
     return { reason: `the manifest is that of ${checked.target} ${checked.version} (change ${checked.changeId}), not of this version` };

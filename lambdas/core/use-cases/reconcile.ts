@@ -1,9 +1,10 @@
 import type { Change } from '../change';
 import { WorkflowExistsError } from '../errors';
+import { signBundle } from './bundles';
 import { changesIn } from './changes-in';
 import { deliverDecision } from './deliver-decision';
 import { workflowInput } from './new-change';
-import type { Services } from './services';
+import { type Services, WORKFLOW_ACTOR } from './services';
 import { syncAlias } from './sync-alias';
 import { wakeCause, wakeWorkflow } from './wake';
 import { releaseWarmCapacity } from './warm-capacity';
@@ -20,6 +21,8 @@ export interface Reconciliation {
   readonly decisionsDelivered: readonly string[];
   /** Changes whose deploy wait (a bake, a hold, a CodeDeploy look) was woken: its deadline passed, or something it must act on was recorded. */
   readonly resumed: readonly string[];
+  /** `<target>:<version>` of registered versions (no change made them) left unsigned — a crash after the registration committed, before it signed — and signed here. */
+  readonly bundlesSigned: readonly string[];
   /** What failed (it is tried again on the next run). */
   readonly failures: readonly { readonly what: string; readonly error: string }[];
 }
@@ -36,7 +39,12 @@ export interface Reconciliation {
  *   delivered: an approval outcome (`deliverDecision`); a deploy wait (a bake, a paused canary's
  *   hold, a CodeDeploy look) whose deadline passed or whose change was paused, promoted, resumed,
  *   rolled back, or whose CodeDeploy deployment ended (`wakeCause`) — the wake its scheduler, its
- *   operator or its alarm sent, if a crash or a failed call lost it.
+ *   operator or its alarm sent, if a crash or a failed call lost it;
+ * - every registered version (one no change made: a target's first) without a bundle is signed
+ *   (`signBundle`, which checks the stored code against the SHA-256 recorded at intake, as the
+ *   registration would have): a crash after the registration committed and before it signed left it
+ *   unsigned, and an unsigned version is refused where it would go live. A change's version is not
+ *   signed here: its workflow's first step signs it.
  * Idempotent and safe to run beside the workflow (every delivery tolerates a spent token, every
  * alias move is RevisionId-guarded). Runs when the local runtime starts and with the scheduled
  * sweep (every 5 minutes in AWS).
@@ -47,6 +55,7 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
   const warmCapacityReleased: string[] = [];
   const decisionsDelivered: string[] = [];
   const resumed: string[] = [];
+  const bundlesSigned: string[] = [];
   const failures: { what: string; error: string }[] = [];
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
@@ -69,6 +78,14 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
     await attempt(`alias of ${target.name}`, async () => {
       if ((await syncAlias(svc, target.name)) === 'moved') aliasesMoved.push(target.name);
     });
+    await attempt(`versions of ${target.name}`, async () => {
+      for (const version of await unsignedRegisteredVersions(svc, target.name)) {
+        await attempt(`bundle of ${target.name} ${version}`, async () => {
+          await signBundle(svc, target.name, version, WORKFLOW_ACTOR);
+          bundlesSigned.push(`${target.name}:${version}`);
+        });
+      }
+    });
     if (target.warmRelease?.length) {
       await attempt(`provisioned concurrency of ${target.name}`, async () => {
         for (const version of await releaseWarmCapacity(svc, target.name)) warmCapacityReleased.push(`${target.name}:${version}`);
@@ -87,7 +104,12 @@ export async function reconcile(svc: Services): Promise<Reconciliation> {
       if (cause && (await wakeWorkflow(svc, change.changeId, cause))) resumed.push(change.changeId);
     });
   }
-  return { workflowsStarted, aliasesMoved, warmCapacityReleased, decisionsDelivered, resumed, failures };
+  return { workflowsStarted, aliasesMoved, warmCapacityReleased, decisionsDelivered, resumed, bundlesSigned, failures };
+}
+
+/** The target's registered versions (no change made them) that have no bundle: normally none. */
+async function unsignedRegisteredVersions(svc: Services, target: string): Promise<string[]> {
+  return (await svc.store.listVersions(target)).filter((v) => v.changeId === null && !v.bundle).map((v) => v.version);
 }
 
 /** Every change in `submitted`: normally none, as the workflow's first step moves a change to testing at once. */

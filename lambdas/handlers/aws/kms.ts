@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { KmsBundleSigner } from '../../adapters/kms-bundle-signer';
 import { KmsDigestSigner } from '../../adapters/kms-signer';
 import type { BundleSigner } from '../../core/bundle';
 import type { DigestSigner } from '../../core/digest';
@@ -11,8 +12,8 @@ export const kmsDigestSigner: Port<DigestSigner> = {
   adapter: (kms, names) => new KmsDigestSigner(kms, names.digestKeyId),
 };
 
-/** The `bundleSigner` port: the bundle key `names.bundleKeyId` in KMS (the same ECDSA P-256 signer as the digest key's, on its own key). */
+/** The `bundleSigner` port: the bundle key `names.bundleKeyId` in KMS (Ed25519, ECC_NIST_EDWARDS25519). */
 export const kmsBundleSigner: Port<BundleSigner> = {
   sdkClient: () => traced(new KMSClient({})),
-  adapter: (kms, names) => new KmsDigestSigner(kms, names.bundleKeyId),
+  adapter: (kms, names) => new KmsBundleSigner(kms, names.bundleKeyId),
 };

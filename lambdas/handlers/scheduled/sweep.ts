@@ -3,7 +3,9 @@ import { expireApprovals } from '../../core/use-cases/expire-approvals';
 import { reconcile } from '../../core/use-cases/reconcile';
 import type { Services } from '../../core/use-cases/services';
 import { codeDeployDeployments } from '../aws/codedeploy';
+import { kmsBundleSigner } from '../aws/kms';
 import { lambdaFunctions } from '../aws/lambda';
+import { s3Artifacts } from '../aws/s3';
 import { stepFunctionsWorkflow } from '../aws/step-functions';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { lazy } from '../http/api-handler';
@@ -25,6 +27,12 @@ export const makeHandler = (svc: Services) =>
   });
 
 /** The AWS services this handler calls besides the tables (its role may call exactly these). */
-export const awsPorts: AwsPorts = { codeDeploy: codeDeployDeployments, functions: lambdaFunctions, workflow: stepFunctionsWorkflow };
+export const awsPorts: AwsPorts = {
+  artifacts: s3Artifacts,
+  bundleSigner: kmsBundleSigner,
+  codeDeploy: codeDeployDeployments,
+  functions: lambdaFunctions,
+  workflow: stepFunctionsWorkflow,
+};
 
 export const handler = lazy(() => makeHandler(awsServices(awsPorts)));

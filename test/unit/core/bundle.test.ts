@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { strToU8 } from 'fflate';
 import { sha256Base64, unzipSource, zipSource } from '../../../lambdas/core/artifact';
 import {
@@ -12,6 +12,8 @@ import {
   MANIFEST_FORMAT,
   manifestBytes,
   manifestSha256,
+  signedStatement,
+  signManifest,
 } from '../../../lambdas/core/bundle';
 
 const FILES = { 'src/index.js': strToU8('exports.handler = async () => 1;\n'), 'package.json': strToU8('{"name":"calc"}') };
@@ -25,19 +27,25 @@ const base = {
   artifactSha256: sha256Base64(ZIP),
 };
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const PEM = keys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+const keys = generateKeyPairSync('ed25519');
+const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/bundles';
+const KEY = { keyId: KEY_ID, pem: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString() };
+/** What KMS Sign with ED25519_SHA_512 and MessageType RAW answers: pure Ed25519 over the message. */
+const signer = {
+  sign: async (message: Uint8Array) => ({ keyId: KEY_ID, signature: new Uint8Array(sign(null, message, keys.privateKey)) }),
+  publicKey: async () => KEY,
+};
 
-/** A manifest's stored bytes and the record that signs them with `keys`. */
+/** A manifest's stored bytes and the record that signs them with `keys` (its statement, pure Ed25519). */
 function signed(manifest: BundleManifest): { bytes: Uint8Array; record: BundleRecord } {
   const bytes = manifestBytes(manifest);
-  const value = sign('sha256', bytes, keys.privateKey).toString('base64');
+  const value = sign(null, signedStatement(manifestSha256(bytes)), keys.privateKey).toString('base64');
   return {
     bytes,
     record: {
       manifestUri: 'mem://m.json',
       manifestSha256: manifestSha256(bytes),
-      signature: { algorithm: 'ECDSA_SHA_256', keyId: 'k', value },
+      signature: { algorithm: 'ED25519_SHA_512', keyId: KEY_ID, value },
       signedAt: base.createdAt,
     },
   };
@@ -75,12 +83,52 @@ describe('bundle manifests', () => {
     });
   });
 
+  describe('signManifest()', () => {
+    it('signs the short statement naming the manifest’s SHA-256 (any manifest size): plain Ed25519, as KMS ED25519_SHA_512 over RAW answers', async () => {
+      const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`src/file-${i}.js`, strToU8(`module.exports = ${i};`)]));
+      const bytes = manifestBytes(buildManifest({ ...base, files: many }));
+      expect(bytes.byteLength).toBeGreaterThan(4096);
+
+      const signature = await signManifest(bytes, signer);
+
+      const statement = signedStatement(manifestSha256(bytes));
+      expect(new TextDecoder().decode(statement)).toBe(`cmv-bundle-manifest-signature/1 sha256:${manifestSha256(bytes)}`);
+      expect(signature).toEqual({ algorithm: 'ED25519_SHA_512', keyId: KEY_ID, value: expect.any(String) });
+      expect(verify(null, statement, createPublicKey(KEY.pem), Buffer.from(signature.value, 'base64'))).toBe(true);
+    });
+  });
+
   describe('checkManifest()', () => {
+    it('rejects a signature that is not over the statement (the manifest bytes signed directly)', () => {
+      const { bytes, record } = signed(buildManifest({ ...base, files: FILES }));
+      const value = sign(null, bytes, keys.privateKey).toString('base64');
+
+      expect(checkManifest(bytes, { ...record, signature: { ...record.signature, value } }, KEY)).toEqual({
+        reason: "the manifest's signature does not verify with the bundle key",
+      });
+    });
+
+    it('rejects a record naming another algorithm (an ECDSA_SHA_256 signature of the earlier P-256 bundle key), naming it', () => {
+      const { bytes, record } = signed(buildManifest({ ...base, files: FILES }));
+
+      expect(checkManifest(bytes, { ...record, signature: { ...record.signature, algorithm: 'ECDSA_SHA_256' as 'ED25519_SHA_512' } }, KEY)).toEqual({
+        reason: 'the manifest is signed with ECDSA_SHA_256, not ED25519_SHA_512 (the bundle key’s algorithm): sign the version again as a change',
+      });
+    });
+
+    it('rejects a record naming another key, naming both', () => {
+      const { bytes, record } = signed(buildManifest({ ...base, files: FILES }));
+
+      expect(checkManifest(bytes, { ...record, signature: { ...record.signature, keyId: 'arn:aws:kms:eu-west-1:123456789012:key/old' } }, KEY)).toEqual({
+        reason: `the manifest is signed by key arn:aws:kms:eu-west-1:123456789012:key/old, not the bundle key ${KEY_ID}`,
+      });
+    });
+
     it('answers the manifest when its hash is the recorded one and its signature verifies', () => {
       const manifest = buildManifest({ ...base, files: FILES });
       const { bytes, record } = signed(manifest);
 
-      expect(checkManifest(bytes, record, PEM)).toEqual(manifest);
+      expect(checkManifest(bytes, record, KEY)).toEqual(manifest);
     });
 
     it('rejects a manifest with one byte changed, naming both hashes', () => {
@@ -88,7 +136,7 @@ describe('bundle manifests', () => {
       const altered = Uint8Array.from(bytes);
       altered[altered.length - 3] ^= 1;
 
-      const fault = checkManifest(altered, record, PEM);
+      const fault = checkManifest(altered, record, KEY);
 
       expect(fault).toEqual({
         reason: expect.stringContaining('the manifest was altered'),
@@ -100,30 +148,30 @@ describe('bundle manifests', () => {
 
     it('rejects a signature that does not verify with the bundle key (signed by another key)', () => {
       const { bytes, record } = signed(buildManifest({ ...base, files: FILES }));
-      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+      const other = { keyId: KEY_ID, pem: generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString() };
 
       expect(checkManifest(bytes, record, other)).toEqual({ reason: "the manifest's signature does not verify with the bundle key" });
     });
 
-    it('rejects a record whose signature is not DER at all, without throwing', () => {
+    it('rejects a record whose signature is no Ed25519 signature at all, without throwing', () => {
       const { bytes, record } = signed(buildManifest({ ...base, files: FILES }));
 
-      const fault = checkManifest(bytes, { ...record, signature: { ...record.signature, value: 'bm90IGEgc2lnbmF0dXJl' } }, PEM);
+      const fault = checkManifest(bytes, { ...record, signature: { ...record.signature, value: 'bm90IGEgc2lnbmF0dXJl' } }, KEY);
 
       expect(fault).toEqual({ reason: "the manifest's signature does not verify with the bundle key" });
     });
 
     it('rejects signed bytes that are not a manifest of this format', () => {
       const bytes = new TextEncoder().encode('{"format":"something-else"}');
-      const value = sign('sha256', bytes, keys.privateKey).toString('base64');
+      const value = sign(null, signedStatement(manifestSha256(bytes)), keys.privateKey).toString('base64');
       const record: BundleRecord = {
         manifestUri: 'm',
         manifestSha256: manifestSha256(bytes),
-        signature: { algorithm: 'ECDSA_SHA_256', keyId: 'k', value },
+        signature: { algorithm: 'ED25519_SHA_512', keyId: KEY_ID, value },
         signedAt: base.createdAt,
       };
 
-      const fault = checkManifest(bytes, record, PEM);
+      const fault = checkManifest(bytes, record, KEY);
 
       expect(isFault(fault) && fault.reason).toMatch(`is not a ${MANIFEST_FORMAT}`);
     });

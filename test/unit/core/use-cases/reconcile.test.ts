@@ -1,12 +1,13 @@
 import type { Change } from '../../../../lambdas/core/change';
+import { verifyBundle } from '../../../../lambdas/core/use-cases/bundles';
 import { reconcile } from '../../../../lambdas/core/use-cases/reconcile';
 import type { Services } from '../../../../lambdas/core/use-cases/services';
 import { deployingAt } from '../../../fixtures/deploying';
-import { FakeCodeDeploy, FakeFunctionHost, fakeServices, MemoryChangeStore } from '../../../fixtures/fakes';
-import { ALIAS, aChange, aTarget, FUNCTION, TARGET } from '../../../fixtures/records';
+import { FakeBundleSigner, FakeCodeDeploy, FakeFunctionHost, fakeServices, MemoryArtifacts, MemoryChangeStore, signedVersion } from '../../../fixtures/fakes';
+import { ALIAS, aChange, aTarget, aVersion, FUNCTION, sourceZip, TARGET } from '../../../fixtures/records';
 
 const CANARY = { functionVersion: '1', additionalVersion: '2', additionalWeight: 0.1 };
-const NOTHING = { workflowsStarted: [], aliasesMoved: [], warmCapacityReleased: [], decisionsDelivered: [], resumed: [], failures: [] };
+const NOTHING = { workflowsStarted: [], aliasesMoved: [], warmCapacityReleased: [], decisionsDelivered: [], resumed: [], bundlesSigned: [], failures: [] };
 
 /** The target on 1.0.0 (version 1), its alias there too, and `changes`. */
 function arrange(changes: Change[] = [], target: Parameters<typeof aTarget>[0] = {}) {
@@ -197,5 +198,67 @@ describe('reconcile()', () => {
     expect(workflow.started).toHaveLength(1);
     expect(workflow.resumed).toHaveLength(1);
     expect(store.entries).toEqual([]);
+  });
+
+  describe('registered versions left unsigned', () => {
+    /** 1.0.0 registered (no change), its code stored but unsigned — a crash between the registration's commit and its signing —; 1.1.0 of a change, unsigned too (its workflow signs it); 1.2.0 registered and signed. */
+    function arrangeUnsigned() {
+      const artifacts = new MemoryArtifacts();
+      const bundleSigner = new FakeBundleSigner();
+      const v1 = aVersion('1.0.0', 1, { functionVersion: '1' });
+      artifacts.objects.set(v1.artifact.uri, sourceZip(1));
+      const v11 = aVersion('1.1.0', 2, { changeId: 'chg-1' });
+      artifacts.objects.set(v11.artifact.uri, sourceZip(2));
+      const v12 = signedVersion(aVersion('1.2.0', 3), sourceZip(3), artifacts, bundleSigner);
+      const store = new MemoryChangeStore().seed({ targets: [aTarget()], versions: [v1, v11, v12] });
+      const functions = new FakeFunctionHost().addFunction(FUNCTION, ALIAS, ['code-1', 'code-2'], '1');
+      return { ...fakeServices({ fakes: { store, functions, artifacts }, overrides: { bundleSigner } }), bundleSigner };
+    }
+
+    it('signs a registered version a crash left unsigned (BundleSigned by the workflow), and only that one', async () => {
+      // Arrange
+      const { svc, store } = arrangeUnsigned();
+
+      // Act
+      const done = await reconcile(svc);
+
+      // Assert
+      expect(done).toEqual({ ...NOTHING, bundlesSigned: [`${TARGET}:1.0.0`] });
+      const v1 = await store.getVersion(TARGET, '1.0.0');
+      expect(v1?.bundle).toBeDefined();
+      await expect(verifyBundle(svc, v1 ?? aVersion('x', 1), 'activate', { actor: 'dana' })).resolves.toBeUndefined();
+      expect((await store.getVersion(TARGET, '1.1.0'))?.bundle).toBeUndefined();
+      expect(store.entries).toMatchObject([{ type: 'BundleSigned', target: TARGET, actor: 'cmv-workflow', details: { version: '1.0.0' } }]);
+      expect(await reconcile(svc)).toEqual(NOTHING);
+    });
+
+    it('reports a registered version whose stored code is not the code recorded at intake, signing nothing', async () => {
+      // Arrange
+      const { svc, store, artifacts } = arrangeUnsigned();
+      const uri = aVersion('1.0.0', 1).artifact.uri;
+      artifacts.objects.set(uri, sourceZip(9));
+
+      // Act
+      const done = await reconcile(svc);
+
+      // Assert
+      expect(done.bundlesSigned).toEqual([]);
+      expect(done.failures).toEqual([{ what: `bundle of ${TARGET} 1.0.0`, error: expect.stringMatching(/not the code recorded at intake/) }]);
+      expect((await store.getVersion(TARGET, '1.0.0'))?.bundle).toBeUndefined();
+    });
+
+    it('reports versions it could not list and goes on with the rest of the run', async () => {
+      // Arrange
+      const { svc, store } = arrangeUnsigned();
+      await store.putTaskToken('chg-9', 'tok-9', 'approval');
+      jest.spyOn(store, 'listVersions').mockRejectedValue(throttled());
+
+      // Act
+      const done = await reconcile(svc);
+
+      // Assert
+      expect(done.failures).toEqual([{ what: `versions of ${TARGET}`, error: 'ThrottlingException: Rate exceeded' }]);
+      expect(await store.getTaskToken('chg-9')).toBeUndefined();
+    });
   });
 });

@@ -1,9 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Change } from '../../lambdas/core/change';
 import { ApiError } from '../../lib/client/api-client';
-import { EXAMPLE, exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack } from './local-stack';
+import { EXAMPLE, exampleChange, ONE_APPROVER_DEFERRED_TESTS_POLICY, type Stack, startStack } from '../integration/local-stack';
 
 /**
  * Many writers at once across targets (issue 11: 50 concurrent proposals used to give 33 × 500 and
@@ -64,11 +63,13 @@ describe('concurrent proposals across targets (local stack)', () => {
   };
 
   /** Waits until none of the changes is still on its way to approval; answers their statuses. */
-  const settled = async (ids: readonly string[], timeoutMs = 300_000): Promise<Change['status'][]> => {
+  const settled = async (ids: readonly string[], timeoutMs = 300_000): Promise<string[]> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const statuses = await Promise.all(ids.map(async (id) => (await stack.api.change(id)).status));
-      if (statuses.every((s) => !['submitted', 'testing'].includes(s))) return statuses;
+      const changes = await Promise.all(ids.map((id) => stack.api.change(id)));
+      const statuses = changes.map((c) => c.status);
+      // A change that did not reach approval is shown with its reason, so a failure says why.
+      if (statuses.every((s) => !['submitted', 'testing'].includes(s))) return changes.map((c) => (c.status === 'failed' ? `failed: ${c.reason}` : c.status));
       if (Date.now() > deadline)
         throw new Error(`still on their way after ${timeoutMs} ms: ${statuses.filter((s) => ['submitted', 'testing'].includes(s)).length}`);
       await new Promise((r) => setTimeout(r, 500));

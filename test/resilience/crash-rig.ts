@@ -9,7 +9,7 @@ import { ApiError, CmvClient, type TargetView } from '../../lib/client/api-clien
 import type { LocalDynamo } from '../../lib/local/dynamodb';
 import { loadRolePolicies, rolePoliciesFile } from '../../lib/local/iam/policy-cache';
 import { ROOT } from '../../lib/local/runtime';
-import { testDynamo } from './local-stack';
+import { testDynamo } from '../integration/local-stack';
 
 /**
  * The crash tests' rig: the local runtime as a child process (`npm start`'s lib/local/main.ts) on one

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import type { ChainHead } from '../../lambdas/core/ledger';
 import { API_ROUTES } from '../../lambdas/handlers/api/routes';
-import { type Stack, startStack, TARGET } from './local-stack';
+import { type Stack, startStack, TARGET } from '../integration/local-stack';
 
 /**
  * Property-based fuzzing of every route of the REST API over real HTTP (issue #9): arbitrary path

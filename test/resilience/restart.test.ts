@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exampleChange, startStack, waitForStatus } from './local-stack';
+import { exampleChange, startStack, waitForStatus } from '../integration/local-stack';
 
 /** State survives a restart: a change waiting for approval can still be approved through the link e-mailed before. */
 jest.setTimeout(180_000);

@@ -1,7 +1,7 @@
 import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
-import { approvalLink, approveByBob, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approvalLink, approveByBob, exampleChange, executionEnded, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Races on every path that moves an alias, on the local stack over real HTTP: many concurrent

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * The local runtime starts on a data dir whose store files a crash (or a hand) corrupted: each is

@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Change, FINAL_STATUSES } from '../../lambdas/core/change';
 import type { CmvClient } from '../../lib/client/api-client';
+import { exampleChange } from '../integration/local-stack';
 import { aliasMatchesRecord, type Driver, type Rig, type RuntimeChild, TARGET, whileAlive } from './crash-rig';
-import { exampleChange } from './local-stack';
 
 /**
  * What the crash tests do from outside, as people would: propose a change, approve it through the
