@@ -93,6 +93,8 @@ describe('local code signing (Signer and Lambda)', () => {
       await expect(startJob(version, 'nobody')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
       await expect(startJob('')).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('source.s3.version') });
       await expect(describe_('no-such-job')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      // The job ends before the test's directory is removed.
+      expect(await describe_(first.jobId)).toMatchObject({ status: 'Succeeded' });
     });
 
     it('fails a job whose source is already signed, or not a zip', async () => {
