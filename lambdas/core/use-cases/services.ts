@@ -7,6 +7,7 @@ import type {
   ArtifactStore,
   ChangeStore,
   CodeDeployments,
+  DeployRoles,
   DigestStore,
   Directory,
   EventBus,
@@ -65,6 +66,12 @@ export interface Services {
   /** CodeDeploy, for the codedeploy strategy (absent: that strategy is refused). */
   readonly codeDeploy?: CodeDeployments;
   readonly notifier: Notifier;
+  /**
+   * The target-side ports of targets with a `deployRoleArn`, on that role's credentials (use them
+   * through `onTarget` of ./target-services.ts). Absent: a target with a deploy role cannot be
+   * acted on (DeployRoleError).
+   */
+  readonly deployRoles?: DeployRoles;
   /** Where CMV's events go (EventBridge; the local bus). Absent: none are published. */
   readonly events?: EventBus;
   readonly directory: Directory;
