@@ -34,10 +34,15 @@ export function assumedRoleCredentials(roleArn: string, sessionName: string, ass
     const held = current && (await current.catch(() => undefined));
     if (held && fresh(held)) return held;
     current = provider().catch((err: Error) => {
-      throw new DeployRoleError(`CMV could not assume the deploy role ${roleArn} (session ${sessionName}): ${err.name}: ${err.message}`);
+      throw deployRoleError(roleArn, sessionName, err);
     });
     return current;
   };
+}
+
+/** STS's refusal to let CMV assume `roleArn`, as CMV reports it: the role, the session, STS's error name and message. */
+export function deployRoleError(roleArn: string, sessionName: string, err: Error): DeployRoleError {
+  return new DeployRoleError(`CMV could not assume the deploy role ${roleArn} (session ${sessionName}): ${err.name}: ${err.message}`);
 }
 
 /** The target-side ports a handler names, each built on a client with the given credentials (undefined: CMV's own). */
