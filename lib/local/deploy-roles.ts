@@ -47,10 +47,11 @@ export function localDeployRoles(options: LocalDeployRolesOptions): DeployRoles 
         return credentials;
       };
       const sessionOf = async (): Promise<LocalRoleSession> => {
+        const key = await assume();
         try {
-          return options.sts.sessionOf(await assume());
+          return options.sts.sessionOf(key);
         } catch (err) {
-          if ((err as Error).name !== 'ExpiredTokenException') throw err;
+          if ((err as Error).name !== 'ExpiredTokenException') throw deployRoleError(roleArn, sessionName, err as Error);
           credentials = undefined;
           return options.sts.sessionOf(await assume());
         }

@@ -121,11 +121,18 @@ export class LocalSts {
 
   /**
    * The session whose credentials these are, as a service attributes a signed request to its caller.
-   * @throws ExpiredTokenException when they expired, AccessDenied when STS never issued them
+   * @throws ExpiredTokenException when they expired, AccessDenied when STS never issued them or their role was deleted since (its policies are gone)
    */
   sessionOf(accessKeyId: string): LocalRoleSession {
     const session = this.sessions.get(accessKeyId);
     if (!session) throw stsError('AccessDenied', 'The security token included in the request is invalid.', 403);
+    if (!this.roles.has(session.role.roleArn)) {
+      throw stsError(
+        'AccessDenied',
+        `User: ${session.principalArn} is not authorized to perform this action: its role ${session.role.roleArn} no longer exists`,
+        403,
+      );
+    }
     if (session.expiration.getTime() <= this.now().getTime())
       throw stsError('ExpiredTokenException', 'The security token included in the request is expired', 400);
     return session;

@@ -110,13 +110,9 @@ describe('a target deployed through its deploy role (local stack)', () => {
 
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(new RegExp(`could not assume the deploy role ${ROLE} \\(session cmv-${changeId}\\): AccessDenied`));
-    const audit = await stack.api.request<{ items: { type: string; details: { reason?: string } }[] }>(
-      'GET',
-      `/audit?changeId=${changeId}`,
-      undefined,
-      'dana',
-    );
+    const audit = await stack.api.request<{ items: { type: string; details: { reason?: string } }[] }>('GET', `/audit?changeId=${changeId}`, undefined, 'dana');
     expect(audit.items.find((e) => e.type === 'ChangeFailed')?.details.reason).toBe(failed.reason);
-    expect(await stack.api.target(TARGET)).toMatchObject({ liveVersion: '1.1.0' });
+    const target = await stack.runtime.services.store.getTarget(TARGET);
+    expect([target?.liveVersion, target?.deployingChangeId]).toEqual(['1.1.0', undefined]);
   });
 });

@@ -30,11 +30,13 @@ describe('LocalSts', () => {
       expect(sts.assumed).toEqual([]);
     });
 
-    it('refuses a deleted role', () => {
+    it("refuses a deleted role, and its sessions' calls from then on", () => {
       const sts = new LocalSts([role]);
+      const { Credentials } = sts.assumeRole(CALLER, { RoleArn: ROLE, RoleSessionName: 'cmv-chg-1' });
       sts.deleteRole(ROLE);
 
-      expect(() => sts.assumeRole(CALLER, { RoleArn: ROLE, RoleSessionName: 'cmv-chg-1' })).toThrow(expect.objectContaining({ name: 'AccessDenied' }));
+      expect(() => sts.assumeRole(CALLER, { RoleArn: ROLE, RoleSessionName: 'cmv-chg-2' })).toThrow(expect.objectContaining({ name: 'AccessDenied' }));
+      expect(() => sts.sessionOf(Credentials.AccessKeyId)).toThrow(expect.objectContaining({ name: 'AccessDenied' }));
     });
 
     it.each([
