@@ -458,36 +458,38 @@ export class CmvStack extends Stack {
           allow(fn, ['sns:Publish'], [approvalTopic.topicArn]);
           return;
         case 'targets:read-alias':
-          for (const t of this.targets) t.grantReadAlias(fn);
+          this.onTargets(fn, (t) => t.grantReadAlias(fn));
           return;
         case 'targets:shift':
-          for (const t of this.targets) t.grantShiftTraffic(fn);
+          this.onTargets(fn, (t) => t.grantShiftTraffic(fn));
           return;
         case 'targets:publish':
-          for (const t of this.targets) t.grantPublish(fn);
+          this.onTargets(fn, (t) => t.grantPublish(fn));
           return;
         case 'targets:describe':
-          for (const t of this.targets) t.grantDescribeVersions(fn);
+          this.onTargets(fn, (t) => t.grantDescribeVersions(fn));
           return;
         case 'targets:invoke':
-          for (const t of this.targets) t.grantInvokeVersions(fn);
+          this.onTargets(fn, (t) => t.grantInvokeVersions(fn));
           return;
         case 'targets:retire':
-          for (const t of this.targets) t.grantRetireVersions(fn);
+          this.onTargets(fn, (t) => t.grantRetireVersions(fn));
           return;
         case 'targets:warm':
-          for (const t of this.targets) t.grantWarmVersions(fn);
+          this.onTargets(fn, (t) => t.grantWarmVersions(fn));
           return;
         case 'targets:release-warm':
-          for (const t of this.targets) t.grantReleaseWarmVersions(fn);
+          this.onTargets(fn, (t) => t.grantReleaseWarmVersions(fn));
           return;
         case 'alarms:arm':
-          for (const t of this.targets) t.grantArmAlarm(fn);
+          this.onTargets(fn, (t) => t.grantArmAlarm(fn));
           return;
         case 'alarms:read':
-          for (const t of this.targets) t.grantReadAlarm(fn);
+          this.onTargets(fn, (t) => t.grantReadAlarm(fn));
           return;
         case 'metrics:read':
+          // A target in another account: its metrics are read through its deploy role.
+          this.onTargets(fn, () => undefined);
           // cloudwatch:GetMetricData has no resource-level permissions (IAM service authorization reference).
           allow(fn, ['cloudwatch:GetMetricData'], ['*']);
           acknowledgeWildcardResource(fn, '*', "cloudwatch:GetMetricData has no resource-level permissions; it reads the canary step's Lambda metrics only.");
@@ -672,6 +674,18 @@ export class CmvStack extends Stack {
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifacts.bucketName });
     new CfnOutput(this, 'ApprovalTopicArn', { value: approvalTopic.topicArn });
     new CfnOutput(this, 'TestProjectName', { value: tests.projectName });
+  }
+
+  /**
+   * A target-side grant to `fn` on every target: `grantOwn` on a target in CMV's account; on one with
+   * a deploy role, sts:AssumeRole on that role only (what it may do there is the role's own policy in
+   * the target's account).
+   */
+  private onTargets(fn: CmvFunction, grantOwn: (t: RegisteredTarget) => void): void {
+    for (const t of this.targets) {
+      if (t.deployRoleArn) t.grantAssumeDeployRole(fn);
+      else grantOwn(t);
+    }
   }
 }
 

@@ -124,6 +124,16 @@ export class DeploymentError extends CmvError {
   readonly statusCode = 500;
 }
 
+/**
+ * 409: CMV could not assume a target's deploy role (STS refused AssumeRole: the role does not exist,
+ * does not trust CMV's handler roles, or CMV's role may not assume it). The message names the role
+ * and STS's reason; a change deploying there fails with it.
+ */
+export class DeployRoleError extends CmvError {
+  override readonly name = 'DeployRoleError';
+  readonly statusCode = 409;
+}
+
 /** A digest with this seq is stored already (the digest store refused a conditional put, HTTP 412): another writer made it first. */
 export class DigestExistsError extends CmvError {
   override readonly name = 'DigestExists';

@@ -258,6 +258,32 @@ export interface FunctionHost {
 }
 
 /**
+ * The ports that act on a target's own resources — its function, alias, versions and provisioned
+ * concurrency, its alarms and metrics — as opposed to CMV's tables, artifacts and workflow, which
+ * stay on CMV's own role. (CodeDeploy is not among them: CMV's CodeDeploy application, its deployment
+ * groups and hooks are in CMV's account, so the codedeploy strategy deploys there only.)
+ */
+export interface TargetPorts {
+  readonly functions: FunctionHost;
+  readonly alarms: AlarmWatch;
+  readonly metrics?: MetricsReader;
+}
+
+/**
+ * The target-side ports of a target in another AWS account: built on the temporary credentials of
+ * its deploy role (STS AssumeRole in AWS; the local STS stand-in locally).
+ */
+export interface DeployRoles {
+  /**
+   * The {@link TargetPorts} on `roleArn`'s credentials, the session named `sessionName` (2–64 of
+   * `[\w+=,.@-]`, as AssumeRole's RoleSessionName): the same ports for the same role and session, so
+   * that a handler invocation assumes each role once. Nothing is called until a port is used: a role
+   * that cannot be assumed fails that call with DeployRoleError.
+   */
+  ports(roleArn: string, sessionName: string): TargetPorts;
+}
+
+/**
  * A version's provisioned concurrency as Lambda reports it: `requested` and `allocated` execution
  * environments; `status` IN_PROGRESS while Lambda allocates them, READY once all are initialized,
  * FAILED when they cannot be (`reason` says why, e.g. the function's init failed).

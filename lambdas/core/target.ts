@@ -25,6 +25,8 @@ export interface StackTarget {
   readonly name: string;
   readonly functionName: string;
   readonly alias: string;
+  /** The deploy role the stack lets CMV's handlers assume for it (its target.json's `deployRoleArn`). Absent: CMV's own account. */
+  readonly deployRoleArn?: string;
 }
 
 /** A registered service: its Lambda function and alias, how to test it, how to canary it. */

@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { assumedRolePorts } from '../adapters/assumed-role';
 import type { AwsClient } from '../adapters/aws-client';
 import { documentClient } from '../adapters/dynamo';
 import { requireEnv } from '../adapters/env';
@@ -6,7 +7,7 @@ import { stackTargetsFromEnvironment } from '../adapters/stack-targets';
 import { CODE_SIGNING_SIGNED_PREFIX } from '../core/code-signing';
 import type { LinkKeys } from '../core/ports';
 import type { Services, Settings } from '../core/use-cases/services';
-import { buildServices, type Port, type ResourceNames, type ServiceClients, type ServicePorts, unnamed } from './build-services';
+import { buildServices, type Port, type ResourceNames, type ServiceClients, type ServicePorts, targetPortsOn, unnamed } from './build-services';
 import { traced } from './observability';
 
 /** Approval links live 72 h by default. */
@@ -109,5 +110,17 @@ export function awsServices(ports: AwsPorts = {}): Services {
     approvalLinkTtlSeconds: Number(process.env.APPROVAL_LINK_TTL_SECONDS ?? DEFAULT_LINK_TTL_S),
     linkKeys: linkKeys ? linkKeys.adapter(linkKeys.sdkClient(), names) : unnamed<LinkKeys>('linkKeys'),
   };
-  return buildServices(servicePorts, { db: documentClient({}, traced), ...sdkClients(servicePorts) }, { tables, names, settings });
+  const { functions, alarms, metrics } = servicePorts;
+  // A handler that acts on targets acts on those in other accounts through their deploy roles (STS AssumeRole).
+  const deployRoles =
+    functions || alarms || metrics
+      ? assumedRolePorts((credentials) =>
+          targetPortsOn(
+            { functions, alarms, metrics },
+            { functions: functions?.sdkClient(credentials), alarms: alarms?.sdkClient(credentials), metrics: metrics?.sdkClient(credentials) },
+            names,
+          ),
+        )
+      : undefined;
+  return buildServices(servicePorts, { db: documentClient({}, traced), ...sdkClients(servicePorts) }, { tables, names, settings, deployRoles });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsClient } from '../adapters/aws-client';
 import { DynamoChangeStore } from '../adapters/change-store';
 import { DynamoLedgerReader } from '../adapters/ledger-reader';
@@ -12,12 +13,14 @@ import type {
   ArtifactStore,
   CodeDeployments,
   CodeSigner,
+  DeployRoles,
   DigestStore,
   Directory,
   EventBus,
   FunctionHost,
   MetricsReader,
   Notifier,
+  TargetPorts,
   WakeScheduler,
   Workflow,
 } from '../core/ports';
@@ -31,8 +34,11 @@ import type { Services, Settings } from '../core/use-cases/services';
  * and its SDK package.
  */
 export interface Port<Adapter, Client = AwsClient> {
-  /** Its client in AWS: a new SDK client, traced. */
-  readonly sdkClient: () => Client;
+  /**
+   * Its client in AWS: a new SDK client, traced; on `credentials` when given (a target's deploy role:
+   * the target-side ports), else the function's own.
+   */
+  readonly sdkClient: (credentials?: AwsCredentialIdentityProvider) => Client;
   /**
    * Its adapter on `client`, with the names of the deployment's resources it needs.
    * @throws Error when a name it reads is not set (in AWS: its environment variable)
@@ -119,6 +125,8 @@ export interface Deployment {
   readonly names: ResourceNames;
   /** Passed on as they are (a getter stays one). */
   readonly settings: Settings;
+  /** The target-side ports on targets' deploy roles ({@link targetPortsOn} on clients with the role's credentials). @default - none: a target with a deploy role cannot be acted on */
+  readonly deployRoles?: DeployRoles;
   /** @default the wall clock */
   readonly now?: () => Date;
   /** @default random UUIDs */
@@ -135,6 +143,24 @@ export function unnamed<T extends object>(port: keyof ServicePorts | 'linkKeys')
       throw new Error(`this handler has no ${port} port (reached through ${String(member)}): name it in the handler's awsPorts and grant its role the calls`);
     },
   });
+}
+
+/**
+ * The target-side ports of `ports` (functions, alarms, metrics) on `clients`: those of one deploy
+ * role, in AWS SDK clients on its credentials, locally the stand-ins as that role. A port the handler
+ * did not name throws when used; metrics absent stays absent.
+ */
+export function targetPortsOn(
+  ports: Pick<ServicePorts, 'functions' | 'alarms' | 'metrics'>,
+  clients: Pick<ServiceClients, 'functions' | 'alarms' | 'metrics'>,
+  names: ResourceNames,
+): TargetPorts {
+  const metrics = ports.metrics && clients.metrics ? ports.metrics.adapter(clients.metrics, names) : undefined;
+  return {
+    functions: ports.functions && clients.functions ? ports.functions.adapter(clients.functions, names) : unnamed('functions'),
+    alarms: ports.alarms && clients.alarms ? ports.alarms.adapter(clients.alarms, names) : unnamed('alarms'),
+    ...(metrics ? { metrics } : {}),
+  };
 }
 
 /**
@@ -165,6 +191,7 @@ export function buildServices(ports: ServicePorts, clients: ServiceClients, depl
     functions: built(ports.functions, clients.functions) ?? unnamed('functions'),
     alarms: built(ports.alarms, clients.alarms) ?? unnamed('alarms'),
     notifier: built(ports.notifier, clients.notifier) ?? unnamed('notifier'),
+    ...(deployment.deployRoles ? { deployRoles: deployment.deployRoles } : {}),
     ...(metrics ? { metrics } : {}),
     ...(codeDeploy ? { codeDeploy } : {}),
     ...(events ? { events } : {}),

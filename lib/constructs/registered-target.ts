@@ -29,6 +29,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 import { alarmNamePatternsFor, errorRateAlarmName } from '../../lambdas/core/alarm-definitions';
 import { PREDEFINED_LAMBDA_CONFIGS, resolveDeploymentConfig } from '../../lambdas/core/deployment-config';
+import { DeployRoleArn } from '../../lambdas/core/promotion';
 import type { StackTarget } from '../../lambdas/core/target';
 import { CodeDeploySettings } from '../../lambdas/core/target-settings';
 import { NODE_22_REASON, XRAY_REASON } from './cmv-function';
@@ -98,6 +99,14 @@ export interface RegisteredTargetProps {
    * @default - CodeDeployDefault.LambdaCanary10Percent5Minutes, no custom configs
    */
   readonly codeDeploy?: Partial<CodeDeploySettings>;
+  /**
+   * The role CMV's handlers assume to act on this target in another AWS account
+   * (`arn:aws:iam::<account>:role/<name>`): they are then granted sts:AssumeRole on it instead of
+   * the calls on the function and alarms (see README "Targets in other accounts" for the role's
+   * trust and permissions).
+   * @default - none: the target is in CMV's account
+   */
+  readonly deployRoleArn?: string;
 }
 
 /** CodeDeploy's own Lambda configs, by full name. */
@@ -129,6 +138,7 @@ interface TargetFile {
   readonly description?: string;
   readonly config?: Record<string, string>;
   readonly codeDeploy?: Partial<CodeDeploySettings>;
+  readonly deployRoleArn?: string;
   readonly alarms?: {
     readonly errorRatePercent?: number;
     readonly periodSeconds?: number;
@@ -178,6 +188,7 @@ export class RegisteredTarget extends Construct {
       evaluationPeriods: t.alarms?.evaluationPeriods,
       minimumRequests: t.alarms?.minimumRequests,
       codeDeploy: t.codeDeploy,
+      deployRoleArn: t.deployRoleArn,
     });
   }
 
@@ -187,8 +198,10 @@ export class RegisteredTarget extends Construct {
   private readonly firstVersion: Version;
   /** The standing alarm on the alias (all versions); CDK owns it. */
   readonly alarm: Alarm;
-  /** What POST /targets must name for the grants of this construct to cover the target: its name, function name and alias. */
+  /** What POST /targets must name for the grants of this construct to cover the target: its name, function name, alias and deploy role. */
   readonly registration: StackTarget;
+  /** The role CMV assumes to act on this target in another account (undefined: CMV's account). */
+  readonly deployRoleArn?: string;
   /** The codedeploy strategy's settings, validated. */
   readonly codeDeploySettings: CodeDeploySettings;
   private group?: LambdaDeploymentGroup;
@@ -198,6 +211,11 @@ export class RegisteredTarget extends Construct {
     super(scope, id);
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(props.name)) throw new Error(`target name must be lowercase letters, digits and dashes, got "${props.name}"`);
     this.name = props.name;
+    if (props.deployRoleArn !== undefined) {
+      const arn = DeployRoleArn.safeParse(props.deployRoleArn);
+      if (!arn.success) throw new Error(`target ${props.name}: deployRoleArn ${arn.error.issues[0]?.message}, got "${props.deployRoleArn}"`);
+      this.deployRoleArn = props.deployRoleArn;
+    }
     this.codeDeploySettings = CodeDeploySettings.parse(props.codeDeploy ?? {});
     // Fails the synth on a config name that is neither CodeDeploy's nor one of the custom ones.
     resolveDeploymentConfig(this.codeDeploySettings.deploymentConfig, this.codeDeploySettings.customConfigs);
@@ -253,7 +271,12 @@ export class RegisteredTarget extends Construct {
       datapointsToAlarm: props.evaluationPeriods ?? 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.registration = { name: props.name, functionName: props.functionName ?? props.name, alias: aliasName };
+    this.registration = {
+      name: props.name,
+      functionName: props.functionName ?? props.name,
+      alias: aliasName,
+      ...(this.deployRoleArn ? { deployRoleArn: this.deployRoleArn } : {}),
+    };
 
     Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_22_REASON });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: XRAY_REASON });
@@ -531,6 +554,16 @@ export class RegisteredTarget extends Construct {
       `<${logicalId}.Arn>:*`,
       `${actions} on the published versions of target ${this.name}'s function only (qualified ARNs): ${why}, and Lambda assigns version numbers at publish time. The unqualified function ARN is not matched.`,
     );
+  }
+
+  /**
+   * Allows assuming the target's deploy role (sts:AssumeRole on its ARN only): the handlers acting on
+   * a target in another account do so with that role's credentials.
+   * @throws Error when the target has no deploy role
+   */
+  grantAssumeDeployRole(grantee: IGrantable): Grant {
+    if (!this.deployRoleArn) throw new Error(`target ${this.name} has no deployRoleArn: grant on its function instead`);
+    return allow(grantee, ['sts:AssumeRole'], [this.deployRoleArn]);
   }
 
   /** Everything a deployment does to this target: publish, shift the alias, arm and read the canary alarm. */

@@ -37,7 +37,7 @@ import { eventBridgeWakes } from '../../lambdas/handlers/aws/scheduler';
 import { signerCodeSigner } from '../../lambdas/handlers/aws/signer';
 import { snsNotifier } from '../../lambdas/handlers/aws/sns';
 import { stepFunctionsWorkflow } from '../../lambdas/handlers/aws/step-functions';
-import { buildServices, type ResourceNames, type ServicePorts } from '../../lambdas/handlers/build-services';
+import { buildServices, type ResourceNames, type ServicePorts, targetPortsOn } from '../../lambdas/handlers/build-services';
 import { makeHandler as makeAlarmHandler } from '../../lambdas/handlers/events/alarm-state-change';
 import { makeHandler as makeCodeDeployHandler } from '../../lambdas/handlers/events/codedeploy-state-change';
 import { ALARM_STATE_CHANGE_PATTERN, codeDeployStateChangePattern, DIGEST_AFTER_DEPLOYMENT_PATTERN } from '../../lambdas/handlers/events/patterns';
@@ -47,13 +47,15 @@ import { makeHandler as makeSweepHandler } from '../../lambdas/handlers/schedule
 import { makeHandler as makeWakeDueHandler } from '../../lambdas/handlers/scheduled/wake-due';
 import { STATE_MACHINE_FILE, WORKFLOW_FUNCTIONS } from '../../lambdas/handlers/workflow/registry';
 import { readTargetRegistration } from '../client/target-registration';
+import { deployRolePolicy } from '../deploy-role-policy';
 import { readDeploymentConfig } from '../deployment-config-files';
 import { migrateLegacyLedger } from '../ledger-migration';
 import { type LocalApiHandler, startApiServer } from './api-server';
-import { LOCAL_NAMES, localArn } from './aws-names';
+import { LOCAL_AWS, LOCAL_NAMES, localArn } from './aws-names';
 import { LocalCloudWatch } from './cloudwatch';
 import { LocalCodeBuild } from './codebuild';
 import { LocalCodeDeploy, provisionDeploymentGroup } from './codedeploy';
+import { localDeployRoles } from './deploy-roles';
 import { ensureTables, externalDynamo, type LocalDynamo, startDynamoDbLocal } from './dynamodb';
 import { LocalEventBridge } from './eventbridge';
 import { CrashPoints } from './faults';
@@ -68,6 +70,7 @@ import { LocalSigner } from './signer';
 import { LocalSns } from './sns';
 import { LocalStepFunctions, type LocalTask } from './step-functions';
 import { readStoreFile, type StoreLog, writeStoreFile } from './store-file';
+import { type LocalRoleSession, LocalSts } from './sts';
 
 // The SDK's notice that releases after January 2027 need Node 22 is about upgrades, not this run: the lock file pins the SDK.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -183,6 +186,13 @@ export interface LocalRuntimeOptions {
     readonly policiesFile?: string;
     readonly tolerate?: (denial: Pick<Denial, 'entry' | 'action' | 'resource'>) => boolean;
   };
+  /**
+   * The deploy roles of the local model's target accounts (a target's `deployRoleArn`): each with the
+   * permissions on its target that the README documents (lib/deploy-role-policy.ts). AssumeRole of any
+   * other role is refused (AccessDenied), as AWS refuses a role that does not exist.
+   * @default - none
+   */
+  readonly deployRoles?: readonly { readonly roleArn: string; readonly target: { readonly name: string; readonly functionName: string } }[];
   readonly log?: (line: string) => void;
 }
 
@@ -201,6 +211,8 @@ export interface LocalRuntime {
   readonly ledgerStream: LedgerStreamPoller;
   readonly lambda: LocalLambda;
   readonly codeDeploy: LocalCodeDeploy;
+  /** The local STS: the target accounts' deploy roles, and every AssumeRole it granted (`assumed`). */
+  readonly sts: LocalSts;
   /** The IAM check, unless it is off: its `denials` are every call a role did not allow. */
   readonly iam?: IamCheck;
   /**
@@ -260,6 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       readDeploymentConfig({ usersFile: options.usersFile ?? join(ROOT, 'examples', 'users.json'), policyFile: options.policyFile }),
     );
     const cloudwatch = new LocalCloudWatch(speed);
+    const sts = new LocalSts((options.deployRoles ?? []).map(({ roleArn, target }) => ({ roleArn, statements: deployRolePolicy(target, LOCAL_AWS) })));
     const lambda = new LocalLambda(join(dataDir, 'lambda'), cloudwatch, log, speed, (arn) => signer.publicKeyOf(arn));
     const outbox = join(dataDir, 'outbox');
     const sns = new LocalSns(outbox, log);
@@ -379,6 +392,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (iam && entry) await iam.authorize(iam.role(entry), 'secretsmanager', 'GetSecretValue', { SecretId: names.linkSecretArn });
       };
       const s3Of = checked('s3', s3);
+      // A target in another account: its function and alarms through its deploy role's session (the local STS).
+      const asSession = (session: LocalRoleSession, service: string, client: AwsClient): AwsClient =>
+        iam ? iam.sessionClient(session, service, client) : client;
+      const deployRoles = localDeployRoles({
+        sts,
+        caller: iam && entry ? iam.role(entry).principalArn : `arn:aws:sts::${LOCAL_AWS.account}:assumed-role/cmv-local-runtime/local`,
+        ...(iam && entry ? { authorize: (input: Record<string, unknown>) => iam.authorize(iam.role(entry), 'sts', 'AssumeRole', input) } : {}),
+        clientsOf: (session) => ({
+          functions: asSession(session, 'lambda', effects(lambda)),
+          alarms: asSession(session, 'cloudwatch', cloudwatch),
+          metrics: asSession(session, 'cloudwatch', cloudwatch),
+        }),
+        portsOn: (clients) => targetPortsOn(LOCAL_PORTS, clients, names),
+      });
       const services = buildServices(
         LOCAL_PORTS,
         {
@@ -424,6 +451,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             // Bakes and CodeDeploy looks run on the workflow's clock, `speed` times the wall clock, as the Waits do.
             timeScale: speed,
           },
+          deployRoles,
         },
       );
       // Locally only: each commit is a crash point, and a target's deployment group is created on its first CodeDeploy deployment.
@@ -564,6 +592,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ledgerStream,
       lambda,
       codeDeploy,
+      sts,
       iam,
       servicesOf,
       scheduler,

@@ -82,6 +82,8 @@ export async function startStack(
     iam?: LocalRuntimeOptions['iam'];
     /** How often the local runtime makes a digest (ms). @default the runtime's */
     digestEveryMs?: number;
+    /** See {@link LocalRuntimeOptions.deployRoles}. */
+    deployRoles?: LocalRuntimeOptions['deployRoles'];
   } = {},
 ): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cmv-it-')));
@@ -100,6 +102,7 @@ export async function startStack(
     sourceRoot: options.sourceRoot,
     iam: options.iam ?? { mode: 'enforce' },
     digestEveryMs: options.digestEveryMs,
+    deployRoles: options.deployRoles,
   });
   return {
     runtime,

@@ -12,6 +12,7 @@ import { verifyBundle } from './bundles';
 import { commitNewChange } from './new-change';
 import { loadChange, recordChange } from './record-change';
 import type { Caller, Services } from './services';
+import { onTarget } from './target-services';
 
 /** The body of POST /changes/{id}/advance. Unknown fields are rejected. */
 export const AdvanceChangeRequest = z.strictObject({
@@ -178,7 +179,8 @@ async function requireProven(svc: Services, source: Change, from: Target, enviro
       `version ${source.version} of change ${source.changeId} is no longer live on ${from.name} (${from.liveVersion} is): only the live version advances`,
     );
   }
-  const firing = (await svc.alarms.describe(source.deployment?.alarmNames ?? [])).filter((a) => a.state === 'ALARM');
+  const alarms = onTarget(svc, from, `advance-${source.changeId}`).alarms;
+  const firing = (await alarms.describe(source.deployment?.alarmNames ?? [])).filter((a) => a.state === 'ALARM');
   if (firing.length) throw new ConflictError(`${from.name} is not healthy: alarm ${firing.map((a) => a.name).join(', ')} is in ALARM`);
   const since = deployedAt(source);
   const left = healthyWaitLeftMs(promotion, environment, since, svc.now());

@@ -17,6 +17,7 @@ import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
 import { syncAlias } from './sync-alias';
+import { onChangeTarget, onTarget } from './target-services';
 import { releaseWarmCapacitySoon, warmReleaseAfter } from './warm-capacity';
 
 /**
@@ -55,11 +56,16 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
     if (target.deployingChangeId && target.deployingChangeId !== changeId) {
       throw new TargetBusyError(`change ${target.deployingChangeId} is already deploying to ${target.name}`);
     }
-    const alias = await svc.functions.getAlias(target.functionName, target.alias);
+    const alias = await onTarget(svc, target, changeId).functions.getAlias(target.functionName, target.alias);
     // The policy plan already merged the change request's canary, the rule's and the target's.
     const { bakeSeconds, finalBakeSeconds, ramp, health } = c.plan.canary;
     const strategy = strategyOf(c.plan.strategy ?? DEFAULT_STRATEGY);
     strategy.requireAvailable(svc.settings);
+    // CodeDeploy's application, groups and hooks are in CMV's account: it cannot move an alias in another.
+    if (target.deployRoleArn && strategy.movesAliasItself)
+      throw new DeploymentError(
+        `the ${strategy.name} strategy deploys in CMV's own account only: target ${target.name} is deployed through its role ${target.deployRoleArn}`,
+      );
     const start = strategy.start(c.plan);
     const deployment: DeploymentRecord = {
       strategy: strategy.name,
@@ -94,15 +100,16 @@ export async function startDeployment(svc: Services, changeId: string): Promise<
   const d = requireDeployment(locked.deployment, changeId);
   if (locked.status !== 'deploying') throw new DeploymentError(`change ${changeId} is ${locked.status}, not deploying`);
   const target = await loadTarget(svc, locked.target);
+  const on = onTarget(svc, target, changeId);
   const record = await svc.store.getVersion(locked.target, locked.version);
   if (!record) throw new NotFoundError(`version ${locked.version} of ${locked.target} does not exist`);
   // The artifact as stored, or signed by AWS Signer for the target's code signing configuration (its job recorded on the version).
   const code = await codeToPublish(svc, record, changeId);
   // Publishing unchanged code and config returns the same version, so a retry publishes nothing new.
   const published = await publishSigned(svc, record, changeId, code, () =>
-    svc.functions.publish(target.functionName, code.zip, locked.config, code.sha256, `${target.name} ${locked.version} (${changeId})`),
+    on.functions.publish(target.functionName, code.zip, locked.config, code.sha256, `${target.name} ${locked.version} (${changeId})`),
   );
-  const alarmNames = await svc.alarms.armForVersion(target, published.functionVersion);
+  const alarmNames = await on.alarms.armForVersion(target, published.functionVersion);
   await recordChange(svc, changeId, WORKFLOW_ACTOR, async (c) => {
     if (c.deployment?.toFunctionVersion) return undefined;
     const version = await svc.store.getVersion(c.target, c.version);
@@ -183,7 +190,8 @@ async function lockedTarget(svc: Services, name: string, changeId: string): Prom
  */
 export async function checkCanary(svc: Services, changeId: string, input: DeploymentState): Promise<DeploymentState> {
   const { wake, ...state } = input;
-  const alarms = await svc.alarms.describe(state.alarmNames);
+  const on = await onChangeTarget(svc, changeId);
+  const alarms = await on.alarms.describe(state.alarmNames);
   // A bake's wait that timed out (its hard cap) baked all of it, as one that came to its deadline.
   const woke = wake && 'Error' in wake ? { by: 'timeout' as const, since: '' } : wake;
   const baked = state.decision === 'bake' && woke ? bakedBy(woke, state.waitSeconds, svc.now(), svc.settings.timeScale) : 0;
@@ -200,7 +208,7 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
     const now = svc.now().toISOString();
     // A health-driven step is judged on what both versions served since its shift (read only once its bake is over).
     const bake = state.stepIndex >= d.steps.length - 1 ? (d.finalBakeSeconds ?? d.bakeSeconds) : d.bakeSeconds;
-    const observed = d.health && bakedSeconds >= bake ? await observeStep(svc, d, last.at, now) : undefined;
+    const observed = d.health && bakedSeconds >= bake ? await observeStep(on, d, last.at, now) : undefined;
     const health = d.health && observed ? { check: judgeHealth(observed, d.health, last.weight), maxBakes: d.health.maxBakes } : undefined;
     const verdict = checkStep({
       deploymentStartedAt: d.startedAt ?? state.startedAt,
@@ -227,7 +235,7 @@ export async function checkCanary(svc: Services, changeId: string, input: Deploy
     const checked: CanaryStepRecord = {
       ...last,
       checkedAt: now,
-      observed: observed ?? (await observeStep(svc, d, last.at, now)),
+      observed: observed ?? (await observeStep(on, d, last.at, now)),
       alarms: alarms.map((a) => ({ name: a.name, state: a.state })),
       ...(health ? { health: health.check } : {}),
       decision: verdict.decision,
@@ -271,7 +279,7 @@ export async function finalizeDeployment(svc: Services, changeId: string): Promi
     if (c.status !== 'deploying') return undefined;
     const d = requireDeployment(c.deployment, changeId);
     const target = await lockedTarget(svc, c.target, changeId);
-    const alias = await svc.functions.getAlias(d.functionName, d.alias);
+    const alias = await onTarget(svc, target, changeId).functions.getAlias(d.functionName, d.alias);
     const to = d.toFunctionVersion ?? '';
     if (!routesAs(alias, { functionVersion: to })) throw new DeploymentError(`alias ${d.alias} does not point at version ${to} alone`);
     return {

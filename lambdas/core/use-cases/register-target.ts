@@ -2,9 +2,9 @@ import * as z from 'zod';
 import { actorFields } from '../actor';
 import { sha256Base64, unzipSource, zipSource } from '../artifact';
 import { EnvironmentName, FunctionConfig, SemanticVersion, TargetName } from '../change-request';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, DeployRoleError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { promotionOf, TestSuite } from '../policy/change-policy';
-import { WriteConflictError } from '../ports';
+import { type FunctionHost, WriteConflictError } from '../ports';
 import { DeployRoleArn, promotionRouteProblem } from '../promotion';
 import { DEFAULT_STRATEGY, StrategyName } from '../strategies/names';
 import type { StackTarget, Target } from '../target';
@@ -22,6 +22,7 @@ import {
 } from '../target-settings';
 import { signBundle } from './bundles';
 import type { Caller, Services } from './services';
+import { onTarget } from './target-services';
 
 /** The body of POST /targets (and an example's target.json). Times in s, rates in %. */
 export const TargetRegistration = z.strictObject({
@@ -168,7 +169,7 @@ function requireGranted(stackTargets: readonly StackTarget[] | undefined, reg: T
       `the stack grants deployments (the alarms cmv-<target>-…, the function, its alias) to the targets of its target.json files only (${names}), not to "${reg.name}": add the service's target.json to the stack and deploy it, then register`,
     );
   }
-  for (const field of ['functionName', 'alias'] as const) {
+  for (const field of ['functionName', 'alias', 'deployRoleArn'] as const) {
     if (granted[field] !== reg[field]) {
       throw ValidationError.field(field, `the stack grants target ${reg.name}'s deployments on ${field} "${granted[field]}", not "${reg[field]}"`);
     }
@@ -199,7 +200,18 @@ async function functionOwner(svc: Services, functionName: string): Promise<strin
  * @throws ConflictError (409) naming what differs
  */
 async function servedVersion(svc: Services, reg: TargetRegistration, sha256: string): Promise<string> {
-  const alias = await svc.functions.getAlias(reg.functionName, reg.alias);
+  try {
+    return await servedVersionOf(onTarget(svc, reg, `register-${reg.name}`).functions, reg, sha256);
+  } catch (err) {
+    // A role CMV cannot assume is a registration to fix, not a conflict with the function's state.
+    if (err instanceof DeployRoleError) throw ValidationError.field('deployRoleArn', err.message);
+    throw err;
+  }
+}
+
+/** {@link servedVersion} through `functions`: CMV's own, or the deploy role's. */
+async function servedVersionOf(functions: FunctionHost, reg: TargetRegistration, sha256: string): Promise<string> {
+  const alias = await functions.getAlias(reg.functionName, reg.alias);
   const where = `alias ${reg.alias} of ${reg.functionName}`;
   if (alias.additionalVersion && (alias.additionalWeight ?? 0) > 0) {
     throw new ConflictError(
@@ -209,7 +221,7 @@ async function servedVersion(svc: Services, reg: TargetRegistration, sha256: str
   if (!/^\d+$/.test(alias.functionVersion)) {
     throw new ConflictError(`${where} points at ${alias.functionVersion}, not a published version; publish the code it runs and point the alias at it`);
   }
-  const served = await svc.functions.describeVersion(reg.functionName, alias.functionVersion);
+  const served = await functions.describeVersion(reg.functionName, alias.functionVersion);
   const moving = 'registration never moves a live alias: register the code and config it serves, then propose changes';
   if (served.codeSha256 !== sha256) {
     throw new ConflictError(

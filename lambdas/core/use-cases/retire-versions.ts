@@ -1,11 +1,13 @@
 import { ConflictError, NotFoundError } from '../errors';
 import type { LedgerEntry } from '../ledger';
+import type { FunctionHost } from '../ports';
 import { type StoreWrite, WriteConflictError } from '../ports';
 import { lastLiveTimes, versionsToRetire } from '../retention';
 import { recordedRoute, type Target, type VersionRecord } from '../target';
 import { DEFAULT_KEEP_DAYS } from '../target-settings';
 import type { TargetEvent } from '../transitions';
 import { type Services, WORKFLOW_ACTOR } from './services';
+import { onTarget } from './target-services';
 
 /** Attempts to mark the retired version records when a concurrent writer changed the target or one of them. */
 const ATTEMPTS = 5;
@@ -64,7 +66,7 @@ export async function retireVersions(svc: Services, targetName: string, actor: s
   let failure: unknown;
   for (const functionVersion of candidates.versions) {
     try {
-      await svc.functions.deleteVersion(candidates.functionName, functionVersion);
+      await candidates.functions.deleteVersion(candidates.functionName, functionVersion);
       deleted.push(functionVersion);
     } catch (err) {
       if (isGone(err)) deleted.push(functionVersion);
@@ -80,14 +82,15 @@ export async function retireVersions(svc: Services, targetName: string, actor: s
  * when a concurrent writer moved the target or a version record first.
  * @returns the function and its versions to delete (marked now or by an earlier, interrupted call)
  */
-async function markRetired(svc: Services, targetName: string, actor: string): Promise<{ functionName: string; versions: string[] }> {
+async function markRetired(svc: Services, targetName: string, actor: string): Promise<{ functionName: string; versions: string[]; functions: FunctionHost }> {
   for (let attempt = 1; ; attempt++) {
     const target = await svc.store.getTarget(targetName);
     if (!target) throw new NotFoundError(`target ${targetName} is not registered`);
-    if (target.deployingChangeId) return { functionName: target.functionName, versions: [] };
+    const { functions } = onTarget(svc, target, `retire-${target.name}`);
+    if (target.deployingChangeId) return { functionName: target.functionName, versions: [], functions };
     const [aliasVersions, published, records] = await Promise.all([
-      svc.functions.aliasVersions(target.functionName),
-      svc.functions.listVersions(target.functionName),
+      functions.aliasVersions(target.functionName),
+      functions.listVersions(target.functionName),
       svc.store.listVersions(targetName),
     ]);
     const route = recordedRoute(target);
@@ -109,7 +112,7 @@ async function markRetired(svc: Services, targetName: string, actor: string): Pr
       .filter((r) => r.functionVersion && candidates.includes(r.functionVersion) && !r.retiredAt)
       .map((r) => ({ kind: 'version', record: { ...r, retiredAt }, expectedRevision: r.revision }));
     const unrecorded = candidates.filter((v) => !records.some((r) => r.functionVersion === v && r.retiredAt));
-    if (unrecorded.length === 0) return { functionName: target.functionName, versions: candidates };
+    if (unrecorded.length === 0) return { functionName: target.functionName, versions: candidates, functions };
     const refs = (versions: readonly string[]) => versions.map((v) => refOf(v, records));
     try {
       await svc.store.commit([...writes, { kind: 'target', record: { ...target, updatedAt: retiredAt }, expectedRevision: target.revision }], {
@@ -125,7 +128,7 @@ async function markRetired(svc: Services, targetName: string, actor: string): Pr
           lastGood: lastGood ? { version: lastGood.version, functionVersion: lastGood.functionVersion } : null,
         },
       });
-      return { functionName: target.functionName, versions: candidates };
+      return { functionName: target.functionName, versions: candidates, functions };
     } catch (err) {
       if (!(err instanceof WriteConflictError) || attempt >= ATTEMPTS) throw err;
     }

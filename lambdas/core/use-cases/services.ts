@@ -8,6 +8,7 @@ import type {
   ChangeStore,
   CodeDeployments,
   CodeSigner,
+  DeployRoles,
   DigestStore,
   Directory,
   EventBus,
@@ -68,6 +69,12 @@ export interface Services {
   /** CodeDeploy, for the codedeploy strategy (absent: that strategy is refused). */
   readonly codeDeploy?: CodeDeployments;
   readonly notifier: Notifier;
+  /**
+   * The target-side ports of targets with a `deployRoleArn`, on that role's credentials (use them
+   * through `onTarget` of ./target-services.ts). Absent: a target with a deploy role cannot be
+   * acted on (DeployRoleError).
+   */
+  readonly deployRoles?: DeployRoles;
   /** Where CMV's events go (EventBridge; the local bus). Absent: none are published. */
   readonly events?: EventBus;
   readonly directory: Directory;

@@ -4,6 +4,7 @@ import { judgeSmokeTest, type SmokeTestResult } from '../smoke-test';
 import { loadTarget, requireDeployment } from './deploy';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
+import { onTarget } from './target-services';
 
 /**
  * Runs the target's smoke tests for a deploying change and records the run (`SmokeTestsPassed` or
@@ -20,9 +21,10 @@ export async function runSmokeTests(svc: Services, changeId: string, phase: Smok
   if (c.status !== 'deploying' || !d.toFunctionVersion) throw new DeploymentError(`change ${changeId} is ${c.status}: no smoke tests to run`);
   const target = await loadTarget(svc, c.target);
   const qualifier = phase === 'before-traffic' ? d.toFunctionVersion : d.alias;
+  const { functions } = onTarget(svc, target, changeId);
   const results: SmokeTestResult[] = [];
   for (const test of target.smokeTests) {
-    results.push(judgeSmokeTest(test, await svc.functions.invoke(d.functionName, qualifier, test.payload), d.toFunctionVersion));
+    results.push(judgeSmokeTest(test, await functions.invoke(d.functionName, qualifier, test.payload), d.toFunctionVersion));
   }
   const run: SmokeTestRun = { phase, passed: results.every((r) => r.passed), results, at: svc.now().toISOString() };
   await recordChange(svc, changeId, WORKFLOW_ACTOR, (now) => {

@@ -1,6 +1,7 @@
 import { NotFoundError, StaleAliasError } from '../errors';
 import { recordedRoute, routesAs } from '../target';
 import type { Services } from './services';
+import { onTarget } from './target-services';
 
 /** Attempts when another writer moves the alias between our GetAlias and UpdateAlias. */
 const ATTEMPTS = 8;
@@ -30,13 +31,15 @@ export async function syncAlias(svc: Services, targetName: string): Promise<Alia
   for (let attempt = 1; ; attempt++) {
     const names = await svc.store.getTarget(targetName);
     if (!names) throw new NotFoundError(`target ${targetName} is not registered`);
-    const alias = await svc.functions.getAlias(names.functionName, names.alias);
+    // A sync is part of the change deploying there, if any (its role session names it).
+    const { functions } = onTarget(svc, names, names.deployingChangeId ?? `sync-${names.name}`);
+    const alias = await functions.getAlias(names.functionName, names.alias);
     // Read again after the alias: a commit that happened before this read is what the alias must show.
     const target = (await svc.store.getTarget(targetName)) ?? names;
     if (target.shiftedByCodeDeploy) return 'codedeploy';
     const route = recordedRoute(target);
     try {
-      await svc.functions.updateAlias(target.functionName, target.alias, route, alias.revisionId);
+      await functions.updateAlias(target.functionName, target.alias, route, alias.revisionId);
       return routesAs(alias, route) ? 'in-sync' : 'moved';
     } catch (err) {
       if (!(err instanceof StaleAliasError) || attempt >= ATTEMPTS) throw err;

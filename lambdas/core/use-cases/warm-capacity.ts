@@ -5,9 +5,10 @@ import { strategyOf } from '../strategies/registry';
 import { recordedRoute, type Target, type WarmRelease } from '../target';
 import type { TargetEvent } from '../transitions';
 import type { DeploymentState } from '../workflow-state';
-import { requireDeployment } from './deployment-records';
+import { loadTarget, requireDeployment } from './deployment-records';
 import { loadChange, recordChange } from './record-change';
 import { type Services, WORKFLOW_ACTOR } from './services';
+import { onTarget } from './target-services';
 
 /**
  * Provisioned concurrency of a blue-green deployment (strategies/blue-green.ts): the new version
@@ -58,8 +59,9 @@ export async function warmUp(svc: Services, changeId: string, input: DeploymentS
     };
   });
   if (requested.status !== 'deploying') return stopped;
-  const existing = await svc.functions.getProvisionedConcurrency(d.functionName, version);
-  const pc = existing?.requested === wanted ? existing : await svc.functions.putProvisionedConcurrency(d.functionName, version, wanted);
+  const { functions } = onTarget(svc, await loadTarget(svc, change.target), changeId);
+  const existing = await functions.getProvisionedConcurrency(d.functionName, version);
+  const pc = existing?.requested === wanted ? existing : await functions.putProvisionedConcurrency(d.functionName, version, wanted);
   if (pc.status === 'FAILED') {
     throw new DeploymentError(`provisioned concurrency of version ${version} FAILED (${pc.reason ?? 'no reason given'}): no traffic was switched`);
   }
@@ -112,7 +114,9 @@ export async function releaseWarmCapacity(svc: Services, targetName: string): Pr
     if (!target || !pending) return released;
     const routed = [recordedRoute(target).functionVersion, recordedRoute(target).additionalVersion];
     const inUse = routed.includes(pending.functionVersion);
-    const hadConfig = inUse ? false : await svc.functions.deleteProvisionedConcurrency(target.functionName, pending.functionVersion);
+    const hadConfig = inUse
+      ? false
+      : await onTarget(svc, target, pending.changeId).functions.deleteProvisionedConcurrency(target.functionName, pending.functionVersion);
     const rest = target.warmRelease?.slice(1) ?? [];
     try {
       await svc.store.commit(

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../../core/errors';
 import type { Services } from '../../core/use-cases/services';
+import { onTarget } from '../../core/use-cases/target-services';
 import { lambdaFunctions } from '../aws/lambda';
 import { type AwsPorts, awsServices } from '../aws-services';
 import { apiHandler, lazy } from '../http/api-handler';
@@ -13,7 +14,7 @@ export const makeHandler = (svc: Services) =>
     const { target: name } = pathParams(event, TargetPath);
     const target = await svc.store.getTarget(name);
     if (!target) throw new NotFoundError(`target ${name} is not registered`);
-    const alias = await svc.functions.getAlias(target.functionName, target.alias);
+    const alias = await onTarget(svc, target, `read-${target.name}`).functions.getAlias(target.functionName, target.alias);
     const weight = alias.additionalWeight ?? 0;
     const routing: Record<string, number> = { [alias.functionVersion]: Math.round((1 - weight) * 10_000) / 100 };
     if (alias.additionalVersion) routing[alias.additionalVersion] = Math.round(weight * 10_000) / 100;

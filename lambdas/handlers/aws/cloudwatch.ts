@@ -7,12 +7,12 @@ import { traced } from '../observability';
 
 /** The `alarms` port: the canary alarms of a version, in CloudWatch. */
 export const cloudWatchAlarms: Port<AlarmWatch> = {
-  sdkClient: () => traced(new CloudWatchClient({})),
+  sdkClient: (credentials) => traced(new CloudWatchClient(credentials ? { credentials } : {})),
   adapter: (cloudwatch) => new CloudWatchAlarmWatch(cloudwatch),
 };
 
 /** The `metrics` port: per-version Lambda metrics of a canary step, from CloudWatch. */
 export const cloudWatchMetrics: Port<MetricsReader> = {
-  sdkClient: () => traced(new CloudWatchClient({})),
+  sdkClient: (credentials) => traced(new CloudWatchClient(credentials ? { credentials } : {})),
   adapter: (cloudwatch) => new CloudWatchMetricsReader(cloudwatch),
 };

@@ -6,6 +6,6 @@ import { traced } from '../observability';
 
 /** The `functions` port: the target functions, their versions and aliases, through Lambda. */
 export const lambdaFunctions: Port<FunctionHost> = {
-  sdkClient: () => traced(new LambdaClient({})),
+  sdkClient: (credentials) => traced(new LambdaClient(credentials ? { credentials } : {})),
   adapter: (lambda) => new LambdaFunctionHost(lambda),
 };

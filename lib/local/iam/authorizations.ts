@@ -234,6 +234,10 @@ export const AUTHORIZATIONS: Readonly<Record<string, Readonly<Record<string, Aut
       },
     ],
   },
+  // On the role it names (STS API Reference, AssumeRole; the caller's policy must allow it, and the role's trust policy trust the caller).
+  sts: {
+    AssumeRole: (input) => one('sts:AssumeRole', str(input.RoleArn)),
+  },
   secretsmanager: {
     GetSecretValue: (input, lookups) => {
       const secret = str(input.SecretId).startsWith('arn:') ? str(input.SecretId) : `arn:${P}:secretsmanager:${R}:${A}:secret:${str(input.SecretId)}`;

@@ -1,4 +1,5 @@
 import { LOCAL_AWS } from '../aws-names';
+import type { LocalRoleSession } from '../sts';
 import { AUTHORIZATIONS, operationOf, type ResourceLookups } from './authorizations';
 import { type Decision, evaluate, type IamRequest } from './evaluate';
 import type { HandlerRole, RolePolicies } from './role-policies';
@@ -23,6 +24,7 @@ const ERROR_NAMES: Readonly<Record<string, string>> = {
   s3: 'AccessDenied',
   sns: 'AuthorizationError',
   cloudwatch: 'AccessDenied',
+  sts: 'AccessDenied',
 };
 
 /** The message AWS sends for a denied call, e.g. `User: arn:aws:sts::…:assumed-role/R/F is not authorized to perform: lambda:UpdateAlias on resource: arn:… because no identity-based policy allows the lambda:UpdateAlias action`. */
@@ -57,6 +59,8 @@ export interface IamCheckOptions {
 export class IamCheck {
   /** Every denied call so far, in order. */
   readonly denials: Denial[] = [];
+  /** Every call made with an assumed role's credentials that its policy allowed ({@link sessionClient}), in order. */
+  readonly sessionCalls: { readonly principalArn: string; readonly operation: string; readonly input: Record<string, unknown> }[] = [];
 
   constructor(
     readonly policies: RolePolicies,
@@ -79,7 +83,32 @@ export class IamCheck {
    * client runs it.
    */
   client<C extends { send(command: never): Promise<unknown> }>(entry: string, service: string, client: C): C {
-    const role = this.role(entry);
+    return this.clientAs(this.role(entry), service, client);
+  }
+
+  /**
+   * A client whose calls carry the credentials of an assumed role's session (lib/local/sts.ts): each
+   * is authorized against that role's policy, as AWS attributes a signed request to the session its
+   * credentials belong to — not to the handler that assumed it. Each call is recorded in {@link sessionCalls}.
+   */
+  sessionClient<C extends { send(command: never): Promise<unknown> }>(session: LocalRoleSession, service: string, client: C): C {
+    const role: HandlerRole = {
+      entry: `${session.principalArn} (assumed by ${session.assumedBy})`,
+      roleName: session.roleName,
+      roleArn: session.role.roleArn,
+      principalArn: session.principalArn,
+      statements: session.role.statements,
+    };
+    const recording = {
+      send: (command: { input?: Record<string, unknown> }) => {
+        this.sessionCalls.push({ principalArn: session.principalArn, operation: `${service}:${operationOf(command)}`, input: command.input ?? {} });
+        return (client.send as (c: unknown) => Promise<unknown>)(command);
+      },
+    };
+    return this.clientAs(role, service, recording as unknown as C);
+  }
+
+  private clientAs<C extends { send(command: never): Promise<unknown> }>(role: HandlerRole, service: string, client: C): C {
     return new Proxy(client, {
       get: (target, key, receiver) => {
         if (key !== 'send') return Reflect.get(target, key, receiver);

@@ -1,5 +1,5 @@
 import { sha256Base64, unzipSource, zipSource } from '../../../../lambdas/core/artifact';
-import { ConflictError, ForbiddenError, LedgerContentionError, NotFoundError, ValidationError } from '../../../../lambdas/core/errors';
+import { ConflictError, DeployRoleError, ForbiddenError, LedgerContentionError, NotFoundError, ValidationError } from '../../../../lambdas/core/errors';
 import type { AliasRoute, StackTarget } from '../../../../lambdas/core/target';
 import { registerTarget, TargetRegistration } from '../../../../lambdas/core/use-cases/register-target';
 import type { Services } from '../../../../lambdas/core/use-cases/services';
@@ -331,11 +331,40 @@ describe('registerTarget()', () => {
     it('records the target of the next environment and the deploy role, with the TargetRegistered entry', async () => {
       const { fakes } = await promoting('benefit-calculator-prod');
       const roleArn = 'arn:aws:iam::123456789012:role/cmv-deploy';
+      // The function is in the role's account: CMV's own host does not have it.
+      const asked: string[] = [];
+      const svc: Services = {
+        ...fakes.svc,
+        functions: new FakeFunctionHost(),
+        deployRoles: {
+          ports: (role, session) => {
+            asked.push(`${role} ${session}`);
+            return { functions: fakes.functions, alarms: fakes.alarms };
+          },
+        },
+      };
 
-      await registerTarget(fakes.svc, dana, registration({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn }));
+      await registerTarget(svc, dana, registration({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn }));
 
+      expect(asked).toEqual([`${roleArn} cmv-register-${TARGET}`]);
       expect(fakes.store.targets.get(TARGET)).toMatchObject({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn });
       expect(fakes.store.entries[0].details).toMatchObject({ environment: 'staging', promotesTo: 'benefit-calculator-prod', deployRoleArn: roleArn });
+    });
+
+    it('refuses with 400 on deployRoleArn a role CMV cannot assume, writing nothing', async () => {
+      const fakes = await arrange();
+      const denied = new DeployRoleError('CMV could not assume the deploy role arn:aws:iam::123456789012:role/cmv-deploy: AccessDenied');
+      const refusing = new FakeFunctionHost();
+      refusing.getAlias = async () => {
+        throw denied;
+      };
+      const svc: Services = { ...fakes.svc, deployRoles: { ports: () => ({ functions: refusing, alarms: fakes.alarms }) } };
+
+      const registering = registerTarget(svc, dana, registration({ deployRoleArn: 'arn:aws:iam::123456789012:role/cmv-deploy' }));
+
+      await expect(registering).rejects.toThrow(ValidationError);
+      await expect(registering).rejects.toMatchObject({ errors: [{ path: 'deployRoleArn', message: denied.message }] });
+      expectNothingWritten(fakes);
     });
 
     it.each([
