@@ -17,7 +17,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { ConflictError, DeploymentError, NotFoundError, StaleAliasError } from '../core/errors';
-import type { AliasState, FunctionHost, Invocation, ProvisionedConcurrency, PublishedVersion } from '../core/ports';
+import { type AliasState, CodeRefusedError, type FunctionHost, type Invocation, type ProvisionedConcurrency, type PublishedVersion } from '../core/ports';
 import type { AwsClient } from './aws-client';
 
 /**
@@ -44,7 +44,14 @@ export class LambdaFunctionHost implements FunctionHost {
    *   answers no version or another CodeSha256
    */
   async publish(functionName: string, zip: Uint8Array, env: Record<string, string>, expectedSha256: string, description: string): Promise<PublishedVersion> {
-    await this.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zip }));
+    try {
+      await this.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zip }));
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'CodeVerificationFailedException' || name === 'InvalidCodeSignatureException')
+        throw new CodeRefusedError(`Lambda refused the code: ${name}: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
     await this.waitUpdated(functionName);
     // The description goes on $LATEST too: Lambda publishes no new version when $LATEST is unchanged
     // since the latest one, so a redeploy of the live code and config would get the live version back

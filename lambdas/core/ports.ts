@@ -61,6 +61,14 @@ export class WriteConflictError extends Error {
   }
 }
 
+/**
+ * Thrown by `FunctionHost.publish` when the function's code signing configuration refuses the code
+ * (Lambda's CodeVerificationFailedException or InvalidCodeSignatureException): nothing was published.
+ */
+export class CodeRefusedError extends Error {
+  override readonly name = 'CodeRefusedError';
+}
+
 /** Changes, targets and versions, and the one way to change them: `commit`. */
 export interface ChangeStore {
   getChange(changeId: string): Promise<Change | undefined>;

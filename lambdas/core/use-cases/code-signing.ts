@@ -1,6 +1,6 @@
 import { sha256Base64 } from '../artifact';
 import { CodeSigningError, CodeSigningInProgressError, NotFoundError } from '../errors';
-import { type PublishedVersion, WriteConflictError } from '../ports';
+import { CodeRefusedError, type PublishedVersion, WriteConflictError } from '../ports';
 import type { VersionRecord } from '../target';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -40,8 +40,8 @@ export async function codeToPublish(svc: Services, record: VersionRecord, change
 
 /**
  * Publishes signed code, recording Lambda's refusal of it: Lambda checks the signature against the
- * target's code signing configuration (CodeVerificationFailedException: unsigned, another
- * publisher's or expired; InvalidCodeSignatureException: altered after signing).
+ * target's code signing configuration, and the adapter answers a refusal as CodeRefusedError
+ * (unsigned, another publisher's, expired, or altered after signing).
  * @throws CodeSigningError (after a `CodeSigningFailed` entry) when Lambda refuses the code's signature
  */
 export async function publishSigned(
@@ -54,17 +54,11 @@ export async function publishSigned(
   try {
     return await publish();
   } catch (err) {
-    const name = (err as Error).name;
-    if (name !== 'CodeVerificationFailedException' && name !== 'InvalidCodeSignatureException') throw err;
-    return fail(svc, record, changeId, {
-      by: 'lambda',
-      ...(code.signingJobId ? { jobId: code.signingJobId } : {}),
-      reason: `Lambda refused the code: ${name}: ${(err as Error).message}`,
-    });
+    if (!(err instanceof CodeRefusedError)) throw err;
+    return fail(svc, record, changeId, { by: 'lambda', ...(code.signingJobId ? { jobId: code.signingJobId } : {}), reason: err.message });
   }
 }
 
-/** Starts the signing job of the version's stored code and records it on the version; answers the job recorded first when another start won. */
 async function startSigning(svc: Services, record: VersionRecord, changeId: string): Promise<string> {
   const { bytes, versionId } = await svc.artifacts.readVersioned(record.artifact.uri);
   const actual = sha256Base64(bytes);

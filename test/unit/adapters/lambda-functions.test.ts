@@ -17,6 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { LambdaFunctionHost } from '../../../lambdas/adapters/lambda-functions';
 import { ConflictError, DeploymentError, NotFoundError } from '../../../lambdas/core/errors';
+import { CodeRefusedError } from '../../../lambdas/core/ports';
 
 const lambdaMock = mockClient(LambdaClient);
 const client = new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -124,6 +125,18 @@ describe('lambda-functions', () => {
       expect(lambdaMock).toHaveReceivedCommandTimes(UpdateFunctionConfigurationCommand, 0);
       expect(lambdaMock).toHaveReceivedCommandTimes(PublishVersionCommand, 0);
     });
+    it.each(['CodeVerificationFailedException', 'InvalidCodeSignatureException'])(
+      'answers Lambda refusing the code (%s) as CodeRefusedError, publishing nothing',
+      async (name) => {
+        lambdaMock.on(UpdateFunctionCodeCommand).rejects(Object.assign(new Error('Lambda cannot deploy the function.'), { name }));
+
+        const err = await host.publish(FN, ZIP, ENV, SHA, 'x').catch((e: unknown) => e);
+
+        expect(err).toBeInstanceOf(CodeRefusedError);
+        expect((err as Error).message).toBe(`Lambda refused the code: ${name}: Lambda cannot deploy the function.`);
+        expect(lambdaMock).toHaveReceivedCommandTimes(PublishVersionCommand, 0);
+      },
+    );
   });
 
   describe('LambdaFunctionHost.getAlias()', () => {

@@ -1,6 +1,6 @@
 import { sha256Base64 } from '../../../../lambdas/core/artifact';
 import { CodeSigningError, CodeSigningInProgressError } from '../../../../lambdas/core/errors';
-import type { CodeSigner, CodeSigningOutcome } from '../../../../lambdas/core/ports';
+import { CodeRefusedError, type CodeSigner, type CodeSigningOutcome } from '../../../../lambdas/core/ports';
 import { startDeployment } from '../../../../lambdas/core/use-cases/deploy';
 import { approved } from '../../../fixtures/deploying';
 import type { Fakes } from '../../../fixtures/fakes';
@@ -82,7 +82,7 @@ describe('startDeployment() with a code signer', () => {
   it('records Lambda refusing the signed code (CodeVerificationFailedException) and fails the change with it', async () => {
     const { svc, store, functions } = withSigner();
     functions.publish = async () => {
-      throw Object.assign(new Error('Lambda cannot deploy the function.'), { name: 'InvalidCodeSignatureException' });
+      throw new CodeRefusedError('Lambda refused the code: InvalidCodeSignatureException: Lambda cannot deploy the function.');
     };
 
     await expect(startDeployment(svc, 'chg-1')).rejects.toThrow(/Lambda refused the code: InvalidCodeSignatureException/);
