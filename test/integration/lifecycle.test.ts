@@ -5,7 +5,7 @@ import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/c
 import { executionCost } from '../../bench/history-events';
 import { lifecycleDefinition } from '../../bench/lifecycle-model';
 import { LOCAL_LEDGER_TABLE, ROOT } from '../../lib/local/runtime';
-import { approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { aliasRoutes, approvalLink, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
 
 const quarters = [
   { quarter: '2025Q3', wages: 9100, seasonalBonus: 0 },
@@ -101,10 +101,9 @@ describe('change lifecycle (local stack)', () => {
     expect(change.deployment?.history.map((h) => h.weight)).not.toContain(100);
     const { fromFunctionVersion, toFunctionVersion = '' } = change.deployment ?? { fromFunctionVersion: '' };
     expect(traffic[toFunctionVersion]?.errors).toBeGreaterThan(0);
-    const target = await stack.api.target(TARGET);
+    const target = await aliasRoutes(stack.api, TARGET, { [fromFunctionVersion]: 100 });
     expect(target.liveVersion).toBe('1.1.0');
     expect(fromFunctionVersion).toBe(target.liveFunctionVersion);
-    expect(target.alias.routingPercent).toEqual({ [fromFunctionVersion]: 100 });
     const execution = await executionEnded(stack, changeId);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ChangeRolledBack' });
     // Whoever rolled back first — the alarm's event (at once) or the workflow's check after a bake slice —

@@ -2,9 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Change, ChangeStatus } from '../../lambdas/core/change';
 import { AUDIT_READS_CHAIN, type ChainHead } from '../../lambdas/core/ledger';
-import { CmvClient } from '../../lib/client/api-client';
+import { CmvClient, type TargetView } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
 import { externalDynamo, type LocalDynamo, startDynamoDbLocal } from '../../lib/local/dynamodb';
@@ -130,6 +131,23 @@ export async function waitForStatus(api: CmvClient, changeId: string, statuses: 
     const change = await api.change(changeId);
     if (statuses.includes(change.status)) return change;
     if (Date.now() > deadline) throw new Error(`change ${changeId} is ${change.status} after ${timeoutMs} ms, expected ${statuses.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Polls a target until its alias routes as `routing` (% per function version) and answers it: a
+ * rollback records the change first and moves the alias after (intent first), so right after the
+ * status flips the alias may not have moved yet.
+ * @throws Error with the last routing when `timeoutMs` passes first
+ */
+export async function aliasRoutes(api: CmvClient, target: string, routing: Record<string, number>, timeoutMs = 30_000): Promise<TargetView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await api.target(target);
+    if (isDeepStrictEqual(view.alias.routingPercent, routing)) return view;
+    if (Date.now() > deadline)
+      throw new Error(`alias of ${target} routes ${JSON.stringify(view.alias.routingPercent)} after ${timeoutMs} ms, expected ${JSON.stringify(routing)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
