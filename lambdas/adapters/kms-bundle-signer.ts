@@ -1,10 +1,8 @@
-import { createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
+import { SignCommand } from '@aws-sdk/client-kms';
 import { BUNDLE_SIGNING_ALGORITHM, type BundleKey, type BundleSigner } from '../core/bundle';
 import type { AwsClient } from './aws-client';
+import { kmsPublicKey, KMS_RAW_MESSAGE_LIMIT as RAW_LIMIT } from './kms-public-key';
 
-/** The largest message KMS Sign takes as RAW, in bytes (ED25519_SHA_512 takes RAW only). */
-const RAW_LIMIT = 4096;
 /** The bundle key's spec. */
 const KEY_SPEC = 'ECC_NIST_EDWARDS25519';
 
@@ -15,12 +13,17 @@ const KEY_SPEC = 'ECC_NIST_EDWARDS25519';
  * and kept.
  */
 export class KmsBundleSigner implements BundleSigner {
-  private key?: Promise<BundleKey>;
+  private readonly readKey: () => Promise<BundleKey>;
 
   constructor(
     private readonly kms: AwsClient,
     private readonly keyId: string,
-  ) {}
+  ) {
+    this.readKey = kmsPublicKey(kms, keyId, ({ keyId: id, keySpec, pem }) => {
+      if (keySpec && keySpec !== KEY_SPEC) throw new Error(`the bundle key ${keyId} is of spec ${keySpec}, not ${KEY_SPEC}`);
+      return { keyId: id, pem };
+    });
+  }
 
   /** @throws Error for a message over 4096 bytes (KMS would refuse it); KMS errors as they are */
   async sign(message: Uint8Array): Promise<{ keyId: string; signature: Uint8Array }> {
@@ -32,17 +35,6 @@ export class KmsBundleSigner implements BundleSigner {
 
   /** @throws Error when KMS answers no key, or a key of another spec than ECC_NIST_EDWARDS25519 */
   publicKey(): Promise<BundleKey> {
-    this.key ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((out) => {
-      if (!out.PublicKey) throw new Error(`KMS GetPublicKey of ${this.keyId} answered no key`);
-      if (out.KeySpec && out.KeySpec !== KEY_SPEC) throw new Error(`the bundle key ${this.keyId} is of spec ${out.KeySpec}, not ${KEY_SPEC}`);
-      const pem = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' })
-        .export({ format: 'pem', type: 'spki' })
-        .toString();
-      return { keyId: out.KeyId ?? this.keyId, pem };
-    });
-    this.key.catch(() => {
-      this.key = undefined;
-    });
-    return this.key;
+    return this.readKey();
   }
 }

@@ -1,10 +1,8 @@
-import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
+import { createHash } from 'node:crypto';
+import { SignCommand } from '@aws-sdk/client-kms';
 import { DIGEST_SIGNING_ALGORITHM, type DigestSigner } from '../core/digest';
 import type { AwsClient } from './aws-client';
-
-/** The largest message KMS Sign takes as RAW (bytes); a longer one is signed as its SHA-256 (DIGEST). */
-export const KMS_RAW_MESSAGE_LIMIT = 4096;
+import { KMS_RAW_MESSAGE_LIMIT, kmsPublicKey } from './kms-public-key';
 
 /**
  * Signs digests with a KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) as ECDSA_SHA_256: a message
@@ -13,12 +11,14 @@ export const KMS_RAW_MESSAGE_LIMIT = 4096;
  * (GetPublicKey) and kept.
  */
 export class KmsDigestSigner implements DigestSigner {
-  private pem?: Promise<string>;
+  private readonly readKey: () => Promise<string>;
 
   constructor(
     private readonly kms: AwsClient,
     private readonly keyId: string,
-  ) {}
+  ) {
+    this.readKey = kmsPublicKey(kms, keyId, (key) => key.pem);
+  }
 
   async sign(message: Uint8Array): Promise<{ keyId: string; signature: Uint8Array }> {
     const raw = message.byteLength <= KMS_RAW_MESSAGE_LIMIT;
@@ -35,15 +35,6 @@ export class KmsDigestSigner implements DigestSigner {
   }
 
   publicKey(): Promise<string> {
-    this.pem ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((out) => {
-      if (!out.PublicKey) throw new Error(`KMS GetPublicKey of ${this.keyId} answered no key`);
-      return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' })
-        .export({ format: 'pem', type: 'spki' })
-        .toString();
-    });
-    this.pem.catch(() => {
-      this.pem = undefined;
-    });
-    return this.pem;
+    return this.readKey();
   }
 }
