@@ -2,7 +2,7 @@ import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { VersionRecord } from '../../lambdas/core/target';
 import { ApiError } from '../../lib/client/api-client';
-import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from './local-stack';
 
 /**
  * Signed bundles on the local stack, through the HTTP API and the real workflow: the registered
@@ -21,11 +21,7 @@ describe('signed bundles (local stack)', () => {
     await stack?.stop();
   });
 
-  const version = async (v: string): Promise<VersionRecord> => {
-    const record = await stack.runtime.services.store.getVersion(TARGET, v);
-    if (!record) throw new Error(`no version ${v}`);
-    return record;
-  };
+  const version = (v: string): Promise<VersionRecord> => storedVersion(stack, v);
   /** Someone with write access to the artifact bucket changes one byte of a stored object (a byte of a file's data, near the start). */
   const changeOneByte = async (uri: string) => {
     const bytes = Uint8Array.from(await stack.runtime.services.artifacts.read(uri));

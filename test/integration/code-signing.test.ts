@@ -2,7 +2,7 @@ import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/clien
 import { sha256Base64, unzipSource } from '../../lambdas/core/artifact';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { VersionRecord } from '../../lambdas/core/target';
-import { approveByBob, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from './local-stack';
 
 /**
  * Code signing on the local stack, through the HTTP API and the real workflow: the target's
@@ -22,11 +22,7 @@ describe('code signing (local stack)', () => {
     await stack?.stop();
   });
 
-  const version = async (v: string): Promise<VersionRecord> => {
-    const record = await stack.runtime.services.store.getVersion(TARGET, v);
-    if (!record) throw new Error(`no version ${v}`);
-    return record;
-  };
+  const version = (v: string): Promise<VersionRecord> => storedVersion(stack, v);
   const entries = async (type: string): Promise<LedgerEntry[]> => (await stack.api.audit({ target: TARGET }, 'dana')).items.filter((e) => e.type === type);
   const live = async () => {
     const alias = (await stack.runtime.lambda.send(new GetAliasCommand({ FunctionName: TARGET, Name: 'live' }))) as { FunctionVersion: string };

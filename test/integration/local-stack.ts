@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Change, ChangeStatus } from '../../lambdas/core/change';
 import { AUDIT_READS_CHAIN, type ChainHead } from '../../lambdas/core/ledger';
+import type { VersionRecord } from '../../lambdas/core/target';
 import { CmvClient, type TargetView } from '../../lib/client/api-client';
 import { readChangeFile } from '../../lib/client/change-file';
 import { invokePacer } from '../../lib/client/invoke-pacer';
@@ -150,6 +151,16 @@ export async function aliasRoutes(api: CmvClient, target: string, routing: Recor
       throw new Error(`alias of ${target} routes ${JSON.stringify(view.alias.routingPercent)} after ${timeoutMs} ms, expected ${JSON.stringify(routing)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A version of `target` as the stack's store holds it.
+ * @throws Error when there is no such version
+ */
+export async function storedVersion(stack: Stack, version: string, target = TARGET): Promise<VersionRecord> {
+  const record = await stack.runtime.services.store.getVersion(target, version);
+  if (!record) throw new Error(`no version ${version} of ${target}`);
+  return record;
 }
 
 /** The approval link e-mailed to `email` for a change (waits for the e-mail). */
