@@ -8,3 +8,7 @@ process.env.POWERTOOLS_DEV ??= 'false';
 // that is thousands of lines burying jest's report. Warnings and errors still show; a test that
 // reads INFO lines sets the level itself.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// aws-cdk-lib validates every synthesized template against CloudFormation's resource schemas (a
+// WebAssembly engine: ~3 s to start in each test file, ~6 s for CMV's stack). One test does it on the
+// stack as `cdk synth` builds it (test/infra/cmv-stack.test.ts); the other synths skip it.
+process.env.CDK_VALIDATION ??= 'false';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, ArnFormat, type CfnElement } from 'aws-cdk-lib';
+import { App, ArnFormat, type CfnElement, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IGrantable, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { IDEMPOTENCY_TABLE, LEDGER_TABLE, TABLES } from '../../lambdas/adapters/tables';
@@ -23,6 +24,10 @@ interface Statement {
   readonly Condition?: unknown;
 }
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] }>;
+/** What the CDK writes to validation-report.json (cloud assembly schema, "Validation Report"). */
+type ValidationReport = { pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[] };
+/** The repository's cdk.json, as the CDK CLI reads it. */
+const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
 type AslTask = { Type: string; Resource?: string; TimeoutSeconds?: number };
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -45,6 +50,7 @@ describe('CmvStack', () => {
   let stack: CmvStack;
   let template: Template;
   let resources: Resources;
+  let validation: ValidationReport;
   const logicalId = (c: IConstruct) => stack.resolve((c.node.defaultChild as CfnElement).logicalId) as string;
   const ref = (value: string) => stack.resolve(value) as unknown;
   /** The statements of every policy attached to the role of a grantee (a function, a role). */
@@ -75,12 +81,43 @@ describe('CmvStack', () => {
     // bundling: the template is the same, and bundling each of the ~40 handlers through the CDK (an
     // esbuild process each) was most of this file's time. bundles.test.ts bundles every handler of
     // the stack as the stack bundles it, and checks the CDK's bundle is the same byte for byte.
-    app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    // WHEN the stack is synthesized (once for all tests)
+    // The context is cdk.json's, as `cdk synth` reads it.
+    app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
+    // WHEN the stack is synthesized (once for all tests), with the CloudFormation validation `cdk
+    // synth` runs (test/setup.ts turns it off for every other synth of the suite: seconds each)
     stack = new CmvStack(app, 'Cmv');
-    template = Template.fromStack(stack);
+    const off = process.env.CDK_VALIDATION;
+    delete process.env.CDK_VALIDATION;
+    try {
+      template = Template.fromStack(stack);
+    } finally {
+      process.env.CDK_VALIDATION = off;
+    }
+    validation = JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
     resources = template.toJSON().Resources as Resources;
   }, 180_000);
+
+  describe('CloudFormation validation', () => {
+    it('fails `cdk synth` on a property outside its schema (cdk.json sets @aws-cdk/core:validateAgainstDefaultRules)', () => {
+      // GIVEN a stack with cdk.json's context and a key with a property CloudFormation does not know
+      const bad = new App({ context: CDK_JSON.context });
+      const key = new Key(new Stack(bad, 'Bad'), 'Key');
+      (key.node.defaultChild as CfnResource).addPropertyOverride('Rotation', true);
+      const off = process.env.CDK_VALIDATION;
+      delete process.env.CDK_VALIDATION;
+      try {
+        // WHEN / THEN (without the flag the CDK reports it as a warning and synthesizes)
+        expect(() => bad.synth()).toThrow(/'Rotation' was unexpected/);
+      } finally {
+        process.env.CDK_VALIDATION = off;
+      }
+    });
+
+    it("finds nothing in the template: every property is in its resource type's schema", () => {
+      // THEN
+      expect(validation.pluginReports.flatMap((r) => r.violations.map((v) => `${v.ruleName} ${v.description}`))).toEqual([]);
+    });
+  });
 
   describe('tables', () => {
     it('creates exactly the tables of lambdas/adapters/tables.ts', () => {
