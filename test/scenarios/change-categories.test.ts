@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ApiError } from '../../lib/client/api-client';
-import { approveByBob, exampleChange, executionEnded, headsBesideReads, type Stack, startStack, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, executionEnded, headsBesideReads, type Stack, startStack, waitForStatus } from '../integration/local-stack';
 
 /**
  * Change categories over HTTP and the workflow: the policy's testing matrix keys on category (a

@@ -2,10 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAliasCommand } from '@aws-sdk/client-lambda';
-import type { Change } from '../../lambdas/core/change';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import { retireVersions } from '../../lambdas/core/use-cases/retire-versions';
-import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForChange, waitForStatus } from '../integration/local-stack';
 
 const CLAIM = {
   claimId: 'C-9',
@@ -62,12 +61,15 @@ describe('retireVersions() (local stack)', () => {
       config: { MAX_WEEKLY_BENEFIT: String(max), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
     });
     const { changeId } = await stack.api.propose(body);
-    const deadline = Date.now() + 30_000;
-    for (let c: Change = await stack.api.change(changeId); c.deployment?.currentWeight !== 50; c = await stack.api.change(changeId)) {
-      if (Date.now() > deadline || ['deployed', 'rolled_back', 'failed', 'tests_failed'].includes(c.status))
-        throw new Error(`change ${version} is ${c.status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForChange(
+      stack.api,
+      changeId,
+      (c) => {
+        if (['deployed', 'rolled_back', 'failed', 'tests_failed'].includes(c.status)) throw new Error(`change ${version} is ${c.status}`);
+        return c.deployment?.currentWeight === 50;
+      },
+      30_000,
+    );
     published[version] = (await stack.api.change(changeId)).deployment?.toFunctionVersion ?? '';
     return changeId;
   };

@@ -6,7 +6,7 @@ import type { ComplianceReport } from '../../lambdas/core/compliance-report';
 import { AUDIT_READS_CHAIN, type ChainHead, type LedgerEntry } from '../../lambdas/core/ledger';
 import { ApiError } from '../../lib/client/api-client';
 import { ROOT } from '../../lib/local/runtime';
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForChange, waitForStatus } from '../integration/local-stack';
 
 /**
  * The compliance report over real HTTP, on the changes of the demo (`npm run demo`) as the local
@@ -72,10 +72,10 @@ describe('compliance report (local stack)', () => {
       )
     ).changeId;
     await approve(ids.D, 'bob');
-    for (let c = await stack.api.change(ids.D); c.deployment?.currentWeight !== 10; c = await stack.api.change(ids.D)) {
+    await waitForChange(stack.api, ids.D, (c) => {
       if (c.status !== 'awaiting_approval' && c.status !== 'deploying') throw new Error(`change D is ${c.status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return c.deployment?.currentWeight === 10;
+    });
     expect((await stack.api.control(ids.D, 'abort', 'takes effect in January', 'dana')).status).toBe('rolled_back');
 
     ids.E = (

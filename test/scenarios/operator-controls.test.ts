@@ -1,5 +1,5 @@
 import type { Change } from '../../lambdas/core/change';
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForChange, waitForStatus } from '../integration/local-stack';
 
 /**
  * Operator controls mid-canary, on the local stack: pause holds the weight, resume goes on, promote
@@ -35,15 +35,7 @@ describe('operator controls (local stack)', () => {
     return changeId;
   };
 
-  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 90_000): Promise<Change> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const c = await stack.api.change(changeId);
-      if (ok(c)) return c;
-      if (Date.now() > deadline) throw new Error(`change ${changeId}: condition not met, it is ${c.status} at ${c.deployment?.currentWeight}%`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = (changeId: string, ok: (c: Change) => boolean): Promise<Change> => waitForChange(stack.api, changeId, ok);
 
   const ledgerTypes = async (changeId: string) => (await stack.api.audit({ changeId }, 'erin')).items.map((e) => `${e.type}:${e.actor}`);
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signLink } from '../../lambdas/core/approval-link';
-import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from '../integration/local-stack';
 
 /**
  * The e-mailed approval link and its page over real HTTP: opening it never changes anything; only

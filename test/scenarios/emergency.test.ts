@@ -1,4 +1,4 @@
-import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Emergency changes under the default policy: the emergency CAB decides, no window, tests deferred

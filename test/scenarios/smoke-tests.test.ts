@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Smoke tests on the local stack: the target's smoke tests run on the new version before any

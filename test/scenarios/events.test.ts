@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
-import { approveByBob, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForChange, waitForStatus } from '../integration/local-stack';
 
 /**
  * CMV's events on the local stack: every ledger entry reaches the local bus through the ledger
@@ -68,9 +68,7 @@ describe('events (local stack)', () => {
     });
     const { changeId } = await stack.api.propose(body);
     await approve(changeId);
-    for (let c = await stack.api.change(changeId); c.deployment?.currentWeight !== 10; c = await stack.api.change(changeId)) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForChange(stack.api, changeId, (c) => c.deployment?.currentWeight === 10);
     await stack.api.control(changeId, 'abort', 'wrong figure', 'dana');
 
     const events = await eventsOf(changeId);

@@ -7,7 +7,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { type CanaryReport, canaryReportSha256 } from '../../lambdas/core/canary-report';
 import { ApiError } from '../../lib/client/api-client';
 import { ROOT } from '../../lib/local/runtime';
-import { approveByBob, exampleChange, type Stack, startStack, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, trafficUntil, waitForStatus } from '../integration/local-stack';
 
 /**
  * The evidence pack over real HTTP on the local stack (IAM enforced: the handler's role must allow

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApiError } from '../../lib/client/api-client';
 import { ROOT } from '../../lib/local/runtime';
-import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, waitForStatus } from '../integration/local-stack';
 
 /**
  * A target in another AWS account on the local stack: its target.json names a deploy role, so the

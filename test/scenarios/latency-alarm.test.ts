@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from '../integration/local-stack';
 
 /**
  * Latency rolls back where CMV does not judge the steps itself: a codedeploy deployment of a slow

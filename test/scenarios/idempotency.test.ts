@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Change } from '../../lambdas/core/change';
-import { exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
+import { exampleChange, type Stack, startStack, waitForChange, waitForStatus } from '../integration/local-stack';
 
 /**
  * `Idempotency-Key` over real HTTP, on POST /changes, votes and operator controls: a retry answers
@@ -140,13 +140,5 @@ describe('Idempotency-Key on POST /changes (local stack)', () => {
     await stack.api.control(changeId, 'abort', 'done', 'dana');
   });
 
-  const waitFor = async (changeId: string, ok: (c: Change) => boolean, timeoutMs = 90_000): Promise<Change> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const c = await stack.api.change(changeId);
-      if (ok(c)) return c;
-      if (Date.now() > deadline) throw new Error(`change ${changeId}: condition not met, it is ${c.status} at ${c.deployment?.currentWeight}%`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = (changeId: string, ok: (c: Change) => boolean): Promise<Change> => waitForChange(stack.api, changeId, ok);
 });

@@ -1,5 +1,5 @@
 import { reconcile } from '../../lambdas/core/use-cases/reconcile';
-import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, waitForStatus } from '../integration/local-stack';
 
 /**
  * Every committed approval decision reaches the workflow, and no link is spent without its vote —

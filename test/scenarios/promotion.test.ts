@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { sha256Base64, unzipSource } from '../../lambdas/core/artifact';
 import type { Change } from '../../lambdas/core/change';
 import { ROOT } from '../../lib/local/runtime';
-import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Promotion between environments on the local stack: three targets of the example service —

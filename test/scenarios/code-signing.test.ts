@@ -2,7 +2,7 @@ import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/clien
 import { sha256Base64, unzipSource } from '../../lambdas/core/artifact';
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { VersionRecord } from '../../lambdas/core/target';
-import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Code signing on the local stack, through the HTTP API and the real workflow: the target's

@@ -5,7 +5,7 @@ import type { CanaryReport } from '../../lambdas/core/canary-report';
 import type { Change } from '../../lambdas/core/change';
 import { ROOT } from '../../lib/local/runtime';
 import { inProgressChange, promotedChange, rolledBackChange } from '../fixtures/canary-changes';
-import { approvalLink, exampleChange, type Stack, startStack, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, type Stack, startStack, trafficUntil, waitForStatus } from '../integration/local-stack';
 
 /**
  * GET /changes/{id}/report over real HTTP on the local stack, and `cmv report`: changes with a

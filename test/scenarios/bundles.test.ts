@@ -2,7 +2,7 @@ import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-
 import type { LedgerEntry } from '../../lambdas/core/ledger';
 import type { VersionRecord } from '../../lambdas/core/target';
 import { ApiError } from '../../lib/client/api-client';
-import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from './local-stack';
+import { approveByBob, exampleChange, type Stack, startStack, storedVersion, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * Signed bundles on the local stack, through the HTTP API and the real workflow: the registered

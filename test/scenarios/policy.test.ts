@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { parsePolicy } from '../../lambdas/adapters/policy-file';
 import { policyHash } from '../../lambdas/core/policy/change-policy';
 import type { ApiError } from '../../lib/client/api-client';
-import { EXAMPLE, exampleChange, headsBesideReads, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { EXAMPLE, exampleChange, headsBesideReads, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * The change-control policy on the local stack, with a policy file whose windows and timeouts are

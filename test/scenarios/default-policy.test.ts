@@ -1,4 +1,4 @@
-import { exampleChange, type Stack, startStack, waitForStatus } from './local-stack';
+import { exampleChange, type Stack, startStack, waitForStatus } from '../integration/local-stack';
 
 /** CMV's built-in default policy through the API and the workflow: a production change needs two approvers. */
 jest.setTimeout(180_000);

@@ -11,7 +11,7 @@ import { registerTarget, TargetRegistration } from '../../lambdas/core/use-cases
 import { ApiError } from '../../lib/client/api-client';
 import { LOCAL_NAMES } from '../../lib/local/aws-names';
 import { ROOT } from '../../lib/local/runtime';
-import { EXAMPLE, type Stack, startStack, TARGET } from './local-stack';
+import { EXAMPLE, type Stack, startStack, TARGET } from '../integration/local-stack';
 
 /**
  * POST /targets on the local stack: a function belongs to exactly one target, and registration

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Change } from '../../lambdas/core/change';
 import { rollBackOnAlarm } from '../../lambdas/core/use-cases/alarm-rollback';
-import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approvalLink, EXAMPLE, exampleChange, type Stack, startStack, TARGET, trafficUntil, waitForChange, waitForStatus } from '../integration/local-stack';
 
 /**
  * The alarm handler's use case on the local stack: which alarm state changes roll a deploying
@@ -37,17 +37,10 @@ describe('rollBackOnAlarm() (local stack)', () => {
       config: { MAX_WEEKLY_BENEFIT: broken ? '-1' : String(1105 + n), MIN_BASE_PERIOD_WAGES: '6300', DEPENDENCY_ALLOWANCE: '25' },
     });
     const { changeId } = await stack.api.propose(body);
-    for (let c = await stack.api.change(changeId); ; c = await stack.api.change(changeId)) {
-      if (c.status === 'awaiting_approval' && c.approvalRequestedAt) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForChange(stack.api, changeId, (c) => c.status === 'awaiting_approval' && c.approvalRequestedAt !== undefined);
     const link = await approvalLink(stack, changeId, 'bob@example.org');
     await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&comment=ok' });
-    for (;;) {
-      const c = await stack.api.change(changeId);
-      if (c.deployment?.currentWeight === weight) return c;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return waitForChange(stack.api, changeId, (c) => c.deployment?.currentWeight === weight);
   };
 
   const errorRate = `cmv-${TARGET}-error-rate`;

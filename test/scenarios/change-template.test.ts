@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ApiError } from '../../lib/client/api-client';
-import { approvalLink, exampleChange, headsBesideReads, type Stack, startStack, TARGET, waitForStatus } from './local-stack';
+import { approvalLink, exampleChange, headsBesideReads, type Stack, startStack, TARGET, waitForStatus } from '../integration/local-stack';
 
 /**
  * The change request template over HTTP and the workflow: a policy rule's required fields refuse a

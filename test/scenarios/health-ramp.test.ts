@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { approveByBob, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from './local-stack';
+import { approveByBob, EXAMPLE, exampleChange, executionEnded, type Stack, startStack, TARGET, trafficUntil, waitForStatus } from '../integration/local-stack';
 
 /**
  * The health-driven ramp through the HTTP API and the real workflow on the local stack: a ramp that
