@@ -14,9 +14,10 @@
  * so in native code: ts-jest took ~25 s more of a fresh clone's unit and infra run (cold cache).
  *
  * Two workers, not Jest's default of cores − 1 (one, in band, on the 2-core machines this runs on):
- * an integration file spends most of its time waiting — on bakes and alarm periods of the workflow
- * clock, on DynamoDB Local (one JVM for all, global-setup.ts), on its test builds' child processes —
- * so a second file runs in those waits. Each worker holds one file's module registry (≈1 GB at most);
+ * an integration file waits on bakes and alarm periods of the workflow clock, on DynamoDB Local (one
+ * JVM for all, global-setup.ts) and on its test builds' child processes, and a second file runs in
+ * those waits (the integration project keeps ~80 % of 2 cores busy so). Each worker holds one
+ * file's module registry (≈1 GB at most);
  * no test may depend on how fast the machine is, so sharing the cores changes no result.
  * `--maxWorkers=1` (or `-i`) still runs everything in band.
  * @type {import('jest').Config}
