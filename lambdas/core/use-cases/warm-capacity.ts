@@ -103,20 +103,24 @@ export function warmReleaseAfter(target: Target, ended: Change, outcome: 'deploy
  * `ProvisionedConcurrencyReleased` entry on the target's chain (naming the change that asked) with
  * the target's list shortened, in one transaction conditioned on the target's revision. A version
  * the target routes to again (activated since) is only taken off the list. Idempotent: a release
- * done but not recorded (a crash) is done again, finding none.
+ * done but not recorded (a crash) is done again, finding none; one whose record lost a race with
+ * another writer of the target is recorded again as it was done (`hadConfig` true).
  * @returns the function versions released
  */
 export async function releaseWarmCapacity(svc: Services, targetName: string): Promise<string[]> {
   const released: string[] = [];
+  // Versions whose config an attempt of this call deleted: a record that lost a race is written again
+  // after a Delete that finds none, and must still say the config was there.
+  const deleted = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     const target = await svc.store.getTarget(targetName);
     const pending = target?.warmRelease?.[0];
     if (!target || !pending) return released;
     const routed = [recordedRoute(target).functionVersion, recordedRoute(target).additionalVersion];
     const inUse = routed.includes(pending.functionVersion);
-    const hadConfig = inUse
-      ? false
-      : await onTarget(svc, target, pending.changeId).functions.deleteProvisionedConcurrency(target.functionName, pending.functionVersion);
+    if (!inUse && (await onTarget(svc, target, pending.changeId).functions.deleteProvisionedConcurrency(target.functionName, pending.functionVersion)))
+      deleted.add(pending.functionVersion);
+    const hadConfig = !inUse && deleted.has(pending.functionVersion);
     const rest = target.warmRelease?.slice(1) ?? [];
     try {
       await svc.store.commit(

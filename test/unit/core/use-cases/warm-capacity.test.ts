@@ -93,6 +93,27 @@ describe('releaseWarmCapacity()', () => {
     expect((await store.getTarget('benefit-calculator'))?.warmRelease).toBeUndefined();
   });
 
+  it('records the config it deleted as there when its record lost a race with another writer of the target and was written again', async () => {
+    // Arrange: version 2 warm and listed for release; another writer updates the target between the Delete and its record
+    const { svc, store, functions } = await blueGreenDeploying(3);
+    await warmUp(svc, 'chg-1', state);
+    const target = await store.getTarget('benefit-calculator');
+    if (!target) throw new Error('the fixture has no target');
+    store.seed({ targets: [{ ...target, warmRelease: [{ changeId: 'chg-1', functionVersion: '2' }] }] });
+    store.interleave(() => {
+      const now = store.targets.get('benefit-calculator');
+      if (now) store.seed({ targets: [{ ...now, revision: now.revision + 1 }] });
+    });
+
+    // Act
+    const released = await releaseWarmCapacity(svc, 'benefit-calculator');
+
+    // Assert: one entry, saying the config was there (this call deleted it, on its first attempt)
+    expect(released).toEqual(['2']);
+    expect(functions.provisioned.size).toBe(0);
+    expect(store.entries.filter((e) => e.type === 'ProvisionedConcurrencyReleased').map((e) => e.details)).toEqual([{ functionVersion: '2', hadConfig: true }]);
+  });
+
   it('is idempotent: a release whose Delete was done but not recorded records it (finding none), and a second run does nothing', async () => {
     const { svc, store, functions } = await blueGreenDeploying(3);
     await warmUp(svc, 'chg-1', state);
