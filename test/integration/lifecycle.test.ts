@@ -98,7 +98,9 @@ describe('change lifecycle (local stack)', () => {
     expect(change.status).toBe('rolled_back');
     expect(change.reason).toMatch(/cmv-benefit-calculator-error-rate in ALARM/);
     expect(change.deployment?.history.at(-1)?.decision).toBe('rollback');
-    expect(change.deployment?.history.map((h) => h.weight)).not.toContain(100);
+    // Never promoted. At which weight the alarm fires depends on how many requests reach the new version
+    // within a bake (a second of wall clock here), which a loaded machine changes: at 100 % too, before promotion.
+    expect(change.deployment?.history.map((h) => h.decision)).not.toContain('promote');
     const { fromFunctionVersion, toFunctionVersion = '' } = change.deployment ?? { fromFunctionVersion: '' };
     expect(traffic[toFunctionVersion]?.errors).toBeGreaterThan(0);
     const target = await aliasRoutes(stack.api, TARGET, { [fromFunctionVersion]: 100 });
