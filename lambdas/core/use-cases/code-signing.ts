@@ -1,6 +1,6 @@
 import { sha256Base64 } from '../artifact';
 import { CodeSigningError, CodeSigningInProgressError, NotFoundError } from '../errors';
-import { CodeRefusedError, type PublishedVersion, WriteConflictError } from '../ports';
+import { CodeRefusedError, type CodeSigner, type PublishedVersion, WriteConflictError } from '../ports';
 import type { VersionRecord } from '../target';
 import { type Services, WORKFLOW_ACTOR } from './services';
 
@@ -30,7 +30,7 @@ export async function codeToPublish(svc: Services, record: VersionRecord, change
     const zip = await svc.artifacts.read(record.artifact.uri);
     return { zip, sha256: record.artifact.sha256 };
   }
-  const jobId = record.codeSigning?.jobId ?? (await startSigning(svc, record, changeId));
+  const jobId = record.codeSigning?.jobId ?? (await startSigning(svc, signer, record, changeId));
   const outcome = await signer.wait(jobId);
   if (outcome.status === 'InProgress') throw new CodeSigningInProgressError(`signing job ${jobId} of ${record.target} ${record.version} is still running`);
   if (outcome.status === 'Failed') return fail(svc, record, changeId, { by: 'signer', jobId, reason: `signing job ${jobId} failed: ${outcome.reason}` });
@@ -59,7 +59,7 @@ export async function publishSigned(
   }
 }
 
-async function startSigning(svc: Services, record: VersionRecord, changeId: string): Promise<string> {
+async function startSigning(svc: Services, signer: CodeSigner, record: VersionRecord, changeId: string): Promise<string> {
   const { bytes, versionId } = await svc.artifacts.readVersioned(record.artifact.uri);
   const actual = sha256Base64(bytes);
   if (actual !== record.artifact.sha256) {
@@ -71,8 +71,7 @@ async function startSigning(svc: Services, record: VersionRecord, changeId: stri
   if (!versionId)
     return fail(svc, record, changeId, { by: 'cmv', reason: `the artifact ${record.artifact.uri} has no object version (the bucket is not versioned)` });
   const token = Buffer.from(record.artifact.sha256, 'base64').toString('hex');
-  const jobId = await svc.codeSigner?.start({ uri: record.artifact.uri, versionId }, token);
-  if (!jobId) throw new Error('no code signer');
+  const jobId = await signer.start({ uri: record.artifact.uri, versionId }, token);
   try {
     await svc.store.commit(
       [{ kind: 'version', record: { ...record, codeSigning: { jobId, startedAt: svc.now().toISOString() } }, expectedRevision: record.revision }],
