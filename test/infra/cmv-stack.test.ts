@@ -28,6 +28,16 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 type ValidationReport = { pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[] };
 /** The repository's cdk.json, as the CDK CLI reads it. */
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+/** Runs `synth` with the CDK's CloudFormation validation on (test/setup.ts turns it off), as `cdk synth` runs. */
+function withCdkValidation<T>(synth: () => T): T {
+  const before = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  try {
+    return synth();
+  } finally {
+    if (before !== undefined) process.env.CDK_VALIDATION = before;
+  }
+}
 type AslTask = { Type: string; Resource?: string; TimeoutSeconds?: number };
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -86,13 +96,7 @@ describe('CmvStack', () => {
     // WHEN the stack is synthesized (once for all tests), with the CloudFormation validation `cdk
     // synth` runs (test/setup.ts turns it off for every other synth of the suite: seconds each)
     stack = new CmvStack(app, 'Cmv');
-    const off = process.env.CDK_VALIDATION;
-    delete process.env.CDK_VALIDATION;
-    try {
-      template = Template.fromStack(stack);
-    } finally {
-      process.env.CDK_VALIDATION = off;
-    }
+    template = withCdkValidation(() => Template.fromStack(stack));
     validation = JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
     resources = template.toJSON().Resources as Resources;
   }, 180_000);
@@ -103,14 +107,8 @@ describe('CmvStack', () => {
       const bad = new App({ context: CDK_JSON.context });
       const key = new Key(new Stack(bad, 'Bad'), 'Key');
       (key.node.defaultChild as CfnResource).addPropertyOverride('Rotation', true);
-      const off = process.env.CDK_VALIDATION;
-      delete process.env.CDK_VALIDATION;
-      try {
-        // WHEN / THEN (without the flag the CDK reports it as a warning and synthesizes)
-        expect(() => bad.synth()).toThrow(/'Rotation' was unexpected/);
-      } finally {
-        process.env.CDK_VALIDATION = off;
-      }
+      // WHEN / THEN (without the flag the CDK reports it as a warning and synthesizes)
+      expect(() => withCdkValidation(() => bad.synth())).toThrow(/'Rotation' was unexpected/);
     });
 
     it("finds nothing in the template: every property is in its resource type's schema", () => {
